@@ -1,0 +1,48 @@
+# The two commands: `make run` serves the app, `make test` runs the whole suite on throwaway
+# PostgreSQL and Redis. Both create .venv and install on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint format clean
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { \
+	  echo "python -m venv failed; installing python3-venv"; \
+	  apt-get install -y python3-venv || { apt-get update && apt-get install -y python3-venv; }; \
+	  $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamp files: pip runs again only when a requirements file changed.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --no-input
+	@echo "Serving at http://127.0.0.1:$(PORT)/"
+	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) chatproject.asgi:application
+
+test: $(VENV)/.installed-dev
+	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	scripts/with-services.sh $(BIN)/python -m bench
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ConversationConfig(AppConfig):
+    name = "conversation"
+    verbose_name = "Conversations"
+    default_auto_field = "django.db.models.BigAutoField"

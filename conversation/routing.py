@@ -1,0 +1,3 @@
+"""WebSocket routes, mounted by chatproject/asgi.py. The chat consumer joins here."""
+
+websocket_urlpatterns: list = []
