@@ -41,3 +41,25 @@ def outsider_client(outsider) -> Client:
     client = Client()
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def assert_statements():
+    """Like django_assert_num_queries, but counts the SQL a production request sends: the SAVEPOINTs
+    that the test's wrapping transaction turns each atomic() into are left out (in production the
+    outermost atomic() is a BEGIN, which Django does not log either)."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def check(expected: int):
+        with CaptureQueriesContext(connection) as context:
+            yield context
+        statements = [q["sql"] for q in context.captured_queries if "SAVEPOINT" not in q["sql"].upper()[:30]]
+        assert len(statements) == expected, f"{len(statements)} statements, expected {expected}:\n" + "\n".join(
+            statements
+        )
+
+    return check

@@ -89,8 +89,8 @@ def daphne_url(django_db_setup, django_db_blocker) -> str:
 
 
 @pytest.fixture
-def live_url(daphne_url, transactional_db) -> str:
-    """The server's URL, for a test whose data is committed so that Daphne sees it."""
+def live_url(daphne_url, django_db_serialized_rollback, transactional_db) -> str:
+    """The server's URL, for a test whose data is committed so that Daphne sees it (seeded rows restored)."""
     return daphne_url
 
 

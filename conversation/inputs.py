@@ -1,0 +1,149 @@
+"""Normalizing and bounding what callers send, before any write.
+
+Every check raises one django ValidationError keyed by the field, naming the limit, so that a
+service can refuse a whole batch before it writes a row of it.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from conversation.models import Role
+
+# The seeds' spellings: the voice agent says "agent", the LangChain bot "Human"/"AI".
+ROLE_ALIASES = {
+    "user": Role.USER,
+    "human": Role.USER,
+    "assistant": Role.ASSISTANT,
+    "agent": Role.ASSISTANT,
+    "ai": Role.ASSISTANT,
+    "bot": Role.ASSISTANT,
+    "system": Role.SYSTEM,
+}
+
+# A client clock outside this range is not believed: the utterance is stamped with the server's now.
+EARLIEST_SANE_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_SANE_SKEW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class UtteranceIn:
+    """One utterance as a caller sends it; `timestamp` is epoch milliseconds, ISO 8601 or a datetime."""
+
+    role: str
+    text: str
+    is_final: bool = True
+    client_id: str | None = None
+    timestamp: Any = None
+    metadata: dict = field(default_factory=dict)
+
+
+def normalize_role(value: Any, *, field_name: str = "role") -> str:
+    role = ROLE_ALIASES.get(str(value).strip().lower()) if isinstance(value, str) else None
+    if role is None:
+        raise ValidationError({field_name: f"Unknown role {value!r}: use user, assistant or system."})
+    return role.value
+
+
+def normalize_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
+    """Epoch milliseconds or ISO 8601; missing, unparseable or absurd values become now."""
+    now = now or timezone.now()
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, bool):
+        moment = None
+    elif isinstance(value, int | float):
+        try:
+            moment = datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            moment = None
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return normalize_timestamp(int(text), now=now)
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+    if moment is None:
+        return now
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    if moment < EARLIEST_SANE_TIMESTAMP or moment > now + LATEST_SANE_SKEW:
+        return now
+    return moment
+
+
+def check_text(text: Any, *, field_name: str = "text") -> str:
+    if not isinstance(text, str):
+        raise ValidationError({field_name: "Text must be a string."})
+    if len(text) > settings.MAX_UTTERANCE_CHARS:
+        raise ValidationError(
+            {field_name: f"Text is {len(text)} characters; the limit is {settings.MAX_UTTERANCE_CHARS}."}
+        )
+    if not text.strip():
+        raise ValidationError({field_name: "Text must not be empty."})
+    return text
+
+
+def check_metadata(metadata: Any, *, field_name: str = "metadata") -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError({field_name: "Metadata must be a JSON object."})
+    try:
+        size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field_name: "Metadata must be JSON-serializable."}) from exc
+    if size > settings.MAX_METADATA_BYTES:
+        raise ValidationError({field_name: f"Metadata is {size} bytes; the limit is {settings.MAX_METADATA_BYTES}."})
+    return metadata
+
+
+def check_title(title: Any, *, field_name: str = "title") -> str:
+    if not isinstance(title, str):
+        raise ValidationError({field_name: "Title must be a string."})
+    title = " ".join(title.split())
+    if len(title) > settings.MAX_TITLE_CHARS:
+        raise ValidationError(
+            {field_name: f"Title is {len(title)} characters; the limit is {settings.MAX_TITLE_CHARS}."}
+        )
+    return title
+
+
+def check_client_id(client_id: Any, *, field_name: str = "client_id") -> str | None:
+    if client_id is None or client_id == "":
+        return None
+    if not isinstance(client_id, str):
+        raise ValidationError({field_name: "client_id must be a string."})
+    if len(client_id) > 100:
+        raise ValidationError({field_name: f"client_id is {len(client_id)} characters; the limit is 100."})
+    return client_id
+
+
+def check_batch_size(count: int, *, field_name: str = "messages") -> None:
+    if count > settings.MAX_BATCH_UTTERANCES:
+        raise ValidationError(
+            {field_name: f"{count} utterances in one call; the limit is {settings.MAX_BATCH_UTTERANCES}."}
+        )
+    if count == 0:
+        raise ValidationError({field_name: "At least one utterance is required."})
+
+
+def auto_title(text: str) -> str:
+    """The first user message, on one line, cut at a word boundary to AUTO_TITLE_CHARS."""
+    limit = settings.AUTO_TITLE_CHARS
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut and line[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:-") + "…"

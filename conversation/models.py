@@ -1,0 +1,114 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# Full-text search configuration. The GIN indexes of migration 0001 are built on
+# to_tsvector(SEARCH_CONFIG, ...) and the search selector must query the same expression.
+SEARCH_CONFIG = "english"
+
+
+class Persona(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    system_prompt = models.TextField()
+    is_default = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="persona_single_default"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    ASSISTANT = "assistant", "Assistant"
+    SYSTEM = "system", "System"
+
+
+class Session(models.Model):
+    """A conversation. Counters are maintained by conversation.services in the writing transaction."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
+    title = models.CharField(max_length=200, blank=True, default="")
+    persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="sessions")
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Final utterances only (interim voice transcripts are not counted), in total and by role.
+    message_count = models.PositiveIntegerField(default=0)
+    user_message_count = models.PositiveIntegerField(default=0)
+    assistant_message_count = models.PositiveIntegerField(default=0)
+    system_message_count = models.PositiveIntegerField(default=0)
+    # The seq allocator: only ever grows, survives a clear, so a seq is never reused.
+    last_seq = models.BigIntegerField(default=0)
+    # Bumped by a clear, so cached context windows of before the clear are never read again.
+    context_epoch = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "chat session"
+        indexes = [
+            # session_list_for_user: WHERE user_id = ? ORDER BY last_activity_at DESC, id DESC (keyset).
+            models.Index(fields=["user", "-last_activity_at", "-id"], name="session_user_activity_idx"),
+            # expire_sessions and the admin's activity filter: WHERE last_activity_at < ?.
+            models.Index(fields=["last_activity_at"], name="session_activity_idx"),
+            # session_search_for_user, title matches: GIN index session_title_search_idx, created on
+            # PostgreSQL only by migration 0001 (conversation/postgres.py says why).
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    message_count=models.F("user_message_count")
+                    + models.F("assistant_message_count")
+                    + models.F("system_message_count")
+                ),
+                name="session_counts_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or "New chat"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "New chat"
+
+
+class Utterance(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="utterances")
+    seq = models.BigIntegerField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    text = models.TextField()
+    is_final = models.BooleanField(default=True)
+    # NULL, not "", when absent: the unique constraint below holds only for given ids.
+    client_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            # The order of a session, and the keyset index of utterance_page and context_window_from_db.
+            models.UniqueConstraint(fields=["session", "seq"], name="utterance_session_seq_unique"),
+            # Idempotent saves: a retried client_id is found, never stored twice.
+            models.UniqueConstraint(
+                fields=["session", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="utterance_session_client_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="utterance_role_valid"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="utterance_seq_positive"),
+        ]
+        # session_search_for_user, text matches: GIN index utterance_text_search_idx, created on
+        # PostgreSQL only by migration 0001 (conversation/postgres.py says why).
+
+    def __str__(self) -> str:
+        return f"{self.role} #{self.seq}"

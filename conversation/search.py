@@ -1,0 +1,161 @@
+"""session_search_for_user: find a user's sessions by title and by message text.
+
+PostgreSQL: full-text search (websearch syntax) on the GIN indexes session_title_search_idx and
+utterance_text_search_idx, ranked with ts_rank (title matches weigh double), with a highlighted
+snippet of the best-matching message from ts_headline. SQLite (the embedded default): a plain
+case-insensitive match giving the same result shape. Two queries either way.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import User
+from conversation.models import SEARCH_CONFIG, Session, Utterance
+
+MAX_QUERY_CHARS = 200
+SNIPPET_CONTEXT_CHARS = 60
+# Private-use code points mark the matches inside ts_headline's output; nobody types them.
+START, STOP = "\ue000", "\ue001"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    session: Session
+    rank: float
+    seq: int | None  # the matching message, None when only the title matched
+    snippet: str  # plain text
+    highlights: list[tuple[int, int]]  # [start, end) offsets of the matched words in `snippet`
+
+    @property
+    def snippet_html(self) -> SafeString:
+        parts, position = [], 0
+        for start, end in self.highlights:
+            parts += [escape(self.snippet[position:start]), "<mark>", escape(self.snippet[start:end]), "</mark>"]
+            position = end
+        parts.append(escape(self.snippet[position:]))
+        return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+def check_query(q: object) -> str:
+    if not isinstance(q, str) or not q.strip():
+        raise ValidationError({"q": "Search needs some words."})
+    q = " ".join(q.split())
+    if len(q) > MAX_QUERY_CHARS:
+        raise ValidationError({"q": f"Search is {len(q)} characters; the limit is {MAX_QUERY_CHARS}."})
+    return q
+
+
+def session_search_for_user(*, user: User, q: str, limit: int = 20) -> list[SearchHit]:
+    q = check_query(q)
+    limit = max(1, min(limit, settings.MAX_PAGE_SIZE))
+    if connection.vendor == "postgresql":
+        found = _search_postgres(user_id=user.pk, q=q, limit=limit)
+    else:
+        found = _search_plain(user_id=user.pk, q=q, limit=limit)
+    sessions = Session.objects.select_related("persona").in_bulk([row[0] for row in found])
+    hits = []
+    for session_id, rank, seq, marked in found:
+        snippet, highlights = _unmark(marked)
+        hits.append(SearchHit(session=sessions[session_id], rank=rank, seq=seq, snippet=snippet, highlights=highlights))
+    return hits
+
+
+_POSTGRES_SQL = f"""
+WITH query AS (SELECT websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s) AS q),
+title_hits AS (
+    SELECT s.id AS session_id,
+           2 * ts_rank(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')), query.q) AS rank
+    FROM conversation_session s, query
+    WHERE s.user_id = %(user_id)s
+      AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')) @@ query.q
+),
+text_hits AS (
+    SELECT DISTINCT ON (u.session_id) u.session_id, u.seq,
+           ts_rank(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(u.text, '')), query.q) AS rank
+    FROM conversation_utterance u
+    JOIN conversation_session s ON s.id = u.session_id, query
+    WHERE s.user_id = %(user_id)s AND u.is_final
+      AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(u.text, '')) @@ query.q
+    ORDER BY u.session_id, rank DESC, u.seq DESC
+),
+best AS (
+    SELECT COALESCE(t.session_id, x.session_id) AS session_id,
+           GREATEST(COALESCE(t.rank, 0), COALESCE(x.rank, 0)) AS rank,
+           x.seq
+    FROM title_hits t FULL OUTER JOIN text_hits x ON x.session_id = t.session_id
+)
+SELECT best.session_id, best.rank, best.seq,
+       ts_headline('{SEARCH_CONFIG}', COALESCE(u.text, s.title), query.q,
+                   'StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=1')
+FROM best
+JOIN conversation_session s ON s.id = best.session_id
+LEFT JOIN conversation_utterance u ON u.session_id = best.session_id AND u.seq = best.seq, query
+ORDER BY best.rank DESC, s.last_activity_at DESC, s.id DESC
+LIMIT %(limit)s
+"""  # noqa: S608 - the interpolated names are module constants; every value is a parameter
+
+
+def _search_postgres(*, user_id: int, q: str, limit: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_POSTGRES_SQL, {"q": q, "user_id": user_id, "limit": limit})
+        return [(row[0], float(row[1]), row[2], row[3]) for row in cursor.fetchall()]
+
+
+def _search_plain(*, user_id: int, q: str, limit: int) -> list[tuple]:
+    """The embedded default's search: case-insensitive substring, newest activity first."""
+    title_ids = Session.objects.filter(user_id=user_id, title__icontains=q).values("id")
+    text_ids = Utterance.objects.filter(session__user_id=user_id, is_final=True, text__icontains=q).values("session_id")
+    matches = list(
+        Session.objects.filter(user_id=user_id)
+        .filter(id__in=title_ids.union(text_ids))
+        .order_by("-last_activity_at", "-id")
+        .values_list("id", "title")[:limit]
+    )
+    needle = q.lower()
+    untitled = [session_id for session_id, title in matches if needle not in title.lower()]
+    best_text: dict = {}
+    if untitled:
+        rows = (
+            Utterance.objects.filter(session_id__in=untitled, is_final=True, text__icontains=q)
+            .order_by("session_id", "-seq")
+            .values_list("session_id", "seq", "text")
+        )
+        for session_id, seq, text in rows:
+            best_text.setdefault(session_id, (seq, text))
+    found = []
+    for session_id, title in matches:
+        if session_id in best_text:
+            seq, text = best_text[session_id]
+            found.append((session_id, 0.5, seq, _mark_plain(text, q)))
+        else:
+            found.append((session_id, 1.0, None, _mark_plain(title, q)))
+    return found
+
+
+def _mark_plain(text: str, q: str) -> str:
+    at = text.lower().find(q.lower())
+    if at < 0:
+        return text[: SNIPPET_CONTEXT_CHARS * 2]
+    start = max(0, at - SNIPPET_CONTEXT_CHARS)
+    end = min(len(text), at + len(q) + SNIPPET_CONTEXT_CHARS)
+    return text[start:at] + START + text[at : at + len(q)] + STOP + text[at + len(q) : end]
+
+
+def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    plain, highlights, start = [], [], None
+    length = 0
+    for char in marked:
+        if char == START:
+            start = length
+        elif char == STOP and start is not None:
+            highlights.append((start, length))
+            start = None
+        else:
+            plain.append(char)
+            length += 1
+    return "".join(plain), highlights

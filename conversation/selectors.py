@@ -1,0 +1,178 @@
+"""Reads. Each selector makes a fixed number of queries, whatever the size of the data."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from conversation.models import Persona, Role, Session, Utterance
+
+
+def persona_list() -> QuerySet[Persona]:
+    return Persona.objects.order_by("position", "id")
+
+
+def persona_resolve(*, persona: Persona | str | None) -> Persona:
+    """A Persona, a slug, or None for the default persona."""
+    if isinstance(persona, Persona):
+        return persona
+    if persona is None or persona == "":
+        found = Persona.objects.filter(is_default=True).first() or Persona.objects.order_by("position").first()
+        if found is None:
+            raise ValidationError({"persona": "No persona is configured."})
+        return found
+    if not isinstance(persona, str):
+        raise ValidationError({"persona": "Persona must be a slug."})
+    try:
+        return Persona.objects.get(slug=persona)
+    except Persona.DoesNotExist:
+        raise ValidationError({"persona": f"Unknown persona {persona!r}."}) from None
+
+
+def _parse_session_id(session_id: uuid.UUID | str) -> uuid.UUID:
+    if isinstance(session_id, uuid.UUID):
+        return session_id
+    try:
+        return uuid.UUID(str(session_id))
+    except ValueError:
+        raise Session.DoesNotExist("No such session.") from None
+
+
+def session_get_for_user(*, user: User, session_id: uuid.UUID | str, for_update: bool = False) -> Session:
+    """The user's session; another user's session and a malformed id are "not found", like a missing one."""
+    queryset = Session.objects.filter(user=user)
+    queryset = queryset.select_for_update() if for_update else queryset.select_related("persona")
+    return queryset.get(pk=_parse_session_id(session_id))
+
+
+def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet[Session]:
+    """Newest activity first, id as the tie-break: a total order, ready for keyset pagination.
+
+    Uses session_user_activity_idx.
+    """
+    queryset = Session.objects.filter(user=user).select_related("persona")
+    if persona:
+        queryset = queryset.filter(persona__slug=persona)
+    return queryset.order_by("-last_activity_at", "-id")
+
+
+@dataclass(frozen=True)
+class UtterancePage:
+    session: Session
+    utterances: list[Utterance]  # oldest first
+    has_before: bool  # older utterances exist before the first one
+    has_after: bool  # newer utterances exist after the last one
+
+
+def check_limit(limit: Any, *, default: int = 50) -> int:
+    if limit is None or limit == "":
+        return default
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        raise ValidationError({"limit": "limit must be a whole number."}) from None
+    if not 1 <= value <= settings.MAX_PAGE_SIZE:
+        raise ValidationError({"limit": f"limit must be between 1 and {settings.MAX_PAGE_SIZE}."})
+    return value
+
+
+def check_seq(value: Any, *, field_name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        seq = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field_name: f"{field_name} must be a whole number."}) from None
+    if seq < 0:
+        raise ValidationError({field_name: f"{field_name} must not be negative."})
+    return seq
+
+
+def utterance_page(
+    *,
+    user: User,
+    session_id: uuid.UUID | str,
+    before: Any = None,
+    after: Any = None,
+    limit: Any = None,
+    include_interim: bool = False,
+) -> UtterancePage:
+    """A page of history by keyset on seq: the newest `limit`, or those before/after a seq.
+
+    Two queries (the session, the page), using utterance_session_seq_unique.
+    """
+    limit = check_limit(limit)
+    before = check_seq(before, field_name="before")
+    after = check_seq(after, field_name="after")
+    if before is not None and after is not None:
+        raise ValidationError({"before": "Give before or after, not both."})
+    session = session_get_for_user(user=user, session_id=session_id)
+
+    queryset = Utterance.objects.filter(session=session)
+    if not include_interim:
+        queryset = queryset.filter(is_final=True)
+    if after is not None:
+        rows = list(queryset.filter(seq__gt=after).order_by("seq")[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return UtterancePage(session=session, utterances=rows, has_before=after > 0, has_after=more)
+    if before is not None:
+        queryset = queryset.filter(seq__lt=before)
+    rows = list(queryset.order_by("-seq")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit][::-1]
+    return UtterancePage(
+        session=session, utterances=rows, has_before=more, has_after=before is not None and before <= session.last_seq
+    )
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    sessions: int
+    today: int
+    this_week: int
+    messages: int
+    messages_by_role: dict[str, int]
+
+
+def session_stats_for_user(*, user: User, now: datetime | None = None) -> SessionStats:
+    """Totals from the stored counters, in one query. "Today" and "this week" (since Monday) are of
+    the sessions' creation, in the server's time zone."""
+    now = timezone.localtime(now or timezone.now())
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_week = start_of_day - timedelta(days=start_of_day.weekday())
+    totals = Session.objects.filter(user=user).aggregate(
+        sessions=Count("id"),
+        today=Count("id", filter=Q(created_at__gte=start_of_day)),
+        this_week=Count("id", filter=Q(created_at__gte=start_of_week)),
+        messages=Coalesce(Sum("message_count"), 0),
+        user=Coalesce(Sum("user_message_count"), 0),
+        assistant=Coalesce(Sum("assistant_message_count"), 0),
+        system=Coalesce(Sum("system_message_count"), 0),
+    )
+    return SessionStats(
+        sessions=totals["sessions"],
+        today=totals["today"],
+        this_week=totals["this_week"],
+        messages=totals["messages"],
+        messages_by_role={role: totals[role] for role in Role.values},
+    )
+
+
+def context_window_from_db(*, session_id: uuid.UUID, size: int | None = None) -> list[dict]:
+    """The last `size` final utterances, oldest first, in one query on utterance_session_seq_unique."""
+    size = size or settings.CONTEXT_WINDOW_SIZE
+    rows = list(
+        Utterance.objects.filter(session_id=session_id, is_final=True)
+        .order_by("-seq")
+        .values("role", "text", "seq")[:size]
+    )
+    rows.reverse()
+    return rows

@@ -1,0 +1,309 @@
+"""Writes. Each service runs in one transaction, takes the acting user explicitly and treats another
+user's session exactly like a missing one (Session.DoesNotExist)."""
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from conversation import inputs
+from conversation.models import Persona, Role, Session, Utterance
+from conversation.selectors import persona_resolve, session_get_for_user
+
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    session: Session
+    utterances: list[Utterance]  # in the order they were given, stored or found
+    created: int  # how many were written by this call
+
+
+def session_create(
+    *, user: User, persona: Persona | str | None = None, title: str = "", metadata: dict | None = None
+) -> Session:
+    session = Session(
+        user=user,
+        persona=persona_resolve(persona=persona),
+        title=inputs.check_title(title),
+        metadata=inputs.check_metadata(metadata),
+    )
+    session.save(force_insert=True)
+    return session
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    role: str
+    text: str
+    is_final: bool
+    client_id: str | None
+    created_at: Any
+    metadata: dict
+
+
+def _prepare(items: Sequence[inputs.UtteranceIn]) -> list[_Prepared]:
+    inputs.check_batch_size(len(items))
+    now = timezone.now()
+    prepared = []
+    for index, item in enumerate(items):
+        prefix = f"messages[{index}]." if len(items) > 1 else ""
+        prepared.append(
+            _Prepared(
+                role=inputs.normalize_role(item.role, field_name=f"{prefix}role"),
+                text=inputs.check_text(item.text, field_name=f"{prefix}text"),
+                is_final=bool(item.is_final),
+                client_id=inputs.check_client_id(item.client_id, field_name=f"{prefix}client_id"),
+                created_at=inputs.normalize_timestamp(item.timestamp, now=now),
+                metadata=inputs.check_metadata(item.metadata, field_name=f"{prefix}metadata"),
+            )
+        )
+    return prepared
+
+
+def utterances_append(
+    *, user: User, session_id: uuid.UUID | str, utterances: Sequence[inputs.UtteranceIn]
+) -> AppendResult:
+    """Append one or many utterances, in order, idempotently by client_id.
+
+    A batch that is already stored (every client_id found) returns the stored rows and writes
+    nothing. Otherwise the new ones get the next seqs from one UPDATE ... RETURNING on the session
+    row, which also takes the row lock that serializes concurrent appends to one session.
+    """
+    prepared = _prepare(utterances)
+    try:
+        return _append(user=user, session_id=session_id, prepared=prepared)
+    except IntegrityError:
+        # A concurrent request stored one of these client_ids between our look-up and our insert:
+        # everything of ours rolled back; once more, the look-up now finds the committed rows.
+        return _append(user=user, session_id=session_id, prepared=prepared)
+
+
+@transaction.atomic
+def _append(*, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared]) -> AppendResult:
+    client_ids = [p.client_id for p in prepared if p.client_id is not None]
+    existing: dict[str, Utterance] = {}
+    if client_ids:
+        existing = {
+            u.client_id: u
+            for u in Utterance.objects.filter(session_id=session_id, session__user=user, client_id__in=client_ids)
+        }
+
+    new_items: list[_Prepared] = []
+    seen: set[str] = set()
+    for item in prepared:
+        if item.client_id is not None:
+            if item.client_id in existing or item.client_id in seen:
+                continue
+            seen.add(item.client_id)
+        new_items.append(item)
+
+    if not new_items:
+        session = session_get_for_user(user=user, session_id=session_id)
+        return AppendResult(session=session, utterances=[existing[p.client_id] for p in prepared], created=0)
+
+    finals = [p for p in new_items if p.is_final]
+    first_user_text = next((p.text for p in finals if p.role == Role.USER), None)
+    session = _session_advance(
+        user=user,
+        session_id=session_id,
+        allocated=len(new_items),
+        counts={role: sum(1 for p in finals if p.role == role) for role in Role.values},
+        title_if_untitled=inputs.auto_title(first_user_text) if first_user_text else "",
+    )
+
+    first_seq = session.last_seq - len(new_items) + 1
+    rows = [
+        Utterance(
+            session_id=session.id,
+            seq=first_seq + offset,
+            role=item.role,
+            text=item.text,
+            is_final=item.is_final,
+            client_id=item.client_id,
+            created_at=item.created_at,
+            metadata=item.metadata,
+        )
+        for offset, item in enumerate(new_items)
+    ]
+    Utterance.objects.bulk_create(rows)
+
+    by_client_id = existing | {row.client_id: row for row in rows if row.client_id is not None}
+    anonymous = iter([row for row in rows if row.client_id is None])
+    ordered = [by_client_id[p.client_id] if p.client_id is not None else next(anonymous) for p in prepared]
+    return AppendResult(session=session, utterances=ordered, created=len(rows))
+
+
+def _session_advance(
+    *, user: User, session_id: uuid.UUID | str, allocated: int, counts: dict[str, int], title_if_untitled: str
+) -> Session:
+    """Allocate `allocated` seqs and move the counters, in one statement that locks the row."""
+    table = Session._meta.db_table
+    sessions = list(
+        Session.objects.raw(
+            f"""
+            UPDATE {table} SET
+                last_seq = last_seq + %s,
+                message_count = message_count + %s,
+                user_message_count = user_message_count + %s,
+                assistant_message_count = assistant_message_count + %s,
+                system_message_count = system_message_count + %s,
+                last_activity_at = %s,
+                title = CASE WHEN title = '' THEN %s ELSE title END
+            WHERE id = %s AND user_id = %s
+            RETURNING *
+            """,  # noqa: S608 - the table name is the model's own, every value is a parameter
+            [
+                allocated,
+                sum(counts.values()),
+                counts[Role.USER],
+                counts[Role.ASSISTANT],
+                counts[Role.SYSTEM],
+                timezone.now(),
+                title_if_untitled,
+                _as_uuid(session_id),
+                user.pk,
+            ],
+        )
+    )
+    if not sessions:
+        raise Session.DoesNotExist("No such session.")
+    return sessions[0]
+
+
+def _as_uuid(session_id: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
+    except ValueError as exc:
+        raise Session.DoesNotExist("No such session.") from exc
+
+
+def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:
+    """The client_id a save gives a message that has none: its position, role, text and timestamp.
+
+    The voice agent re-sends its whole conversation on every save, so a message keeps its position;
+    a retried save derives the same ids and stores nothing twice, while two identical "yes" at
+    different positions (or times) stay two messages.
+    """
+    digest = hashlib.sha256(f"{index}\x1f{role}\x1f{text}\x1f{timestamp}".encode()).hexdigest()
+    return f"save:{digest[:40]}"
+
+
+@transaction.atomic
+def conversation_save(
+    *,
+    user: User,
+    messages: Sequence[inputs.UtteranceIn],
+    session_id: uuid.UUID | str | None = None,
+    persona: Persona | str | None = None,
+    title: str | None = None,
+    end: bool = False,
+) -> AppendResult:
+    """Save a whole conversation in one call: create or continue `session_id`, dedupe, end if asked."""
+    session = None
+    if session_id is not None:
+        sid = _as_uuid(session_id)
+        session = Session.objects.filter(id=sid).select_for_update().first()
+        if session is not None and session.user_id != user.pk:
+            raise Session.DoesNotExist("No such session.")
+    if session is None:
+        session = Session(id=_as_uuid(session_id) if session_id is not None else uuid.uuid4(), user=user)
+        session.persona = persona_resolve(persona=persona)
+        session.title = inputs.check_title(title or "")
+        session.save(force_insert=True)
+    else:
+        updates = {}
+        if persona is not None:
+            updates["persona"] = persona_resolve(persona=persona)
+        if title is not None:
+            updates["title"] = inputs.check_title(title)
+        if updates:
+            Session.objects.filter(pk=session.pk).update(**updates)
+
+    keyed = [
+        m
+        if m.client_id
+        else inputs.UtteranceIn(
+            role=m.role,
+            text=m.text,
+            is_final=m.is_final,
+            client_id=derived_client_id(index=i, role=m.role, text=m.text, timestamp=m.timestamp),
+            timestamp=m.timestamp,
+            metadata=m.metadata,
+        )
+        for i, m in enumerate(messages)
+    ]
+    if keyed:
+        result = utterances_append(user=user, session_id=session.pk, utterances=keyed)
+    else:
+        result = AppendResult(session=session, utterances=[], created=0)
+    if end and result.session.ended_at is None:
+        ended_at = timezone.now()
+        Session.objects.filter(pk=session.pk).update(ended_at=ended_at)
+        result.session.ended_at = ended_at
+    return result
+
+
+@transaction.atomic
+def session_update(
+    *, user: User, session_id: uuid.UUID | str, title: Any = UNSET, persona: Any = UNSET, metadata: Any = UNSET
+) -> Session:
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    fields = []
+    if title is not UNSET:
+        session.title = inputs.check_title(title)
+        if not session.title:
+            # Clearing a custom title gives the automatic one back.
+            first = session.utterances.filter(role=Role.USER, is_final=True).order_by("seq").first()
+            session.title = inputs.auto_title(first.text) if first else ""
+        fields.append("title")
+    if persona is not UNSET:
+        session.persona = persona_resolve(persona=persona)
+        fields.append("persona")
+    if metadata is not UNSET:
+        session.metadata = inputs.check_metadata(metadata)
+        fields.append("metadata")
+    if fields:
+        session.save(update_fields=fields)
+    return session
+
+
+@transaction.atomic
+def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
+    """Remove every utterance but keep the session; seq numbering continues after the old ones."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    Utterance.objects.filter(session=session).delete()
+    session.message_count = session.user_message_count = 0
+    session.assistant_message_count = session.system_message_count = 0
+    session.context_epoch += 1
+    session.save(
+        update_fields=[
+            "message_count",
+            "user_message_count",
+            "assistant_message_count",
+            "system_message_count",
+            "context_epoch",
+        ]
+    )
+    return session
+
+
+@transaction.atomic
+def session_delete(*, user: User, session_id: uuid.UUID | str) -> None:
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    sessions_delete(session_ids=[session.pk])
+
+
+def sessions_delete(*, session_ids: Iterable[uuid.UUID]) -> tuple[int, int]:
+    """Delete sessions and their utterances with set-based statements; returns (sessions, utterances)."""
+    ids = list(session_ids)
+    with transaction.atomic():
+        utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
+        sessions, _ = Session.objects.filter(id__in=ids).delete()
+    return sessions, utterances

@@ -1,0 +1,69 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from conversation import inputs
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("user", "user"), ("Human", "user"), ("agent", "assistant"), ("AI", "assistant"), ("system", "system")],
+)
+def test_it_normalizes_the_seeds_role_names(given, expected):
+    assert inputs.normalize_role(given) == expected
+
+
+@pytest.mark.parametrize("given", ["robot", "", None, 3])
+def test_it_refuses_unknown_roles_naming_the_field(given):
+    with pytest.raises(ValidationError) as caught:
+        inputs.normalize_role(given)
+    assert "role" in caught.value.message_dict
+
+
+def test_it_reads_epoch_milliseconds():
+    assert inputs.normalize_timestamp(1763726400000, now=NOW) == datetime(2025, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def test_it_reads_iso_8601_with_and_without_an_offset():
+    assert inputs.normalize_timestamp("2026-01-02T03:04:05+02:00", now=NOW) == datetime(2026, 1, 2, 1, 4, 5, tzinfo=UTC)
+    assert inputs.normalize_timestamp("2026-01-02T03:04:05", now=NOW) == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("absurd", [0, 1234567890, -5, 10**20, "3026-01-01T00:00:00Z", "yesterday", True, None, ""])
+def test_it_replaces_absurd_or_missing_timestamps_with_now(absurd):
+    assert inputs.normalize_timestamp(absurd, now=NOW) == NOW
+
+
+def test_auto_title_cuts_at_a_word_boundary_within_60_characters():
+    text = "Could you help me plan a two week trip through the north of Portugal in spring please"
+    title = inputs.auto_title(text)
+    assert len(title) <= 60
+    assert title == "Could you help me plan a two week trip through the north of…"
+
+
+def test_auto_title_keeps_a_short_message_whole_on_one_line():
+    assert inputs.auto_title("  Hello\n  there  ") == "Hello there"
+
+
+def test_text_over_the_limit_names_the_field_and_the_limit(settings):
+    settings.MAX_UTTERANCE_CHARS = 10
+    with pytest.raises(ValidationError) as caught:
+        inputs.check_text("x" * 11)
+    assert caught.value.message_dict == {"text": ["Text is 11 characters; the limit is 10."]}
+
+
+def test_metadata_over_the_limit_names_the_field_and_the_limit(settings):
+    settings.MAX_METADATA_BYTES = 20
+    with pytest.raises(ValidationError) as caught:
+        inputs.check_metadata({"k": "v" * 30})
+    assert "the limit is 20" in caught.value.message_dict["metadata"][0]
+
+
+def test_title_over_the_limit_names_the_field_and_the_limit(settings):
+    settings.MAX_TITLE_CHARS = 5
+    with pytest.raises(ValidationError) as caught:
+        inputs.check_title("too long")
+    assert caught.value.message_dict == {"title": ["Title is 8 characters; the limit is 5."]}
