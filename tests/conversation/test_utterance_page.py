@@ -1,0 +1,71 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from conversation import selectors
+from conversation.models import Session
+from tests.conversation.conftest import say
+
+
+@pytest.fixture
+def history(owner, session):
+    say(owner, session, *[f"m{n}" for n in range(1, 121)])
+    return session
+
+
+def texts(page):
+    return [u.text for u in page.utterances]
+
+
+def test_the_first_page_is_the_newest_oldest_first(owner, history):
+    page = selectors.utterance_page(user=owner, session_id=history.pk, limit=50)
+    assert texts(page) == [f"m{n}" for n in range(71, 121)]
+    assert (page.has_before, page.has_after) == (True, False)
+
+
+def test_before_walks_back_without_gap_or_duplicate(owner, history):
+    seen, before = [], None
+    while True:
+        page = selectors.utterance_page(user=owner, session_id=history.pk, before=before, limit=50)
+        seen = texts(page) + seen
+        if not page.has_before:
+            break
+        before = page.utterances[0].seq
+    assert seen == [f"m{n}" for n in range(1, 121)]
+
+
+def test_after_walks_forward(owner, history):
+    page = selectors.utterance_page(user=owner, session_id=history.pk, after=100, limit=50)
+    assert texts(page) == [f"m{n}" for n in range(101, 121)]
+    assert (page.has_before, page.has_after) == (True, False)
+
+
+def test_interim_utterances_are_hidden_unless_asked(owner, session):
+    say(owner, session, "final")
+    say(owner, session, "interim", is_final=False)
+    assert texts(selectors.utterance_page(user=owner, session_id=session.pk)) == ["final"]
+    assert texts(selectors.utterance_page(user=owner, session_id=session.pk, include_interim=True)) == [
+        "final",
+        "interim",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"limit": 0}, "limit"), ({"limit": 201}, "limit"), ({"limit": "x"}, "limit"), ({"before": -1}, "before")],
+)
+def test_bad_bounds_are_validation_errors(owner, session, kwargs, field):
+    with pytest.raises(ValidationError) as caught:
+        selectors.utterance_page(user=owner, session_id=session.pk, **kwargs)
+    assert field in caught.value.message_dict
+
+
+def test_another_users_session_is_not_found(outsider, history):
+    with pytest.raises(Session.DoesNotExist):
+        selectors.utterance_page(user=outsider, session_id=history.pk)
+
+
+def test_it_makes_two_queries_at_any_depth(owner, history, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        selectors.utterance_page(user=owner, session_id=history.pk, before=30, limit=10)
+    with django_assert_num_queries(2):
+        selectors.utterance_page(user=owner, session_id=history.pk, limit=200)
