@@ -176,3 +176,26 @@ def context_window_from_db(*, session_id: uuid.UUID, size: int | None = None) ->
     )
     rows.reverse()
     return rows
+
+
+def sessions_inactive_count(*, cutoff: datetime, user: User | None = None) -> tuple[int, int]:
+    """Sessions inactive since before `cutoff` and their utterances: (sessions, utterances), two
+    counting queries on session_activity_idx; nothing is loaded into Python."""
+    sessions = Session.objects.filter(last_activity_at__lt=cutoff)
+    if user is not None:
+        sessions = sessions.filter(user=user)
+    return sessions.count(), Utterance.objects.filter(session__in=sessions.values("id")).count()
+
+
+def utterances_latest(*, session_id: uuid.UUID, limit: int) -> list[Utterance]:
+    """The newest `limit` utterances, interim ones included, oldest first (the admin's change page)."""
+    rows = list(Utterance.objects.filter(session_id=session_id).order_by("-seq")[:limit])
+    rows.reverse()
+    return rows
+
+
+def sessions_totals(*, session_ids) -> tuple[int, int]:
+    """How many sessions and utterances a selection holds: (sessions, utterances), two queries."""
+    return Session.objects.filter(id__in=session_ids).count(), Utterance.objects.filter(
+        session_id__in=session_ids
+    ).count()

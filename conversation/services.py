@@ -5,6 +5,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -307,3 +308,30 @@ def sessions_delete(*, session_ids: Iterable[uuid.UUID]) -> tuple[int, int]:
         utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
         sessions, _ = Session.objects.filter(id__in=ids).delete()
     return sessions, utterances
+
+
+def sessions_end(*, session_ids: Iterable[uuid.UUID]) -> int:
+    """Mark open sessions ended (staff clean-up); returns how many were open."""
+    return Session.objects.filter(id__in=list(session_ids), ended_at__isnull=True).update(ended_at=timezone.now())
+
+
+def sessions_expire_batch(*, cutoff: datetime, user: User | None = None, batch_size: int) -> tuple[int, int]:
+    """Delete up to `batch_size` sessions inactive since before `cutoff`, in one short transaction.
+
+    The rows are locked with FOR UPDATE SKIP LOCKED and the cutoff is checked again under the lock,
+    so a session a user is writing to right now, or that became active since, is left alone.
+    Utterances go with one set-based DELETE; nothing is loaded into Python but the batch's ids.
+    Returns (sessions, utterances) deleted.
+    """
+    with transaction.atomic():
+        candidates = Session.objects.filter(last_activity_at__lt=cutoff)
+        if user is not None:
+            candidates = candidates.filter(user=user)
+        ids = list(
+            candidates.order_by("last_activity_at")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0, 0
+        return sessions_delete(session_ids=ids)

@@ -1,0 +1,179 @@
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from conversation import selectors, services
+from conversation.models import Persona, Session, Utterance
+
+ADMIN_BATCH_SIZE = 1000
+LATEST_UTTERANCES_SHOWN = 50
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_default", "position")
+    list_editable = ("position",)
+    ordering = ("position", "id")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class EndedFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("ended", "Ended")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(ended_at__isnull=True)
+        if self.value() == "ended":
+            return queryset.filter(ended_at__isnull=False)
+        return queryset
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ("display_title", "user", "persona", "message_count", "last_activity_at", "is_ended")
+    list_select_related = ("user", "persona")
+    list_filter = ("persona", "last_activity_at", EndedFilter)
+    search_fields = ("title", "user__email")
+    date_hierarchy = "last_activity_at"
+    ordering = ("-last_activity_at", "-id")
+    raw_id_fields = ("user",)
+    # The approximate total of a large table is not worth a COUNT(*) over it on every page.
+    show_full_result_count = False
+    readonly_fields = (
+        "id",
+        "created_at",
+        "last_activity_at",
+        "ended_at",
+        "message_count",
+        "user_message_count",
+        "assistant_message_count",
+        "system_message_count",
+        "last_seq",
+        "context_epoch",
+        "latest_utterances",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "user", "title", "persona", "metadata")}),
+        ("Activity", {"fields": ("created_at", "last_activity_at", "ended_at")}),
+        (
+            "Counters",
+            {
+                "fields": (
+                    "message_count",
+                    "user_message_count",
+                    "assistant_message_count",
+                    "system_message_count",
+                    "last_seq",
+                    "context_epoch",
+                )
+            },
+        ),
+        (f"Latest {LATEST_UTTERANCES_SHOWN} utterances", {"fields": ("latest_utterances",)}),
+    )
+    actions = ("delete_sessions", "end_sessions")
+
+    @admin.display(description="title", ordering="title")
+    def display_title(self, obj: Session) -> str:
+        return obj.display_title
+
+    @admin.display(description="ended", boolean=True, ordering="ended_at")
+    def is_ended(self, obj: Session) -> bool:
+        return obj.ended_at is not None
+
+    @admin.display(description="utterances")
+    def latest_utterances(self, obj: Session) -> str:
+        if obj.pk is None:
+            return "-"
+        rows = selectors.utterances_latest(session_id=obj.pk, limit=LATEST_UTTERANCES_SHOWN)
+        if not rows:
+            return "No utterances."
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td style='white-space:pre-wrap'>{}</td></tr>",
+            ((u.seq, u.created_at, u.role, "" if u.is_final else "interim", u.text) for u in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th>seq</th><th>at</th><th>role</th><th></th><th>text</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            body,
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Replaced by delete_sessions, which goes through the services in batches.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_model(self, request, obj):
+        services.sessions_delete(session_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        self._delete_in_batches(queryset)
+
+    @admin.action(description="Delete selected sessions", permissions=["delete"])
+    def delete_sessions(self, request: HttpRequest, queryset: QuerySet[Session]):
+        return self._confirmed(request, queryset, verb="delete", apply=self._delete_in_batches)
+
+    @admin.action(description="End selected sessions", permissions=["change"])
+    def end_sessions(self, request: HttpRequest, queryset: QuerySet[Session]):
+        return self._confirmed(request, queryset, verb="end", apply=self._end)
+
+    def _delete_in_batches(self, queryset: QuerySet[Session]) -> str:
+        ids = list(queryset.values_list("id", flat=True))
+        sessions = utterances = 0
+        for start in range(0, len(ids), ADMIN_BATCH_SIZE):
+            deleted = services.sessions_delete(session_ids=ids[start : start + ADMIN_BATCH_SIZE])
+            sessions, utterances = sessions + deleted[0], utterances + deleted[1]
+        return f"Deleted {sessions} sessions and {utterances} utterances."
+
+    def _end(self, queryset: QuerySet[Session]) -> str:
+        ended = services.sessions_end(session_ids=queryset.values_list("id", flat=True))
+        return f"Ended {ended} sessions."
+
+    def _confirmed(self, request: HttpRequest, queryset: QuerySet[Session], *, verb: str, apply):
+        if request.POST.get("confirmed") == "yes":
+            self.message_user(request, apply(queryset), messages.SUCCESS)
+            return None
+        sessions, utterances = selectors.sessions_totals(session_ids=queryset.values("id"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb.capitalize()} {sessions} sessions?",
+            "verb": verb,
+            "action": request.POST["action"],
+            "sessions": sessions,
+            "utterances": utterances,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "query_string": request.GET.urlencode(),
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/conversation/session/confirm_action.html", context)
+
+
+@admin.register(Utterance)
+class UtteranceAdmin(admin.ModelAdmin):
+    list_display = ("session", "seq", "role", "is_final", "created_at")
+    list_select_related = ("session",)
+    list_filter = ("role", "is_final")
+    raw_id_fields = ("session",)
+    ordering = ("-id",)
+    show_full_result_count = False
+    readonly_fields = ("session", "seq", "role", "text", "is_final", "client_id", "created_at", "metadata")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Utterances go with their session (or a clear), so that the counters stay exact.
+        return False

@@ -1,0 +1,138 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from conversation import services
+from conversation.models import Session, Utterance
+from tests.conversation.conftest import say
+from tests.factories import UserFactory
+
+CHANGELIST = reverse("admin:conversation_session_changelist")
+
+
+@pytest.fixture
+def staff_client(db) -> Client:
+    client = Client()
+    client.force_login(UserFactory(email="staff@example.com", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def chats(owner, outsider):
+    bread = services.session_create(user=owner, title="Bread")
+    say(owner, bread, "one", "two")
+    story = services.session_create(user=outsider, title="Story", persona="creative-writer")
+    say(outsider, story, "three")
+    services.sessions_end(session_ids=[story.pk])
+    return {"bread": bread, "story": story}
+
+
+def changelist_titles(response) -> list[str]:
+    return [row.display_title for row in response.context["cl"].result_list]
+
+
+def test_the_changelist_shows_sessions_with_counts(staff_client, chats):
+    response = staff_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert sorted(changelist_titles(response)) == ["Bread", "Story"]
+    assert "owner@example.com" in response.content.decode()
+
+
+def test_non_staff_are_refused(owner_client, chats):
+    response = owner_client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("persona__id__exact={creative}", ["Story"]),
+        ("state=open", ["Bread"]),
+        ("state=ended", ["Story"]),
+        ("q=outsider@example.com", ["Story"]),
+        ("q=bread", ["Bread"]),
+    ],
+)
+def test_filters_and_search(staff_client, chats, query, expected):
+    creative = chats["story"].persona_id
+    response = staff_client.get(f"{CHANGELIST}?{query.format(creative=creative)}")
+    assert changelist_titles(response) == expected
+
+
+def test_the_activity_filter(staff_client, chats):
+    Session.objects.filter(pk=chats["story"].pk).update(last_activity_at=timezone.now() - timedelta(days=40))
+    response = staff_client.get(f"{CHANGELIST}?last_activity_at__gte={timezone.now().date().isoformat()}")
+    assert changelist_titles(response) == ["Bread"]
+
+
+def changelist_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(CHANGELIST).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_changelist_makes_the_same_number_of_queries_at_10_and_200_sessions(staff_client):
+    users = [UserFactory() for _ in range(5)]
+    for n in range(10):
+        services.session_create(user=users[n % 5], persona="technical-support" if n % 2 else None)
+    at_10 = changelist_queries(staff_client)
+    for n in range(190):
+        services.session_create(user=users[n % 5], persona="creative-writer" if n % 3 else None)
+    assert changelist_queries(staff_client) == at_10
+
+
+def test_the_change_page_shows_the_latest_50_utterances_read_only(staff_client, owner, session):
+    say(owner, session, *[f"message number {n}" for n in range(1, 61)])
+    response = staff_client.get(reverse("admin:conversation_session_change", args=[session.pk]))
+    body = response.content.decode()
+    assert "message number 60" in body
+    assert "message number 11<" in body
+    assert "message number 10<" not in body
+    assert 'name="message_count"' not in body
+
+
+def test_delete_asks_for_confirmation_with_counts_then_deletes(staff_client, chats):
+    data = {"action": "delete_sessions", ACTION_CHECKBOX_NAME: [str(chats["bread"].pk)]}
+    response = staff_client.post(CHANGELIST, data)
+    assert response.status_code == 200
+    assert "1 session and 2 utterances will be deleted" in " ".join(response.content.decode().split())
+    assert Session.objects.filter(pk=chats["bread"].pk).exists()
+
+    response = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    assert "Deleted 1 sessions and 2 utterances." in response.content.decode()
+    assert not Session.objects.filter(pk=chats["bread"].pk).exists()
+    assert Utterance.objects.count() == 1
+
+
+def test_end_asks_for_confirmation_then_ends(staff_client, chats):
+    data = {"action": "end_sessions", ACTION_CHECKBOX_NAME: [str(chats["bread"].pk)]}
+    response = staff_client.post(CHANGELIST, data)
+    assert "will be marked ended" in response.content.decode()
+    staff_client.post(CHANGELIST, {**data, "confirmed": "yes"})
+    chats["bread"].refresh_from_db()
+    assert chats["bread"].ended_at is not None
+
+
+def test_actions_are_refused_to_non_staff(owner_client, chats):
+    response = owner_client.post(
+        CHANGELIST, {"action": "delete_sessions", ACTION_CHECKBOX_NAME: [str(chats["bread"].pk)], "confirmed": "yes"}
+    )
+    assert response.status_code == 302
+    assert Session.objects.filter(pk=chats["bread"].pk).exists()
+
+
+def test_persona_and_utterance_admins_render(staff_client, chats):
+    assert staff_client.get(reverse("admin:conversation_persona_changelist")).status_code == 200
+    response = staff_client.get(reverse("admin:conversation_utterance_changelist"))
+    assert response.status_code == 200
+    utterance = Utterance.objects.first()
+    page = staff_client.get(reverse("admin:conversation_utterance_change", args=[utterance.pk]))
+    assert page.status_code == 200
+    assert 'name="text"' not in page.content.decode()
