@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain"]
+BENCHMARKS = ["domain", "expire"]
 
 
 def main() -> None:

@@ -52,12 +52,26 @@ def session_get_for_user(*, user: User, session_id: uuid.UUID | str, for_update:
     return queryset.get(pk=_parse_session_id(session_id))
 
 
+SESSION_LIST_FIELDS = (
+    "id",
+    "user_id",
+    "title",
+    "created_at",
+    "last_activity_at",
+    "ended_at",
+    "message_count",
+    "persona__slug",
+    "persona__name",
+)
+
+
 def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet[Session]:
     """Newest activity first, id as the tie-break: a total order, ready for keyset pagination.
 
-    Uses session_user_activity_idx.
+    Uses session_user_activity_idx. Loads only what a list shows (metadata and the counters by
+    role are for the detail): reading another field on a row costs a query per row.
     """
-    queryset = Session.objects.filter(user=user).select_related("persona")
+    queryset = Session.objects.filter(user=user).select_related("persona").only(*SESSION_LIST_FIELDS)
     if persona:
         queryset = queryset.filter(persona__slug=persona)
     return queryset.order_by("-last_activity_at", "-id")

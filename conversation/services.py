@@ -69,28 +69,44 @@ def _prepare(items: Sequence[inputs.UtteranceIn]) -> list[_Prepared]:
 
 
 def utterances_append(
-    *, user: User, session_id: uuid.UUID | str, utterances: Sequence[inputs.UtteranceIn]
+    *,
+    user: User,
+    session_id: uuid.UUID | str,
+    utterances: Sequence[inputs.UtteranceIn],
+    expect_stored: bool = False,
 ) -> AppendResult:
     """Append one or many utterances, in order, idempotently by client_id.
 
-    A batch that is already stored (every client_id found) returns the stored rows and writes
-    nothing. Otherwise the new ones get the next seqs from one UPDATE ... RETURNING on the session
-    row, which also takes the row lock that serializes concurrent appends to one session.
+    The new ones get the next seqs from one UPDATE ... RETURNING on the session row, which also
+    takes the row lock that serializes concurrent appends to one session; then one INSERT. A batch
+    that is already stored (every client_id found) returns the stored rows and writes nothing.
+
+    New utterances are the common case, so the insert is tried first and a client_id conflict
+    (a retry) rolls it back and takes the careful path: look up the stored ones, insert the rest.
+    `expect_stored` goes straight to the careful path, for callers that usually re-send stored
+    utterances (a whole-conversation save).
     """
     prepared = _prepare(utterances)
+    if not expect_stored:
+        try:
+            return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=False)
+        except IntegrityError:
+            pass  # some client_id is stored already: nothing was written, look them up
     try:
-        return _append(user=user, session_id=session_id, prepared=prepared)
+        return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
     except IntegrityError:
         # A concurrent request stored one of these client_ids between our look-up and our insert:
         # everything of ours rolled back; once more, the look-up now finds the committed rows.
-        return _append(user=user, session_id=session_id, prepared=prepared)
+        return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
 
 
 @transaction.atomic
-def _append(*, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared]) -> AppendResult:
+def _append(
+    *, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared], look_up_stored: bool
+) -> AppendResult:
     client_ids = [p.client_id for p in prepared if p.client_id is not None]
     existing: dict[str, Utterance] = {}
-    if client_ids:
+    if look_up_stored and client_ids:
         existing = {
             u.client_id: u
             for u in Utterance.objects.filter(session_id=session_id, session__user=user, client_id__in=client_ids)
@@ -241,7 +257,7 @@ def conversation_save(
         for i, m in enumerate(messages)
     ]
     if keyed:
-        result = utterances_append(user=user, session_id=session.pk, utterances=keyed)
+        result = utterances_append(user=user, session_id=session.pk, utterances=keyed, expect_stored=True)
     else:
         result = AppendResult(session=session, utterances=[], created=0)
     if end and result.session.ended_at is None:

@@ -69,9 +69,20 @@ def test_the_same_batch_sent_three_times_is_stored_once(owner, session):
 
 def test_a_stored_batch_is_returned_without_writing(owner, session, assert_statements):
     batch = [UtteranceIn(role="user", text="hi", client_id="m1")]
-    services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+    services.utterances_append(user=owner, session_id=session.pk, utterances=batch, expect_stored=True)
     with assert_statements(2):  # the look-up by client_id, the session
-        services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+        again = services.utterances_append(user=owner, session_id=session.pk, utterances=batch, expect_stored=True)
+    assert again.created == 0
+
+
+def test_a_retry_first_tries_the_insert_then_finds_the_stored_rows(owner, session, assert_statements):
+    batch = [UtteranceIn(role="user", text="hi", client_id="m1")]
+    first = services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+    with assert_statements(4):  # UPDATE + INSERT rolled back by the conflict, then look-up and session
+        again = services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+    assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
+    session.refresh_from_db()
+    assert (session.last_seq, session.message_count) == (1, 1)
 
 
 def test_two_identical_yes_with_different_client_ids_are_both_stored(owner, session):
@@ -97,7 +108,7 @@ def test_a_partly_stored_batch_stores_only_the_new_ones(owner, session):
 def test_appending_one_utterance_takes_two_statements(owner, session, assert_statements):
     with assert_statements(2):  # UPDATE ... RETURNING, INSERT
         say(owner, session, "hello")
-    with assert_statements(3):  # + the client_id look-up
+    with assert_statements(2):  # with a client_id too: a conflict is found by the INSERT, not looked up first
         say(owner, session, "hello", client_id="x")
 
 
