@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "accounts",
     "conversation",
 ]
@@ -189,3 +192,41 @@ MAX_PAGE_SIZE = 200
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=90)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)
 CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)
+
+# REST API (conversation/api): token auth first, so that an anonymous call is answered 401 with a
+# WWW-Authenticate header (DRF takes the header from the first class); the browser's session
+# cookie works too, with CSRF.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=4 * 1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["conversation.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_read": env.str("THROTTLE_API_READ", default="1200/min"),
+        "api_write": env.str("THROTTLE_API_WRITE", default="300/min"),
+        "api_auth": env.str("THROTTLE_API_AUTH", default="20/min"),
+    },
+    "EXCEPTION_HANDLER": "conversation.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # `?format=` belongs to the export endpoint, not to DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chat sessions API",
+    "DESCRIPTION": (
+        "Sessions and utterances of the chat product, for programs (a voice agent, a mobile app) "
+        "and the web page. Authenticate with `Authorization: Token <key>` (POST /api/auth/token/) "
+        "or the browser's session cookie with CSRF."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}

@@ -213,3 +213,8 @@ def sessions_totals(*, session_ids) -> tuple[int, int]:
     return Session.objects.filter(id__in=session_ids).count(), Utterance.objects.filter(
         session_id__in=session_ids
     ).count()
+
+
+def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[Utterance]:
+    """Final utterances with seq > after, oldest first: the export's pages (utterance_session_seq_unique)."""
+    return list(Utterance.objects.filter(session_id=session_id, is_final=True, seq__gt=after).order_by("seq")[:limit])

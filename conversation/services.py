@@ -4,7 +4,7 @@ user's session exactly like a missing one (Session.DoesNotExist)."""
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,12 +49,13 @@ class _Prepared:
     metadata: dict
 
 
-def _prepare(items: Sequence[inputs.UtteranceIn]) -> list[_Prepared]:
-    inputs.check_batch_size(len(items))
+def _prepare(items: Sequence[inputs.UtteranceIn], *, field: str) -> list[_Prepared]:
+    """Normalize and bound a whole batch before anything is written; errors name `field[i].name`."""
+    inputs.check_batch_size(len(items), field_name=field)
     now = timezone.now()
     prepared = []
     for index, item in enumerate(items):
-        prefix = f"messages[{index}]." if len(items) > 1 else ""
+        prefix = f"{field}[{index}]."
         prepared.append(
             _Prepared(
                 role=inputs.normalize_role(item.role, field_name=f"{prefix}role"),
@@ -86,7 +87,14 @@ def utterances_append(
     `expect_stored` goes straight to the careful path, for callers that usually re-send stored
     utterances (a whole-conversation save).
     """
-    prepared = _prepare(utterances)
+    return _append_prepared(
+        user=user, session_id=session_id, prepared=_prepare(utterances, field="utterances"), expect_stored=expect_stored
+    )
+
+
+def _append_prepared(
+    *, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared], expect_stored: bool
+) -> AppendResult:
     if not expect_stored:
         try:
             return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=False)
@@ -223,10 +231,17 @@ def conversation_save(
     end: bool = False,
 ) -> AppendResult:
     """Save a whole conversation in one call: create or continue `session_id`, dedupe, end if asked."""
+    keyed = [
+        m
+        if m.client_id
+        else replace(m, client_id=derived_client_id(index=i, role=m.role, text=m.text, timestamp=m.timestamp))
+        for i, m in enumerate(messages)
+    ]
+    prepared = _prepare(keyed, field="messages") if keyed else []
+
     session = None
     if session_id is not None:
-        sid = _as_uuid(session_id)
-        session = Session.objects.filter(id=sid).select_for_update().first()
+        session = Session.objects.filter(id=_as_uuid(session_id)).select_for_update().first()
         if session is not None and session.user_id != user.pk:
             raise Session.DoesNotExist("No such session.")
     if session is None:
@@ -243,21 +258,8 @@ def conversation_save(
         if updates:
             Session.objects.filter(pk=session.pk).update(**updates)
 
-    keyed = [
-        m
-        if m.client_id
-        else inputs.UtteranceIn(
-            role=m.role,
-            text=m.text,
-            is_final=m.is_final,
-            client_id=derived_client_id(index=i, role=m.role, text=m.text, timestamp=m.timestamp),
-            timestamp=m.timestamp,
-            metadata=m.metadata,
-        )
-        for i, m in enumerate(messages)
-    ]
-    if keyed:
-        result = utterances_append(user=user, session_id=session.pk, utterances=keyed, expect_stored=True)
+    if prepared:
+        result = _append_prepared(user=user, session_id=session.pk, prepared=prepared, expect_stored=True)
     else:
         result = AppendResult(session=session, utterances=[], created=0)
     if end and result.session.ended_at is None:

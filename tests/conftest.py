@@ -63,3 +63,11 @@ def assert_statements():
         )
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (throttle counters, context windows)."""
+    from django.core.cache import cache
+
+    cache.clear()

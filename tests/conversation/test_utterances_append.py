@@ -134,10 +134,15 @@ def test_a_malformed_or_missing_session_id_is_not_found(owner):
             "MAX_UTTERANCE_CHARS",
             5,
             [UtteranceIn(role="user", text="ok"), UtteranceIn(role="user", text="too long")],
-            "messages[1].text",
+            "utterances[1].text",
         ),
-        ("MAX_BATCH_UTTERANCES", 2, [UtteranceIn(role="user", text="x")] * 3, "messages"),
-        ("MAX_METADATA_BYTES", 10, [UtteranceIn(role="user", text="x", metadata={"k": "v" * 20})], "metadata"),
+        ("MAX_BATCH_UTTERANCES", 2, [UtteranceIn(role="user", text="x")] * 3, "utterances"),
+        (
+            "MAX_METADATA_BYTES",
+            10,
+            [UtteranceIn(role="user", text="x", metadata={"k": "v" * 20})],
+            "utterances[0].metadata",
+        ),
     ],
 )
 def test_a_limit_violation_writes_nothing_of_the_batch(owner, session, settings, setting, value, batch, field):
@@ -158,7 +163,7 @@ def test_an_unknown_role_in_a_batch_writes_nothing(owner, session):
             session_id=session.pk,
             utterances=[UtteranceIn(role="user", text="fine"), UtteranceIn(role="wizard", text="nope")],
         )
-    assert "messages[1].role" in caught.value.message_dict
+    assert "utterances[1].role" in caught.value.message_dict
     assert not Utterance.objects.exists()
 
 

@@ -1,0 +1,99 @@
+"""Output serializers shared by several API views, and strict input fields.
+
+Input serializers live inside their views (one per view); these outputs are shared because the
+same session or utterance shape is answered by many endpoints.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else: DRF's CharField would quietly turn 42 into "42"."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, not "yes" or 1."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer", "description": "epoch milliseconds"}, {"type": "string", "format": "date-time"}],
+        "nullable": True,
+    }
+)
+class TimestampField(serializers.Field):
+    """Epoch milliseconds or an ISO 8601 string; the service decides what is sane."""
+
+    default_error_messages = {"invalid": "Must be epoch milliseconds or an ISO 8601 string."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class PersonaOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SessionOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField(help_text="Empty until the first user message names the session.")
+    persona = PersonaOutputSerializer()
+    created_at = serializers.DateTimeField()
+    last_activity_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    message_count = serializers.IntegerField()
+
+
+class RoleCountsSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_message_count")
+    assistant = serializers.IntegerField(source="assistant_message_count")
+    system = serializers.IntegerField(source="system_message_count")
+
+
+class SessionDetailOutputSerializer(SessionOutputSerializer):
+    metadata = serializers.DictField()
+    counts = RoleCountsSerializer(source="*")
+    last_seq = serializers.IntegerField()
+
+
+class UtteranceOutputSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    role = serializers.CharField()
+    text = serializers.CharField()
+    is_final = serializers.BooleanField()
+    client_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    metadata = serializers.DictField()
+
+
+class UtteranceInputSerializer(serializers.Serializer):
+    role = StrictCharField(help_text="user, assistant or system (agent, AI and Human are accepted).")
+    text = StrictCharField(trim_whitespace=False)
+    is_final = StrictBooleanField(required=False, default=True)
+    client_id = StrictCharField(required=False, allow_null=True, max_length=100)
+    timestamp = TimestampField(required=False, allow_null=True)
+    metadata = serializers.DictField(required=False, default=dict)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -1,0 +1,339 @@
+"""REST API views: parse and authorize, call one service or selector, serialize.
+
+Every view answers another user's session, a missing one and a malformed id alike: 404.
+"""
+
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversation import selectors, services
+from conversation.api.export import export_filename, export_stream
+from conversation.api.serializers import (
+    ErrorSerializer,
+    PersonaOutputSerializer,
+    SessionDetailOutputSerializer,
+    SessionOutputSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    UtteranceInputSerializer,
+    UtteranceOutputSerializer,
+)
+from conversation.inputs import UtteranceIn
+from conversation.search import session_search_for_user
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, "Invalid input; `errors` names each field."),
+    401: OpenApiResponse(ErrorSerializer, "Not authenticated."),
+    403: OpenApiResponse(ErrorSerializer, "CSRF check failed (session authentication only)."),
+    404: OpenApiResponse(ErrorSerializer, "No such session for this user (also for another user's or a malformed id)."),
+    413: OpenApiResponse(ErrorSerializer, "Request body over API_MAX_BODY_BYTES."),
+    429: OpenApiResponse(ErrorSerializer, "Throttled; see Retry-After."),
+}
+
+
+def errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in (401, 403, 429, *codes)}
+
+
+class ReadWriteThrottled:
+    """Reads and writes are throttled in separate scopes (rates in settings)."""
+
+    def get_throttles(self):
+        self.throttle_scope = "api_read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "api_write"
+        return super().get_throttles()
+
+
+class SessionCursorPagination(CursorPagination):
+    """Stable while sessions are added: the cursor is a position in (last activity, id), not an offset."""
+
+    ordering = ("-last_activity_at", "-id")
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 200
+
+
+def utterances_from(validated: list[dict]) -> list[UtteranceIn]:
+    return [UtteranceIn(**item) for item in validated]
+
+
+class SessionListApi(ReadWriteThrottled, APIView):
+    class FilterSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionListFilter"
+
+        q = StrictCharField(required=False, help_text="Search titles and message text; answers the best matches.")
+        persona = StrictCharField(required=False)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
+        cursor = StrictCharField(required=False)
+
+    class SearchHitSerializer(SessionOutputSerializer):
+        class Meta:
+            ref_name = "SessionListSearchHit"
+
+        rank = serializers.FloatField()
+        match_seq = serializers.IntegerField(allow_null=True)
+        snippet = serializers.CharField()
+        highlights = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionListInput"
+
+        persona = StrictCharField(required=False, allow_null=True)
+        title = StrictCharField(required=False, allow_blank=True, default="")
+        metadata = serializers.DictField(required=False, default=dict)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: SessionOutputSerializer(many=True), **errors(400)},
+        description="The user's sessions, newest activity first, cursor-paginated (`next`/`previous`). "
+        "With `q`, the best matches by rank (at most `limit`, default 50) with a snippet; not paginated.",
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        params = filters.validated_data
+        if "q" in params:
+            hits = session_search_for_user(user=request.user, q=params["q"], limit=params.get("limit", 50))
+            results = [
+                {
+                    **SessionOutputSerializer(hit.session).data,
+                    "rank": hit.rank,
+                    "match_seq": hit.seq,
+                    "snippet": hit.snippet,
+                    "highlights": [list(pair) for pair in hit.highlights],
+                }
+                for hit in hits
+            ]
+            return Response({"next": None, "previous": None, "results": results})
+        sessions = selectors.session_list_for_user(user=request.user, persona=params.get("persona"))
+        paginator = SessionCursorPagination()
+        page = paginator.paginate_queryset(sessions, request, view=self)
+        return paginator.get_paginated_response(SessionOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: SessionDetailOutputSerializer, **errors(400, 413)})
+    def post(self, request: Request) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.session_create(user=request.user, **body.validated_data)
+        return Response(SessionDetailOutputSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDetailApi(ReadWriteThrottled, APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionDetailInput"
+
+        title = StrictCharField(required=False, allow_blank=True, help_text="Empty gives the automatic title back.")
+        persona = StrictCharField(required=False)
+        metadata = serializers.DictField(required=False)
+
+    @extend_schema(responses={200: SessionDetailOutputSerializer, **errors(404)})
+    def get(self, request: Request, session_id: str) -> Response:
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        return Response(SessionDetailOutputSerializer(session).data)
+
+    @extend_schema(request=InputSerializer, responses={200: SessionDetailOutputSerializer, **errors(400, 404, 413)})
+    def patch(self, request: Request, session_id: str) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.session_update(user=request.user, session_id=session_id, **body.validated_data)
+        return Response(SessionDetailOutputSerializer(session).data)
+
+    @extend_schema(responses={204: None, **errors(404)})
+    def delete(self, request: Request, session_id: str) -> Response:
+        services.session_delete(user=request.user, session_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UtteranceListApi(ReadWriteThrottled, APIView):
+    class FilterSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "UtteranceListFilter"
+
+        before = serializers.IntegerField(required=False, min_value=0, help_text="Older than this seq.")
+        after = serializers.IntegerField(required=False, min_value=0, help_text="Newer than this seq.")
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+        include_interim = serializers.BooleanField(required=False, default=False)
+
+    class PageSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "UtteranceListPage"
+
+        next = serializers.URLField(allow_null=True, help_text="Newer utterances.")
+        previous = serializers.URLField(allow_null=True, help_text="Older utterances.")
+        results = UtteranceOutputSerializer(many=True)
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "UtteranceListInput"
+
+        utterances = UtteranceInputSerializer(many=True)
+
+    class AppendOutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "UtteranceListAppendOutput"
+
+        session = SessionOutputSerializer()
+        created = serializers.IntegerField(help_text="How many were new; 0 when all were stored already.")
+        utterances = UtteranceOutputSerializer(many=True)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: PageSerializer, **errors(400, 404)},
+        description="History by keyset on seq, oldest first within a page. Without before/after: the newest.",
+    )
+    def get(self, request: Request, session_id: str) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = selectors.utterance_page(user=request.user, session_id=session_id, **filters.validated_data)
+        link = request.build_absolute_uri(request.path)
+        extra = f"&limit={filters.validated_data['limit']}"
+        if filters.validated_data["include_interim"]:
+            extra += "&include_interim=true"
+        newest, oldest = (page.utterances[-1].seq, page.utterances[0].seq) if page.utterances else (None, None)
+        return Response(
+            {
+                "next": f"{link}?after={newest}{extra}" if page.has_after and newest else None,
+                "previous": f"{link}?before={oldest}{extra}" if page.has_before and oldest else None,
+                "results": UtteranceOutputSerializer(page.utterances, many=True).data,
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: AppendOutputSerializer, 200: AppendOutputSerializer, **errors(400, 404, 413)},
+        description='Append one or many utterances in order: `{"utterances": [...]}`, or one utterance '
+        "object sent bare. Idempotent by client_id: a batch already stored answers 200 with the stored "
+        "rows and writes nothing; otherwise 201.",
+    )
+    def post(self, request: Request, session_id: str) -> Response:
+        data = request.data
+        if isinstance(data, list):
+            data = {"utterances": data}
+        elif isinstance(data, dict) and "utterances" not in data:
+            data = {"utterances": [data]}  # one utterance, sent bare
+        body = self.InputSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        result = services.utterances_append(
+            user=request.user, session_id=session_id, utterances=utterances_from(body.validated_data["utterances"])
+        )
+        data = self.AppendOutputSerializer(result).data
+        return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class SessionClearApi(ReadWriteThrottled, APIView):
+    @extend_schema(request=None, responses={200: SessionDetailOutputSerializer, **errors(404)})
+    def post(self, request: Request, session_id: str) -> Response:
+        session = services.session_clear(user=request.user, session_id=session_id)
+        return Response(SessionDetailOutputSerializer(session).data)
+
+
+class SessionExportApi(ReadWriteThrottled, APIView):
+    class FilterSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionExportFilter"
+
+        format = serializers.ChoiceField(choices=["json", "markdown"], default="json")
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, "The session and every final message."),
+            (200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR, "The conversation as Markdown."),
+            **errors(400, 404),
+        },
+        description="A download (Content-Disposition: attachment), streamed page by page.",
+    )
+    def get(self, request: Request, session_id: str):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        export_format = filters.validated_data["format"]
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        response = export_stream(session=session, export_format=export_format)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=export_filename(session=session, export_format=export_format)
+        )
+        return response
+
+
+class ConversationSaveApi(ReadWriteThrottled, APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ConversationSaveInput"
+
+        session_id = serializers.UUIDField(required=False, allow_null=True)
+        persona = StrictCharField(required=False, allow_null=True)
+        title = StrictCharField(required=False, allow_null=True, allow_blank=True)
+        end = StrictBooleanField(required=False, default=False)
+        messages = UtteranceInputSerializer(many=True, allow_empty=True)
+
+    class OutputSerializer(SessionDetailOutputSerializer):
+        class Meta:
+            ref_name = "ConversationSaveOutput"
+
+        created = serializers.IntegerField(help_text="Messages stored by this call.")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(400, 404, 413)},
+        description=(
+            "Save a whole conversation (the voice agent's save on New Chat): creates the session under "
+            "`session_id` when new, continues it otherwise, stores only messages not stored yet, and "
+            "marks it ended with `end`. A message without client_id is identified by its position, role, "
+            "text and timestamp, so a retried or re-sent save never duplicates it."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        result = services.conversation_save(
+            user=request.user,
+            session_id=data.get("session_id"),
+            persona=data.get("persona"),
+            title=data.get("title"),
+            end=data["end"],
+            messages=utterances_from(data["messages"]),
+        )
+        session = selectors.session_get_for_user(user=request.user, session_id=result.session.pk)
+        return Response({**SessionDetailOutputSerializer(session).data, "created": result.created})
+
+
+class PersonaListApi(ReadWriteThrottled, APIView):
+    class OutputSerializer(PersonaOutputSerializer):
+        class Meta:
+            ref_name = "PersonaListOutput"
+
+        is_default = serializers.BooleanField()
+
+    @extend_schema(responses={200: inline_serializer("PersonaList", {"results": OutputSerializer(many=True)})})
+    def get(self, request: Request) -> Response:
+        return Response({"results": self.OutputSerializer(selectors.persona_list(), many=True).data})
+
+
+class StatsApi(ReadWriteThrottled, APIView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "StatsOutput"
+
+        sessions = serializers.IntegerField()
+        today = serializers.IntegerField(help_text="Sessions created today (server time zone).")
+        this_week = serializers.IntegerField(help_text="Sessions created since Monday.")
+        messages = serializers.IntegerField()
+        messages_by_role = serializers.DictField(child=serializers.IntegerField())
+
+    @extend_schema(responses={200: OutputSerializer, **errors()})
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(selectors.session_stats_for_user(user=request.user)).data)
+
+
+SESSION_ID = OpenApiParameter("session_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+for view in (SessionDetailApi, UtteranceListApi, SessionClearApi, SessionExportApi):
+    extend_schema(parameters=[SESSION_ID])(view)

@@ -1,0 +1,109 @@
+"""Every endpoint x {owner, other user, anonymous, token holder, revoked token}."""
+
+import uuid
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from conversation import services
+from tests.conversation.api.conftest import token_client
+from tests.conversation.conftest import say
+
+pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators")
+
+# (method, path, body, owner's status); {id} is the owner's session.
+ENDPOINTS = [
+    ("get", "/api/sessions/", None, 200),
+    ("post", "/api/sessions/", {"title": "x"}, 201),
+    ("get", "/api/sessions/{id}/", None, 200),
+    ("patch", "/api/sessions/{id}/", {"title": "y"}, 200),
+    ("delete", "/api/sessions/{id}/", None, 204),
+    ("get", "/api/sessions/{id}/utterances/", None, 200),
+    ("post", "/api/sessions/{id}/utterances/", {"role": "user", "text": "hi"}, 201),
+    ("post", "/api/sessions/{id}/clear/", None, 200),
+    ("get", "/api/sessions/{id}/export/", None, 200),
+    ("post", "/api/sessions/save/", {"session_id": "{id}", "messages": [{"role": "user", "text": "s"}]}, 200),
+    ("get", "/api/personas/", None, 200),
+    ("get", "/api/stats/", None, 200),
+]
+SESSION_SCOPED = {"/api/sessions/{id}/", "/api/sessions/save/"} | {p for _, p, _, _ in ENDPOINTS if "{id}" in p}
+
+
+@pytest.fixture
+def target(owner):
+    session = services.session_create(user=owner)
+    say(owner, session, "hello")
+    return session
+
+
+def call(client, method, path, body, session_id):
+    path = path.replace("{id}", str(session_id))
+    if body is not None:
+        body = {k: (v.replace("{id}", str(session_id)) if isinstance(v, str) else v) for k, v in body.items()}
+    if isinstance(client, APIClient):
+        return getattr(client, method)(path, body, format="json")
+    return getattr(client, method)(path, body, content_type="application/json")
+
+
+def ids(endpoint):
+    return f"{endpoint[0]} {endpoint[1]}"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+def test_the_owner_with_a_token(owner, target, endpoint):
+    method, path, body, expected = endpoint
+    assert call(token_client(owner), method, path, body, target.pk).status_code == expected
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+def test_the_owner_with_the_browser_session(owner, target, endpoint):
+    client = Client()
+    client.force_login(owner)
+    method, path, body, expected = endpoint
+    assert call(client, method, path, body, target.pk).status_code == expected
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+def test_another_user_gets_404_on_the_owners_session(outsider, target, endpoint):
+    method, path, body, expected = endpoint
+    response = call(token_client(outsider), method, path, body, target.pk)
+    if path in SESSION_SCOPED:
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+    else:
+        assert response.status_code == expected  # their own list, personas, stats
+    target.refresh_from_db()
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+def test_anonymous_gets_401(db, target, endpoint):
+    method, path, body, _ = endpoint
+    response = call(APIClient(), method, path, body, target.pk)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+def test_a_revoked_token_gets_401(owner, target, endpoint):
+    client = token_client(owner)
+    Token.objects.filter(user=owner).delete()
+    method, path, body, _ = endpoint
+    assert call(client, method, path, body, target.pk).status_code == 401
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e[0] != "get"], ids=ids)
+def test_a_browser_write_without_csrf_is_403(owner, target, endpoint):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    method, path, body, _ = endpoint
+    response = call(client, method, path, body, target.pk)
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_a_missing_session_is_the_same_404(owner):
+    response = token_client(owner).get(f"/api/sessions/{uuid.uuid4()}/")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})

@@ -1,0 +1,56 @@
+from conversation import services
+from tests.conversation.conftest import say
+
+URL = "/api/sessions/"
+
+
+def test_it_lists_the_users_sessions_newest_activity_first(api, owner, outsider):
+    first = services.session_create(user=owner, title="First")
+    services.session_create(user=owner, title="Second")
+    services.session_create(user=outsider, title="Not mine")
+    say(owner, first, "bump")
+    response = api.get(URL)
+    assert response.status_code == 200
+    body = response.json()
+    assert [s["title"] for s in body["results"]] == ["First", "Second"]
+    assert body["results"][0]["persona"] == {"slug": "default", "name": "Default Assistant"}
+    assert body["results"][0]["message_count"] == 1
+    assert set(body) == {"next", "previous", "results"}
+
+
+def test_it_filters_by_persona(api, owner):
+    services.session_create(user=owner, title="Plain")
+    services.session_create(user=owner, title="Story", persona="creative-writer")
+    assert [s["title"] for s in api.get(URL, {"persona": "creative-writer"}).json()["results"]] == ["Story"]
+
+
+def test_q_searches_and_returns_the_snippet(api, owner, outsider):
+    session = services.session_create(user=owner, title="Holiday")
+    say(owner, session, "Plan a trip to Lisbon in May")
+    theirs = services.session_create(user=outsider)
+    say(outsider, theirs, "Lisbon again")
+    [hit] = api.get(URL, {"q": "lisbon"}).json()["results"]
+    assert hit["id"] == str(session.pk)
+    assert hit["match_seq"] == 1
+    start, end = hit["highlights"][0]
+    assert hit["snippet"][start:end] == "Lisbon"
+
+
+def test_it_creates_a_session(api, owner):
+    response = api.post(URL, {"persona": "technical-support", "title": "Router", "metadata": {"k": 1}}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["title"], body["persona"]["slug"], body["metadata"]) == ("Router", "technical-support", {"k": 1})
+    assert body["counts"] == {"user": 0, "assistant": 0, "system": 0}
+    assert owner.chat_sessions.count() == 1
+
+
+def test_it_makes_a_fixed_number_of_queries(api, owner, django_assert_num_queries):
+    for n in range(3):
+        services.session_create(user=owner, title=f"s{n}")
+    with django_assert_num_queries(2):  # the token, the page
+        api.get(URL)
+    for n in range(40):
+        services.session_create(user=owner, title=f"more{n}", persona="creative-writer")
+    with django_assert_num_queries(2):
+        assert len(api.get(URL).json()["results"]) == 43

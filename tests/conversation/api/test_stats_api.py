@@ -1,0 +1,18 @@
+from conversation import services
+from tests.conversation.conftest import say
+
+
+def test_it_answers_the_users_totals(api, owner, outsider, django_assert_num_queries):
+    session = services.session_create(user=owner)
+    say(owner, session, "q")
+    say(owner, session, "a", role="assistant")
+    services.session_create(user=outsider)
+    with django_assert_num_queries(2):
+        body = api.get("/api/stats/").json()
+    assert body == {
+        "sessions": 1,
+        "today": 1,
+        "this_week": 1,
+        "messages": 2,
+        "messages_by_role": {"user": 1, "assistant": 1, "system": 0},
+    }
