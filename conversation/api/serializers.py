@@ -63,6 +63,23 @@ class SessionOutputSerializer(serializers.Serializer):
     message_count = serializers.IntegerField()
 
 
+class SessionListItemSerializer(SessionOutputSerializer):
+    rank = serializers.FloatField(required=False, help_text="With q only.")
+    match_seq = serializers.IntegerField(allow_null=True, required=False, help_text="With q only.")
+    snippet = serializers.CharField(required=False, help_text="With q only: the best match, plain text.")
+    highlights = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        required=False,
+        help_text="With q only: [start, end) of each matched word in snippet.",
+    )
+
+
+class SessionListPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SessionListItemSerializer(many=True)
+
+
 class RoleCountsSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_message_count")
     assistant = serializers.IntegerField(source="assistant_message_count")

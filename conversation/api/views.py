@@ -7,6 +7,7 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from conversation.api.serializers import (
     ErrorSerializer,
     PersonaOutputSerializer,
     SessionDetailOutputSerializer,
+    SessionListPageSerializer,
     SessionOutputSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -57,6 +59,12 @@ class SessionCursorPagination(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 200
 
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": ["Invalid cursor: use the next or previous link as given."]}) from None
+
 
 def utterances_from(validated: list[dict]) -> list[UtteranceIn]:
     return [UtteranceIn(**item) for item in validated]
@@ -72,15 +80,6 @@ class SessionListApi(ReadWriteThrottled, APIView):
         limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
         cursor = StrictCharField(required=False)
 
-    class SearchHitSerializer(SessionOutputSerializer):
-        class Meta:
-            ref_name = "SessionListSearchHit"
-
-        rank = serializers.FloatField()
-        match_seq = serializers.IntegerField(allow_null=True)
-        snippet = serializers.CharField()
-        highlights = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
-
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SessionListInput"
@@ -91,7 +90,8 @@ class SessionListApi(ReadWriteThrottled, APIView):
 
     @extend_schema(
         parameters=[FilterSerializer],
-        responses={200: SessionOutputSerializer(many=True), **errors(400)},
+        operation_id="sessions_list",
+        responses={200: SessionListPageSerializer, **errors(400)},
         description="The user's sessions, newest activity first, cursor-paginated (`next`/`previous`). "
         "With `q`, the best matches by rank (at most `limit`, default 50) with a snippet; not paginated.",
     )
