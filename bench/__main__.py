@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire"]
+BENCHMARKS = ["domain", "expire", "api"]
 
 
 def main() -> None:

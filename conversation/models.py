@@ -107,8 +107,9 @@ class Utterance(models.Model):
             models.CheckConstraint(condition=Q(role__in=Role.values), name="utterance_role_valid"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="utterance_seq_positive"),
         ]
-        # session_search_for_user, text matches: GIN index utterance_text_search_idx, created on
-        # PostgreSQL only by migration 0001 (conversation/postgres.py says why).
+        # session_search_for_user, text matches: GIN index utterance_text_search_idx on the generated
+        # column search_vector, both PostgreSQL only (migrations 0001 and 0003; conversation/postgres.py
+        # says why they stay outside the model).
 
     def __str__(self) -> str:
         return f"{self.role} #{self.seq}"

@@ -1,7 +1,8 @@
 """session_search_for_user: find a user's sessions by title and by message text.
 
 PostgreSQL: full-text search (websearch syntax) on the GIN indexes session_title_search_idx and
-utterance_text_search_idx, ranked with ts_rank (title matches weigh double), with a highlighted
+utterance_text_search_idx (on the stored column utterance.search_vector, which migration 0003
+adds on PostgreSQL only, outside the model), ranked with ts_rank (title matches weigh double), with a highlighted
 snippet of the best-matching message from ts_headline. SQLite (the embedded default): a plain
 case-insensitive match giving the same result shape. Two queries either way.
 """
@@ -75,12 +76,10 @@ title_hits AS (
       AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')) @@ query.q
 ),
 text_hits AS (
-    SELECT DISTINCT ON (u.session_id) u.session_id, u.seq,
-           ts_rank(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(u.text, '')), query.q) AS rank
+    SELECT DISTINCT ON (u.session_id) u.session_id, u.seq, ts_rank(u.search_vector, query.q) AS rank
     FROM conversation_utterance u
     JOIN conversation_session s ON s.id = u.session_id, query
-    WHERE s.user_id = %(user_id)s AND u.is_final
-      AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(u.text, '')) @@ query.q
+    WHERE s.user_id = %(user_id)s AND u.is_final AND u.search_vector @@ query.q
     ORDER BY u.session_id, rank DESC, u.seq DESC
 ),
 best AS (

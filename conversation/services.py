@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -192,7 +192,7 @@ def _session_advance(
                 counts[Role.SYSTEM],
                 timezone.now(),
                 title_if_untitled,
-                _as_uuid(session_id),
+                Session._meta.pk.get_db_prep_value(_as_uuid(session_id), connection),
                 user.pk,
             ],
         )

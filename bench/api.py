@@ -1,0 +1,169 @@
+"""API benchmark: Daphne on PostgreSQL and Redis, driven by wrk from a second process.
+
+Requests/s and p50/p99 for listing sessions, a history page and an append, at 1 and 16 concurrent
+connections, beside a trivial JSON view (/health/) served by the same server in the same run:
+the ratio is the figure. Throttle rates are lifted for the run.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.harness import print_table, setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+SECONDS = 5
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_daphne(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "THROTTLE_API_READ": "100000000/min",
+        "THROTTLE_API_WRITE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--verbosity",
+            "0",
+            "chatproject.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("Daphne did not start")
+
+
+def run_wrk(wrk: str, url: str, *, connections: int, token: str | None, script: str | None = None) -> dict:
+    args = [wrk, "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{SECONDS}s", "--latency"]
+    if token:
+        args += ["-H", f"Authorization: Token {token}"]
+    if script:
+        args += ["-s", script]
+    output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+    def pct(p: str) -> float:
+        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rate": rate, "p50": pct("50"), "p99": pct("99"), "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def main() -> None:
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+    )
+    setup_django()
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from conversation import services
+    from conversation.inputs import UtteranceIn
+
+    wrk = ensure_wrk()
+    user = User.objects.create_user(email=f"api-{uuid.uuid4().hex[:8]}@example.com")
+    token = Token.objects.create(user=user).key
+    for n in range(200):
+        services.session_create(user=user, title=f"session {n}")
+    history = services.session_create(user=user)
+    for start in range(0, 2000, 500):
+        services.utterances_append(
+            user=user,
+            session_id=history.pk,
+            utterances=[
+                UtteranceIn(role="user" if i % 2 else "assistant", text=f"message {start + i} " * 8) for i in range(500)
+            ],
+        )
+    appendable = services.session_create(user=user)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    daphne = start_daphne(port)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            'wrk.body = \'{"role": "user", "text": "hello from the benchmark"}\'\n'
+        )
+    rows = []
+    try:
+        for connections in (1, 16):
+            baseline = run_wrk(wrk, f"{base}/health/", connections=connections, token=None)
+            rows.append(
+                [
+                    f"trivial JSON view (/health/), {connections} conn",
+                    f"{baseline['rate']:,.0f}",
+                    f"{baseline['p50']:.2f}",
+                    f"{baseline['p99']:.2f}",
+                    "1.00",
+                    baseline["errors"],
+                ]
+            )
+            for label, url, script in (
+                ("list sessions (50)", f"{base}/api/sessions/", None),
+                ("history page (50)", f"{base}/api/sessions/{history.pk}/utterances/?limit=50&before=1000", None),
+                ("append one utterance", f"{base}/api/sessions/{appendable.pk}/utterances/", lua.name),
+            ):
+                figures = run_wrk(wrk, url, connections=connections, token=token, script=script)
+                rows.append(
+                    [
+                        f"{label}, {connections} conn",
+                        f"{figures['rate']:,.0f}",
+                        f"{figures['p50']:.2f}",
+                        f"{figures['p99']:.2f}",
+                        f"{figures['rate'] / baseline['rate']:.2f}",
+                        figures["errors"],
+                    ]
+                )
+    finally:
+        daphne.terminate()
+        try:
+            daphne.wait(15)
+        except subprocess.TimeoutExpired:
+            daphne.kill()
+        os.unlink(lua.name)
+    print_table(
+        "API benchmark (Daphne, one process; wrk on loopback)",
+        ["request", "req/s", "p50 ms", "p99 ms", "vs trivial view", "non-2xx"],
+        rows,
+    )

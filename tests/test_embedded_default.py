@@ -1,0 +1,52 @@
+"""The embedded default (SQLite, local memory) runs the product's core paths too.
+
+The suite runs on PostgreSQL; this drives the services once on a fresh SQLite file in a
+subprocess, so that vendor-specific SQL cannot break `make run` unnoticed.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from accounts.models import User
+from conversation import selectors, services
+from conversation.inputs import UtteranceIn
+from conversation.search import session_search_for_user
+
+user = User.objects.create_user(email="lite@example.com", password="x")
+session = services.session_create(user=user)
+services.utterances_append(user=user, session_id=session.pk, utterances=[
+    UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
+    UtteranceIn(role="agent", text="Lisbon is hilly."),
+])
+again = services.utterances_append(user=user, session_id=session.pk, utterances=[
+    UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
+])
+assert again.created == 0
+window = selectors.context_window_from_db(session_id=session.pk)
+assert [m["seq"] for m in window] == [1, 2], window
+hits = session_search_for_user(user=user, q="lisbon")
+assert [h.session.pk for h in hits] == [session.pk]
+services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
+services.session_clear(user=user, session_id=session.pk)
+print("embedded default ok")
+"""
+
+
+def test_the_core_paths_run_on_sqlite(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
+    env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "embedded default ok" in result.stdout
