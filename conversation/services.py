@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from conversation import inputs
+from conversation import context, inputs
 from conversation.models import Persona, Role, Session, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user
 
@@ -158,6 +159,16 @@ def _append(
         for offset, item in enumerate(new_items)
     ]
     Utterance.objects.bulk_create(rows)
+    transaction.on_commit(
+        partial(
+            context.context_window_extend,
+            session_id=session.pk,
+            epoch=session.context_epoch,
+            previous_seq=session.last_seq - len(rows),
+            last_seq=session.last_seq,
+            new=[{"role": row.role, "text": row.text, "seq": row.seq} for row in rows if row.is_final],
+        )
+    )
 
     by_client_id = existing | {row.client_id: row for row in rows if row.client_id is not None}
     anonymous = iter([row for row in rows if row.client_id is None])
@@ -297,6 +308,9 @@ def session_update(
 def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
     """Remove every utterance but keep the session; seq numbering continues after the old ones."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    transaction.on_commit(
+        partial(context.context_windows_forget, states=[(session.pk, session.context_epoch, session.last_seq)])
+    )
     Utterance.objects.filter(session=session).delete()
     session.message_count = session.user_message_count = 0
     session.assistant_message_count = session.system_message_count = 0
@@ -323,6 +337,8 @@ def sessions_delete(*, session_ids: Iterable[uuid.UUID]) -> tuple[int, int]:
     """Delete sessions and their utterances with set-based statements; returns (sessions, utterances)."""
     ids = list(session_ids)
     with transaction.atomic():
+        states = list(Session.objects.filter(id__in=ids).values_list("id", "context_epoch", "last_seq"))
+        transaction.on_commit(partial(context.context_windows_forget, states=states))
         utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
         sessions, _ = Session.objects.filter(id__in=ids).delete()
     return sessions, utterances

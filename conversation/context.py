@@ -1,0 +1,158 @@
+"""The context-window cache: each active session's last CONTEXT_WINDOW_SIZE final utterances.
+
+Keys are immutable: ``ctx:{session_id}:{context_epoch}:{last_seq}`` holds the window of exactly that
+state, written once. The session row (read anyway for ownership) names the key, so a reader never
+gets a window of another state: not one missing a committed utterance (last_seq names it), nor one
+holding cleared utterances (a clear bumps the epoch), and windows are stored in seq order.
+
+- A hit slides the TTL (one Redis GETEX).
+- A miss rebuilds from the database with one query that reads the session's state and its window
+  in the same snapshot, and stores it under that state's key.
+- An append, after its transaction commits, writes the next key from the previous window plus the
+  new rows (the previous key is dropped); when the previous window is not cached, nothing is
+  written and the next read rebuilds.
+- Redis down or slow (REDIS_SOCKET_TIMEOUT_SECONDS): a warning is logged and the window comes from
+  the database; nothing fails.
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from conversation.models import Session, Utterance
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ContextWindow:
+    messages: list[dict]  # {role, text, seq}, oldest first
+    epoch: int
+    last_seq: int  # the session state this window is of
+    cached: bool  # served from the cache
+
+
+def context_key(*, session_id: uuid.UUID, epoch: int, last_seq: int) -> str:
+    return f"ctx:{session_id}:{epoch}:{last_seq}"
+
+
+def _redis():
+    """The raw redis-py client behind django-redis, or None with another cache backend."""
+    client = getattr(cache, "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None
+    return client.get_client(write=True)
+
+
+def _cache_get_sliding(key: str) -> list[dict] | None:
+    ttl = settings.CONTEXT_TTL_SECONDS
+    redis = _redis()
+    if redis is not None:
+        raw = redis.getex(cache.make_key(key), ex=ttl)
+        return json.loads(raw) if raw is not None else None
+    value = cache.get(key)
+    if value is not None:
+        cache.touch(key, ttl)
+        return json.loads(value)
+    return None
+
+
+def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -> None:
+    ttl = settings.CONTEXT_TTL_SECONDS
+    value = json.dumps(messages, ensure_ascii=False, separators=(",", ":"))
+    redis = _redis()
+    if redis is not None:
+        pipe = redis.pipeline(transaction=False)
+        pipe.set(cache.make_key(key), value, ex=ttl, nx=True)
+        if replaces:
+            pipe.delete(cache.make_key(replaces))
+        pipe.execute()
+        return
+    cache.add(key, value, ttl)
+    if replaces:
+        cache.delete(replaces)
+
+
+def _rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dict]] | None:
+    """(epoch, last_seq, window) of one snapshot, in one query; None when the session is gone."""
+    session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT s.context_epoch, s.last_seq, u.role, u.text, u.seq
+            FROM {session_table} s
+            LEFT JOIN (
+                SELECT role, text, seq, session_id FROM {utterance_table}
+                WHERE session_id = %s AND is_final ORDER BY seq DESC LIMIT %s
+            ) u ON u.session_id = s.id
+            WHERE s.id = %s
+            ORDER BY u.seq
+            """,  # noqa: S608 - table names are the models' own; values are parameters
+            [_db_id(session_id), settings.CONTEXT_WINDOW_SIZE, _db_id(session_id)],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    epoch, last_seq = rows[0][0], rows[0][1]
+    messages = [{"role": role, "text": text, "seq": seq} for _, _, role, text, seq in rows if seq is not None]
+    return epoch, last_seq, messages
+
+
+def _db_id(session_id: uuid.UUID):
+    return Session._meta.pk.get_db_prep_value(session_id, connection)
+
+
+def context_window_get(*, session: Session) -> ContextWindow:
+    """The window of `session` as read (its epoch and last_seq name the key), or a newer one."""
+    key = context_key(session_id=session.pk, epoch=session.context_epoch, last_seq=session.last_seq)
+    try:
+        messages = _cache_get_sliding(key)
+    except Exception:
+        logger.warning("context cache unreachable; reading session %s from the database", session.pk, exc_info=True)
+        messages = None
+        cache_up = False
+    else:
+        cache_up = True
+    if messages is not None:
+        return ContextWindow(messages=messages, epoch=session.context_epoch, last_seq=session.last_seq, cached=True)
+
+    rebuilt = _rebuild(session_id=session.pk)
+    if rebuilt is None:
+        raise Session.DoesNotExist("No such session.")
+    epoch, last_seq, messages = rebuilt
+    if cache_up:
+        try:
+            _cache_put(context_key(session_id=session.pk, epoch=epoch, last_seq=last_seq), messages)
+        except Exception:
+            logger.warning("context cache unreachable; window of %s not stored", session.pk, exc_info=True)
+    return ContextWindow(messages=messages, epoch=epoch, last_seq=last_seq, cached=False)
+
+
+def context_window_extend(*, session_id: uuid.UUID, epoch: int, previous_seq: int, last_seq: int, new: list[dict]):
+    """After an append commits: the window at last_seq is the one at previous_seq plus `new`."""
+    previous_key = context_key(session_id=session_id, epoch=epoch, last_seq=previous_seq)
+    try:
+        previous = _cache_get_sliding(previous_key)
+        if previous is None:
+            return
+        window = (previous + new)[-settings.CONTEXT_WINDOW_SIZE :]
+        _cache_put(context_key(session_id=session_id, epoch=epoch, last_seq=last_seq), window, replaces=previous_key)
+    except Exception:
+        logger.warning("context cache unreachable; window of %s not extended", session_id, exc_info=True)
+
+
+def context_windows_forget(*, states: Iterable[tuple[uuid.UUID, int, int]]) -> None:
+    """Drop the current windows of cleared or deleted sessions, given (session_id, epoch, last_seq)."""
+    keys = [context_key(session_id=sid, epoch=epoch, last_seq=seq) for sid, epoch, seq in states]
+    if not keys:
+        return
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        logger.warning("context cache unreachable; %d windows left to expire", len(keys), exc_info=True)
