@@ -210,6 +210,7 @@ REST_FRAMEWORK = {
         "api_read": env.str("THROTTLE_API_READ", default="1200/min"),
         "api_write": env.str("THROTTLE_API_WRITE", default="300/min"),
         "api_auth": env.str("THROTTLE_API_AUTH", default="20/min"),
+        "api_reply": env.str("THROTTLE_API_REPLY", default="60/min"),
     },
     "EXCEPTION_HANDLER": "conversation.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -230,3 +231,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
+
+# Assistant replies (conversation/assistant.py): the OpenAI-compatible backend when a base URL is
+# set, else the offline development backend.
+ASSISTANT_BASE_URL = env.str("ASSISTANT_BASE_URL", default="")
+ASSISTANT_API_KEY = env.str("ASSISTANT_API_KEY", default="")
+ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="llama3.2")
+ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=60.0)
+ASSISTANT_OFFLINE_DELAY_SECONDS = env.float("ASSISTANT_OFFLINE_DELAY_SECONDS", default=0.03)

@@ -71,3 +71,24 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def model_server():
+    """An OpenAI-compatible streaming server on loopback (tests/model_server.py)."""
+    from tests.model_server import ModelServer
+
+    server = ModelServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_backend(settings, model_server):
+    """Point the assistant at the test model server."""
+    settings.ASSISTANT_BASE_URL = model_server.url
+    settings.ASSISTANT_API_KEY = "test-key"
+    settings.ASSISTANT_MODEL = "test-model"
+    settings.ASSISTANT_TIMEOUT_SECONDS = 5
+    model_server.requests.clear()
+    return model_server

@@ -102,6 +102,12 @@ class UtteranceOutputSerializer(serializers.Serializer):
     metadata = serializers.DictField()
 
 
+class ContextMessageSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    text = serializers.CharField()
+    seq = serializers.IntegerField()
+
+
 class UtteranceInputSerializer(serializers.Serializer):
     role = StrictCharField(help_text="user, assistant or system (agent, AI and Human are accepted).")
     text = StrictCharField(trim_whitespace=False)

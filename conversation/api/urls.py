@@ -3,7 +3,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import TokenApi
-from conversation.api import views
+from conversation.api import replies, views
 from conversation.api.errors import api_not_found
 
 app_name = "api"
@@ -22,6 +22,8 @@ urlpatterns = [
     path("sessions/<str:session_id>/utterances/", api(views.UtteranceListApi), name="utterances"),
     path("sessions/<str:session_id>/clear/", api(views.SessionClearApi), name="session-clear"),
     path("sessions/<str:session_id>/export/", api(views.SessionExportApi), name="session-export"),
+    path("sessions/<str:session_id>/context/", api(replies.SessionContextApi), name="session-context"),
+    path("sessions/<str:session_id>/reply/", api(replies.SessionReplyApi), name="session-reply"),
     path("personas/", api(views.PersonaListApi), name="personas"),
     path("stats/", api(views.StatsApi), name="stats"),
     path("schema/", api(SpectacularAPIView), name="schema"),

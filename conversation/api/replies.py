@@ -1,0 +1,138 @@
+"""The conversation loop over HTTP: the cached context window, and a reply as Server-Sent Events."""
+
+import json
+from collections.abc import AsyncIterator
+
+from asgiref.sync import async_to_sync
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversation import inputs, selectors
+from conversation.api.serializers import (
+    ContextMessageSerializer,
+    SessionOutputSerializer,
+    StrictCharField,
+    UtteranceOutputSerializer,
+)
+from conversation.api.views import SESSION_ID, ReadWriteThrottled, errors
+from conversation.context import context_window_get
+from conversation.replies import ReplyDelta, ReplyDone, ReplyStarted, reply_stream
+
+
+class SessionContextApi(ReadWriteThrottled, APIView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionContextOutput"
+
+        messages = ContextMessageSerializer(many=True)
+        size = serializers.IntegerField(help_text="How many messages the window holds (at most CONTEXT_WINDOW_SIZE).")
+        cached = serializers.BooleanField(help_text="Served from the cache rather than rebuilt from the database.")
+
+    @extend_schema(responses={200: OutputSerializer, **errors(404)})
+    def get(self, request: Request, session_id: str) -> Response:
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        window = context_window_get(session=session)
+        return Response({"messages": window.messages, "size": len(window.messages), "cached": window.cached})
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets `Accept: text/event-stream` through content negotiation; errors go out as one event."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return sse_event("error", data)
+
+
+class SessionReplyApi(APIView):
+    renderer_classes = [EventStreamRenderer, JSONRenderer]
+    throttle_scope = "api_reply"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionReplyInput"
+
+        text = StrictCharField(trim_whitespace=False)
+        client_id = StrictCharField(
+            required=False, allow_null=True, max_length=90, help_text="Makes a retry store no second message."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionReplyOutput"
+
+        session = SessionOutputSerializer()
+        user_utterance = UtteranceOutputSerializer()
+        reply = UtteranceOutputSerializer(allow_null=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                OpenApiTypes.STR,
+                "Server-Sent Events: `start` {user_utterance}, `delta` {text}..., `done` {session, utterance}.",
+            ),
+            (200, "application/json"): OutputSerializer,
+            **errors(400, 404, 413),
+        },
+        description="Send a user message and get the assistant's reply, streamed as Server-Sent Events, or "
+        "whole with `Accept: application/json`. The message is stored before the model is called; a "
+        "model failure ends the reply with its message in the reply's metadata.error.",
+    )
+    def post(self, request: Request, session_id: str):
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        text = inputs.check_text(body.validated_data["text"])
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        events = reply_stream(
+            user=request.user, session_id=session.pk, text=text, client_id=body.validated_data.get("client_id")
+        )
+        if request.accepted_renderer.format == "json":
+            return Response(async_to_sync(reply_collect)(events))
+        response = StreamingHttpResponse(reply_sse(events), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+def sse_event(name: str, data) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data, cls=DjangoJSONEncoder)}\n\n".encode()
+
+
+async def reply_sse(events) -> AsyncIterator[bytes]:
+    async for event in events:
+        if isinstance(event, ReplyDelta):
+            yield sse_event("delta", {"text": event.text})
+        elif isinstance(event, ReplyStarted):
+            yield sse_event("start", {"user_utterance": UtteranceOutputSerializer(event.user_utterance).data})
+        elif isinstance(event, ReplyDone):
+            yield sse_event(
+                "done",
+                {
+                    "session": SessionOutputSerializer(event.session).data,
+                    "utterance": UtteranceOutputSerializer(event.utterance).data,
+                },
+            )
+
+
+async def reply_collect(events) -> dict:
+    result = {"session": None, "user_utterance": None, "reply": None}
+    async for event in events:
+        if isinstance(event, ReplyStarted):
+            result["user_utterance"] = UtteranceOutputSerializer(event.user_utterance).data
+        elif isinstance(event, ReplyDone):
+            result["reply"] = UtteranceOutputSerializer(event.utterance).data
+            result["session"] = SessionOutputSerializer(event.session).data
+    return result
+
+
+for view in (SessionContextApi, SessionReplyApi):
+    extend_schema(parameters=[SESSION_ID])(view)

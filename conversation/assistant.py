@@ -1,0 +1,144 @@
+"""Assistant backends: given a persona's prompt and a context window, stream the reply's text.
+
+- ``openai``: any OpenAI-compatible ``/v1/chat/completions`` server with ``stream=true`` (Ollama,
+  vLLM, llama.cpp server, OpenAI), used when ASSISTANT_BASE_URL is set.
+- ``offline``: the development default, like Django's console e-mail backend: a short
+  deterministic reply, word by word, that says no model is configured and how to configure one.
+
+A backend yields ``Delta`` events, then at most one ``Usage``; any failure raises
+``AssistantError`` with a message fit to show to the person chatting.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+class AssistantError(Exception):
+    """The reply could not be produced (or not finished); the message says why, in plain words."""
+
+
+def prompt_messages(*, system_prompt: str, window: list[dict]) -> list[dict]:
+    """The chat prompt: the persona's system prompt, then the window (which ends with the new message)."""
+    return [{"role": "system", "content": system_prompt}] + [{"role": m["role"], "content": m["text"]} for m in window]
+
+
+class OfflineBackend:
+    name = "offline"
+
+    def __init__(self, *, delay_seconds: float) -> None:
+        self.model = "offline"
+        self.delay_seconds = delay_seconds
+
+    async def stream(self, *, system_prompt: str, window: list[dict]) -> AsyncIterator[Delta | Usage]:
+        said = window[-1]["text"] if window else ""
+        quoted = " ".join(said.split())[:120]
+        reply = (
+            f'You said: "{quoted}". No assistant model is configured, so this is the offline development '
+            "backend answering. Set ASSISTANT_BASE_URL (and ASSISTANT_MODEL) to an OpenAI-compatible "
+            "server such as Ollama or vLLM to get real replies."
+        )
+        words = reply.split(" ")
+        for index, word in enumerate(words):
+            if self.delay_seconds:
+                await asyncio.sleep(self.delay_seconds)
+            yield Delta(word if index == 0 else " " + word)
+        yield Usage(prompt_tokens=None, completion_tokens=len(words))
+
+
+class OpenAIBackend:
+    name = "openai"
+
+    def __init__(self, *, base_url: str, api_key: str, model: str, timeout_seconds: float) -> None:
+        base = base_url.rstrip("/")
+        self.url = f"{base}/chat/completions" if base.endswith("/v1") else f"{base}/v1/chat/completions"
+        self.api_key = api_key
+        self.model = model
+        self.timeout = httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds))
+        self.timeout_seconds = timeout_seconds
+
+    async def stream(self, *, system_prompt: str, window: list[dict]) -> AsyncIterator[Delta | Usage]:
+        body = {
+            "model": self.model,
+            "messages": prompt_messages(system_prompt=system_prompt, window=window),
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        headers = {"Accept": "text/event-stream"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        try:
+            async with (
+                httpx.AsyncClient(timeout=self.timeout) as client,
+                client.stream("POST", self.url, json=body, headers=headers) as response,
+            ):
+                if response.status_code >= 400:
+                    detail = (await response.aread()).decode(errors="replace").strip()[:300]
+                    raise AssistantError(
+                        f"The model server answered HTTP {response.status_code}" + (f": {detail}" if detail else ".")
+                    )
+                async for event in self._events(response):
+                    yield event
+        except httpx.ConnectError as exc:
+            raise AssistantError(f"Could not connect to the model server at {self.url} ({exc}).") from exc
+        except httpx.TimeoutException as exc:
+            raise AssistantError(f"The model server did not answer within {self.timeout_seconds:g} seconds.") from exc
+        except httpx.HTTPError as exc:
+            raise AssistantError(f"The connection to the model server broke off ({type(exc).__name__}).") from exc
+
+    async def _events(self, response: httpx.Response) -> AsyncIterator[Delta | Usage]:
+        finished = False
+        async for line in response.aiter_lines():
+            if not line.startswith("data:"):
+                continue  # blank separators, comments and other SSE fields
+            data = line[len("data:") :].strip()
+            if data == "[DONE]":
+                finished = True
+                break
+            try:
+                chunk = json.loads(data)
+            except json.JSONDecodeError as exc:
+                raise AssistantError("The model server sent a malformed stream (a chunk is not JSON).") from exc
+            if not isinstance(chunk, dict):
+                raise AssistantError("The model server sent a malformed stream (a chunk is not an object).")
+            if chunk.get("error"):
+                error = chunk["error"]
+                message = error.get("message") if isinstance(error, dict) else str(error)
+                raise AssistantError(f"The model server reported an error: {message}")
+            for choice in chunk.get("choices") or []:
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield Delta(content)
+                if choice.get("finish_reason"):
+                    finished = True
+            usage = chunk.get("usage")
+            if isinstance(usage, dict):
+                yield Usage(prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"))
+        if not finished:
+            raise AssistantError("The model server closed the stream before the reply was finished.")
+
+
+def assistant_backend() -> OfflineBackend | OpenAIBackend:
+    if settings.ASSISTANT_BASE_URL:
+        return OpenAIBackend(
+            base_url=settings.ASSISTANT_BASE_URL,
+            api_key=settings.ASSISTANT_API_KEY,
+            model=settings.ASSISTANT_MODEL,
+            timeout_seconds=settings.ASSISTANT_TIMEOUT_SECONDS,
+        )
+    return OfflineBackend(delay_seconds=settings.ASSISTANT_OFFLINE_DELAY_SECONDS)

@@ -1,0 +1,216 @@
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+
+from conversation import context, services
+from conversation.context import context_key, context_window_get
+from conversation.models import Session
+from tests.conversation.conftest import say
+
+
+def fresh(session) -> Session:
+    return Session.objects.get(pk=session.pk)
+
+
+def raw_redis() -> redis.Redis:
+    return redis.Redis.from_url(django_settings.REDIS_URL)
+
+
+def test_a_miss_rebuilds_with_one_query_then_hits_without_any(owner, session, django_assert_num_queries):
+    say(owner, session, "one", "two")
+    current = fresh(session)
+    with django_assert_num_queries(1):
+        window = context_window_get(session=current)
+    assert (window.cached, [m["text"] for m in window.messages]) == (False, ["one", "two"])
+    with django_assert_num_queries(0):
+        again = context_window_get(session=current)
+    assert again.cached
+    assert again.messages == window.messages
+
+
+def test_the_window_is_the_last_n_final_utterances_in_order(owner, session, settings):
+    settings.CONTEXT_WINDOW_SIZE = 3
+    say(owner, session, "a", "b", "c", "d")
+    say(owner, session, "typing", is_final=False)
+    assert [m["seq"] for m in context_window_get(session=fresh(session)).messages] == [2, 3, 4]
+
+
+def test_an_append_writes_the_next_window_after_commit(owner, session, django_capture_on_commit_callbacks):
+    say(owner, session, "one")
+    context_window_get(session=fresh(session))  # cached at last_seq 1
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        say(owner, session, "two", role="assistant")
+        assert not raw_redis().keys("*ctx*:2")  # nothing reaches the cache before the commit
+    assert len(callbacks) == 1
+    window = context_window_get(session=fresh(session))
+    assert window.cached
+    assert [(m["role"], m["text"]) for m in window.messages] == [("user", "one"), ("assistant", "two")]
+    assert not cache.get(context_key(session_id=session.pk, epoch=0, last_seq=1))  # the old window is dropped
+
+
+def test_a_clear_is_never_read_from_the_cache(owner, session, django_capture_on_commit_callbacks):
+    say(owner, session, "secret")
+    context_window_get(session=fresh(session))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_clear(user=owner, session_id=session.pk)
+    assert context_window_get(session=fresh(session)).messages == []
+    assert raw_redis().keys(f"*ctx:{session.pk}*") == [b"chat:1:" + f"ctx:{session.pk}:1:1".encode()]
+
+
+def test_a_delete_drops_the_cached_window(owner, session, django_capture_on_commit_callbacks):
+    say(owner, session, "bye")
+    context_window_get(session=fresh(session))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_delete(user=owner, session_id=session.pk)
+    assert raw_redis().keys(f"*ctx:{session.pk}*") == []
+
+
+def test_the_ttl_slides_on_every_read(owner, session, settings):
+    settings.CONTEXT_TTL_SECONDS = 3
+    say(owner, session, "hello")
+    current = fresh(session)
+    context_window_get(session=current)
+    key = raw_redis().keys(f"*ctx:{session.pk}*")[0]
+    time.sleep(1.1)
+    assert raw_redis().pttl(key) < 2000
+    assert context_window_get(session=current).cached
+    assert raw_redis().pttl(key) > 2500
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reads_under_concurrent_appends_and_a_clear_always_equal_the_database_window(owner, settings):
+    settings.CONTEXT_WINDOW_SIZE = 5
+    session = services.session_create(user=owner)
+    texts: dict[int, str] = {}
+    clear_point: list[int] = []
+    reads: list = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def appender(n: int) -> None:
+        try:
+            for i in range(40):
+                result = say(owner, session, f"w{n}-{i}")
+                texts[result.utterances[0].seq] = f"w{n}-{i}"
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                window = context_window_get(session=Session.objects.get(pk=session.pk))
+                reads.append(window)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def clearer() -> None:
+        try:
+            time.sleep(0.3)
+            cleared = services.session_clear(user=owner, session_id=session.pk)
+            clear_point.append(cleared.last_seq)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    writers = [threading.Thread(target=appender, args=(n,)) for n in range(4)]
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in [*readers, *writers, threading.Thread(target=clearer)]:
+        thread.start()
+    for thread in [*writers]:
+        thread.join()
+    time.sleep(0.5)
+    stop.set()
+    for thread in readers:
+        thread.join()
+
+    assert errors == []
+    assert clear_point
+    assert len(reads) > 50
+    assert any(r.cached for r in reads)
+    assert any(not r.cached for r in reads)
+    for window in reads:
+        floor = 0 if window.epoch == 0 else clear_point[0]
+        expected = list(range(max(floor + 1, window.last_seq - 4), window.last_seq + 1))
+        assert [m["seq"] for m in window.messages] == expected, window
+        assert all(m["text"] == texts[m["seq"]] for m in window.messages)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, to stop and start."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, cwd=tmp_path)
+            for _ in range(50):
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.1).close()
+                    return
+                except OSError:
+                    time.sleep(0.05)
+            raise RuntimeError("redis-server did not start")
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(5)
+
+    server = Server()
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def cache_on_own_redis(settings, own_redis):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": own_redis.url,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+            "KEY_PREFIX": "chat",
+        }
+    }
+    return own_redis
+
+
+def test_with_redis_down_windows_come_from_the_database_quickly(owner, session, cache_on_own_redis, caplog):
+    say(owner, session, "still here")
+    assert not context_window_get(session=fresh(session)).cached
+    assert context_window_get(session=fresh(session)).cached
+
+    cache_on_own_redis.stop()
+    started = time.monotonic()
+    window = context_window_get(session=fresh(session))
+    assert time.monotonic() - started < 1.0
+    assert (window.cached, [m["text"] for m in window.messages]) == (False, ["still here"])
+    assert "context cache unreachable" in caplog.text
+
+    cache_on_own_redis.start()
+    context_window_get(session=fresh(session))
+    assert context_window_get(session=fresh(session)).cached
+
+
+def test_there_is_one_key_per_session_state(session):
+    assert context.context_key(session_id=session.pk, epoch=2, last_seq=7) == f"ctx:{session.pk}:2:7"
