@@ -95,6 +95,7 @@ def _store_reply(
     except Session.DoesNotExist:
         logger.info("session %s was deleted while its reply was streaming; reply dropped", session_id)
         return None
+    result.session.persona  # noqa: B018 - loaded here, in a thread: async callers serialize it
     return result.session, result.utterances[0]
 
 

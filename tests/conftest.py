@@ -1,11 +1,19 @@
 import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests.factories import UserFactory
 
 REQUIRED_SERVICES = ("DATABASE_URL", "REDIS_URL")
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def pytest_configure(config):
@@ -17,6 +25,13 @@ def pytest_configure(config):
             "Run it with `make test`, which starts throwaway servers, or point these variables at yours.",
             returncode=3,
         )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # Browser tests last: Playwright's sync API keeps an event loop running in the main thread,
+    # and async tests after it could not start their own.
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
 
 
 @pytest.fixture
@@ -73,6 +88,13 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _offline_replies_without_pauses(settings):
+    """The offline backend streams at once in tests (its pause is for people watching)."""
+    settings.ASSISTANT_BASE_URL = ""
+    settings.ASSISTANT_OFFLINE_DELAY_SECONDS = 0
+
+
 @pytest.fixture(scope="session")
 def model_server():
     """An OpenAI-compatible streaming server on loopback (tests/model_server.py)."""
@@ -92,3 +114,59 @@ def openai_backend(settings, model_server):
     settings.ASSISTANT_TIMEOUT_SECONDS = 5
     model_server.requests.clear()
     return model_server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
+    """A Daphne process on a free port, on the test database and the test run's Redis, with the
+    assistant pointed at the test model server."""
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env |= {
+        "DATABASE_URL": database_url,
+        "DEBUG": "true",
+        "DB_POOL_MIN_SIZE": "1",
+        "ASSISTANT_BASE_URL": model_server.url,
+        "ASSISTANT_MODEL": "test-model",
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "daphne.log", "wb")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatproject.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"Daphne did not start; see {ARTIFACTS / 'daphne.log'}") from None
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture
+def live_url(daphne_url, django_db_serialized_rollback, transactional_db) -> str:
+    """The server's URL, for a test whose data is committed so that Daphne sees it (seeded rows restored)."""
+    return daphne_url

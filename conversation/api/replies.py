@@ -43,13 +43,13 @@ class SessionContextApi(ReadWriteThrottled, APIView):
 
 
 class EventStreamRenderer(BaseRenderer):
-    """Lets `Accept: text/event-stream` through content negotiation; errors go out as one event."""
+    """Lets `Accept: text/event-stream` through content negotiation; the view streams the events."""
 
     media_type = "text/event-stream"
     format = "sse"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return sse_event("error", data)
+        return sse_event("message", data)
 
 
 class SessionReplyApi(APIView):
@@ -73,12 +73,18 @@ class SessionReplyApi(APIView):
         user_utterance = UtteranceOutputSerializer()
         reply = UtteranceOutputSerializer(allow_null=True)
 
+    def handle_exception(self, exc):
+        # Errors are answered as JSON whatever was accepted: they come before any event.
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)
+
     @extend_schema(
         request=InputSerializer,
         responses={
             (200, "text/event-stream"): OpenApiResponse(
-                OpenApiTypes.STR,
-                "Server-Sent Events: `start` {user_utterance}, `delta` {text}..., `done` {session, utterance}.",
+                OpenApiTypes.OBJECT,
+                "Server-Sent Events, each data a JSON object: `start` {user_utterance}, `delta` {text}..., "
+                "`done` {session, utterance}.",
             ),
             (200, "application/json"): OutputSerializer,
             **errors(400, 404, 413),

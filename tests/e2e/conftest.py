@@ -1,17 +1,11 @@
 """Browser tests: Playwright drives Debian's Chromium against a real Daphne serving the test database."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.conftest import ARTIFACTS
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -43,55 +37,6 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def daphne_url(django_db_setup, django_db_blocker) -> str:
-    """A Daphne process on a free port, on the test database and the test run's Redis."""
-    with django_db_blocker.unblock():
-        db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env |= {"DATABASE_URL": database_url, "DEBUG": "true", "DB_POOL_MIN_SIZE": "1"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "daphne.log", "wb")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatproject.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"Daphne did not start; see {ARTIFACTS / 'daphne.log'}") from None
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-
-
-@pytest.fixture
-def live_url(daphne_url, django_db_serialized_rollback, transactional_db) -> str:
-    """The server's URL, for a test whose data is committed so that Daphne sees it (seeded rows restored)."""
-    return daphne_url
 
 
 @pytest.fixture

@@ -1,0 +1,111 @@
+import pytest
+from asgiref.sync import async_to_sync
+
+from conversation import services
+from conversation.models import Utterance
+from conversation.replies import ReplyDelta, ReplyDone, ReplyStarted, reply_stream
+
+# The reply path reaches the ORM through channels' database_sync_to_async, which closes stale
+# connections around each call: the data must be committed, not held in a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run(user, session, text, client_id=None, *, stop_after_deltas: int | None = None) -> list:
+    async def go():
+        events = []
+        stream = reply_stream(user=user, session_id=session.pk, text=text, client_id=client_id)
+        async for event in stream:
+            events.append(event)
+            if stop_after_deltas is not None and sum(isinstance(e, ReplyDelta) for e in events) == stop_after_deltas:
+                await stream.aclose()
+                break
+        return events
+
+    return async_to_sync(go)()
+
+
+def texts(session) -> list[tuple[str, str]]:
+    return list(Utterance.objects.filter(session=session).order_by("seq").values_list("role", "text"))
+
+
+def test_a_turn_stores_the_message_streams_and_stores_the_reply(owner, session, openai_backend):
+    events = run(owner, session, "hello model", client_id="m1")
+    assert isinstance(events[0], ReplyStarted)
+    assert events[0].user_utterance.text == "hello model"
+    assert "".join(e.text for e in events if isinstance(e, ReplyDelta)) == "Echo: hello model"
+    done = events[-1]
+    assert isinstance(done, ReplyDone)
+    assert texts(session) == [("user", "hello model"), ("assistant", "Echo: hello model")]
+    meta = done.utterance.metadata
+    assert (meta["backend"], meta["model"], meta["prompt_tokens"], meta["completion_tokens"]) == (
+        "openai",
+        "test-model",
+        11,
+        3,
+    )
+    assert meta["latency_ms"] >= meta["ttft_ms"] >= 0
+    assert "error" not in meta
+    assert "interrupted" not in meta
+
+
+def test_the_prompt_is_the_persona_and_the_window_ending_with_the_message(owner, openai_backend):
+    session = services.session_create(user=owner, persona="technical-support")
+    run(owner, session, "first")
+    run(owner, session, "second")
+    prompt = openai_backend.requests[-1]["messages"]
+    assert prompt[0]["role"] == "system"
+    assert prompt[0]["content"].startswith("You are a patient technical support engineer")
+    assert [m["content"] for m in prompt[1:]] == ["first", "Echo: first", "second"]
+
+
+def test_the_users_message_is_kept_when_the_model_fails(owner, session, openai_backend):
+    events = run(owner, session, "[500] are you there")
+    reply = events[-1].utterance
+    assert texts(session)[0] == ("user", "[500] are you there")
+    assert "HTTP 500" in reply.metadata["error"]
+    assert reply.text == reply.metadata["error"]
+
+
+def test_a_stream_cut_short_keeps_the_partial_reply(owner, session, openai_backend):
+    events = run(owner, session, "[break] one two three")
+    reply = events[-1].utterance
+    assert reply.text == "Echo: [break]"
+    assert "closed the stream" in reply.metadata["error"] or "broke off" in reply.metadata["error"]
+
+
+def test_connection_refused_ends_the_reply_with_a_clear_message(owner, session, settings):
+    settings.ASSISTANT_BASE_URL = "http://127.0.0.1:9"
+    reply = run(owner, session, "anyone?")[-1].utterance
+    assert reply.metadata["error"].startswith("Could not connect to the model server")
+
+
+def test_closing_the_stream_early_stores_the_partial_reply_marked_interrupted(owner, session, openai_backend):
+    run(owner, session, "one two three four five", stop_after_deltas=2)
+    reply = Utterance.objects.get(session=session, role="assistant")
+    assert reply.text == "Echo: one"
+    assert reply.metadata["interrupted"] is True
+
+
+def test_a_retry_with_the_same_client_id_stores_nothing_new_and_answers_the_stored_reply(
+    owner, session, openai_backend
+):
+    first = run(owner, session, "hello", client_id="c1")
+    calls = len(openai_backend.requests)
+    again = run(owner, session, "hello", client_id="c1")
+    assert len(openai_backend.requests) == calls
+    assert again[-1].utterance.pk == first[-1].utterance.pk
+    assert Utterance.objects.filter(session=session).count() == 2
+
+
+def test_the_offline_backend_answers_without_a_model(owner, session):
+    reply = run(owner, session, "hi")[-1].utterance
+    assert reply.metadata["backend"] == "offline"
+    assert "No assistant model is configured" in reply.text
+
+
+def test_another_users_session_is_not_found(outsider, session):
+    from conversation.models import Session
+
+    with pytest.raises(Session.DoesNotExist):
+        run(outsider, session, "hi")
+    assert not Utterance.objects.exists()
