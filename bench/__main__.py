@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire", "api"]
+BENCHMARKS = ["domain", "expire", "api", "context"]
 
 
 def main() -> None:
