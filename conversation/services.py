@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from conversation import context, inputs
+from conversation import context, events, inputs
 from conversation.models import Persona, Role, Session, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user
 
@@ -37,7 +37,16 @@ def session_create(
         metadata=inputs.check_metadata(metadata),
     )
     session.save(force_insert=True)
+    _announce_created(session)
     return session
+
+
+def _announce_created(session: Session) -> None:
+    created = {
+        "type": "session.created",
+        "session": {**events.session_summary(session), "persona": session.persona.slug},
+    }
+    events.publish_after_commit([(events.user_group(session.user_id), created)])
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,18 @@ def _append(
         for offset, item in enumerate(new_items)
     ]
     Utterance.objects.bulk_create(rows)
+    events.publish_after_commit(
+        [
+            *(
+                (
+                    events.session_group(session.pk),
+                    {"type": "utterance", "session_id": str(session.pk), "utterance": events.utterance_payload(row)},
+                )
+                for row in rows
+            ),
+            (events.user_group(user.pk), {"type": "session.activity", "session": events.session_summary(session)}),
+        ]
+    )
     transaction.on_commit(
         partial(
             context.context_window_extend,
@@ -260,6 +281,7 @@ def conversation_save(
         session.persona = persona_resolve(persona=persona)
         session.title = inputs.check_title(title or "")
         session.save(force_insert=True)
+        _announce_created(session)
     else:
         updates = {}
         if persona is not None:
@@ -301,6 +323,9 @@ def session_update(
         fields.append("metadata")
     if fields:
         session.save(update_fields=fields)
+        events.publish_after_commit(
+            [(events.user_group(user.pk), {"type": "session.renamed", "session": events.session_summary(session)})]
+        )
     return session
 
 
@@ -324,6 +349,12 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
             "context_epoch",
         ]
     )
+    events.publish_after_commit(
+        [
+            (events.session_group(session.pk), {"type": "session.cleared", "session_id": str(session.pk)}),
+            (events.user_group(user.pk), {"type": "session.activity", "session": events.session_summary(session)}),
+        ]
+    )
     return session
 
 
@@ -337,8 +368,15 @@ def sessions_delete(*, session_ids: Iterable[uuid.UUID]) -> tuple[int, int]:
     """Delete sessions and their utterances with set-based statements; returns (sessions, utterances)."""
     ids = list(session_ids)
     with transaction.atomic():
-        states = list(Session.objects.filter(id__in=ids).values_list("id", "context_epoch", "last_seq"))
-        transaction.on_commit(partial(context.context_windows_forget, states=states))
+        states = list(Session.objects.filter(id__in=ids).values_list("id", "user_id", "context_epoch", "last_seq"))
+        transaction.on_commit(
+            partial(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
+        )
+        deleted = [{"type": "session.deleted", "session_id": str(sid)} for sid, _, _, _ in states]
+        events.publish_after_commit(
+            [(events.user_group(uid), event) for (_, uid, _, _), event in zip(states, deleted, strict=True)]
+            + [(events.session_group(sid), event) for (sid, _, _, _), event in zip(states, deleted, strict=True)]
+        )
         utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
         sessions, _ = Session.objects.filter(id__in=ids).delete()
     return sessions, utterances
