@@ -239,3 +239,5 @@ ASSISTANT_API_KEY = env.str("ASSISTANT_API_KEY", default="")
 ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="llama3.2")
 ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=60.0)
 ASSISTANT_OFFLINE_DELAY_SECONDS = env.float("ASSISTANT_OFFLINE_DELAY_SECONDS", default=0.03)
+# Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
+WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)

@@ -1,3 +1,9 @@
-"""WebSocket routes, mounted by chatproject/asgi.py. The chat consumer joins here."""
+"""WebSocket routes, mounted by chatproject/asgi.py."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from conversation.consumers import ChatConsumer
+
+websocket_urlpatterns = [
+    path("ws/chat/", ChatConsumer.as_asgi()),
+]

@@ -1,0 +1,145 @@
+"""The chat socket, ``ws/chat/``: one per page, authenticated by the session cookie.
+
+Client to server (JSON objects):
+- ``{"type": "open", "session_id"}``: watch one of your sessions (leaves the one watched before).
+- ``{"type": "send", "client_id", "text", "session_id"?, "persona"?}``: a message; without a
+  session_id a new session is created (with the persona asked for) and announced.
+- ``{"type": "stop", "session_id"?}``: stop the reply in flight (the one watched by default).
+
+Server to client: ``session.opened``, ``send.accepted``, ``utterance``, ``reply.start``,
+``reply.delta`` (with its ``offset`` in the reply), ``reply.end``, ``session.created``,
+``session.renamed``, ``session.activity``, ``session.cleared``, ``session.deleted`` and ``error``
+(``code``, ``message``). docs/websocket.md describes each one.
+"""
+
+import json
+import time
+import uuid
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from conversation import events, inputs, realtime, selectors, services
+from conversation.models import Session
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.user = user
+        self.watching: uuid.UUID | None = None
+        self.recent: deque[float] = deque()
+        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "user"):
+            return
+        await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
+        if self.watching is not None:
+            await self.channel_layer.group_discard(events.session_group(self.watching), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if text_data is None:
+            await self.error("bad_message", "Send JSON text frames.")
+            return
+        if len(text_data) > settings.MAX_UTTERANCE_CHARS * 2 + 1024:
+            await self.error(
+                "too_large", f"A frame may hold at most {settings.MAX_UTTERANCE_CHARS} characters of text."
+            )
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError:
+            await self.error("bad_json", "That frame is not valid JSON.")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.error("bad_message", 'Send a JSON object with a "type".')
+            return
+        if self.rate_limited():
+            limit = settings.WS_MAX_MESSAGES_PER_MINUTE
+            await self.error("rate_limited", f"Too many messages: at most {limit} a minute.", ref=content.get("type"))
+            return
+        handler = {"open": self.on_open, "send": self.on_send, "stop": self.on_stop}.get(content["type"])
+        if handler is None:
+            await self.error("unknown_type", f"Unknown message type {content['type']!r}: use open, send or stop.")
+            return
+        try:
+            await handler(content)
+        except Session.DoesNotExist:
+            await self.error("not_found", "No such session.", ref=content["type"])
+        except ValidationError as exc:
+            await self.error("invalid", " ".join(exc.messages), ref=content["type"])
+
+    def rate_limited(self) -> bool:
+        now = time.monotonic()
+        while self.recent and now - self.recent[0] > 60:
+            self.recent.popleft()
+        if len(self.recent) >= settings.WS_MAX_MESSAGES_PER_MINUTE:
+            return True
+        self.recent.append(now)
+        return False
+
+    async def error(self, code: str, message: str, *, ref: str | None = None) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, "ref": ref})
+
+    async def watch(self, session_id: uuid.UUID) -> None:
+        if self.watching == session_id:
+            return
+        if self.watching is not None:
+            await self.channel_layer.group_discard(events.session_group(self.watching), self.channel_name)
+        self.watching = session_id
+        await self.channel_layer.group_add(events.session_group(session_id), self.channel_name)
+
+    async def on_open(self, content: dict) -> None:
+        session = await database_sync_to_async(selectors.session_get_for_user)(
+            user=self.user, session_id=content.get("session_id") or ""
+        )
+        await self.watch(session.pk)
+        # Joined first, then read: a delta that arrives meanwhile is in both, and the offsets dedupe it.
+        progress = await realtime.aprogress_get(session.pk)
+        await self.send_json(
+            {
+                "type": "session.opened",
+                "session": {**events.session_summary(session), "persona": session.persona.slug},
+                "reply_in_progress": progress,
+            }
+        )
+
+    async def on_send(self, content: dict) -> None:
+        text = inputs.check_text(content.get("text"))
+        client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+        session_id = content.get("session_id")
+        if session_id:
+            session = await database_sync_to_async(selectors.session_get_for_user)(
+                user=self.user, session_id=session_id
+            )
+        else:
+            session = await database_sync_to_async(services.session_create)(
+                user=self.user, persona=content.get("persona") or None
+            )
+        await self.watch(session.pk)
+        try:
+            await realtime.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
+        except realtime.ReplyBusy:
+            await self.error("busy", "A reply is still being written in this session; stop it or wait.", ref="send")
+            return
+        await self.send_json({"type": "send.accepted", "client_id": client_id, "session_id": str(session.pk)})
+
+    async def on_stop(self, content: dict) -> None:
+        session_id = content.get("session_id") or self.watching
+        if session_id is None:
+            await self.error("invalid", "Nothing to stop: open a session first.", ref="stop")
+            return
+        session = await database_sync_to_async(selectors.session_get_for_user)(user=self.user, session_id=session_id)
+        await realtime.reply_stop(session_id=session.pk)
+
+    async def chat_event(self, message: dict) -> None:
+        """A group event (see conversation/events.py), passed on to the browser as it is."""
+        await self.send_json(message["event"])

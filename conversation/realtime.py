@@ -1,0 +1,166 @@
+"""Replies over the WebSocket: run to completion on the server, shared by every tab, stoppable.
+
+A reply runs as a task of its own, not of the socket that asked, so it is finished and stored
+even when that tab closes. Deltas go to the session group with their offset in the reply, and the
+text so far is kept in the cache (Redis in production) under ``reply:{session_id}``, so a tab that
+opens the session mid-reply gets the text so far, then the rest, with nothing doubled. Any tab can
+stop the reply: the stop goes through the channel layer to whichever process runs it, which keeps
+the partial reply, marked interrupted.
+"""
+
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.models import User
+from conversation import events
+from conversation.models import Utterance
+from conversation.replies import REPLY_SUFFIX, ReplyDelta, ReplyDone, ReplyStarted, reply_stream
+
+logger = logging.getLogger(__name__)
+
+# Strong references to the running replies: asyncio keeps only weak ones.
+_running: set[asyncio.Task] = set()
+
+
+def progress_key(session_id) -> str:
+    return f"reply:{session_id}"
+
+
+def stop_group(session_id) -> str:
+    return f"stop.{session_id}"
+
+
+def _redis():
+    client = getattr(cache, "client", None)
+    return client.get_client(write=True) if client is not None and hasattr(client, "get_client") else None
+
+
+def _progress_ttl() -> int:
+    # Outlives any reply (the model's timeout bounds each wait), yet frees a session whose process died.
+    return int(settings.ASSISTANT_TIMEOUT_SECONDS * 4 + 60)
+
+
+def _progress_begin(session_id) -> bool:
+    """Claim the session for one reply; False when another reply is running in it."""
+    return cache.add(progress_key(session_id), {"reply_to": None, "text": ""}, _progress_ttl())
+
+
+def _progress_update(session_id, *, text: str = "", reply_to: int | None = None) -> None:
+    # Only the task running the reply writes here, so read-modify-write is safe.
+    key = progress_key(session_id)
+    current = cache.get(key)
+    if current is not None:
+        current["text"] += text
+        if reply_to is not None:
+            current["reply_to"] = reply_to
+        cache.set(key, current, _progress_ttl())
+
+
+def progress_get(session_id) -> dict | None:
+    """{"reply_to": seq, "text": so far} of the reply running in the session, or None."""
+    try:
+        return cache.get(progress_key(session_id))
+    except Exception:
+        logger.warning("cache unreachable; reply progress of %s unknown", session_id, exc_info=True)
+        return None
+
+
+def _progress_end(session_id) -> None:
+    cache.delete(progress_key(session_id))
+
+
+aprogress_get = sync_to_async(progress_get)
+
+
+class ReplyBusy(Exception):
+    """A reply is already running in this session."""
+
+
+async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id: str) -> asyncio.Task:
+    """Store the message and start the reply as a task of its own; answers once the message is stored."""
+    if not await sync_to_async(_progress_begin)(session_id):
+        raise ReplyBusy
+    stream = reply_stream(user=user, session_id=session_id, text=text, client_id=client_id)
+    try:
+        started: ReplyStarted = await anext(stream)  # the user's message is committed
+    except BaseException:
+        await sync_to_async(_progress_end)(session_id)
+        raise
+    await sync_to_async(_progress_update)(session_id, reply_to=started.user_utterance.seq)
+    task = asyncio.create_task(_run(user=user, session_id=session_id, client_id=client_id, stream=stream))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return task
+
+
+async def reply_stop(*, session_id: uuid.UUID) -> None:
+    layer = get_channel_layer()
+    await layer.group_send(stop_group(session_id), {"type": "reply.stop"})
+
+
+async def _run(*, user: User, session_id: uuid.UUID, client_id: str, stream) -> None:
+    layer = get_channel_layer()
+    group = events.session_group(session_id)
+    stop_channel = await layer.new_channel()
+    await layer.group_add(stop_group(session_id), stop_channel)
+    stopped = asyncio.create_task(layer.receive(stop_channel))
+    offset = 0
+    done_sent = False
+
+    async def relay() -> None:
+        nonlocal offset, done_sent
+        async for event in stream:
+            if isinstance(event, ReplyDelta):
+                await events.apublish(
+                    group,
+                    {"type": "reply.delta", "session_id": str(session_id), "offset": offset, "text": event.text},
+                )
+                offset += len(event.text)
+                await sync_to_async(_progress_update)(session_id, text=event.text)
+            elif isinstance(event, ReplyDone):
+                # Progress goes first: a tab that opens the session now finds the stored reply instead.
+                await sync_to_async(_progress_end)(session_id)
+                await _announce_end(session_id, event.utterance)
+                done_sent = True
+
+    await events.apublish(group, {"type": "reply.start", "session_id": str(session_id)})
+    relaying = asyncio.create_task(relay())
+    try:
+        await asyncio.wait({relaying, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not relaying.done():
+            relaying.cancel()  # the stream stores the partial reply, marked interrupted
+        try:
+            await relaying
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("reply in session %s failed", session_id)
+        if not done_sent:
+            await sync_to_async(_progress_end)(session_id)
+            stored = await database_sync_to_async(_find_reply)(session_id, client_id)
+            if stored is not None:
+                await _announce_end(session_id, stored)
+            else:
+                await events.apublish(group, {"type": "reply.end", "session_id": str(session_id), "utterance": None})
+    finally:
+        stopped.cancel()
+        await sync_to_async(_progress_end)(session_id)
+        await layer.group_discard(stop_group(session_id), stop_channel)
+
+
+async def _announce_end(session_id, utterance: Utterance) -> None:
+    await events.apublish(
+        events.session_group(session_id),
+        {"type": "reply.end", "session_id": str(session_id), "utterance": events.utterance_payload(utterance)},
+    )
+
+
+def _find_reply(session_id, client_id: str) -> Utterance | None:
+    return Utterance.objects.filter(session_id=session_id, client_id=client_id + REPLY_SUFFIX).first()

@@ -1,0 +1,256 @@
+"""The chat socket through WebsocketCommunicator, on the real Redis channel layer under make test."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from chatproject.asgi import application
+from conversation import services
+from conversation.models import Utterance
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@sync_to_async
+def cookie_for(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+async def connect(user=None, *, origin: str = "http://localhost") -> WebsocketCommunicator:
+    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
+    if user is not None:
+        headers.append((b"cookie", f"sessionid={await cookie_for(user)}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def receive_until(communicator, wanted: str, *, timeout: float = 10) -> list[dict]:
+    """Every event up to and including the first of type `wanted`."""
+    seen = []
+    async with asyncio.timeout(timeout):
+        while True:
+            event = await communicator.receive_json_from(timeout=timeout)
+            seen.append(event)
+            if event["type"] == wanted:
+                return seen
+
+
+def reply_text(events: list[dict]) -> str:
+    text = ""
+    for event in events:
+        if event["type"] == "reply.delta" and event["offset"] == len(text):
+            text += event["text"]
+    return text
+
+
+@pytest.fixture
+def make_session(owner):
+    return sync_to_async(lambda **kw: services.session_create(user=owner, **kw))
+
+
+async def test_an_anonymous_socket_is_refused(db):
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"origin", b"http://localhost")])
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4401
+
+
+async def test_a_cross_origin_socket_is_refused(owner):
+    headers = [(b"origin", b"http://evil.example"), (b"cookie", f"sessionid={await cookie_for(owner)}".encode())]
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_user_opens_their_session_but_not_another_users(owner, outsider, make_session):
+    mine = await make_session()
+    theirs = await sync_to_async(services.session_create)(user=outsider)
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "open", "session_id": str(theirs.pk)})
+    assert await ws.receive_json_from() == {
+        "type": "error",
+        "code": "not_found",
+        "message": "No such session.",
+        "ref": "open",
+    }
+    await ws.send_json_to({"type": "open", "session_id": str(mine.pk)})
+    opened = await ws.receive_json_from()
+    assert (opened["type"], opened["session"]["id"], opened["reply_in_progress"]) == (
+        "session.opened",
+        str(mine.pk),
+        None,
+    )
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_json"),
+        (json.dumps([1, 2]), "bad_message"),
+        (json.dumps({"type": "dance"}), "unknown_type"),
+        (json.dumps({"type": "send", "text": "x" * 32001, "client_id": "c"}), "invalid"),
+        (json.dumps({"type": "send", "text": "", "client_id": "c"}), "invalid"),
+        (json.dumps({"type": "send", "text": 5}), "invalid"),
+        (json.dumps({"type": "open", "session_id": "not-a-uuid"}), "not_found"),
+    ],
+)
+async def test_bad_input_gets_an_error_event_and_the_socket_stays_usable(owner, make_session, frame, code):
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_to(text_data=frame)
+    event = await ws.receive_json_from()
+    assert (event["type"], event["code"]) == ("error", code)
+    assert event["message"]
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    assert (await ws.receive_json_from())["type"] == "session.opened"
+    assert not await sync_to_async(Utterance.objects.exists)()
+    await ws.disconnect()
+
+
+async def test_too_many_messages_a_minute_are_refused(owner, make_session, settings):
+    settings.WS_MAX_MESSAGES_PER_MINUTE = 3
+    session = await make_session()
+    ws = await connect(owner)
+    for _ in range(3):
+        await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+        assert (await ws.receive_json_from())["type"] == "session.opened"
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    event = await ws.receive_json_from()
+    assert (event["type"], event["code"]) == ("error", "rate_limited")
+    await ws.disconnect()
+
+
+async def test_two_tabs_on_one_session_both_get_the_deltas_and_the_stored_reply(owner, make_session, openai_backend):
+    session = await make_session()
+    first, second = await connect(owner), await connect(owner)
+    for ws in (first, second):
+        await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+        await receive_until(ws, "session.opened")
+    await first.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "m1", "text": "hi all"})
+    for ws in (first, second):
+        seen = await receive_until(ws, "reply.end")
+        assert reply_text(seen) == "Echo: hi all"
+        assert seen[-1]["utterance"]["text"] == "Echo: hi all"
+        assert any(e["type"] == "utterance" and e["utterance"]["text"] == "hi all" for e in seen)
+    assert await sync_to_async(Utterance.objects.filter(session=session).count)() == 2
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_a_tab_that_joins_mid_reply_gets_the_text_so_far_then_the_rest(owner, make_session, openai_backend):
+    session = await make_session()
+    sender = await connect(owner)
+    text = "[slow] one two three four five six"
+    await sender.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "m1", "text": text})
+    while True:
+        event = await sender.receive_json_from(timeout=10)
+        if event["type"] == "reply.delta" and event["offset"] > 0:
+            break
+    late = await connect(owner)
+    await late.send_json_to({"type": "open", "session_id": str(session.pk)})
+    seen = await receive_until(late, "reply.end")
+    opened = next(e for e in seen if e["type"] == "session.opened")
+    so_far = opened["reply_in_progress"]["text"]
+    assert so_far.startswith("Echo:")
+    assembled = so_far
+    for event in seen:
+        if event["type"] == "reply.delta" and event["offset"] == len(assembled):
+            assembled += event["text"]
+    assert assembled == f"Echo: {text}"
+    assert seen[-1]["utterance"]["text"] == assembled
+    await sender.disconnect()
+    await late.disconnect()
+
+
+async def test_stop_keeps_the_partial_reply_marked_interrupted(owner, make_session, openai_backend):
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_json_to(
+        {"type": "send", "session_id": str(session.pk), "client_id": "m1", "text": "[slow] a b c d e f g h"}
+    )
+    await receive_until(ws, "reply.delta")
+    await ws.send_json_to({"type": "stop"})
+    end = (await receive_until(ws, "reply.end"))[-1]
+    assert end["utterance"]["metadata"]["interrupted"] is True
+    assert end["utterance"]["text"].startswith("Echo:")
+    assert len(end["utterance"]["text"]) < len("Echo: [slow] a b c d e f g h")
+    await ws.disconnect()
+
+
+async def test_a_reply_is_finished_and_stored_when_the_sending_tab_closes(owner, make_session, openai_backend):
+    session = await make_session()
+    sender, watcher = await connect(owner), await connect(owner)
+    await watcher.send_json_to({"type": "open", "session_id": str(session.pk)})
+    await receive_until(watcher, "session.opened")
+    text = "[slow] keep going after I leave"
+    await sender.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "m1", "text": text})
+    await receive_until(sender, "reply.delta")
+    await sender.disconnect()
+    end = (await receive_until(watcher, "reply.end", timeout=20))[-1]
+    assert end["utterance"]["text"] == f"Echo: {text}"
+    assert "interrupted" not in end["utterance"]["metadata"]
+    stored = await sync_to_async(Utterance.objects.get)(session=session, role="assistant")
+    assert stored.text == f"Echo: {text}"
+    await watcher.disconnect()
+
+
+async def test_a_new_session_from_the_socket_shows_up_in_the_users_other_tab(owner):
+    sender, sidebar = await connect(owner), await connect(owner)
+    await sender.send_json_to(
+        {"type": "send", "client_id": "first", "text": "start here", "persona": "creative-writer"}
+    )
+    created = (await receive_until(sidebar, "session.created"))[-1]
+    accepted = (await receive_until(sender, "send.accepted"))[-1]
+    assert created["session"]["id"] == accepted["session_id"]
+    assert created["session"]["persona"] == "creative-writer"
+    activity = (await receive_until(sidebar, "session.activity"))[-1]
+    assert activity["session"]["title"] == "start here"
+    await receive_until(sender, "reply.end")
+    await sender.disconnect()
+    await sidebar.disconnect()
+
+
+async def test_a_second_send_while_a_reply_runs_is_refused(owner, make_session, openai_backend):
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "a", "text": "[slow] a b c d"})
+    await receive_until(ws, "send.accepted")
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "b", "text": "again"})
+    error = (await receive_until(ws, "error"))[-1]
+    assert error["code"] == "busy"
+    await receive_until(ws, "reply.end")
+    assert not await sync_to_async(Utterance.objects.filter(client_id="b").exists)()
+    await ws.disconnect()
+
+
+async def test_an_idle_socket_outlives_redis_read_timeouts(owner, make_session):
+    # channels-redis with redis-py 8 closed idle sockets after 5 s (channels_redis #422).
+    session = await make_session()
+    ws = await connect(owner)
+    await asyncio.sleep(6)
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    assert (await ws.receive_json_from())["type"] == "session.opened"
+    await ws.disconnect()
+
+
+async def test_api_writes_reach_open_tabs(owner, make_session):
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    await receive_until(ws, "session.opened")
+    await sync_to_async(services.session_update)(user=owner, session_id=session.pk, title="Renamed elsewhere")
+    renamed = (await receive_until(ws, "session.renamed"))[-1]
+    assert renamed["session"]["title"] == "Renamed elsewhere"
+    await sync_to_async(services.session_delete)(user=owner, session_id=session.pk)
+    deleted = (await receive_until(ws, "session.deleted"))[-1]
+    assert deleted["session_id"] == str(session.pk)
+    await ws.disconnect()
