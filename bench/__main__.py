@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire", "api", "context"]
+BENCHMARKS = ["domain", "expire", "api", "context", "ws"]
 
 
 def main() -> None:

@@ -124,7 +124,16 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, which aborts the layer's blocking
                 # receive and closes idle sockets with 1011 (channels_redis #422): no read timeout.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                # redis-py 8's asyncio pool also caps itself at 100 connections and then fails
+                # ("Too many connections"): a few hundred sockets joining at once need more.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 5,
+                        "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
             },
         }
     }

@@ -225,3 +225,41 @@ def sessions_totals(*, session_ids) -> tuple[int, int]:
 def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[Utterance]:
     """Final utterances with seq > after, oldest first: the export's pages (utterance_session_seq_unique)."""
     return list(Utterance.objects.filter(session_id=session_id, is_final=True, seq__gt=after).order_by("seq")[:limit])
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[Session]
+    next_cursor: str | None  # "<last_activity_at ISO>|<id>" of the last one, when more follow
+
+
+def session_page_for_user(*, user: User, cursor: str | None = None, limit: int = 50) -> SessionPage:
+    """One page of session_list_for_user by keyset on (last_activity_at, id): the sidebar's pages.
+
+    One query on session_user_activity_idx, whatever the page's depth.
+    """
+    queryset = session_list_for_user(user=user)
+    if cursor:
+        try:
+            moment_text, id_text = cursor.split("|", 1)
+            moment, last_id = datetime.fromisoformat(moment_text), uuid.UUID(id_text)
+        except ValueError:
+            raise ValidationError({"cursor": "Invalid cursor."}) from None
+        queryset = queryset.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, id__lt=last_id))
+    rows = list(queryset[: limit + 1])
+    more, rows = len(rows) > limit, rows[:limit]
+    next_cursor = f"{rows[-1].last_activity_at.isoformat()}|{rows[-1].pk}" if more and rows else None
+    return SessionPage(sessions=rows, next_cursor=next_cursor)
+
+
+def recency_group(moment: datetime, *, now: datetime | None = None) -> str:
+    """Today, Yesterday, Previous 7 days or Older, in the server's time zone."""
+    today = timezone.localtime(now or timezone.now()).date()
+    day = timezone.localtime(moment).date()
+    if day >= today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    if day > today - timedelta(days=8):
+        return "Previous 7 days"
+    return "Older"

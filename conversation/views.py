@@ -1,7 +1,94 @@
+"""The chat page and the HTML fragments its scripts load (more sessions, older messages)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+
+from conversation import selectors
+from conversation.models import Session
+
+SIDEBAR_PAGE_SIZE = 50
+MESSAGES_PAGE_SIZE = 50
+
+
+def _grouped(sessions, *, previous_group: str | None = None) -> list[tuple[str | None, Session]]:
+    """(group heading or None, session) pairs: a heading where the recency group changes."""
+    rows = []
+    for session in sessions:
+        group = selectors.recency_group(session.last_activity_at)
+        rows.append((group if group != previous_group else None, session))
+        previous_group = group
+    return rows
 
 
 @require_GET
-def home(request):
-    return render(request, "conversation/home.html")
+@ensure_csrf_cookie
+def chat(request, session_id=None):
+    """`/` is a new chat; `/c/<uuid>/` opens a session with its latest messages."""
+    page = None
+    if session_id is not None:
+        try:
+            page = selectors.utterance_page(user=request.user, session_id=session_id, limit=MESSAGES_PAGE_SIZE)
+        except Session.DoesNotExist:
+            raise Http404("No such chat.") from None
+    sidebar = selectors.session_page_for_user(user=request.user, limit=SIDEBAR_PAGE_SIZE)
+    personas = list(selectors.persona_list())
+    session = page.session if page else None
+    context = {
+        "session": session,
+        "page": page,
+        "sidebar": _grouped(sidebar.sessions),
+        "sidebar_cursor": sidebar.next_cursor,
+        "personas": personas,
+        "model_configured": bool(settings.ASSISTANT_BASE_URL),
+        "config": {
+            "userId": request.user.pk,
+            "sessionId": str(session.pk) if session else None,
+            "firstSeq": page.utterances[0].seq if page and page.utterances else None,
+            "lastSeq": page.utterances[-1].seq if page and page.utterances else 0,
+            "hasOlder": bool(page and page.has_before),
+            "sidebarCursor": sidebar.next_cursor,
+            "maxChars": settings.MAX_UTTERANCE_CHARS,
+        },
+    }
+    return render(request, "conversation/chat.html", context)
+
+
+@require_GET
+def sidebar_fragment(request):
+    try:
+        sidebar = selectors.session_page_for_user(
+            user=request.user, cursor=request.GET.get("cursor"), limit=SIDEBAR_PAGE_SIZE
+        )
+    except ValidationError:
+        return HttpResponseBadRequest("Invalid cursor.")
+    response = render(
+        request,
+        "conversation/_sidebar_items.html",
+        {"sidebar": _grouped(sidebar.sessions, previous_group=request.GET.get("group")), "current_id": None},
+    )
+    response["X-Next-Cursor"] = sidebar.next_cursor or ""
+    return response
+
+
+@require_GET
+def messages_fragment(request, session_id):
+    try:
+        page = selectors.utterance_page(
+            user=request.user,
+            session_id=session_id,
+            before=request.GET.get("before"),
+            after=request.GET.get("after"),
+            limit=request.GET.get("limit") or MESSAGES_PAGE_SIZE,
+        )
+    except Session.DoesNotExist:
+        raise Http404("No such chat.") from None
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    response = render(request, "conversation/_messages.html", {"utterances": page.utterances})
+    response["X-Has-Before"] = "1" if page.has_before else "0"
+    response["X-Has-After"] = "1" if page.has_after else "0"
+    return response

@@ -167,6 +167,6 @@ def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
 
 
 @pytest.fixture
-def live_url(daphne_url, django_db_serialized_rollback, transactional_db) -> str:
+def live_url(daphne_url, transactional_db) -> str:
     """The server's URL, for a test whose data is committed so that Daphne sees it (seeded rows restored)."""
     return daphne_url

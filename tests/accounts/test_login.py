@@ -41,7 +41,7 @@ def test_the_home_page_needs_a_login(db, client: Client):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_the_home_page_greets_the_signed_in_user(owner_client: Client):
+def test_the_home_page_shows_the_signed_in_users_name(owner_client: Client):
     response = owner_client.get(reverse("home"))
     assert response.status_code == 200
     assert "Olive Owner" in response.content.decode()

@@ -1,5 +1,7 @@
 """Browser tests: Playwright drives Debian's Chromium against a real Daphne serving the test database."""
 
+import importlib
+import os
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM calls
+    # (and the database flush after each test) are plain sync code. Browser tests run last.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +48,26 @@ def browser_type_launch_args(browser_type_launch_args):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def signed_in(live_url, page, owner):
+    """The page, signed in as the owner through the real login form."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.goto(f"{live_url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(owner.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_url}/")
+    return page
+
+
+@pytest.fixture(autouse=True)
+def _seeded_personas(transactional_db):
+    """Browser tests flush the database after each test, and serialized rollback cannot restore it
+    here (Playwright's greenlets give Django another connection object): seed the personas again."""
+    from django.apps import apps
+
+    seed_migration = importlib.import_module("conversation.migrations.0002_seed_personas")
+    seed_migration.seed(apps, None)

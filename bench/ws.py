@@ -1,0 +1,180 @@
+"""WebSocket benchmark: 100 and 500 concurrent clients on one Daphne process, each sending
+messages answered by the offline backend (no pauses): messages/s and p50/p99 time to first delta,
+beside a bare echo consumer on the same server in the same run (messages/s and round trip)."""
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from bench.harness import percentile, print_table, setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+SECONDS = 10
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_daphne(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "ASSISTANT_OFFLINE_DELAY_SECONDS": "0",
+        "WS_MAX_MESSAGES_PER_MINUTE": "100000",
+        "LOG_LEVEL": "ERROR",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--verbosity",
+            "0",
+            "bench.asgi_echo:application",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("Daphne did not start")
+
+
+def make_clients(count: int) -> list[tuple[str, str]]:
+    """(session cookie, session id) for `count` users, each with one chat session."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+    from conversation import services
+
+    clients = []
+    for _ in range(count):
+        user = User.objects.create_user(email=f"ws-{uuid.uuid4().hex[:10]}@example.com")
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        clients.append((store.session_key, str(services.session_create(user=user).pk)))
+    return clients
+
+
+async def chat_client(url, cookie, session_id, deadline, first_delta_ms, counts):
+    import websockets
+
+    headers = {"Cookie": f"sessionid={cookie}", "Origin": "http://localhost"}
+    async with websockets.connect(url, additional_headers=headers, max_size=2**22) as ws:
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            started = time.monotonic()
+            await ws.send(
+                json.dumps(
+                    {"type": "send", "session_id": session_id, "client_id": uuid.uuid4().hex, "text": f"message {n}"}
+                )
+            )
+            got_first = False
+            while True:
+                event = json.loads(await ws.recv())
+                if event["type"] == "reply.delta" and not got_first:
+                    first_delta_ms.append((time.monotonic() - started) * 1000)
+                    got_first = True
+                elif event["type"] == "reply.end":
+                    counts.append(1)
+                    break
+                elif event["type"] == "error":
+                    raise RuntimeError(event)
+
+
+async def echo_client(url, deadline, rtt_ms, counts):
+    import websockets
+
+    async with websockets.connect(url, additional_headers={"Origin": "http://localhost"}) as ws:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            await ws.send("ping")
+            await ws.recv()
+            rtt_ms.append((time.monotonic() - started) * 1000)
+            counts.append(1)
+
+
+async def run(base: str, clients: list[tuple[str, str]], count: int) -> tuple[dict, dict]:
+    deadline = time.monotonic() + SECONDS
+    rtt, echoes = [], []
+    await asyncio.gather(*(echo_client(f"{base}/ws/echo/", deadline, rtt, echoes) for _ in range(count)))
+    echo = {"rate": len(echoes) / SECONDS, "p50": statistics.median(rtt), "p99": percentile(rtt, 99)}
+    deadline = time.monotonic() + SECONDS
+    first, replies = [], []
+    await asyncio.gather(
+        *(chat_client(f"{base}/ws/chat/", cookie, sid, deadline, first, replies) for cookie, sid in clients[:count])
+    )
+    chat = {"rate": len(replies) / SECONDS, "p50": statistics.median(first), "p99": percentile(first, 99)}
+    return echo, chat
+
+
+def main() -> None:
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+    )
+    setup_django()
+    clients = make_clients(500)
+    port = free_port()
+    daphne = start_daphne(port)
+    rows = []
+    try:
+        for count in (100, 500):
+            echo, chat = asyncio.run(run(f"ws://127.0.0.1:{port}", clients, count))
+            rows.append(
+                [
+                    f"echo consumer, {count} clients",
+                    f"{echo['rate']:,.0f}",
+                    f"{echo['p50']:.1f}",
+                    f"{echo['p99']:.1f}",
+                    "round trip",
+                ]
+            )
+            rows.append(
+                [
+                    f"chat send -> reply, {count} clients",
+                    f"{chat['rate']:,.0f}",
+                    f"{chat['p50']:.1f}",
+                    f"{chat['p99']:.1f}",
+                    f"first delta; {chat['rate'] / echo['rate']:.3f} of echo's rate",
+                ]
+            )
+    finally:
+        daphne.terminate()
+        try:
+            daphne.wait(15)
+        except subprocess.TimeoutExpired:
+            daphne.kill()
+    print_table(
+        "WebSocket benchmark (one Daphne process, Redis channel layer, offline backend)",
+        ["clients", "messages/s", "p50 ms", "p99 ms", "latency is"],
+        rows,
+    )

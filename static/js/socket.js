@@ -1,0 +1,43 @@
+// A WebSocket that reconnects with backoff and queues what is sent while it is down.
+export class Socket {
+  constructor(url, { onOpen, onEvent, onStatus }) {
+    this.url = url;
+    this.onOpen = onOpen;
+    this.onEvent = onEvent;
+    this.onStatus = onStatus;
+    this.queue = [];
+    this.delay = 500;
+    this.ws = null;
+  }
+
+  connect() {
+    this.ws = new WebSocket(this.url);
+    this.ws.addEventListener("open", () => {
+      this.delay = 500;
+      this.onStatus("");
+      this.onOpen();
+      while (this.queue.length && this.ws.readyState === WebSocket.OPEN) this.ws.send(this.queue.shift());
+    });
+    this.ws.addEventListener("message", (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch { return; }
+      this.onEvent(event);
+    });
+    this.ws.addEventListener("close", (closed) => {
+      if (closed.code === 4401) {
+        // The login has expired: log in again (drafts are kept in this browser).
+        location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
+        return;
+      }
+      this.onStatus("Reconnecting…");
+      setTimeout(() => this.connect(), this.delay);
+      this.delay = Math.min(this.delay * 2, 10000);
+    });
+  }
+
+  send(message) {
+    const frame = JSON.stringify(message);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    else this.queue.push(frame);
+  }
+}

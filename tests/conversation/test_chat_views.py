@@ -1,0 +1,103 @@
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from conversation import services
+from tests.conversation.conftest import say
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_chat_page_makes_the_same_number_of_queries_whatever_is_shown(owner, owner_client):
+    first = services.session_create(user=owner)
+    say(owner, first, "hello")
+    few_home, few_session = queries_for(owner_client, "/"), queries_for(owner_client, f"/c/{first.pk}/")
+    for n in range(60):
+        other = services.session_create(user=owner, persona="creative-writer" if n % 2 else None)
+        say(owner, other, f"chat {n}")
+    say(owner, first, *[f"more {n}" for n in range(80)], role="assistant")
+    assert queries_for(owner_client, "/") == few_home
+    assert queries_for(owner_client, f"/c/{first.pk}/") == few_session
+
+
+def test_it_shows_the_latest_50_messages_and_marks_older_ones(owner, owner_client, session):
+    say(owner, session, *[f"message {n}" for n in range(1, 61)])
+    body = owner_client.get(f"/c/{session.pk}/").content.decode()
+    assert 'data-seq="60"' in body
+    assert 'data-seq="11"' in body
+    assert 'data-seq="10"' not in body
+    assert '"hasOlder": true' in body
+
+
+def test_another_users_chat_is_404(outsider_client, session):
+    assert outsider_client.get(f"/c/{session.pk}/").status_code == 404
+    assert outsider_client.get(f"/c/{session.pk}/messages/").status_code == 404
+    assert outsider_client.get(f"/c/{uuid.uuid4()}/").status_code == 404
+
+
+def test_the_banner_says_when_no_model_is_configured(owner_client, settings):
+    settings.ASSISTANT_BASE_URL = ""
+    assert 'data-testid="offline-banner"' in owner_client.get("/").content.decode()
+    settings.ASSISTANT_BASE_URL = "http://127.0.0.1:11434"
+    assert 'data-testid="offline-banner"' not in owner_client.get("/").content.decode()
+
+
+def test_assistant_markdown_is_rendered_and_sanitized(owner, owner_client, session):
+    say(owner, session, "**bold** <script>alert(1)</script>\n\n```\ncode <b>\n```", role="assistant")
+    say(owner, session, "<b>not bold</b>")
+    body = owner_client.get(f"/c/{session.pk}/").content.decode()
+    assert "<strong>bold</strong>" in body
+    assert "<script>alert(1)</script>" not in body
+    assert "<code>code &lt;b&gt;" in body
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in body
+
+
+def test_the_messages_fragment_pages_by_seq(owner, owner_client, session):
+    say(owner, session, *[f"m{n}" for n in range(1, 11)])
+    response = owner_client.get(f"/c/{session.pk}/messages/", {"after": 7})
+    assert response.content.decode().count('class="message user"') == 3
+    assert response["X-Has-After"] == "0"
+    older = owner_client.get(f"/c/{session.pk}/messages/", {"before": 4, "limit": 2})
+    assert 'data-seq="2"' in older.content.decode()
+    assert older["X-Has-Before"] == "1"
+    assert owner_client.get(f"/c/{session.pk}/messages/", {"limit": 0}).status_code == 400
+
+
+def test_the_sidebar_fragment_walks_every_session_once(owner, owner_client):
+    made = {str(services.session_create(user=owner).pk) for _ in range(120)}
+    seen: list[str] = []
+    cursor = None
+    while True:
+        response = owner_client.get("/sidebar/", {"cursor": cursor} if cursor else {})
+        seen += [part.split('"')[0] for part in response.content.decode().split('data-id="')[1:]]
+        cursor = response["X-Next-Cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 120
+    assert set(seen) == made
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "2026-01-01T00:00:00|not-a-uuid"])
+def test_a_bad_sidebar_cursor_is_400(owner_client, cursor):
+    assert owner_client.get("/sidebar/", {"cursor": cursor}).status_code == 400
+
+
+def test_the_sidebar_groups_sessions_by_recency(owner, owner_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversation.models import Session
+
+    old = services.session_create(user=owner, title="Ancient")
+    Session.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=40))
+    services.session_create(user=owner, title="Fresh")
+    body = owner_client.get("/").content.decode()
+    assert body.index("Today") < body.index("Fresh") < body.index("Older") < body.index("Ancient")

@@ -1,0 +1,251 @@
+"""The chat page in a real headless Chromium against Daphne, PostgreSQL and Redis."""
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+from conversation import services
+from conversation.inputs import UtteranceIn
+from conversation.models import Session, Utterance
+
+# Daphne serves from its own connections: the data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def call(service, **kwargs):
+    """Run a service in a thread of its own: this one runs Playwright's event loop, and services
+    publish live events through async_to_sync."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_closing_connection, service, kwargs).result()
+
+
+def _closing_connection(service, kwargs):
+    try:
+        return service(**kwargs)
+    finally:
+        connection.close()
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+
+
+def assistant_messages(page: Page):
+    return page.locator("#message-list li.message.assistant")
+
+
+def test_a_new_chat_streams_a_reply_and_survives_a_reload(live_url, signed_in: Page, owner, artifacts_dir):
+    page = signed_in
+    expect(page.get_by_role("heading", name="New chat", exact=True)).to_be_visible()
+    send(page, "[slow] tell me a story")
+    expect(page.locator("#streaming-text")).to_contain_text("Echo:")  # streaming, before the end
+    expect(assistant_messages(page).last).to_contain_text("Echo: [slow] tell me a story", timeout=15000)
+    expect(page).to_have_url(re.compile(r"/c/[0-9a-f-]{36}/$"))
+    expect(page.locator("#chat-title")).to_have_text("[slow] tell me a story")
+    expect(page.locator("#sessions li.session-item.current")).to_contain_text("[slow] tell me a story")
+
+    page.reload()
+    expect(page.locator("#message-list li.message.user")).to_have_text(re.compile("tell me a story"))
+    expect(assistant_messages(page)).to_have_count(1)
+    assert Session.objects.filter(user=owner).count() == 1
+    page.screenshot(path=str(artifacts_dir / "chat-1280.png"), full_page=True)
+
+
+def test_no_empty_session_is_created_by_new_chat(live_url, signed_in: Page, owner):
+    page = signed_in
+    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator("#empty-state")).to_be_visible()
+    assert not Session.objects.filter(user=owner).exists()
+
+
+def test_switching_between_two_sessions(live_url, signed_in: Page):
+    page = signed_in
+    send(page, "first chat about bread")
+    expect(assistant_messages(page)).to_have_count(1)
+    page.get_by_role("button", name="New chat").click()
+    expect(page).to_have_url(f"{live_url}/")
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+    send(page, "second chat about kayaks")
+    expect(assistant_messages(page)).to_have_count(1)
+    page.locator("#sessions").get_by_role("link", name=re.compile("first chat about bread")).click()
+    expect(page.locator("#message-list")).to_contain_text("first chat about bread")
+    expect(page.locator("#message-list")).not_to_contain_text("kayaks")
+    page.go_back()
+    expect(page.locator("#message-list")).to_contain_text("kayaks")
+    page.go_forward()
+    expect(page.locator("#message-list")).to_contain_text("bread")
+
+
+def test_rename_in_place(live_url, signed_in: Page, owner):
+    session = call(services.session_create, user=owner, title="Old name")
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    page.get_by_role("button", name="Rename").click()
+    field = page.get_by_label("Chat title")
+    field.fill("Shiny new name")
+    field.press("Enter")
+    expect(page.locator("#chat-title")).to_have_text("Shiny new name")
+    expect(page.locator("#sessions li.current")).to_contain_text("Shiny new name")
+    session.refresh_from_db()
+    assert session.title == "Shiny new name"
+
+
+def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
+    trip = call(services.session_create, user=owner, title="Holiday planning")
+    call(
+        services.utterances_append,
+        user=owner,
+        session_id=trip.pk,
+        utterances=[UtteranceIn(role="user", text="Which museums in Lisbon?")],
+    )
+    call(services.session_create, user=owner, title="Sourdough starter")
+    page = signed_in
+    page.reload()
+    page.get_by_label("Search chats").fill("sourdough")
+    results = page.locator("#search-list")
+    expect(results.locator("li")).to_have_count(1)
+    expect(results).to_contain_text("Sourdough starter")
+    page.get_by_label("Search chats").fill("museums")
+    expect(results.locator("li")).to_have_count(1)
+    expect(results.locator("mark")).to_have_text("museums")
+    results.get_by_role("link").click()
+    expect(page.locator("#message-list")).to_contain_text("Which museums in Lisbon?")
+
+
+def test_delete_asks_first_and_then_opens_a_new_chat(live_url, signed_in: Page, owner):
+    session = call(services.session_create, user=owner, title="Doomed")
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    page.get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Delete this chat?")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert Session.objects.filter(pk=session.pk).exists()
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(f"{live_url}/")
+    expect(page.locator("#sessions")).not_to_contain_text("Doomed")
+    assert not Session.objects.filter(pk=session.pk).exists()
+
+
+def test_export_downloads_a_file_holding_the_messages(live_url, signed_in: Page, owner):
+    session = call(services.session_create, user=owner, title="Exported")
+    call(
+        services.utterances_append,
+        user=owner,
+        session_id=session.pk,
+        utterances=[UtteranceIn(role="user", text="keep this line")],
+    )
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Export JSON").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".json")
+    data = json.loads(open(download.path()).read())  # noqa: SIM115
+    assert [m["text"] for m in data["messages"]] == ["keep this line"]
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Export Markdown").click()
+    assert "keep this line" in open(info.value.path()).read()  # noqa: SIM115
+
+
+def test_two_pages_on_one_session_both_show_the_reply(live_url, signed_in: Page, owner):
+    session = call(services.session_create, user=owner, title="Shared")
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    other = page.context.new_page()
+    other.goto(f"{live_url}/c/{session.pk}/")
+    expect(other.locator("#chat-title")).to_have_text("Shared")
+    send(page, "[slow] hello both tabs")
+    expect(other.locator("#streaming-text")).to_contain_text("Echo:")
+    for tab in (page, other):
+        expect(assistant_messages(tab)).to_contain_text(["Echo: [slow] hello both tabs"], timeout=15000)
+        expect(tab.locator("#message-list li.message.user")).to_have_count(1)
+
+
+def test_html_and_script_in_messages_are_shown_as_text(live_url, signed_in: Page, owner):
+    payloads = ['<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=2</script>", "**bold** <b>tag</b>"]
+    session = call(services.session_create, user=owner, title="<i>title</i>")
+    for text in payloads:
+        call(
+            services.utterances_append,
+            user=owner,
+            session_id=session.pk,
+            utterances=[UtteranceIn(role="user", text=text), UtteranceIn(role="assistant", text=text)],
+        )
+    page = signed_in
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog) or dialog.dismiss())
+    page.goto(f"{live_url}/c/{session.pk}/")
+    send(page, '<svg onload="window.__pwned=3">')
+    expect(assistant_messages(page)).to_have_count(4)
+    expect(page.locator("#message-list li.message.user").first).to_have_text(re.compile("onerror"))
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#message-list img, #message-list script, #message-list svg, #chat-title i").count() == 0
+    expect(page.locator("#message-list li.message.assistant strong").first).to_have_text("bold")
+    assert dialogs == []
+
+
+def test_a_draft_survives_a_reload(live_url, signed_in: Page, owner):
+    session = call(services.session_create, user=owner, title="Drafty")
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    page.get_by_label("Message", exact=True).fill("half a thought")
+    page.reload()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("half a thought")
+    page.get_by_role("button", name="New chat").click()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
+    page.go_back()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("half a thought")
+
+
+def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
+    page = signed_in
+    page.get_by_label("Message", exact=True).press("Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+    page.keyboard.type("by keyboard only")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    page.keyboard.press("Enter")
+    expect(assistant_messages(page)).to_have_count(1, timeout=15000)
+    assert Utterance.objects.get(role="user").text == "by keyboard only\nsecond line"
+    page.locator("#new-chat").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+    page.locator("#sessions a").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#message-list")).to_contain_text("by keyboard only")
+    page.get_by_role("button", name="Rename").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type("Keyboard chat")
+    page.keyboard.press("Enter")
+    expect(page.locator("#chat-title")).to_have_text("Keyboard chat")
+    page.get_by_role("button", name="Delete").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+
+
+def test_at_375_pixels_the_sidebar_collapses(live_url, signed_in: Page, owner, artifacts_dir):
+    call(services.session_create, user=owner, title="Narrow chat")
+    page = signed_in
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.reload()
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+    page.get_by_role("button", name="Chats", exact=True).click()
+    expect(page.locator("#sidebar")).to_be_in_viewport()
+    expect(page.locator("#sessions")).to_contain_text("Narrow chat")
+    page.screenshot(path=str(artifacts_dir / "chat-375-sidebar.png"))
+    page.get_by_role("button", name="Close chats").click()
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+    send(page, "small screen")
+    expect(assistant_messages(page)).to_have_count(1, timeout=15000)
+    page.screenshot(path=str(artifacts_dir / "chat-375.png"), full_page=True)
