@@ -8,15 +8,12 @@ the ratio is the figure. Throttle rates are lifted for the run.
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-from bench.harness import print_table, setup_django
+from bench.harness import daphne, print_table, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 5
@@ -26,45 +23,6 @@ def ensure_wrk() -> str:
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
     return shutil.which("wrk")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_daphne(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "THROTTLE_API_READ": "100000000/min",
-        "THROTTLE_API_WRITE": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--verbosity",
-            "0",
-            "chatproject.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("Daphne did not start")
 
 
 def run_wrk(wrk: str, url: str, *, connections: int, token: str | None, script: str | None = None) -> dict:
@@ -116,9 +74,6 @@ def main() -> None:
         )
     appendable = services.session_create(user=user)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    daphne = start_daphne(port)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(
             'wrk.method = "POST"\n'
@@ -126,7 +81,9 @@ def main() -> None:
             'wrk.body = \'{"role": "user", "text": "hello from the benchmark"}\'\n'
         )
     rows = []
-    try:
+    lifted = {"THROTTLE_API_READ": "100000000/min", "THROTTLE_API_WRITE": "100000000/min"}
+    with daphne("chatproject.asgi:application", **lifted) as host:
+        base = f"http://{host}"
         for connections in (1, 16):
             baseline = run_wrk(wrk, f"{base}/health/", connections=connections, token=None)
             rows.append(
@@ -155,13 +112,7 @@ def main() -> None:
                         figures["errors"],
                     ]
                 )
-    finally:
-        daphne.terminate()
-        try:
-            daphne.wait(15)
-        except subprocess.TimeoutExpired:
-            daphne.kill()
-        os.unlink(lua.name)
+    os.unlink(lua.name)
     print_table(
         "API benchmark (Daphne, one process; wrk on loopback)",
         ["request", "req/s", "p50 ms", "p99 ms", "vs trivial view", "non-2xx"],

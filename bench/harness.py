@@ -1,9 +1,14 @@
 """What every benchmark needs: Django on the throwaway database, timing, and the results table."""
 
 import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
 
 import django
 
@@ -58,3 +63,35 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     for row in rows:
         print(line(row))
     print(flush=True)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def daphne(application: str, **env: str):
+    """A Daphne process serving `application` on a free loopback port; yields its host:port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", application],
+        cwd=ROOT,
+        env={**os.environ, "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR"), **env},
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("Daphne did not start")
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()

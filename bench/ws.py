@@ -5,57 +5,17 @@ beside a bare echo consumer on the same server in the same run (messages/s and r
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
-from bench.harness import percentile, print_table, setup_django
+from bench.harness import daphne, percentile, print_table, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
-SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_daphne(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "ASSISTANT_OFFLINE_DELAY_SECONDS": "0",
-        "WS_MAX_MESSAGES_PER_MINUTE": "100000",
-        "LOG_LEVEL": "ERROR",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--verbosity",
-            "0",
-            "bench.asgi_echo:application",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("Daphne did not start")
+SECONDS = int(os.environ.get("BENCH_WS_SECONDS", "10"))
+REPLY_TIMEOUT_SECONDS = 30
+COUNTS = [int(n) for n in os.environ.get("BENCH_WS_CLIENTS", "100,500").split(",")]
 
 
 def make_clients(count: int) -> list[tuple[str, str]]:
@@ -95,7 +55,11 @@ async def chat_client(url, cookie, session_id, deadline, first_delta_ms, counts)
             )
             got_first = False
             while True:
-                event = json.loads(await ws.recv())
+                try:
+                    event = json.loads(await asyncio.wait_for(ws.recv(), timeout=REPLY_TIMEOUT_SECONDS))
+                except TimeoutError:
+                    counts.append(0)  # no end within the timeout: counted, and this client stops
+                    return
                 if event["type"] == "reply.delta" and not got_first:
                     first_delta_ms.append((time.monotonic() - started) * 1000)
                     got_first = True
@@ -128,7 +92,12 @@ async def run(base: str, clients: list[tuple[str, str]], count: int) -> tuple[di
     await asyncio.gather(
         *(chat_client(f"{base}/ws/chat/", cookie, sid, deadline, first, replies) for cookie, sid in clients[:count])
     )
-    chat = {"rate": len(replies) / SECONDS, "p50": statistics.median(first), "p99": percentile(first, 99)}
+    chat = {
+        "rate": sum(replies) / SECONDS,
+        "p50": statistics.median(first),
+        "p99": percentile(first, 99),
+        "timeouts": replies.count(0),
+    }
     return echo, chat
 
 
@@ -142,13 +111,12 @@ def main() -> None:
         }
     )
     setup_django()
-    clients = make_clients(500)
-    port = free_port()
-    daphne = start_daphne(port)
+    clients = make_clients(max(COUNTS))
     rows = []
-    try:
-        for count in (100, 500):
-            echo, chat = asyncio.run(run(f"ws://127.0.0.1:{port}", clients, count))
+    quick = {"ASSISTANT_OFFLINE_DELAY_SECONDS": "0", "WS_MAX_MESSAGES_PER_MINUTE": "100000"}
+    with daphne("bench.asgi_echo:application", **quick) as host:
+        for count in COUNTS:
+            echo, chat = asyncio.run(run(f"ws://{host}", clients, count))
             rows.append(
                 [
                     f"echo consumer, {count} clients",
@@ -164,15 +132,10 @@ def main() -> None:
                     f"{chat['rate']:,.0f}",
                     f"{chat['p50']:.1f}",
                     f"{chat['p99']:.1f}",
-                    f"first delta; {chat['rate'] / echo['rate']:.3f} of echo's rate",
+                    f"first delta; {chat['rate'] / echo['rate']:.3f} of echo's rate; "
+                    f"{chat['timeouts']} clients got no end within {REPLY_TIMEOUT_SECONDS} s",
                 ]
             )
-    finally:
-        daphne.terminate()
-        try:
-            daphne.wait(15)
-        except subprocess.TimeoutExpired:
-            daphne.kill()
     print_table(
         "WebSocket benchmark (one Daphne process, Redis channel layer, offline backend)",
         ["clients", "messages/s", "p50 ms", "p99 ms", "latency is"],

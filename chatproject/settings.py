@@ -134,6 +134,9 @@ if REDIS_URL:
                         "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", default=2000),
                     }
                 ],
+                # A socket's channel holds at most this many undelivered events; past it channels-redis
+                # drops them silently (a lost reply.end leaves a tab waiting), so leave room for bursts.
+                "capacity": env.int("CHANNEL_CAPACITY", default=1000),
             },
         }
     }

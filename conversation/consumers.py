@@ -26,6 +26,12 @@ from conversation import events, inputs, realtime, selectors, services
 from conversation.models import Session
 
 
+def db(fn):
+    # The thread pool rather than the one thread thread-sensitive calls share: every socket of the
+    # process would queue behind each other's queries there.
+    return database_sync_to_async(fn, thread_sensitive=False)
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -98,9 +104,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(events.session_group(session_id), self.channel_name)
 
     async def on_open(self, content: dict) -> None:
-        session = await database_sync_to_async(selectors.session_get_for_user)(
-            user=self.user, session_id=content.get("session_id") or ""
-        )
+        session = await db(selectors.session_get_for_user)(user=self.user, session_id=content.get("session_id") or "")
         await self.watch(session.pk)
         # Joined first, then read: a delta that arrives meanwhile is in both, and the offsets dedupe it.
         progress = await realtime.aprogress_get(session.pk)
@@ -117,13 +121,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
         session_id = content.get("session_id")
         if session_id:
-            session = await database_sync_to_async(selectors.session_get_for_user)(
-                user=self.user, session_id=session_id
-            )
+            session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
         else:
-            session = await database_sync_to_async(services.session_create)(
-                user=self.user, persona=content.get("persona") or None
-            )
+            session = await db(services.session_create)(user=self.user, persona=content.get("persona") or None)
         await self.watch(session.pk)
         try:
             await realtime.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
@@ -137,7 +137,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if session_id is None:
             await self.error("invalid", "Nothing to stop: open a session first.", ref="stop")
             return
-        session = await database_sync_to_async(selectors.session_get_for_user)(user=self.user, session_id=session_id)
+        session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
         await realtime.reply_stop(session_id=session.pk)
 
     async def chat_event(self, message: dict) -> None:

@@ -4,17 +4,19 @@ A reply runs as a task of its own, not of the socket that asked, so it is finish
 even when that tab closes. Deltas go to the session group with their offset in the reply, and the
 text so far is kept in the cache (Redis in production) under ``reply:{session_id}``, so a tab that
 opens the session mid-reply gets the text so far, then the rest, with nothing doubled. Any tab can
-stop the reply: the stop goes through the channel layer to whichever process runs it, which keeps
-the partial reply, marked interrupted.
+stop the reply: the stop is a flag in the cache (``stop:{session_id}``) that the process running
+the reply looks at every STOP_POLL_SECONDS; it keeps the partial reply, marked interrupted. (A
+channel-layer receive would be the obvious messenger, but cancelling one when the reply ends can
+lose other sockets' events in channels-redis.)
 """
 
 import asyncio
 import logging
+import time
 import uuid
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 
@@ -25,6 +27,20 @@ from conversation.replies import REPLY_SUFFIX, ReplyDelta, ReplyDone, ReplyStart
 
 logger = logging.getLogger(__name__)
 
+
+def off_loop(fn):
+    # Cache calls go to the thread pool, not the one thread that thread-sensitive calls share:
+    # with hundreds of replies running, that thread would be the bottleneck.
+    return sync_to_async(fn, thread_sensitive=False)
+
+
+def db_off_loop(fn):
+    return database_sync_to_async(fn, thread_sensitive=False)
+
+
+DELTA_INTERVAL_SECONDS = 0.05
+STOP_POLL_SECONDS = 0.25
+
 # Strong references to the running replies: asyncio keeps only weak ones.
 _running: set[asyncio.Task] = set()
 
@@ -33,8 +49,8 @@ def progress_key(session_id) -> str:
     return f"reply:{session_id}"
 
 
-def stop_group(session_id) -> str:
-    return f"stop.{session_id}"
+def stop_key(session_id) -> str:
+    return f"stop:{session_id}"
 
 
 def _redis():
@@ -49,7 +65,10 @@ def _progress_ttl() -> int:
 
 def _progress_begin(session_id) -> bool:
     """Claim the session for one reply; False when another reply is running in it."""
-    return cache.add(progress_key(session_id), {"reply_to": None, "text": ""}, _progress_ttl())
+    claimed = cache.add(progress_key(session_id), {"reply_to": None, "text": ""}, _progress_ttl())
+    if claimed:
+        cache.delete(stop_key(session_id))
+    return claimed
 
 
 def _progress_update(session_id, *, text: str = "", reply_to: int | None = None) -> None:
@@ -76,7 +95,7 @@ def _progress_end(session_id) -> None:
     cache.delete(progress_key(session_id))
 
 
-aprogress_get = sync_to_async(progress_get)
+aprogress_get = off_loop(progress_get)
 
 
 class ReplyBusy(Exception):
@@ -85,15 +104,15 @@ class ReplyBusy(Exception):
 
 async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id: str) -> asyncio.Task:
     """Store the message and start the reply as a task of its own; answers once the message is stored."""
-    if not await sync_to_async(_progress_begin)(session_id):
+    if not await off_loop(_progress_begin)(session_id):
         raise ReplyBusy
     stream = reply_stream(user=user, session_id=session_id, text=text, client_id=client_id)
     try:
         started: ReplyStarted = await anext(stream)  # the user's message is committed
     except BaseException:
-        await sync_to_async(_progress_end)(session_id)
+        await off_loop(_progress_end)(session_id)
         raise
-    await sync_to_async(_progress_update)(session_id, reply_to=started.user_utterance.seq)
+    await off_loop(_progress_update)(session_id, reply_to=started.user_utterance.seq)
     task = asyncio.create_task(_run(user=user, session_id=session_id, client_id=client_id, stream=stream))
     _running.add(task)
     task.add_done_callback(_running.discard)
@@ -101,32 +120,48 @@ async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id
 
 
 async def reply_stop(*, session_id: uuid.UUID) -> None:
-    layer = get_channel_layer()
-    await layer.group_send(stop_group(session_id), {"type": "reply.stop"})
+    await off_loop(cache.set)(stop_key(session_id), 1, _progress_ttl())
+
+
+async def _stop_requested(session_id) -> None:
+    """Returns once a stop was asked for the session's reply."""
+    while not await off_loop(cache.get)(stop_key(session_id)):
+        await asyncio.sleep(STOP_POLL_SECONDS)
 
 
 async def _run(*, user: User, session_id: uuid.UUID, client_id: str, stream) -> None:
-    layer = get_channel_layer()
     group = events.session_group(session_id)
-    stop_channel = await layer.new_channel()
-    await layer.group_add(stop_group(session_id), stop_channel)
-    stopped = asyncio.create_task(layer.receive(stop_channel))
+    stopped = asyncio.create_task(_stop_requested(session_id))
     offset = 0
     done_sent = False
+    pending = ""
+    last_flush = 0.0
+
+    async def flush() -> None:
+        nonlocal offset, pending, last_flush
+        if not pending:
+            return
+        text, pending = pending, ""
+        await events.apublish(
+            group, {"type": "reply.delta", "session_id": str(session_id), "offset": offset, "text": text}
+        )
+        offset += len(text)
+        last_flush = time.monotonic()
+        await off_loop(_progress_update)(session_id, text=text)
 
     async def relay() -> None:
-        nonlocal offset, done_sent
+        nonlocal pending, done_sent
         async for event in stream:
             if isinstance(event, ReplyDelta):
-                await events.apublish(
-                    group,
-                    {"type": "reply.delta", "session_id": str(session_id), "offset": offset, "text": event.text},
-                )
-                offset += len(event.text)
-                await sync_to_async(_progress_update)(session_id, text=event.text)
+                # Deltas from a fast model are sent at most every DELTA_INTERVAL_SECONDS, in one
+                # event: every watching socket gets tens of events a second, not hundreds.
+                pending += event.text
+                if time.monotonic() - last_flush >= DELTA_INTERVAL_SECONDS:
+                    await flush()
             elif isinstance(event, ReplyDone):
+                await flush()
                 # Progress goes first: a tab that opens the session now finds the stored reply instead.
-                await sync_to_async(_progress_end)(session_id)
+                await off_loop(_progress_end)(session_id)
                 await _announce_end(session_id, event.utterance)
                 done_sent = True
 
@@ -143,16 +178,16 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, stream) -> 
         except Exception:
             logger.exception("reply in session %s failed", session_id)
         if not done_sent:
-            await sync_to_async(_progress_end)(session_id)
-            stored = await database_sync_to_async(_find_reply)(session_id, client_id)
+            await off_loop(_progress_end)(session_id)
+            stored = await db_off_loop(_find_reply)(session_id, client_id)
             if stored is not None:
                 await _announce_end(session_id, stored)
             else:
                 await events.apublish(group, {"type": "reply.end", "session_id": str(session_id), "utterance": None})
     finally:
         stopped.cancel()
-        await sync_to_async(_progress_end)(session_id)
-        await layer.group_discard(stop_group(session_id), stop_channel)
+        await off_loop(_progress_end)(session_id)
+        await off_loop(cache.delete)(stop_key(session_id))
 
 
 async def _announce_end(session_id, utterance: Utterance) -> None:

@@ -107,7 +107,9 @@ async def reply_stream(
     Closing the iterator early (a client that went away, a Stop) stores the partial reply marked
     interrupted. Errors of the model end the reply with their message kept in its metadata.
     """
-    turn = await database_sync_to_async(_user_turn)(user=user, session_id=session_id, text=text, client_id=client_id)
+    turn = await database_sync_to_async(_user_turn, thread_sensitive=False)(
+        user=user, session_id=session_id, text=text, client_id=client_id
+    )
     yield ReplyStarted(session=turn.session, user_utterance=turn.user_utterance)
     if turn.stored_reply is not None:
         yield ReplyDone(session=turn.session, utterance=turn.stored_reply)
@@ -141,7 +143,7 @@ async def reply_stream(
         if reply_text.strip() or "error" in metadata:
             # Shielded: a caller that went away must not also take the partial reply with it.
             stored = await asyncio.shield(
-                database_sync_to_async(_store_reply)(
+                database_sync_to_async(_store_reply, thread_sensitive=False)(
                     user=user,
                     session_id=turn.session.pk,
                     text=reply_text if reply_text.strip() else metadata["error"],

@@ -34,6 +34,14 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_pool_before_dropping_the_test_database(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+
+
 @pytest.fixture
 def owner(db):
     return UserFactory(email="owner@example.com", display_name="Olive Owner")
