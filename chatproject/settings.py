@@ -120,12 +120,14 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # The Pub/Sub layer: with the list-based RedisChannelLayer, a receive that is cancelled
+            # (every socket that closes cancels one) can swallow another socket's event in the same
+            # process (channels #1683); bench/ws.py lost replies' ends that way under load.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py 8 defaults socket_timeout to 5 s, which aborts the layer's blocking
-                # receive and closes idle sockets with 1011 (channels_redis #422): no read timeout.
-                # redis-py 8's asyncio pool also caps itself at 100 connections and then fails
-                # ("Too many connections"): a few hundred sockets joining at once need more.
+                # redis-py 8 defaults socket_timeout to 5 s, which breaks long blocking reads
+                # (channels_redis #422): no read timeout, keep a connect timeout. Its asyncio pool
+                # also caps itself at 100 connections and then fails: raise the cap.
                 "hosts": [
                     {
                         "address": REDIS_URL,
@@ -134,9 +136,6 @@ if REDIS_URL:
                         "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", default=2000),
                     }
                 ],
-                # A socket's channel holds at most this many undelivered events; past it channels-redis
-                # drops them silently (a lost reply.end leaves a tab waiting), so leave room for bursts.
-                "capacity": env.int("CHANNEL_CAPACITY", default=1000),
             },
         }
     }

@@ -35,7 +35,7 @@ def test_a_cache_write_is_visible_to_a_raw_redis_client():
 def test_the_channel_layer_is_redis():
     from channels.layers import get_channel_layer
 
-    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
 
 
 def test_the_run_fails_in_ci_when_a_service_url_is_missing(tmp_path):

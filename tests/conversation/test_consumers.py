@@ -4,7 +4,7 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -14,8 +14,12 @@ from conversation.models import Utterance
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+# The test's own ORM calls go through database_sync_to_async too, which closes the thread's
+# connection afterwards: a plain sync_to_async thread would keep one pooled connection per test.
+db_call = database_sync_to_async
 
-@sync_to_async
+
+@database_sync_to_async
 def cookie_for(user) -> str:
     client = Client()
     client.force_login(user)
@@ -35,12 +39,15 @@ async def connect(user=None, *, origin: str = "http://localhost") -> WebsocketCo
 async def receive_until(communicator, wanted: str, *, timeout: float = 10) -> list[dict]:
     """Every event up to and including the first of type `wanted`."""
     seen = []
-    async with asyncio.timeout(timeout):
-        while True:
-            event = await communicator.receive_json_from(timeout=timeout)
-            seen.append(event)
-            if event["type"] == wanted:
-                return seen
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                event = await communicator.receive_json_from(timeout=timeout)
+                seen.append(event)
+                if event["type"] == wanted:
+                    return seen
+    except TimeoutError:
+        raise AssertionError(f"no {wanted} within {timeout} s; got {[e['type'] for e in seen]}") from None
 
 
 def reply_text(events: list[dict]) -> str:
@@ -53,7 +60,7 @@ def reply_text(events: list[dict]) -> str:
 
 @pytest.fixture
 def make_session(owner):
-    return sync_to_async(lambda **kw: services.session_create(user=owner, **kw))
+    return db_call(lambda **kw: services.session_create(user=owner, **kw))
 
 
 async def test_an_anonymous_socket_is_refused(db):
@@ -72,7 +79,7 @@ async def test_a_cross_origin_socket_is_refused(owner):
 
 async def test_a_user_opens_their_session_but_not_another_users(owner, outsider, make_session):
     mine = await make_session()
-    theirs = await sync_to_async(services.session_create)(user=outsider)
+    theirs = await db_call(services.session_create)(user=outsider)
     ws = await connect(owner)
     await ws.send_json_to({"type": "open", "session_id": str(theirs.pk)})
     assert await ws.receive_json_from() == {
@@ -112,7 +119,7 @@ async def test_bad_input_gets_an_error_event_and_the_socket_stays_usable(owner, 
     assert event["message"]
     await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
     assert (await ws.receive_json_from())["type"] == "session.opened"
-    assert not await sync_to_async(Utterance.objects.exists)()
+    assert not await db_call(Utterance.objects.exists)()
     await ws.disconnect()
 
 
@@ -141,7 +148,7 @@ async def test_two_tabs_on_one_session_both_get_the_deltas_and_the_stored_reply(
         assert reply_text(seen) == "Echo: hi all"
         assert seen[-1]["utterance"]["text"] == "Echo: hi all"
         assert any(e["type"] == "utterance" and e["utterance"]["text"] == "hi all" for e in seen)
-    assert await sync_to_async(Utterance.objects.filter(session=session).count)() == 2
+    assert await db_call(Utterance.objects.filter(session=session).count)() == 2
     await first.disconnect()
     await second.disconnect()
 
@@ -198,7 +205,7 @@ async def test_a_reply_is_finished_and_stored_when_the_sending_tab_closes(owner,
     end = (await receive_until(watcher, "reply.end", timeout=20))[-1]
     assert end["utterance"]["text"] == f"Echo: {text}"
     assert "interrupted" not in end["utterance"]["metadata"]
-    stored = await sync_to_async(Utterance.objects.get)(session=session, role="assistant")
+    stored = await db_call(Utterance.objects.get)(session=session, role="assistant")
     assert stored.text == f"Echo: {text}"
     await watcher.disconnect()
 
@@ -228,7 +235,7 @@ async def test_a_second_send_while_a_reply_runs_is_refused(owner, make_session, 
     error = (await receive_until(ws, "error"))[-1]
     assert error["code"] == "busy"
     await receive_until(ws, "reply.end")
-    assert not await sync_to_async(Utterance.objects.filter(client_id="b").exists)()
+    assert not await db_call(Utterance.objects.filter(client_id="b").exists)()
     await ws.disconnect()
 
 
@@ -247,10 +254,10 @@ async def test_api_writes_reach_open_tabs(owner, make_session):
     ws = await connect(owner)
     await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
     await receive_until(ws, "session.opened")
-    await sync_to_async(services.session_update)(user=owner, session_id=session.pk, title="Renamed elsewhere")
+    await db_call(services.session_update)(user=owner, session_id=session.pk, title="Renamed elsewhere")
     renamed = (await receive_until(ws, "session.renamed"))[-1]
     assert renamed["session"]["title"] == "Renamed elsewhere"
-    await sync_to_async(services.session_delete)(user=owner, session_id=session.pk)
+    await db_call(services.session_delete)(user=owner, session_id=session.pk)
     deleted = (await receive_until(ws, "session.deleted"))[-1]
     assert deleted["session_id"] == str(session.pk)
     await ws.disconnect()
