@@ -252,3 +252,5 @@ ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=60.0)
 ASSISTANT_OFFLINE_DELAY_SECONDS = env.float("ASSISTANT_OFFLINE_DELAY_SECONDS", default=0.03)
 # Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
 WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)
+# Threads that run the ORM work of async code (sockets, replies); keep below DB_POOL_MAX_SIZE.
+DB_ASYNC_THREADS = env.int("DB_ASYNC_THREADS", default=8)

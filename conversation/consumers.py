@@ -17,19 +17,13 @@ import time
 import uuid
 from collections import deque
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from conversation import events, inputs, realtime, selectors, services
+from conversation.db_threads import db_async as db
 from conversation.models import Session
-
-
-def db(fn):
-    # The thread pool rather than the one thread thread-sensitive calls share: every socket of the
-    # process would queue behind each other's queries there.
-    return database_sync_to_async(fn, thread_sensitive=False)
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):

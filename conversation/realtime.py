@@ -16,12 +16,12 @@ import time
 import uuid
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
 from conversation import events
+from conversation.db_threads import db_async
 from conversation.models import Utterance
 from conversation.replies import REPLY_SUFFIX, ReplyDelta, ReplyDone, ReplyStarted, reply_stream
 
@@ -32,10 +32,6 @@ def off_loop(fn):
     # Cache calls go to the thread pool, not the one thread that thread-sensitive calls share:
     # with hundreds of replies running, that thread would be the bottleneck.
     return sync_to_async(fn, thread_sensitive=False)
-
-
-def db_off_loop(fn):
-    return database_sync_to_async(fn, thread_sensitive=False)
 
 
 DELTA_INTERVAL_SECONDS = 0.05
@@ -179,7 +175,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, stream) -> 
             logger.exception("reply in session %s failed", session_id)
         if not done_sent:
             await off_loop(_progress_end)(session_id)
-            stored = await db_off_loop(_find_reply)(session_id, client_id)
+            stored = await db_async(_find_reply)(session_id, client_id)
             if stored is not None:
                 await _announce_end(session_id, stored)
             else:

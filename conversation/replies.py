@@ -14,13 +14,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from accounts.models import User
 from conversation import inputs, services
 from conversation.assistant import AssistantError, Delta, Usage, assistant_backend
 from conversation.context import context_window_get
+from conversation.db_threads import db_async
 from conversation.models import Role, Session, Utterance
 
 logger = logging.getLogger(__name__)
@@ -107,9 +107,7 @@ async def reply_stream(
     Closing the iterator early (a client that went away, a Stop) stores the partial reply marked
     interrupted. Errors of the model end the reply with their message kept in its metadata.
     """
-    turn = await database_sync_to_async(_user_turn, thread_sensitive=False)(
-        user=user, session_id=session_id, text=text, client_id=client_id
-    )
+    turn = await db_async(_user_turn)(user=user, session_id=session_id, text=text, client_id=client_id)
     yield ReplyStarted(session=turn.session, user_utterance=turn.user_utterance)
     if turn.stored_reply is not None:
         yield ReplyDone(session=turn.session, utterance=turn.stored_reply)
@@ -143,7 +141,7 @@ async def reply_stream(
         if reply_text.strip() or "error" in metadata:
             # Shielded: a caller that went away must not also take the partial reply with it.
             stored = await asyncio.shield(
-                database_sync_to_async(_store_reply, thread_sensitive=False)(
+                db_async(_store_reply)(
                     user=user,
                     session_id=turn.session.pk,
                     text=reply_text if reply_text.strip() else metadata["error"],
