@@ -105,6 +105,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Redis trouble must never hold a request for long: the context cache falls back to the database.
 REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=0.25)
 
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -114,6 +115,10 @@ if REDIS_URL:
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT_SECONDS,
                 "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT_SECONDS,
+                # Redis down must not fail a request: cache reads miss, writes are skipped, and each
+                # failure is logged (throttles then let calls through; context windows come from
+                # the database).
+                "IGNORE_EXCEPTIONS": True,
             },
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="chat"),
         }

@@ -6,11 +6,14 @@ Services publish only after their transaction commits (transaction.on_commit), s
 hears of a write that rolled back. A channel layer that is down loses the event, not the write.
 """
 
+import asyncio
 import logging
+import threading
 import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,38 @@ async def _publish_all(events: list[tuple[str, dict]]) -> None:
         await apublish(group, event)
 
 
+_publisher: asyncio.AbstractEventLoop | None = None
+_publisher_lock = threading.Lock()
+PUBLISH_TIMEOUT_SECONDS = 2.0
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a thread of its own, that sync code publishes through.
+
+    async_to_sync from a thread without an event loop would start a loop, and a new Redis
+    connection, for every write; this loop keeps one channel layer connected.
+    """
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None:
+            _publisher = asyncio.new_event_loop()
+            threading.Thread(target=_publisher.run_forever, name="event-publisher", daemon=True).start()
+        return _publisher
+
+
+def _publish_now(events: list[tuple[str, dict]]) -> None:
+    if not settings.REDIS_URL:
+        # The in-memory layer's queues belong to the server's own loop: publish there.
+        async_to_sync(_publish_all)(events)
+        return
+    future = asyncio.run_coroutine_threadsafe(_publish_all(events), _publisher_loop())
+    try:
+        future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+    except Exception:
+        future.cancel()
+        logger.warning("live events not published within %s s; lost", PUBLISH_TIMEOUT_SECONDS, exc_info=True)
+
+
 def publish_after_commit(events: list[tuple[str, dict]]) -> None:
     """Queue events for after the current transaction's commit (at once outside a transaction)."""
-    transaction.on_commit(lambda: async_to_sync(_publish_all)(events))
+    transaction.on_commit(lambda: _publish_now(events))

@@ -364,19 +364,28 @@ def session_delete(*, user: User, session_id: uuid.UUID | str) -> None:
     sessions_delete(session_ids=[session.pk])
 
 
-def sessions_delete(*, session_ids: Iterable[uuid.UUID]) -> tuple[int, int]:
-    """Delete sessions and their utterances with set-based statements; returns (sessions, utterances)."""
+def sessions_delete(*, session_ids: Iterable[uuid.UUID], announce: bool = True) -> tuple[int, int]:
+    """Delete sessions and their utterances with set-based statements; returns (sessions, utterances).
+
+    `announce` tells each owner's open tabs (one session.deleted event per owner); expiry does not,
+    as nobody watches sessions idle for months and a batch would otherwise send thousands.
+    """
     ids = list(session_ids)
     with transaction.atomic():
         states = list(Session.objects.filter(id__in=ids).values_list("id", "user_id", "context_epoch", "last_seq"))
         transaction.on_commit(
             partial(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
         )
-        deleted = [{"type": "session.deleted", "session_id": str(sid)} for sid, _, _, _ in states]
-        events.publish_after_commit(
-            [(events.user_group(uid), event) for (_, uid, _, _), event in zip(states, deleted, strict=True)]
-            + [(events.session_group(sid), event) for (sid, _, _, _), event in zip(states, deleted, strict=True)]
-        )
+        if announce:
+            by_user: dict[int, list[str]] = {}
+            for sid, uid, _, _ in states:
+                by_user.setdefault(uid, []).append(str(sid))
+            events.publish_after_commit(
+                [
+                    (events.user_group(uid), {"type": "session.deleted", "session_ids": sids})
+                    for uid, sids in by_user.items()
+                ]
+            )
         utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
         sessions, _ = Session.objects.filter(id__in=ids).delete()
     return sessions, utterances
@@ -406,4 +415,4 @@ def sessions_expire_batch(*, cutoff: datetime, user: User | None = None, batch_s
         )
         if not ids:
             return 0, 0
-        return sessions_delete(session_ids=ids)
+        return sessions_delete(session_ids=ids, announce=False)

@@ -438,8 +438,8 @@ const handlers = {
   },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {
-    sessionItem(event.session_id)?.remove();
-    if (event.session_id === state.sessionId) newChat();
+    for (const id of event.session_ids) sessionItem(id)?.remove();
+    if (event.session_ids.includes(state.sessionId)) newChat();
   },
   error: (event) => {
     showError(event.message);

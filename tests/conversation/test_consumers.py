@@ -259,5 +259,5 @@ async def test_api_writes_reach_open_tabs(owner, make_session):
     assert renamed["session"]["title"] == "Renamed elsewhere"
     await db_call(services.session_delete)(user=owner, session_id=session.pk)
     deleted = (await receive_until(ws, "session.deleted"))[-1]
-    assert deleted["session_id"] == str(session.pk)
+    assert deleted["session_ids"] == [str(session.pk)]
     await ws.disconnect()

@@ -188,7 +188,7 @@ def cache_on_own_redis(settings, own_redis):
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": own_redis.url,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "IGNORE_EXCEPTIONS": True},
             "KEY_PREFIX": "chat",
         }
     }
@@ -214,3 +214,32 @@ def test_with_redis_down_windows_come_from_the_database_quickly(owner, session, 
 
 def test_there_is_one_key_per_session_state(session):
     assert context.context_key(session_id=session.pk, epoch=2, last_seq=7) == f"ctx:{session.pk}:2:7"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_redis_down_the_api_and_the_reply_path_still_answer(owner, cache_on_own_redis):
+    from rest_framework.test import APIClient
+
+    from tests.conversation.api.conftest import token_client
+
+    session = services.session_create(user=owner)
+    say(owner, session, "before the outage")
+    client: APIClient = token_client(owner)
+    assert client.get(f"/api/sessions/{session.pk}/context/").json()["cached"] is False
+    assert client.get(f"/api/sessions/{session.pk}/context/").json()["cached"] is True
+
+    cache_on_own_redis.stop()
+    started = time.monotonic()
+    context_body = client.get(f"/api/sessions/{session.pk}/context/").json()
+    reply = client.post(
+        f"/api/sessions/{session.pk}/reply/", {"text": "still there?"}, format="json", HTTP_ACCEPT="application/json"
+    )
+    assert time.monotonic() - started < 5
+    assert context_body["cached"] is False
+    assert [m["text"] for m in context_body["messages"]] == ["before the outage"]
+    assert reply.status_code == 200
+    assert reply.json()["reply"]["metadata"]["backend"] == "offline"
+
+    cache_on_own_redis.start()
+    client.get(f"/api/sessions/{session.pk}/context/")
+    assert client.get(f"/api/sessions/{session.pk}/context/").json()["cached"] is True
