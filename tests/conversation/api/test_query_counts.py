@@ -12,7 +12,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consu
 
 def grow(owner, session, *, sessions: int, messages: int) -> None:
     for n in range(sessions):
-        services.session_create(user=owner, title=f"extra {n}")
+        services.session_create(user=owner, title=f"extra zebra {n}")
     if messages:
         say(owner, session, *[f"m{n}" for n in range(messages)])
 
@@ -34,13 +34,13 @@ def count(call) -> int:
         lambda api, s: lambda: api.post(f"/api/sessions/{s.pk}/clear/"),
         lambda api, s: lambda: api.get("/api/personas/"),
         lambda api, s: lambda: api.get("/api/stats/"),
-        lambda api, s: lambda: api.get("/api/sessions/?q=m1"),
+        lambda api, s: lambda: api.get("/api/sessions/?q=zebra"),
         lambda api, s: lambda: api.patch(f"/api/sessions/{s.pk}/", {"title": "t"}, format="json"),
     ],
     ids=["export-json", "export-markdown", "clear", "personas", "stats", "search", "rename"],
 )
 def test_the_count_does_not_grow_with_the_data(api, owner, session, make_call):
-    say(owner, session, "first")
+    say(owner, session, "a zebra crossing")
     small = count(make_call(api, session))
     grow(owner, session, sessions=30, messages=300)
     assert count(make_call(api, session)) == small
