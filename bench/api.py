@@ -43,14 +43,6 @@ def run_wrk(wrk: str, url: str, *, connections: int, token: str | None, script: 
 
 
 def main() -> None:
-    os.environ.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "false",
-        }
-    )
     setup_django()
     from rest_framework.authtoken.models import Token
 

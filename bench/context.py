@@ -4,7 +4,6 @@ the cost of the write-through on append (appends to a session whose window is ca
 one extends it, beside appends to one whose window is not, where the write-through is one miss)."""
 
 import json
-import os
 import statistics
 import uuid
 
@@ -12,7 +11,6 @@ from bench.harness import latency_ms, median_of_3, percentile, print_table, rate
 
 
 def main() -> None:
-    os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "localhost"})
     setup_django()
     import redis
     from django.conf import settings

@@ -111,7 +111,6 @@ def threaded_rate(worker_fn, *, workers: int, seconds: float = 2.0) -> float:
 
 
 def main() -> None:
-    os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "localhost"})
     setup_django()
     from django.conf import settings
     from django.db import connection

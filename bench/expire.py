@@ -44,7 +44,6 @@ def load_old(dsn: str, *, user_id: int, persona_id: int, sessions: int, per_sess
 
 
 def main() -> None:
-    os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "localhost"})
     setup_django()
     from django.core.management import call_command
 

@@ -16,6 +16,15 @@ import django
 def setup_django() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Benchmarks run on PostgreSQL: use `make bench`, which starts throwaway servers.")
+    # Production settings (the Daphne processes the benchmarks start inherit them).
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     django.setup()

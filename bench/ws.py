@@ -102,14 +102,6 @@ async def run(base: str, clients: list[tuple[str, str]], count: int) -> tuple[di
 
 
 def main() -> None:
-    os.environ.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "false",
-        }
-    )
     setup_django()
     clients = make_clients(max(COUNTS))
     rows = []
