@@ -75,12 +75,13 @@ def load(raw: psycopg.Connection, *, user_id: int, persona_id: int, sessions: in
                     )
                 )
         with cur.copy(
-            "COPY conversation_utterance (session_id, seq, role, text, is_final, created_at, metadata) FROM STDIN"
+            "COPY conversation_utterance (session_id, user_id, seq, role, text, is_final, created_at, metadata)"
+            " FROM STDIN"
         ) as copy:
             for sid in ids:
                 for seq in range(1, per_session + 1):
                     copy.write_row(
-                        (sid, seq, "user" if seq % 2 else "assistant", make(), True, datetime.now(UTC), "{}")
+                        (sid, user_id, seq, "user" if seq % 2 else "assistant", make(), True, datetime.now(UTC), "{}")
                     )
     raw.commit()
     return ids

@@ -32,11 +32,12 @@ def load_old(dsn: str, *, user_id: int, persona_id: int, sessions: int, per_sess
                     (sid, user_id, "old", persona_id, "{}", OLD, OLD, per_session, per_session, 0, 0, per_session, 0)
                 )
         with cur.copy(
-            "COPY conversation_utterance (session_id, seq, role, text, is_final, created_at, metadata) FROM STDIN"
+            "COPY conversation_utterance (session_id, user_id, seq, role, text, is_final, created_at, metadata)"
+            " FROM STDIN"
         ) as copy:
             for sid in ids:
                 for seq in range(1, per_session + 1):
-                    copy.write_row((sid, seq, "user", f"an old message number {seq}", True, OLD, "{}"))
+                    copy.write_row((sid, user_id, seq, "user", f"an old message number {seq}", True, OLD, "{}"))
         raw.commit()
     with psycopg.connect(dsn, autocommit=True) as raw:
         raw.execute("ANALYZE conversation_session")

@@ -85,6 +85,9 @@ class Session(models.Model):
 
 class Utterance(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="utterances")
+    # The session's owner, copied at insert: the search index is keyed by it, so that a user's
+    # search reads that user's matches only. (Sessions never change owner.)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     seq = models.BigIntegerField()
     role = models.CharField(max_length=16, choices=Role.choices)
     text = models.TextField()
@@ -107,9 +110,9 @@ class Utterance(models.Model):
             models.CheckConstraint(condition=Q(role__in=Role.values), name="utterance_role_valid"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="utterance_seq_positive"),
         ]
-        # session_search_for_user, text matches: GIN index utterance_text_search_idx on the generated
-        # column search_vector, both PostgreSQL only (migrations 0001 and 0003; conversation/postgres.py
-        # says why they stay outside the model).
+        # session_search_for_user, text matches: GIN index utterance_text_search_idx on
+        # (user_id, search_vector), the generated column, both PostgreSQL only (migrations 0003 and
+        # 0004; conversation/postgres.py says why they stay outside the model).
 
     def __str__(self) -> str:
         return f"{self.role} #{self.seq}"

@@ -1,8 +1,9 @@
 """session_search_for_user: find a user's sessions by title and by message text.
 
 PostgreSQL: full-text search (websearch syntax) on the GIN indexes session_title_search_idx and
-utterance_text_search_idx (on the stored column utterance.search_vector, which migration 0003
-adds on PostgreSQL only, outside the model), ranked with ts_rank (title matches weigh double), with a highlighted
+utterance_text_search_idx, the latter on (user_id, the stored column search_vector) so that a
+user's search reads that user's matches only (migrations 0003 and 0004 add both on PostgreSQL
+only, outside the model), ranked with ts_rank (title matches weigh double), with a highlighted
 snippet of the best-matching message from ts_headline. SQLite (the embedded default): a plain
 case-insensitive match giving the same result shape. Two queries either way.
 """
@@ -75,11 +76,12 @@ title_hits AS (
     WHERE s.user_id = %(user_id)s
       AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')) @@ query.q
 ),
+-- user_id is cast to bigint: btree_gin's int8 operator class serves only bigint = bigint, and an
+-- integer literal would leave the user out of the index condition (every user's matches read).
 text_hits AS (
     SELECT DISTINCT ON (u.session_id) u.session_id, u.seq, ts_rank(u.search_vector, query.q) AS rank
-    FROM conversation_utterance u
-    JOIN conversation_session s ON s.id = u.session_id, query
-    WHERE s.user_id = %(user_id)s AND u.is_final AND u.search_vector @@ query.q
+    FROM conversation_utterance u, query
+    WHERE u.user_id = %(user_id)s::bigint AND u.is_final AND u.search_vector @@ query.q
     ORDER BY u.session_id, rank DESC, u.seq DESC
 ),
 best AS (

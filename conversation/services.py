@@ -157,6 +157,7 @@ def _append(
     rows = [
         Utterance(
             session_id=session.id,
+            user_id=session.user_id,
             seq=first_seq + offset,
             role=item.role,
             text=item.text,

@@ -21,22 +21,22 @@ def test_only_one_persona_can_be_the_default(db):
 
 
 def test_a_seq_is_unique_within_a_session(session):
-    Utterance.objects.create(session=session, seq=1, role="user", text="a")
+    Utterance.objects.create(session=session, user=session.user, seq=1, role="user", text="a")
     with pytest.raises(IntegrityError):
-        Utterance.objects.create(session=session, seq=1, role="user", text="b")
+        Utterance.objects.create(session=session, user=session.user, seq=1, role="user", text="b")
 
 
 def test_a_client_id_is_unique_within_a_session_but_may_be_absent_many_times(session):
-    Utterance.objects.create(session=session, seq=1, role="user", text="a", client_id=None)
-    Utterance.objects.create(session=session, seq=2, role="user", text="a", client_id=None)
-    Utterance.objects.create(session=session, seq=3, role="user", text="a", client_id="c1")
+    Utterance.objects.create(session=session, user=session.user, seq=1, role="user", text="a", client_id=None)
+    Utterance.objects.create(session=session, user=session.user, seq=2, role="user", text="a", client_id=None)
+    Utterance.objects.create(session=session, user=session.user, seq=3, role="user", text="a", client_id="c1")
     with pytest.raises(IntegrityError):
-        Utterance.objects.create(session=session, seq=4, role="user", text="a", client_id="c1")
+        Utterance.objects.create(session=session, user=session.user, seq=4, role="user", text="a", client_id="c1")
 
 
 def test_the_database_refuses_an_unknown_role(session):
     with pytest.raises(IntegrityError):
-        Utterance.objects.create(session=session, seq=1, role="agent", text="a")
+        Utterance.objects.create(session=session, user=session.user, seq=1, role="agent", text="a")
 
 
 def test_the_database_refuses_counts_that_do_not_add_up(session):

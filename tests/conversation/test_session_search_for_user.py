@@ -76,15 +76,25 @@ def test_an_empty_or_huge_query_is_a_validation_error(owner, bad):
     assert "q" in caught.value.message_dict
 
 
-def test_postgres_uses_the_gin_index_for_text(owner, library):
+def test_postgres_searches_text_through_the_per_user_gin_index(owner, outsider):
+    # Another user's many matches must not be read for this user's search: the user id is part
+    # of the index condition, not a filter applied to every user's matches.
+    theirs = services.session_create(user=outsider)
+    for _ in range(6):
+        say(outsider, theirs, *["bread and butter"] * 500)
+    mine = services.session_create(user=owner)
+    say(owner, mine, "bread")
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("ANALYZE conversation_utterance")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test-sized table is read whole otherwise
         cursor.execute(
             "EXPLAIN SELECT id FROM conversation_utterance"
-            " WHERE search_vector @@ websearch_to_tsquery('english', 'bread')"
+            " WHERE user_id = %s::bigint AND search_vector @@ websearch_to_tsquery('english', 'bread')",
+            [owner.pk],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "utterance_text_search_idx" in plan
+    assert "user_id" in plan.split("Index Cond:", 1)[1], plan
 
 
 def test_the_embedded_defaults_plain_search_gives_the_same_shape(owner, library, monkeypatch):
