@@ -200,9 +200,9 @@ def main() -> None:
                 )
                 (seq,) = cur.fetchone()
                 cur.execute(
-                    "INSERT INTO conversation_utterance (session_id, seq, role, text, is_final, client_id,"
-                    " created_at, metadata) VALUES (%s, %s, 'user', %s, true, %s, now(), '{}')",
-                    (session.pk, seq, make(), uuid.uuid4().hex),
+                    "INSERT INTO conversation_utterance (session_id, user_id, seq, role, text, is_final,"
+                    " client_id, created_at, metadata) VALUES (%s, %s, %s, 'user', %s, true, %s, now(), '{}')",
+                    (session.pk, main_user.pk, seq, make(), uuid.uuid4().hex),
                 )
             conn.commit()
 
@@ -240,13 +240,13 @@ def main() -> None:
     def raw_insert_rate() -> float:
         with psycopg.connect(dsn) as conn:
             sid = services.session_create(user=main_user).pk
-            values = [(sid, n + 1, "user", make(), True, f"c{n}", json.dumps({})) for n in range(1000)]
-            placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,now(),%s)"] * 1000)
+            values = [(sid, main_user.pk, n + 1, "user", make(), True, f"c{n}", json.dumps({})) for n in range(1000)]
+            placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,now(),%s)"] * 1000)
             params = [v for value in values for v in value]
             start = time.perf_counter()
             conn.execute(
-                "INSERT INTO conversation_utterance (session_id, seq, role, text, is_final, client_id, created_at,"
-                f" metadata) VALUES {placeholders}",
+                "INSERT INTO conversation_utterance (session_id, user_id, seq, role, text, is_final, client_id,"
+                f" created_at, metadata) VALUES {placeholders}",
                 params,
             )
             conn.commit()
