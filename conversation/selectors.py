@@ -37,7 +37,8 @@ def persona_resolve(*, persona: Persona | str | None) -> Persona:
         raise ValidationError({"persona": f"Unknown persona {persona!r}."}) from None
 
 
-def _parse_session_id(session_id: uuid.UUID | str) -> uuid.UUID:
+def session_id_parse(session_id: uuid.UUID | str) -> uuid.UUID:
+    """A session id as a UUID; a malformed one is "not found", like a missing session."""
     if isinstance(session_id, uuid.UUID):
         return session_id
     try:
@@ -50,7 +51,7 @@ def session_get_for_user(*, user: User, session_id: uuid.UUID | str, for_update:
     """The user's session; another user's session and a malformed id are "not found", like a missing one."""
     queryset = Session.objects.filter(user=user)
     queryset = queryset.select_for_update() if for_update else queryset.select_related("persona")
-    return queryset.get(pk=_parse_session_id(session_id))
+    return queryset.get(pk=session_id_parse(session_id))
 
 
 SESSION_LIST_FIELDS = (

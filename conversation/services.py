@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from conversation import context, events, inputs
 from conversation.models import Persona, Role, Session, Utterance
-from conversation.selectors import persona_resolve, session_get_for_user
+from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
 
 UNSET: Any = object()
 
@@ -225,7 +225,7 @@ def _session_advance(
                 counts[Role.SYSTEM],
                 timezone.now(),
                 title_if_untitled,
-                Session._meta.pk.get_db_prep_value(_as_uuid(session_id), connection),
+                Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection),
                 user.pk,
             ],
         )
@@ -233,13 +233,6 @@ def _session_advance(
     if not sessions:
         raise Session.DoesNotExist("No such session.")
     return sessions[0]
-
-
-def _as_uuid(session_id: uuid.UUID | str) -> uuid.UUID:
-    try:
-        return session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
-    except ValueError as exc:
-        raise Session.DoesNotExist("No such session.") from exc
 
 
 def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:
@@ -274,11 +267,11 @@ def conversation_save(
 
     session = None
     if session_id is not None:
-        session = Session.objects.filter(id=_as_uuid(session_id)).select_for_update().first()
+        session = Session.objects.filter(id=session_id_parse(session_id)).select_for_update().first()
         if session is not None and session.user_id != user.pk:
             raise Session.DoesNotExist("No such session.")
     if session is None:
-        session = Session(id=_as_uuid(session_id) if session_id is not None else uuid.uuid4(), user=user)
+        session = Session(id=session_id_parse(session_id) if session_id is not None else uuid.uuid4(), user=user)
         session.persona = persona_resolve(persona=persona)
         session.title = inputs.check_title(title or "")
         session.save(force_insert=True)
