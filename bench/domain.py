@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from bench.harness import latency_ms, median_of_3, percentile, print_table, rate, setup_django
+from bench.harness import copy_chats, latency_ms, median_of_3, percentile, print_table, rate, setup_django
 
 MAIN_SESSIONS, MAIN_PER_SESSION = 10_000, 100
 LONG_SESSIONS, LONG_PER_SESSION, DEEP_MESSAGES = 50, 2_000, 6_000
@@ -44,45 +44,18 @@ def sentence_maker(words: list[str], rng: random.Random):
 
 
 def load(raw: psycopg.Connection, *, user_id: int, persona_id: int, sessions: int, per_session: int, make) -> list:
-    ids = []
     now = time.time()
     with raw.cursor() as cur:
-        with cur.copy(
-            "COPY conversation_session (id, user_id, title, persona_id, metadata, created_at, last_activity_at,"
-            " message_count, user_message_count, assistant_message_count, system_message_count, last_seq,"
-            " context_epoch) FROM STDIN"
-        ) as copy:
-            for n in range(sessions):
-                sid = uuid.uuid4()
-                ids.append(sid)
-                moment = datetime.fromtimestamp(now - n * 60, tz=UTC)
-                users = (per_session + 1) // 2
-                copy.write_row(
-                    (
-                        sid,
-                        user_id,
-                        make()[:60],
-                        persona_id,
-                        "{}",
-                        moment,
-                        moment,
-                        per_session,
-                        users,
-                        per_session - users,
-                        0,
-                        per_session,
-                        0,
-                    )
-                )
-        with cur.copy(
-            "COPY conversation_utterance (session_id, user_id, seq, role, text, is_final, created_at, metadata)"
-            " FROM STDIN"
-        ) as copy:
-            for sid in ids:
-                for seq in range(1, per_session + 1):
-                    copy.write_row(
-                        (sid, user_id, seq, "user" if seq % 2 else "assistant", make(), True, datetime.now(UTC), "{}")
-                    )
+        ids = copy_chats(
+            cur,
+            user_id=user_id,
+            persona_id=persona_id,
+            sessions=sessions,
+            per_session=per_session,
+            title=lambda: make()[:60],
+            text=lambda _seq: make(),
+            moment=lambda n: datetime.fromtimestamp(now - n * 60, tz=UTC),
+        )
     raw.commit()
     return ids
 

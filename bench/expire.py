@@ -14,30 +14,23 @@ from io import StringIO
 
 import psycopg
 
-from bench.harness import median_of_3, print_table, setup_django
+from bench.harness import copy_chats, median_of_3, print_table, setup_django
 
 OLD = datetime.now(UTC) - timedelta(days=400)
 
 
 def load_old(dsn: str, *, user_id: int, persona_id: int, sessions: int, per_session: int) -> None:
     with psycopg.connect(dsn) as raw, raw.cursor() as cur:
-        ids = [uuid.uuid4() for _ in range(sessions)]
-        with cur.copy(
-            "COPY conversation_session (id, user_id, title, persona_id, metadata, created_at, last_activity_at,"
-            " message_count, user_message_count, assistant_message_count, system_message_count, last_seq,"
-            " context_epoch) FROM STDIN"
-        ) as copy:
-            for sid in ids:
-                copy.write_row(
-                    (sid, user_id, "old", persona_id, "{}", OLD, OLD, per_session, per_session, 0, 0, per_session, 0)
-                )
-        with cur.copy(
-            "COPY conversation_utterance (session_id, user_id, seq, role, text, is_final, created_at, metadata)"
-            " FROM STDIN"
-        ) as copy:
-            for sid in ids:
-                for seq in range(1, per_session + 1):
-                    copy.write_row((sid, user_id, seq, "user", f"an old message number {seq}", True, OLD, "{}"))
+        copy_chats(
+            cur,
+            user_id=user_id,
+            persona_id=persona_id,
+            sessions=sessions,
+            per_session=per_session,
+            title=lambda: "old",
+            text=lambda seq: f"an old message number {seq}",
+            moment=lambda _n: OLD,
+        )
         raw.commit()
     with psycopg.connect(dsn, autocommit=True) as raw:
         raw.execute("ANALYZE conversation_session")

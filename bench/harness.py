@@ -6,8 +6,10 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import django
@@ -104,3 +106,38 @@ def daphne(application: str, **env: str):
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def copy_chats(
+    cur,
+    *,
+    user_id: int,
+    persona_id: int,
+    sessions: int,
+    per_session: int,
+    title: Callable[[], str],
+    text: Callable[[int], str],
+    moment: Callable[[int], datetime],
+) -> list[uuid.UUID]:
+    """Bulk-load chats with COPY: `sessions` of `per_session` utterances alternating user and
+    assistant, counters consistent. title() names a session, text(seq) fills an utterance and
+    moment(n) is the n-th session's creation and last activity."""
+    ids = [uuid.uuid4() for _ in range(sessions)]
+    users = (per_session + 1) // 2
+    with cur.copy(
+        "COPY conversation_session (id, user_id, title, persona_id, metadata, created_at, last_activity_at,"
+        " message_count, user_message_count, assistant_message_count, system_message_count, last_seq,"
+        " context_epoch) FROM STDIN"
+    ) as copy:
+        for n, sid in enumerate(ids):
+            at = moment(n)
+            row = (sid, user_id, title(), persona_id, "{}", at, at, per_session, users, per_session - users, 0)
+            copy.write_row((*row, per_session, 0))
+    with cur.copy(
+        "COPY conversation_utterance (session_id, user_id, seq, role, text, is_final, created_at, metadata) FROM STDIN"
+    ) as copy:
+        for n, sid in enumerate(ids):
+            at = moment(n)
+            for seq in range(1, per_session + 1):
+                copy.write_row((sid, user_id, seq, "user" if seq % 2 else "assistant", text(seq), True, at, "{}"))
+    return ids
