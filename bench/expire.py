@@ -18,6 +18,17 @@ from bench.harness import copy_chats, median_of_3, print_table, setup_django
 
 OLD = datetime.now(UTC) - timedelta(days=400)
 
+PEAK_RSS_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stdout.flush()
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
 
 def load_old(dsn: str, *, user_id: int, persona_id: int, sessions: int, per_session: int) -> None:
     with psycopg.connect(dsn) as raw, raw.cursor() as cur:
@@ -74,14 +85,29 @@ def main() -> None:
     ours_s, raw_s = median_of_3(ours), median_of_3(raw)
 
     def peak_rss_mb() -> float:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "expire_sessions", "--inactive-days", "300", "--user", user.email],
-            stdout=subprocess.PIPE,
+        # Linux carries the peak RSS of the process image an exec replaces into ru_maxrss, so a
+        # command spawned straight from this (large) process would report at least our own size.
+        # A small launcher forks and execs it instead; the figure is then the command's own.
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                PEAK_RSS_LAUNCHER,
+                sys.executable,
+                "manage.py",
+                "expire_sessions",
+                "--inactive-days",
+                "300",
+                "--user",
+                user.email,
+            ],
+            capture_output=True,
             text=True,
+            check=True,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        print(f"command said: {process.stdout.read().strip()} (exit {os.waitstatus_to_exitcode(status)})")
-        return usage.ru_maxrss / 1024
+        said, peak_kb = process.stdout.strip().rsplit("\n", 1)
+        print(f"command said: {said}")
+        return int(peak_kb) / 1024
 
     idle_mb = peak_rss_mb()  # nothing to expire: the process's own size
     load_old(dsn, user_id=user.pk, persona_id=persona.pk, sessions=1_000, per_session=100)
