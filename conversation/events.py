@@ -6,11 +6,12 @@ Services publish only after their transaction commits (transaction.on_commit), s
 hears of a write that rolled back. A channel layer that is down loses the event, not the write.
 """
 
-import asyncio
+import functools
 import logging
-import threading
 import uuid
+from collections.abc import Callable
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -65,36 +66,39 @@ async def _publish_all(events: list[tuple[str, dict]]) -> None:
         await apublish(group, event)
 
 
-_publisher: asyncio.AbstractEventLoop | None = None
-_publisher_lock = threading.Lock()
-PUBLISH_TIMEOUT_SECONDS = 2.0
-
-
-def _publisher_loop() -> asyncio.AbstractEventLoop:
-    """One event loop per process, in a thread of its own, that sync code publishes through.
-
-    async_to_sync from a thread without an event loop would start a loop, and a new Redis
-    connection, for every write; this loop keeps one channel layer connected.
-    """
-    global _publisher
-    with _publisher_lock:
-        if _publisher is None:
-            _publisher = asyncio.new_event_loop()
-            threading.Thread(target=_publisher.run_forever, name="event-publisher", daemon=True).start()
-        return _publisher
+@functools.cache
+def _redis_wire() -> tuple[redis.Redis, str, Callable[[dict], bytes]]:
+    """A sync Redis client and the channel layer's wire format: (client, prefix, serialize)."""
+    config = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
+    )
+    return client, config.get("prefix", "asgi"), get_channel_layer().serialize
 
 
 def _publish_now(events: list[tuple[str, dict]]) -> None:
+    """Publish from sync code (a request, a database thread of the server), in one round trip.
+
+    With Redis, the events go out as one pipeline of PUBLISH commands in the wire format of
+    channels_redis' Pub/Sub layer (channel `{prefix}__group__{group}`, the layer's serializer;
+    tests/conversation/test_events.py holds it to the layer): an async group_send per event, run
+    from sync code, costs a write several times more. Redis trouble costs the events, never the
+    write, and holds it at most REDIS_SOCKET_TIMEOUT_SECONDS.
+    """
     if not settings.REDIS_URL:
         # The in-memory layer's queues belong to the server's own loop: publish there.
         async_to_sync(_publish_all)(events)
         return
-    future = asyncio.run_coroutine_threadsafe(_publish_all(events), _publisher_loop())
+    client, prefix, serialize = _redis_wire()
+    pipe = client.pipeline(transaction=False)
+    for group, event in events:
+        pipe.publish(f"{prefix}__group__{group}", serialize({"type": "chat.event", "event": event}))
     try:
-        future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
-    except Exception:
-        future.cancel()
-        logger.warning("live events not published within %s s; lost", PUBLISH_TIMEOUT_SECONDS, exc_info=True)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
 
 
 def publish_after_commit(events: list[tuple[str, dict]]) -> None:

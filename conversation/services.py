@@ -168,7 +168,7 @@ def _append(
         )
         for offset, item in enumerate(new_items)
     ]
-    Utterance.objects.bulk_create(rows)
+    _utterances_insert(rows)
     events.publish_after_commit(
         [
             *(
@@ -202,11 +202,11 @@ def _session_advance(
     *, user: User, session_id: uuid.UUID | str, allocated: int, counts: dict[str, int], title_if_untitled: str
 ) -> Session:
     """Allocate `allocated` seqs and move the counters, in one statement that locks the row."""
-    table = Session._meta.db_table
-    sessions = list(
-        Session.objects.raw(
+    fields = Session._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
             f"""
-            UPDATE {table} SET
+            UPDATE {Session._meta.db_table} SET
                 last_seq = last_seq + %s,
                 message_count = message_count + %s,
                 user_message_count = user_message_count + %s,
@@ -215,8 +215,8 @@ def _session_advance(
                 last_activity_at = %s,
                 title = CASE WHEN title = '' THEN %s ELSE title END
             WHERE id = %s AND user_id = %s
-            RETURNING *
-            """,  # noqa: S608 - the table name is the model's own, every value is a parameter
+            RETURNING {", ".join(connection.ops.quote_name(f.column) for f in fields)}
+            """,  # noqa: S608 - table and column names are the model's own, every value is a parameter
             [
                 allocated,
                 sum(counts.values()),
@@ -229,10 +229,36 @@ def _session_advance(
                 user.pk,
             ],
         )
-    )
-    if not sessions:
+        row = cursor.fetchone()
+    if row is None:
         raise Session.DoesNotExist("No such session.")
-    return sessions[0]
+    # What Session.objects.raw() would build, without its per-query set-up (this runs per append).
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, row, strict=True)
+    ]
+    return Session.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def _utterances_insert(rows: list[Utterance]) -> None:
+    """One multi-row INSERT, as bulk_create would send it, without its per-call set-up.
+
+    The rows' primary keys come back in the order given, as bulk_create relies on too.
+    """
+    fields = [f for f in Utterance._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names are the model's own, every value is a parameter.
+            f"INSERT INTO {Utterance._meta.db_table} ({columns}) VALUES {', '.join([one_row] * len(rows))}"  # noqa: S608
+            " RETURNING id",
+            [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields],
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+            row._state.adding = False
+            row._state.db = connection.alias
 
 
 def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:

@@ -1,0 +1,76 @@
+"""Live events of sync writes, published to the real Redis channel layer under make test."""
+
+import asyncio
+import logging
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from conversation import events, services
+from conversation.inputs import UtteranceIn
+from conversation.models import Session
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+db_call = database_sync_to_async
+
+
+async def listen(group: str) -> str:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    return channel
+
+
+async def receive(channel: str) -> dict:
+    message = await asyncio.wait_for(get_channel_layer().receive(channel), timeout=5)
+    assert message["type"] == "chat.event"
+    return message["event"]
+
+
+async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(owner):
+    session = await db_call(services.session_create)(user=owner)
+    channel = await listen(events.user_group(owner.pk))
+
+    await db_call(services.session_update)(user=owner, session_id=session.pk, title="Plans")
+
+    event = await receive(channel)
+    assert event["type"] == "session.renamed"
+    assert event["session"]["title"] == "Plans"
+
+
+async def test_the_utterances_of_a_session_arrive_in_seq_order(owner):
+    session = await db_call(services.session_create)(user=owner)
+    channel = await listen(events.session_group(session.pk))
+
+    def append_one_by_one() -> None:
+        for n in range(30):
+            services.utterances_append(
+                user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text=f"message {n}")]
+            )
+
+    await db_call(append_one_by_one)()
+
+    received = [await receive(channel) for _ in range(30)]
+    assert [e["utterance"]["seq"] for e in received] == list(range(1, 31))
+    assert received[-1]["utterance"]["text"] == "message 29"
+
+
+@pytest.fixture
+def unreachable_redis(settings):
+    events._redis_wire.cache_clear()
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    yield
+    events._redis_wire.cache_clear()
+
+
+def test_an_unreachable_redis_loses_the_events_but_not_the_write(owner, unreachable_redis, caplog):
+    session = services.session_create(user=owner)
+
+    with caplog.at_level(logging.WARNING, logger="conversation.events"):
+        services.utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi")])
+
+    session = Session.objects.get(pk=session.pk)
+    assert session.message_count == 1
+    assert "live events lost" in caplog.text
