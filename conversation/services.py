@@ -4,6 +4,7 @@ user's session exactly like a missing one (Session.DoesNotExist)."""
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -89,8 +90,9 @@ def utterances_append(
     """Append one or many utterances, in order, idempotently by client_id.
 
     The new ones get the next seqs from one UPDATE ... RETURNING on the session row, which also
-    takes the row lock that serializes concurrent appends to one session; then one INSERT. A batch
-    that is already stored (every client_id found) returns the stored rows and writes nothing.
+    takes the row lock that serializes concurrent appends to one session; then one INSERT (on
+    PostgreSQL the two are one statement: see _store_new). A batch that is already stored (every
+    client_id found) returns the stored rows and writes nothing.
 
     New utterances are the common case, so the insert is tried first and a client_id conflict
     (a retry) rolls it back and takes the careful path: look up the stored ones, insert the rest.
@@ -107,18 +109,31 @@ def _append_prepared(
 ) -> AppendResult:
     if not expect_stored:
         try:
-            return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=False)
+            with _one_statement_transaction():
+                return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=False)
         except IntegrityError:
             pass  # some client_id is stored already: nothing was written, look them up
     try:
-        return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
+        with transaction.atomic():
+            return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
     except IntegrityError:
         # A concurrent request stored one of these client_ids between our look-up and our insert:
         # everything of ours rolled back; once more, the look-up now finds the committed rows.
-        return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
+        with transaction.atomic():
+            return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
 
 
-@transaction.atomic
+def _one_statement_transaction() -> AbstractContextManager:
+    """The transaction of a write that is one SQL statement (an append on PostgreSQL).
+
+    Outside a caller's transaction the statement is a transaction by itself, and BEGIN and COMMIT
+    would only add two round trips. Inside one, a savepoint keeps a conflict from breaking it.
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
+
+
 def _append(
     *, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared], look_up_stored: bool
 ) -> AppendResult:
@@ -143,32 +158,7 @@ def _append(
         session = session_get_for_user(user=user, session_id=session_id)
         return AppendResult(session=session, utterances=[existing[p.client_id] for p in prepared], created=0)
 
-    finals = [p for p in new_items if p.is_final]
-    first_user_text = next((p.text for p in finals if p.role == Role.USER), None)
-    session = _session_advance(
-        user=user,
-        session_id=session_id,
-        allocated=len(new_items),
-        counts={role: sum(1 for p in finals if p.role == role) for role in Role.values},
-        title_if_untitled=inputs.auto_title(first_user_text) if first_user_text else "",
-    )
-
-    first_seq = session.last_seq - len(new_items) + 1
-    rows = [
-        Utterance(
-            session_id=session.id,
-            user_id=session.user_id,
-            seq=first_seq + offset,
-            role=item.role,
-            text=item.text,
-            is_final=item.is_final,
-            client_id=item.client_id,
-            created_at=item.created_at,
-            metadata=item.metadata,
-        )
-        for offset, item in enumerate(new_items)
-    ]
-    _utterances_insert(rows)
+    session, rows = _store_new(user=user, session_id=session_id, items=new_items)
     events.publish_after_commit(
         [
             *(
@@ -198,67 +188,132 @@ def _append(
     return AppendResult(session=session, utterances=ordered, created=len(rows))
 
 
-def _session_advance(
-    *, user: User, session_id: uuid.UUID | str, allocated: int, counts: dict[str, int], title_if_untitled: str
-) -> Session:
-    """Allocate `allocated` seqs and move the counters, in one statement that locks the row."""
-    fields = Session._meta.concrete_fields
+def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared]) -> tuple[Session, list[Utterance]]:
+    """Store `items` as the session's next utterances: seqs, counters, title and rows at once.
+
+    The session row's UPDATE allocates the seqs (and takes the row lock that serializes appends
+    to one session); the INSERT follows. On PostgreSQL both are one statement (a data-modifying
+    WITH), one round trip; elsewhere two, in the caller's transaction.
+    """
+    finals = [p for p in items if p.is_final]
+    first_user_text = next((p.text for p in finals if p.role == Role.USER), None)
+    counts = {role: sum(1 for p in finals if p.role == role) for role in Role.values}
+    advance_sql = f"""
+        UPDATE {Session._meta.db_table} SET
+            last_seq = last_seq + %s,
+            message_count = message_count + %s,
+            user_message_count = user_message_count + %s,
+            assistant_message_count = assistant_message_count + %s,
+            system_message_count = system_message_count + %s,
+            last_activity_at = %s,
+            title = CASE WHEN title = '' THEN %s ELSE title END
+        WHERE id = %s AND user_id = %s
+        RETURNING {", ".join(connection.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
+    """  # noqa: S608 - table and column names are the model's own, every value is a parameter
+    advance_params = [
+        len(items),
+        sum(counts.values()),
+        counts[Role.USER],
+        counts[Role.ASSISTANT],
+        counts[Role.SYSTEM],
+        timezone.now(),
+        inputs.auto_title(first_user_text) if first_user_text else "",
+        Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection),
+        user.pk,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {Session._meta.db_table} SET
-                last_seq = last_seq + %s,
-                message_count = message_count + %s,
-                user_message_count = user_message_count + %s,
-                assistant_message_count = assistant_message_count + %s,
-                system_message_count = system_message_count + %s,
-                last_activity_at = %s,
-                title = CASE WHEN title = '' THEN %s ELSE title END
-            WHERE id = %s AND user_id = %s
-            RETURNING {", ".join(connection.ops.quote_name(f.column) for f in fields)}
-            """,  # noqa: S608 - table and column names are the model's own, every value is a parameter
-            [
-                allocated,
-                sum(counts.values()),
-                counts[Role.USER],
-                counts[Role.ASSISTANT],
-                counts[Role.SYSTEM],
-                timezone.now(),
-                title_if_untitled,
-                Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection),
-                user.pk,
-            ],
+        if connection.vendor == "postgresql":
+            cursor.execute(*_advance_and_insert_sql(advance_sql, advance_params, items))
+            row = cursor.fetchone()
+            if row is None:
+                raise Session.DoesNotExist("No such session.")
+            session, pks = _session_from_row(row[:-1]), row[-1]
+            rows = _utterance_rows(session, items)
+        else:
+            cursor.execute(advance_sql, advance_params)
+            row = cursor.fetchone()
+            if row is None:
+                raise Session.DoesNotExist("No such session.")
+            session = _session_from_row(row)
+            rows = _utterance_rows(session, items)
+            pks = _utterances_insert(cursor, rows)
+    for utterance, pk in zip(rows, pks, strict=True):
+        utterance.pk = pk
+        utterance._state.adding = False
+        utterance._state.db = connection.alias
+    return session, rows
+
+
+_SESSION_FIELDS = Session._meta.concrete_fields
+# The columns an append writes from its input; the session, owner and seq come from the session row.
+_UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in _Prepared.__dataclass_fields__]
+
+
+def _advance_and_insert_sql(advance_sql: str, advance_params: list, items: list[_Prepared]) -> tuple[str, list]:
+    table = Utterance._meta.db_table
+    names = [connection.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
+    from_new = ", ".join(f"new.{n}" for n in names)
+    typed_row = "(%s::integer, " + ", ".join(f"%s::{f.db_type(connection)}" for f in _UTTERANCE_INPUT_FIELDS) + ")"
+    values = [
+        value
+        for position, item in enumerate(items, start=1)
+        for value in (
+            position,
+            *(f.get_db_prep_save(getattr(item, f.name), connection) for f in _UTTERANCE_INPUT_FIELDS),
         )
-        row = cursor.fetchone()
-    if row is None:
-        raise Session.DoesNotExist("No such session.")
-    # What Session.objects.raw() would build, without its per-query set-up (this runs per append).
+    ]
+    sql = f"""
+        WITH advanced AS ({advance_sql}),
+        inserted AS (
+            INSERT INTO {table} (session_id, user_id, seq, {", ".join(names)})
+            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position, {from_new}
+            FROM advanced, (VALUES {", ".join([typed_row] * len(items))}) AS new (position, {", ".join(names)})
+            RETURNING id, seq
+        )
+        SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
+    """  # noqa: S608 - table and column names are the model's own, every value is a parameter
+    return sql, [*advance_params, len(items), *values]
+
+
+def _session_from_row(row: Sequence) -> Session:
+    """What Session.objects.raw() would build, without its per-query set-up (this runs per append)."""
     values = [
         field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, row, strict=True)
+        for field, value in zip(_SESSION_FIELDS, row, strict=True)
     ]
-    return Session.from_db(connection.alias, [f.attname for f in fields], values)
+    return Session.from_db(connection.alias, [f.attname for f in _SESSION_FIELDS], values)
 
 
-def _utterances_insert(rows: list[Utterance]) -> None:
-    """One multi-row INSERT, as bulk_create would send it, without its per-call set-up.
+def _utterance_rows(session: Session, items: list[_Prepared]) -> list[Utterance]:
+    first_seq = session.last_seq - len(items) + 1
+    return [
+        Utterance(
+            session_id=session.id,
+            user_id=session.user_id,
+            seq=first_seq + offset,
+            role=item.role,
+            text=item.text,
+            is_final=item.is_final,
+            client_id=item.client_id,
+            created_at=item.created_at,
+            metadata=item.metadata,
+        )
+        for offset, item in enumerate(items)
+    ]
 
-    The rows' primary keys come back in the order given, as bulk_create relies on too.
-    """
+
+def _utterances_insert(cursor, rows: list[Utterance]) -> list[int]:
+    """One multi-row INSERT, as bulk_create would send it; the new ids, in the order given."""
     fields = [f for f in Utterance._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Table and column names are the model's own, every value is a parameter.
-            f"INSERT INTO {Utterance._meta.db_table} ({columns}) VALUES {', '.join([one_row] * len(rows))}"  # noqa: S608
-            " RETURNING id",
-            [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields],
-        )
-        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            row.pk = pk
-            row._state.adding = False
-            row._state.db = connection.alias
+    cursor.execute(
+        # Table and column names are the model's own, every value is a parameter.
+        f"INSERT INTO {Utterance._meta.db_table} ({columns}) VALUES {', '.join([one_row] * len(rows))}"  # noqa: S608
+        " RETURNING id",
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields],
+    )
+    return [pk for (pk,) in cursor.fetchall()]
 
 
 def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:

@@ -23,14 +23,15 @@ from conversation.search import session_search_for_user
 
 user = User.objects.create_user(email="lite@example.com", password="x")
 session = services.session_create(user=user)
-services.utterances_append(user=user, session_id=session.pk, utterances=[
+first = services.utterances_append(user=user, session_id=session.pk, utterances=[
     UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
     UtteranceIn(role="agent", text="Lisbon is hilly."),
 ])
+assert [(u.seq, u.text) for u in first.utterances] == [(1, "Tell me about Lisbon"), (2, "Lisbon is hilly.")]
 again = services.utterances_append(user=user, session_id=session.pk, utterances=[
     UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
 ])
-assert again.created == 0
+assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
 window = selectors.context_window_from_db(session_id=session.pk)
 assert [m["seq"] for m in window] == [1, 2], window
 hits = session_search_for_user(user=user, q="lisbon")
