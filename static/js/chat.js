@@ -95,15 +95,28 @@ function appendHTML(html) {
   if (stick) scrollToBottom();
 }
 
-// Fetch what is newer than the last message shown; concurrent calls share one request.
+// Fetch what is newer than the last message shown, page by page; calls made while a fetch is out
+// share the one after it.
 function catchUp() {
   if (!state.sessionId) return Promise.resolve();
-  if (state.catchingUp) return state.catchingUp.then(catchUp);
+  if (state.catchingUp) {
+    // Every call while a fetch is out shares one more fetch after it: a save of 1,000 messages
+    // sends 1,000 utterance events, and that is two requests, not 1,000.
+    state.catchUpNext ??= state.catchingUp.then(() => { state.catchUpNext = null; return catchUp(); });
+    return state.catchUpNext;
+  }
   const sessionId = state.sessionId;
-  state.catchingUp = fetch(`/c/${sessionId}/messages/?after=${state.lastSeq}&limit=200`, { credentials: "same-origin" })
-    .then((r) => (r.ok ? r.text() : ""))
-    .then((html) => { if (sessionId === state.sessionId && html) appendHTML(html); })
-    .finally(() => { state.catchingUp = null; });
+  state.catchingUp = (async () => {
+    for (;;) { // pages of 200 until the newest
+      const response = await fetch(`/c/${sessionId}/messages/?after=${state.lastSeq}&limit=200`,
+        { credentials: "same-origin" });
+      if (!response.ok) return;
+      const html = await response.text();
+      if (sessionId !== state.sessionId) return;
+      if (html) appendHTML(html);
+      if (response.headers.get("X-Has-After") !== "1") return;
+    }
+  })().catch(() => {}).finally(() => { state.catchingUp = null; });
   return state.catchingUp;
 }
 

@@ -169,6 +169,26 @@ def test_two_pages_on_one_session_both_show_the_reply(live_url, signed_in: Page,
         expect(tab.locator("#message-list li.message.user")).to_have_count(1)
 
 
+def test_a_big_save_elsewhere_shows_up_whole_in_an_open_page_in_a_few_requests(live_url, signed_in: Page, owner):
+    session = call(services.session_create, user=owner, title="Voice call")
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    expect(page.locator("#chat-title")).to_have_text("Voice call")
+    fetches = []
+    page.on("request", lambda request: "/messages/?after=" in request.url and fetches.append(request.url))
+
+    call(
+        services.utterances_append,
+        user=owner,
+        session_id=session.pk,
+        utterances=[UtteranceIn(role="user" if n % 2 else "assistant", text=f"line {n}") for n in range(450)],
+    )
+
+    expect(page.locator("#message-list li.message")).to_have_count(450, timeout=15000)
+    expect(page.locator("#message-list li.message").last).to_have_text(re.compile("line 449"))
+    assert len(fetches) <= 6, fetches  # pages of 200, not one request per event
+
+
 def test_html_and_script_in_messages_are_shown_as_text(live_url, signed_in: Page, owner):
     payloads = ['<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=2</script>", "**bold** <b>tag</b>"]
     session = call(services.session_create, user=owner, title="<i>title</i>")
