@@ -5,6 +5,7 @@
 # REDIS_URL pointing at them, stops both on every exit path, and exits with COMMAND's status.
 # PostgreSQL comes from the system binaries (/usr/lib/postgresql/*/bin); as root the server runs
 # as the `postgres` user with data, socket and log in a temporary directory it owns.
+# PG_SERVER_OPTIONS adds server settings (`make bench` sizes shared_buffers with it).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +49,7 @@ trap 'exit 143' TERM
   || { cat "$workdir/initdb.log"; exit 1; }
 # A throwaway server: durability is traded for speed, it never outlives the run.
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgdata -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgdata -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${PG_SERVER_OPTIONS:-}" \
   start >/dev/null || { cat "$pgdata/server.log"; exit 1; }
 "${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U chat chat
 
