@@ -250,29 +250,26 @@ _UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in _Prepared
 
 
 def _advance_and_insert_sql(advance_sql: str, advance_params: list, items: list[_Prepared]) -> tuple[str, list]:
+    # One array per column, unnested in order: the statement has the same text and number of
+    # parameters for 1 utterance or 1,000 (a VALUES list of 1,000 rows cost ~10 ms to compose).
     table = Utterance._meta.db_table
     names = [connection.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
     from_new = ", ".join(f"new.{n}" for n in names)
-    typed_row = "(%s::integer, " + ", ".join(f"%s::{f.db_type(connection)}" for f in _UTTERANCE_INPUT_FIELDS) + ")"
-    values = [
-        value
-        for position, item in enumerate(items, start=1)
-        for value in (
-            position,
-            *(f.get_db_prep_save(getattr(item, f.name), connection) for f in _UTTERANCE_INPUT_FIELDS),
-        )
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _UTTERANCE_INPUT_FIELDS)
+    columns = [
+        [f.get_db_prep_save(getattr(item, f.name), connection) for item in items] for f in _UTTERANCE_INPUT_FIELDS
     ]
     sql = f"""
         WITH advanced AS ({advance_sql}),
         inserted AS (
             INSERT INTO {table} (session_id, user_id, seq, {", ".join(names)})
             SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position, {from_new}
-            FROM advanced, (VALUES {", ".join([typed_row] * len(items))}) AS new (position, {", ".join(names)})
+            FROM advanced, unnest({arrays}) WITH ORDINALITY AS new ({", ".join(names)}, position)
             RETURNING id, seq
         )
         SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
-    return sql, [*advance_params, len(items), *values]
+    return sql, [*advance_params, len(items), *columns]
 
 
 def _session_from_row(row: Sequence) -> Session:
@@ -347,6 +344,7 @@ def conversation_save(
     prepared = _prepare(keyed, field="messages") if keyed else []
 
     session = None
+    created = False
     if session_id is not None:
         session = Session.objects.filter(id=session_id_parse(session_id)).select_for_update().first()
         if session is not None and session.user_id != user.pk:
@@ -356,6 +354,7 @@ def conversation_save(
         session.persona = persona_resolve(persona=persona)
         session.title = inputs.check_title(title or "")
         session.save(force_insert=True)
+        created = True
         _announce_created(session)
     else:
         updates = {}
@@ -367,7 +366,9 @@ def conversation_save(
             Session.objects.filter(pk=session.pk).update(**updates)
 
     if prepared:
-        result = _append_prepared(user=user, session_id=session.pk, prepared=prepared, expect_stored=True)
+        # A continued conversation is mostly re-sent messages: look them up first. A new session
+        # has none stored.
+        result = _append_prepared(user=user, session_id=session.pk, prepared=prepared, expect_stored=not created)
     else:
         result = AppendResult(session=session, utterances=[], created=0)
     if end and result.session.ended_at is None:
