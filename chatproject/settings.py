@@ -84,7 +84,8 @@ TEMPLATES = [
 # Database: SQLite file by default, PostgreSQL (psycopg 3) with DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
-    DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+    # Django's backend, with timestamps parsed in C (chatproject/postgresql/base.py says why).
+    DATABASES["default"]["ENGINE"] = "chatproject.postgresql"
     if env.bool("DB_POOL", default=True):
         # Under Daphne, CONN_MAX_AGE connections are not reused across requests (each request runs
         # in a fresh thread), so PostgreSQL goes through psycopg's pool; Django's pool checks each connection
