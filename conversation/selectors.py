@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -54,29 +54,26 @@ def session_get_for_user(*, user: User, session_id: uuid.UUID | str, for_update:
     return queryset.get(pk=session_id_parse(session_id))
 
 
-SESSION_LIST_FIELDS = (
-    "id",
-    "user_id",
-    "title",
-    "created_at",
-    "last_activity_at",
-    "ended_at",
-    "message_count",
-    "persona__slug",
-    "persona__name",
-)
-
-
-def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet[Session]:
+def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet[dict]:
     """Newest activity first, id as the tie-break: a total order, ready for keyset pagination.
 
-    Uses session_user_activity_idx. Loads only what a list shows (metadata and the counters by
-    role are for the detail): reading another field on a row costs a query per row.
+    Rows are dicts of what a list shows: id, title, created_at, last_activity_at, ended_at,
+    message_count, persona_slug and persona_name. A list builds no model instances (two per row,
+    with the persona): it reads twice as fast (bench/domain.py). Uses session_user_activity_idx.
     """
-    queryset = Session.objects.filter(user=user).select_related("persona").only(*SESSION_LIST_FIELDS)
+    queryset = Session.objects.filter(user=user)
     if persona:
         queryset = queryset.filter(persona__slug=persona)
-    return queryset.order_by("-last_activity_at", "-id")
+    return queryset.order_by("-last_activity_at", "-id").values(
+        "id",
+        "title",
+        "created_at",
+        "last_activity_at",
+        "ended_at",
+        "message_count",
+        persona_slug=F("persona__slug"),
+        persona_name=F("persona__name"),
+    )
 
 
 @dataclass(frozen=True)
@@ -230,7 +227,7 @@ def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[U
 
 @dataclass(frozen=True)
 class SessionPage:
-    sessions: list[Session]
+    sessions: list[dict]  # rows of session_list_for_user
     next_cursor: str | None  # "<last_activity_at ISO>|<id>" of the last one, when more follow
 
 
@@ -249,7 +246,7 @@ def session_page_for_user(*, user: User, cursor: str | None = None, limit: int =
         queryset = queryset.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, id__lt=last_id))
     rows = list(queryset[: limit + 1])
     more, rows = len(rows) > limit, rows[:limit]
-    next_cursor = f"{rows[-1].last_activity_at.isoformat()}|{rows[-1].pk}" if more and rows else None
+    next_cursor = f"{rows[-1]['last_activity_at'].isoformat()}|{rows[-1]['id']}" if more and rows else None
     return SessionPage(sessions=rows, next_cursor=next_cursor)
 
 

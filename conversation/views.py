@@ -14,11 +14,11 @@ SIDEBAR_PAGE_SIZE = 50
 MESSAGES_PAGE_SIZE = 50
 
 
-def _grouped(sessions, *, previous_group: str | None = None) -> list[tuple[str | None, Session]]:
-    """(group heading or None, session) pairs: a heading where the recency group changes."""
+def _grouped(sessions: list[dict], *, previous_group: str | None = None) -> list[tuple[str | None, dict]]:
+    """(group heading or None, session row) pairs: a heading where the recency group changes."""
     rows = []
     for session in sessions:
-        group = selectors.recency_group(session.last_activity_at)
+        group = selectors.recency_group(session["last_activity_at"])
         rows.append((group if group != previous_group else None, session))
         previous_group = group
     return rows

@@ -63,6 +63,17 @@ class SessionOutputSerializer(serializers.Serializer):
     message_count = serializers.IntegerField()
 
 
+class PersonaOfRowSerializer(PersonaOutputSerializer):
+    slug = serializers.CharField(source="persona_slug")
+    name = serializers.CharField(source="persona_name")
+
+
+class SessionRowOutputSerializer(SessionOutputSerializer):
+    """SessionOutputSerializer's fields, from a row of selectors.session_list_for_user."""
+
+    persona = PersonaOfRowSerializer(source="*")
+
+
 class SessionListItemSerializer(SessionOutputSerializer):
     rank = serializers.FloatField(required=False, help_text="With q only.")
     match_seq = serializers.IntegerField(allow_null=True, required=False, help_text="With q only.")

@@ -21,6 +21,7 @@ from conversation.api.serializers import (
     SessionDetailOutputSerializer,
     SessionListPageSerializer,
     SessionOutputSerializer,
+    SessionRowOutputSerializer,
     StrictBooleanField,
     StrictCharField,
     UtteranceInputSerializer,
@@ -115,7 +116,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
         sessions = selectors.session_list_for_user(user=request.user, persona=params.get("persona"))
         paginator = SessionCursorPagination()
         page = paginator.paginate_queryset(sessions, request, view=self)
-        return paginator.get_paginated_response(SessionOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: SessionDetailOutputSerializer, **errors(400, 413)})
     def post(self, request: Request) -> Response:
