@@ -14,7 +14,7 @@ from io import StringIO
 
 import psycopg
 
-from bench.harness import copy_chats, median_of_3, print_table, setup_django
+from bench.harness import copy_chats, paired_median_of_3, print_table, setup_django
 
 OLD = datetime.now(UTC) - timedelta(days=400)
 
@@ -82,7 +82,7 @@ def main() -> None:
             conn.commit()
             return time.perf_counter() - start
 
-    ours_s, raw_s = median_of_3(ours), median_of_3(raw)
+    ours_s, raw_s = paired_median_of_3(ours, raw)
 
     def peak_rss_mb() -> float:
         # Linux carries the peak RSS of the process image an exec replaces into ru_maxrss, so a

@@ -57,6 +57,13 @@ def median_of_3(measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(3))
 
 
+def paired_median_of_3(ours: Callable[[], float], raw: Callable[[], float]) -> tuple[float, float]:
+    """Medians of 3 of each, measured in turns (ours, raw, ours, ...): a machine that speeds up or
+    slows down during the run moves both figures, not their ratio."""
+    samples = [(ours(), raw()) for _ in range(3)]
+    return statistics.median(o for o, _ in samples), statistics.median(r for _, r in samples)
+
+
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
