@@ -1,6 +1,7 @@
 """Writes. Each service runs in one transaction, takes the acting user explicitly and treats another
 user's session exactly like a missing one (Session.DoesNotExist)."""
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
@@ -10,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -195,10 +196,57 @@ def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared
     to one session); the INSERT follows. On PostgreSQL both are one statement (a data-modifying
     WITH), one round trip; elsewhere two, in the caller's transaction.
     """
+    db = connections[DEFAULT_DB_ALIAS]  # resolved once: each use of the `connection` proxy costs a lookup
     finals = [p for p in items if p.is_final]
     first_user_text = next((p.text for p in finals if p.role == Role.USER), None)
     counts = {role: sum(1 for p in finals if p.role == role) for role in Role.values}
-    advance_sql = f"""
+    advance_params = [
+        len(items),
+        sum(counts.values()),
+        counts[Role.USER],
+        counts[Role.ASSISTANT],
+        counts[Role.SYSTEM],
+        timezone.now(),
+        inputs.auto_title(first_user_text) if first_user_text else "",
+        Session._meta.pk.get_db_prep_value(session_id_parse(session_id), db),
+        user.pk,
+    ]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            # One array per column, unnested in order: the statement has the same text and number
+            # of parameters for 1 utterance or 1,000 (a VALUES list of 1,000 rows took ~10 ms to compose).
+            columns = [[f.get_db_prep_save(getattr(p, f.name), db) for p in items] for f in _UTTERANCE_INPUT_FIELDS]
+            cursor.execute(_advance_and_insert_sql(db.vendor), [*advance_params, len(items), *columns])
+            row = cursor.fetchone()
+            if row is None:
+                raise Session.DoesNotExist("No such session.")
+            session, pks = _session_from_row(row[:-1], db=db), row[-1]
+            rows = _utterance_rows(session, items)
+        else:
+            cursor.execute(_advance_sql(db.vendor), advance_params)
+            row = cursor.fetchone()
+            if row is None:
+                raise Session.DoesNotExist("No such session.")
+            session = _session_from_row(row, db=db)
+            rows = _utterance_rows(session, items)
+            pks = _utterances_insert(cursor, rows, db=db)
+    for utterance, pk in zip(rows, pks, strict=True):
+        utterance.pk = pk
+        utterance._state.adding = False
+        utterance._state.db = db.alias
+    return session, rows
+
+
+_SESSION_FIELDS = Session._meta.concrete_fields
+# The columns an append writes from its input; the session, owner and seq come from the session row.
+_UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in _Prepared.__dataclass_fields__]
+
+
+# The statements' texts depend only on the models and the database vendor: built once.
+@functools.cache
+def _advance_sql(vendor: str) -> str:
+    db = connections[DEFAULT_DB_ALIAS]
+    return f"""
         UPDATE {Session._meta.db_table} SET
             last_seq = last_seq + %s,
             message_count = message_count + %s,
@@ -208,77 +256,35 @@ def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared
             last_activity_at = %s,
             title = CASE WHEN title = '' THEN %s ELSE title END
         WHERE id = %s AND user_id = %s
-        RETURNING {", ".join(connection.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
+        RETURNING {", ".join(db.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
-    advance_params = [
-        len(items),
-        sum(counts.values()),
-        counts[Role.USER],
-        counts[Role.ASSISTANT],
-        counts[Role.SYSTEM],
-        timezone.now(),
-        inputs.auto_title(first_user_text) if first_user_text else "",
-        Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection),
-        user.pk,
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(*_advance_and_insert_sql(advance_sql, advance_params, items))
-            row = cursor.fetchone()
-            if row is None:
-                raise Session.DoesNotExist("No such session.")
-            session, pks = _session_from_row(row[:-1]), row[-1]
-            rows = _utterance_rows(session, items)
-        else:
-            cursor.execute(advance_sql, advance_params)
-            row = cursor.fetchone()
-            if row is None:
-                raise Session.DoesNotExist("No such session.")
-            session = _session_from_row(row)
-            rows = _utterance_rows(session, items)
-            pks = _utterances_insert(cursor, rows)
-    for utterance, pk in zip(rows, pks, strict=True):
-        utterance.pk = pk
-        utterance._state.adding = False
-        utterance._state.db = connection.alias
-    return session, rows
 
 
-_SESSION_FIELDS = Session._meta.concrete_fields
-# The columns an append writes from its input; the session, owner and seq come from the session row.
-_UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in _Prepared.__dataclass_fields__]
-
-
-def _advance_and_insert_sql(advance_sql: str, advance_params: list, items: list[_Prepared]) -> tuple[str, list]:
-    # One array per column, unnested in order: the statement has the same text and number of
-    # parameters for 1 utterance or 1,000 (a VALUES list of 1,000 rows cost ~10 ms to compose).
-    table = Utterance._meta.db_table
-    names = [connection.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
-    from_new = ", ".join(f"new.{n}" for n in names)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _UTTERANCE_INPUT_FIELDS)
-    columns = [
-        [f.get_db_prep_save(getattr(item, f.name), connection) for item in items] for f in _UTTERANCE_INPUT_FIELDS
-    ]
-    sql = f"""
-        WITH advanced AS ({advance_sql}),
+@functools.cache
+def _advance_and_insert_sql(vendor: str) -> str:
+    db = connections[DEFAULT_DB_ALIAS]
+    names = [db.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
+    arrays = ", ".join(f"%s::{f.db_type(db)}[]" for f in _UTTERANCE_INPUT_FIELDS)
+    return f"""
+        WITH advanced AS ({_advance_sql(vendor)}),
         inserted AS (
-            INSERT INTO {table} (session_id, user_id, seq, {", ".join(names)})
-            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position, {from_new}
+            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, {", ".join(names)})
+            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
+                   {", ".join(f"new.{n}" for n in names)}
             FROM advanced, unnest({arrays}) WITH ORDINALITY AS new ({", ".join(names)}, position)
             RETURNING id, seq
         )
         SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
-    return sql, [*advance_params, len(items), *columns]
 
 
-def _session_from_row(row: Sequence) -> Session:
+def _session_from_row(row: Sequence, *, db) -> Session:
     """What Session.objects.raw() would build, without its per-query set-up (this runs per append)."""
     values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        field.from_db_value(value, None, db) if hasattr(field, "from_db_value") else value
         for field, value in zip(_SESSION_FIELDS, row, strict=True)
     ]
-    return Session.from_db(connection.alias, [f.attname for f in _SESSION_FIELDS], values)
+    return Session.from_db(db.alias, [f.attname for f in _SESSION_FIELDS], values)
 
 
 def _utterance_rows(session: Session, items: list[_Prepared]) -> list[Utterance]:
@@ -299,16 +305,16 @@ def _utterance_rows(session: Session, items: list[_Prepared]) -> list[Utterance]
     ]
 
 
-def _utterances_insert(cursor, rows: list[Utterance]) -> list[int]:
+def _utterances_insert(cursor, rows: list[Utterance], *, db) -> list[int]:
     """One multi-row INSERT, as bulk_create would send it; the new ids, in the order given."""
     fields = [f for f in Utterance._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     cursor.execute(
         # Table and column names are the model's own, every value is a parameter.
         f"INSERT INTO {Utterance._meta.db_table} ({columns}) VALUES {', '.join([one_row] * len(rows))}"  # noqa: S608
         " RETURNING id",
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields],
+        [field.get_db_prep_save(getattr(row, field.attname), db) for row in rows for field in fields],
     )
     return [pk for (pk,) in cursor.fetchall()]
 
