@@ -211,18 +211,20 @@ def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared
         Session._meta.pk.get_db_prep_value(session_id_parse(session_id), db),
         user.pk,
     ]
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            # One array per column, unnested in order: the statement has the same text and number
-            # of parameters for 1 utterance or 1,000 (a VALUES list of 1,000 rows took ~10 ms to compose).
-            columns = [[f.get_db_prep_save(getattr(p, f.name), db) for p in items] for f in _UTTERANCE_INPUT_FIELDS]
+    if db.vendor == "postgresql":
+        # One array per column, unnested in order: the statement has the same text and number of
+        # parameters for 1 utterance or 1,000 (a VALUES list of 1,000 rows took ~10 ms to compose),
+        # which server binding sends apart and psycopg prepares (chatproject/postgresql/base.py).
+        columns = [[f.get_db_prep_save(getattr(p, f.name), db) for p in items] for f in _UTTERANCE_INPUT_FIELDS]
+        with db.server_bound_cursor() as cursor:
             cursor.execute(_advance_and_insert_sql(db.vendor), [*advance_params, len(items), *columns])
             row = cursor.fetchone()
-            if row is None:
-                raise Session.DoesNotExist("No such session.")
-            session, pks = _session_from_row(row[:-1], db=db), row[-1]
-            rows = _utterance_rows(session, items)
-        else:
+        if row is None:
+            raise Session.DoesNotExist("No such session.")
+        session, pks = _session_from_row(row[:-1], db=db), row[-1]
+        rows = _utterance_rows(session, items)
+    else:
+        with db.cursor() as cursor:
             cursor.execute(_advance_sql(db.vendor), advance_params)
             row = cursor.fetchone()
             if row is None:

@@ -1,10 +1,11 @@
-"""chatproject.postgresql: Django's PostgreSQL backend with timestamps parsed in C."""
+"""chatproject.postgresql: Django's PostgreSQL backend with timestamps parsed in C and a server-bound cursor."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from django.db import DataError, connection
+from django.db import DataError, ProgrammingError, connection, transaction
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
 
 from chatproject.postgresql.base import IsoTimestamptzLoader
@@ -51,3 +52,13 @@ def test_model_timestamps_round_trip(owner):
     session = services.session_create(user=owner)
     Session.objects.filter(pk=session.pk).update(last_activity_at=moment)
     assert Session.objects.get(pk=session.pk).last_activity_at == moment
+
+
+def test_the_server_bound_cursor_is_logged_and_raises_djangos_errors(db):
+    with CaptureQueriesContext(connection) as captured, connection.server_bound_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 1", [41])
+        assert cursor.fetchone() == (42,)
+    assert len(captured.captured_queries) == 1
+
+    with pytest.raises(ProgrammingError), transaction.atomic(), connection.server_bound_cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM conversation_session")
