@@ -33,6 +33,11 @@ class Role(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+def display_title(title: str) -> str:
+    """What a session is called where it is shown: its title, or "New chat" until it has one."""
+    return title or "New chat"
+
+
 class Session(models.Model):
     """A conversation. Counters are maintained by conversation.services in the writing transaction."""
 
@@ -76,11 +81,11 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or "New chat"
+        return self.display_title
 
     @property
     def display_title(self) -> str:
-        return self.title or "New chat"
+        return display_title(self.title)
 
 
 class Utterance(models.Model):

@@ -194,7 +194,7 @@ def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared
 
     The session row's UPDATE allocates the seqs (and takes the row lock that serializes appends
     to one session); the INSERT follows. On PostgreSQL both are one statement (a data-modifying
-    WITH), one round trip; elsewhere two, in the caller's transaction.
+    WITH), one round trip; elsewhere the UPDATE and bulk_create, in the caller's transaction.
     """
     db = connections[DEFAULT_DB_ALIAS]  # resolved once: each use of the `connection` proxy costs a lookup
     finals = [p for p in items if p.is_final]
@@ -217,25 +217,24 @@ def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared
         # which server binding sends apart and psycopg prepares (chatproject/postgresql/base.py).
         columns = [[f.get_db_prep_save(getattr(p, f.name), db) for p in items] for f in _UTTERANCE_INPUT_FIELDS]
         with db.server_bound_cursor() as cursor:
-            cursor.execute(_advance_and_insert_sql(db.vendor), [*advance_params, len(items), *columns])
+            cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), *columns])
             row = cursor.fetchone()
         if row is None:
             raise Session.DoesNotExist("No such session.")
-        session, pks = _session_from_row(row[:-1], db=db), row[-1]
+        session = _session_from_row(row[:-1], db=db)
         rows = _utterance_rows(session, items)
+        for utterance, pk in zip(rows, row[-1], strict=True):  # what bulk_create would set
+            utterance.pk = pk
+            utterance._state.adding = False
+            utterance._state.db = db.alias
     else:
         with db.cursor() as cursor:
-            cursor.execute(_advance_sql(db.vendor), advance_params)
+            cursor.execute(_advance_sql(), advance_params)
             row = cursor.fetchone()
-            if row is None:
-                raise Session.DoesNotExist("No such session.")
-            session = _session_from_row(row, db=db)
-            rows = _utterance_rows(session, items)
-            pks = _utterances_insert(cursor, rows, db=db)
-    for utterance, pk in zip(rows, pks, strict=True):
-        utterance.pk = pk
-        utterance._state.adding = False
-        utterance._state.db = db.alias
+        if row is None:
+            raise Session.DoesNotExist("No such session.")
+        session = _session_from_row(row, db=db)
+        rows = Utterance.objects.bulk_create(_utterance_rows(session, items))
     return session, rows
 
 
@@ -244,9 +243,9 @@ _SESSION_FIELDS = Session._meta.concrete_fields
 _UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in _Prepared.__dataclass_fields__]
 
 
-# The statements' texts depend only on the models and the database vendor: built once.
+# The statements' texts depend only on the models and the database: built once per process.
 @functools.cache
-def _advance_sql(vendor: str) -> str:
+def _advance_sql() -> str:
     db = connections[DEFAULT_DB_ALIAS]
     return f"""
         UPDATE {Session._meta.db_table} SET
@@ -263,12 +262,12 @@ def _advance_sql(vendor: str) -> str:
 
 
 @functools.cache
-def _advance_and_insert_sql(vendor: str) -> str:
+def _advance_and_insert_sql() -> str:
     db = connections[DEFAULT_DB_ALIAS]
     names = [db.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
     arrays = ", ".join(f"%s::{f.db_type(db)}[]" for f in _UTTERANCE_INPUT_FIELDS)
     return f"""
-        WITH advanced AS ({_advance_sql(vendor)}),
+        WITH advanced AS ({_advance_sql()}),
         inserted AS (
             INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, {", ".join(names)})
             SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
@@ -305,20 +304,6 @@ def _utterance_rows(session: Session, items: list[_Prepared]) -> list[Utterance]
         )
         for offset, item in enumerate(items)
     ]
-
-
-def _utterances_insert(cursor, rows: list[Utterance], *, db) -> list[int]:
-    """One multi-row INSERT, as bulk_create would send it; the new ids, in the order given."""
-    fields = [f for f in Utterance._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    cursor.execute(
-        # Table and column names are the model's own, every value is a parameter.
-        f"INSERT INTO {Utterance._meta.db_table} ({columns}) VALUES {', '.join([one_row] * len(rows))}"  # noqa: S608
-        " RETURNING id",
-        [field.get_db_prep_save(getattr(row, field.attname), db) for row in rows for field in fields],
-    )
-    return [pk for (pk,) in cursor.fetchall()]
 
 
 def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:

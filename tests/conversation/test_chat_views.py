@@ -101,3 +101,13 @@ def test_the_sidebar_groups_sessions_by_recency(owner, owner_client):
     services.session_create(user=owner, title="Fresh")
     body = owner_client.get("/").content.decode()
     assert body.index("Today") < body.index("Fresh") < body.index("Older") < body.index("Ancient")
+
+
+def test_the_sidebar_names_each_session_and_marks_the_open_one(owner, owner_client):
+    named = services.session_create(user=owner, title="Bread <b>recipes</b>")
+    services.session_create(user=owner)
+    body = owner_client.get(f"/c/{named.pk}/").content.decode()
+    sidebar = body[body.index('id="sessions"') :]
+    assert '<span class="session-title">New chat</span>' in sidebar
+    assert '<span class="session-title">Bread &lt;b&gt;recipes&lt;/b&gt;</span>' in sidebar
+    assert f'class="session-item current" data-id="{named.pk}"' in sidebar
