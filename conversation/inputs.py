@@ -81,9 +81,33 @@ def normalize_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
     return moment
 
 
+def _check_storable(text: str, *, field_name: str, what: str) -> None:
+    """PostgreSQL stores neither NUL characters nor unpaired surrogates (JSON can carry "\\ud800")."""
+    if "\x00" in text:
+        raise ValidationError({field_name: f"{what} must not contain NUL characters."})
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        raise ValidationError({field_name: f"{what} must not contain unpaired surrogates."}) from exc
+
+
+def _strings(value: Any):
+    """Every string of a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def check_text(text: Any, *, field_name: str = "text") -> str:
     if not isinstance(text, str):
         raise ValidationError({field_name: "Text must be a string."})
+    _check_storable(text, field_name=field_name, what="Text")
     if len(text) > settings.MAX_UTTERANCE_CHARS:
         raise ValidationError(
             {field_name: f"Text is {len(text)} characters; the limit is {settings.MAX_UTTERANCE_CHARS}."}
@@ -99,9 +123,13 @@ def check_metadata(metadata: Any, *, field_name: str = "metadata") -> dict:
     if not isinstance(metadata, dict):
         raise ValidationError({field_name: "Metadata must be a JSON object."})
     try:
-        size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+        size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
+    except UnicodeEncodeError as exc:
+        raise ValidationError({field_name: "Metadata must not contain unpaired surrogates."}) from exc
     except (TypeError, ValueError) as exc:
-        raise ValidationError({field_name: "Metadata must be JSON-serializable."}) from exc
+        raise ValidationError({field_name: "Metadata must be JSON-serializable (no NaN or Infinity)."}) from exc
+    if any("\x00" in string for string in _strings(metadata)):
+        raise ValidationError({field_name: "Metadata must not contain NUL characters."})
     if size > settings.MAX_METADATA_BYTES:
         raise ValidationError({field_name: f"Metadata is {size} bytes; the limit is {settings.MAX_METADATA_BYTES}."})
     return metadata
@@ -110,6 +138,7 @@ def check_metadata(metadata: Any, *, field_name: str = "metadata") -> dict:
 def check_title(title: Any, *, field_name: str = "title") -> str:
     if not isinstance(title, str):
         raise ValidationError({field_name: "Title must be a string."})
+    _check_storable(title, field_name=field_name, what="Title")
     title = " ".join(title.split())
     if len(title) > settings.MAX_TITLE_CHARS:
         raise ValidationError(

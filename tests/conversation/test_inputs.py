@@ -67,3 +67,27 @@ def test_title_over_the_limit_names_the_field_and_the_limit(settings):
     with pytest.raises(ValidationError) as caught:
         inputs.check_title("too long")
     assert caught.value.message_dict == {"title": ["Title is 8 characters; the limit is 5."]}
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "message"),
+    [
+        (inputs.check_text, "a\x00b", "Text must not contain NUL characters."),
+        (inputs.check_text, "lone \ud800", "Text must not contain unpaired surrogates."),
+        (inputs.check_title, "a\x00b", "Title must not contain NUL characters."),
+        (inputs.check_title, "lone \udfff", "Title must not contain unpaired surrogates."),
+        (inputs.check_metadata, {"nested": ["x\x00"]}, "Metadata must not contain NUL characters."),
+        (inputs.check_metadata, {"key\x00": 1}, "Metadata must not contain NUL characters."),
+        (inputs.check_metadata, {"k": "\ud800"}, "Metadata must not contain unpaired surrogates."),
+        (inputs.check_metadata, {"k": float("nan")}, "Metadata must be JSON-serializable (no NaN or Infinity)."),
+    ],
+)
+def test_what_postgresql_cannot_store_is_refused_naming_the_field(check, value, message):
+    with pytest.raises(ValidationError) as caught:
+        check(value, field_name="f")
+    assert caught.value.message_dict == {"f": [message]}
+
+
+def test_text_that_only_looks_like_an_escape_is_kept():
+    assert inputs.check_text("a \\u0000 b") == "a \\u0000 b"
+    assert inputs.check_metadata({"k": "\\u0000", "emoji": "😀"}) == {"k": "\\u0000", "emoji": "😀"}

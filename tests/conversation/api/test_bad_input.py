@@ -26,6 +26,11 @@ CASES = [
     ("post", "utterances", {"utterances": [{"role": "user", "text": "x", "is_final": "yes"}]}, 400, None),
     ("post", "utterances", {"utterances": "nope"}, 400, "utterances"),
     ("post", "utterances", {"utterances": [{"role": "user", "text": "   "}]}, 400, "text"),
+    # What PostgreSQL cannot store: NUL characters and unpaired surrogates, sent as JSON escapes.
+    ("post", "utterances", r'{"utterances": [{"role": "user", "text": "a \ud800"}]}', 400, "utterances[0].text"),
+    ("post", "utterances", r'{"utterances": [{"role": "user", "text": "x", "metadata": {"k": "\u0000"}}]}', 400, None),
+    ("post", "save", r'{"messages": [{"role": "agent", "text": "x", "metadata": {"k": "\udc00"}}]}', 400, None),
+    ("patch", "detail", r'{"title": "a \ud800"}', 400, "title"),
     ("get", "utterances", {"limit": -1}, 400, "limit"),
     ("get", "utterances", {"limit": 100000}, 400, "limit"),
     ("get", "utterances", {"before": "abc"}, 400, "before"),
@@ -61,6 +66,8 @@ def test_bad_input_is_a_4xx_with_a_message_and_writes_nothing(api, session, stat
     before = state()
     if method == "get":
         response = api.get(path_for(kind, session), data)
+    elif isinstance(data, str):  # a JSON text as sent, for what Python's encoder would not produce
+        response = api.generic(method.upper(), path_for(kind, session), data, content_type="application/json")
     else:
         response = getattr(api, method)(path_for(kind, session), data, format="json")
     assert response.status_code == expected, response.content
