@@ -9,7 +9,8 @@ DateStyle other than ISO. Selected in settings when DATABASE_URL is PostgreSQL.
 Django's cursors bind parameters on the client (psycopg's ClientCursor quotes every value into the
 SQL text in Python). server_bound_cursor() gives psycopg's own Cursor instead, for the hottest
 statement (an append): parameters travel apart from a text that never changes, so nothing is
-quoted in Python and psycopg prepares the statement once it has run a few times on a connection.
+quoted in Python and psycopg prepares the statement once it has run DB_PREPARE_THRESHOLD times on
+a connection (Django turns preparing off unless OPTIONS name a threshold; settings do).
 """
 
 import functools

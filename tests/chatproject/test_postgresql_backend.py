@@ -10,6 +10,7 @@ from psycopg.pq import Format
 
 from chatproject.postgresql.base import IsoTimestamptzLoader
 from conversation import services
+from conversation.inputs import UtteranceIn
 from conversation.models import Session
 
 
@@ -62,3 +63,22 @@ def test_the_server_bound_cursor_is_logged_and_raises_djangos_errors(db):
 
     with pytest.raises(ProgrammingError), transaction.atomic(), connection.server_bound_cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM conversation_session")
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_appends_are_prepared_on_their_connection_and_djangos_own_queries_never(owner, settings):
+    session = services.session_create(user=owner)
+    for n in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
+        services.utterances_append(
+            user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text=f"{n}")]
+        )
+        Session.objects.filter(pk=session.pk).count()
+
+    statements = prepared_statements()
+    assert len(statements) == 1
+    assert "INSERT INTO conversation_utterance" in statements[0]
