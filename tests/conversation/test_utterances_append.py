@@ -1,5 +1,6 @@
 import threading
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -94,6 +95,28 @@ def test_the_returned_utterances_are_the_stored_rows(owner, session):
     stored = {u.pk: (u.seq, u.text, u.metadata) for u in Utterance.objects.filter(session=session)}
     assert [stored[u.pk] for u in result.utterances] == [(n + 1, f"line {n}", {"n": n}) for n in range(5)]
     assert [(u.seq, u.text, u.metadata) for u in result.utterances] == list(stored.values())
+
+
+def test_every_field_is_stored_exactly_as_given(owner, session):
+    given = UtteranceIn(
+        role="assistant",
+        text='Grüße \\ "quoted" \\u0000 😀\nline two',
+        is_final=False,
+        client_id="c-1",
+        timestamp="2026-03-01T08:30:15.654321-05:00",
+        metadata={"nested": {"list": [1, 2.5, None, True]}, "ünïcode": "✓"},
+    )
+    (returned,) = services.utterances_append(user=owner, session_id=session.pk, utterances=[given]).utterances
+    stored = Utterance.objects.get(pk=returned.pk)
+    for utterance in (returned, stored):
+        assert (utterance.role, utterance.text, utterance.is_final, utterance.client_id, utterance.metadata) == (
+            "assistant",
+            given.text,
+            False,
+            "c-1",
+            given.metadata,
+        )
+        assert utterance.created_at == datetime(2026, 3, 1, 13, 30, 15, 654321, tzinfo=UTC)
 
 
 def test_two_identical_yes_with_different_client_ids_are_both_stored(owner, session):
