@@ -10,7 +10,8 @@ holding cleared utterances (a clear bumps the epoch), and windows are stored in 
   in the same snapshot, and stores it under that state's key.
 - An append, after its transaction commits, writes the next key from the previous window plus the
   new rows (the previous key is dropped); when the previous window is not cached, nothing is
-  written and the next read rebuilds.
+  written and the next read rebuilds. On Redis this is one script, run in Redis (_EXTEND_SCRIPT),
+  which the append sends in the same round trip as its live events.
 - Redis down or slow (REDIS_SOCKET_TIMEOUT_SECONDS): a warning is logged and the window comes from
   the database; nothing fails.
 """
@@ -134,17 +135,64 @@ def context_window_get(*, session: Session) -> ContextWindow:
     return ContextWindow(messages=messages, epoch=epoch, last_seq=last_seq, cached=False)
 
 
-def context_window_extend(*, session_id: uuid.UUID, epoch: int, previous_seq: int, last_seq: int, new: list[dict]):
-    """After an append commits: the window at last_seq is the one at previous_seq plus `new`."""
+def redis_pipeline():
+    """A pipeline (no MULTI) on the cache's Redis, or None with another cache backend."""
+    redis = _redis()
+    return redis.pipeline(transaction=False) if redis is not None else None
+
+
+# KEYS: the window at previous_seq, the window at last_seq. ARGV: the new messages (a JSON array),
+# the window size, the TTL. What the Python below does for other caches, without a round trip per
+# step and atomic. cjson writes an empty table as {}, hence the '[]'.
+_EXTEND_SCRIPT = """
+local previous = redis.call('GET', KEYS[1])
+if not previous then return 0 end
+local window = cjson.decode(previous)
+for _, message in ipairs(cjson.decode(ARGV[1])) do window[#window + 1] = message end
+local kept = {}
+for i = math.max(#window - tonumber(ARGV[2]), 0) + 1, #window do kept[#kept + 1] = window[i] end
+redis.call('SET', KEYS[2], #kept > 0 and cjson.encode(kept) or '[]', 'EX', ARGV[3], 'NX')
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+
+def context_window_extend(
+    *, session_id: uuid.UUID, epoch: int, previous_seq: int, last_seq: int, new: list[dict], pipe=None
+) -> None:
+    """After an append commits: the window at last_seq is the one at previous_seq plus `new`.
+
+    Given `pipe` (from redis_pipeline()), the step is queued on it for the caller to execute.
+    """
     previous_key = context_key(session_id=session_id, epoch=epoch, last_seq=previous_seq)
+    next_key = context_key(session_id=session_id, epoch=epoch, last_seq=last_seq)
+    if pipe is not None:
+        pipe.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
+        return
     try:
+        redis = _redis()
+        if redis is not None:
+            redis.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
+            return
         previous = _cache_get_sliding(previous_key)
         if previous is None:
             return
         window = (previous + new)[-settings.CONTEXT_WINDOW_SIZE :]
-        _cache_put(context_key(session_id=session_id, epoch=epoch, last_seq=last_seq), window, replaces=previous_key)
+        _cache_put(next_key, window, replaces=previous_key)
     except Exception:
         logger.warning("context cache unreachable; window of %s not extended", session_id, exc_info=True)
+
+
+def _extend_script_args(*, previous_key: str, next_key: str, new: list[dict]) -> tuple:
+    return (
+        _EXTEND_SCRIPT,
+        2,
+        cache.make_key(previous_key),
+        cache.make_key(next_key),
+        json.dumps(new, ensure_ascii=False, separators=(",", ":")),
+        settings.CONTEXT_WINDOW_SIZE,
+        settings.CONTEXT_TTL_SECONDS,
+    )
 
 
 def context_windows_forget(*, states: Iterable[tuple[uuid.UUID, int, int]]) -> None:

@@ -78,7 +78,7 @@ def _redis_wire() -> tuple[redis.Redis, str, Callable[[dict], bytes]]:
     return client, config.get("prefix", "asgi"), get_channel_layer().serialize
 
 
-def _publish_now(events: list[tuple[str, dict]]) -> None:
+def publish_now(events: list[tuple[str, dict]], *, pipe: redis.client.Pipeline | None = None) -> None:
     """Publish from sync code (a request, a database thread of the server), in one round trip.
 
     With Redis, the events go out as one pipeline of PUBLISH commands in the wire format of
@@ -86,21 +86,33 @@ def _publish_now(events: list[tuple[str, dict]]) -> None:
     tests/conversation/test_events.py holds it to the layer): an async group_send per event, run
     from sync code, costs a write several times more. Redis trouble costs the events, never the
     write, and holds it at most REDIS_SOCKET_TIMEOUT_SECONDS.
+
+    Given `pipe`, a pipeline on the layer's Redis (see on_cache_redis), the PUBLISH commands are
+    queued on it for the caller to execute with its own commands.
     """
     if not settings.REDIS_URL:
         # The in-memory layer's queues belong to the server's own loop: publish there.
         async_to_sync(_publish_all)(events)
         return
     client, prefix, serialize = _redis_wire()
-    pipe = client.pipeline(transaction=False)
+    own = pipe is None
+    if own:
+        pipe = client.pipeline(transaction=False)
     for group, event in events:
         pipe.publish(f"{prefix}__group__{group}", serialize({"type": "chat.event", "event": event}))
-    try:
-        pipe.execute()
-    except redis.RedisError:
-        logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
+    if own:
+        try:
+            pipe.execute()
+        except redis.RedisError:
+            logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
+
+
+def on_cache_redis() -> bool:
+    """Whether the channel layer is the cache's Redis server (both on REDIS_URL, as settings make them),
+    so that a pipeline of the cache can carry events (Pub/Sub channels span the server's databases)."""
+    return bool(settings.REDIS_URL) and settings.CACHES["default"].get("LOCATION") == settings.REDIS_URL
 
 
 def publish_after_commit(events: list[tuple[str, dict]]) -> None:
     """Queue events for after the current transaction's commit (at once outside a transaction)."""
-    transaction.on_commit(lambda: _publish_now(events))
+    transaction.on_commit(lambda: publish_now(events))

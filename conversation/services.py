@@ -4,6 +4,7 @@ user's session exactly like a missing one (Session.DoesNotExist)."""
 import functools
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -14,11 +15,14 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from redis import RedisError
 
 from accounts.models import User
 from conversation import context, events, inputs
 from conversation.models import Persona, Role, Session, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
+
+logger = logging.getLogger(__name__)
 
 UNSET: Any = object()
 
@@ -161,33 +165,43 @@ def _append(
         return AppendResult(session=session, utterances=[existing[p.client_id] for p in prepared], created=0)
 
     session, rows = _store_new(user=user, session_id=session_id, items=new_items)
-    events.publish_after_commit(
-        [
-            *(
-                (
-                    events.session_group(session.pk),
-                    {"type": "utterance", "session_id": str(session.pk), "utterance": events.utterance_payload(row)},
-                )
-                for row in rows
-            ),
-            (events.user_group(user.pk), {"type": "session.activity", "session": events.session_summary(session)}),
-        ]
-    )
-    transaction.on_commit(
-        partial(
-            context.context_window_extend,
-            session_id=session.pk,
-            epoch=session.context_epoch,
-            previous_seq=session.last_seq - len(rows),
-            last_seq=session.last_seq,
-            new=[{"role": row.role, "text": row.text, "seq": row.seq} for row in rows if row.is_final],
-        )
-    )
+    transaction.on_commit(partial(_announce_append, user_id=user.pk, session=session, rows=rows))
 
     by_client_id = existing | {row.client_id: row for row in rows if row.client_id is not None}
     anonymous = iter([row for row in rows if row.client_id is None])
     ordered = [by_client_id[p.client_id] if p.client_id is not None else next(anonymous) for p in prepared]
     return AppendResult(session=session, utterances=ordered, created=len(rows))
+
+
+def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -> None:
+    """After an append commits: the cached context window moves to the new state and every open
+    tab hears of the new utterances, in one Redis round trip when the cache and the channel layer
+    are one server (otherwise one each). Redis trouble costs these, never the write."""
+    live = [
+        *(
+            (
+                events.session_group(session.pk),
+                {"type": "utterance", "session_id": str(session.pk), "utterance": events.utterance_payload(row)},
+            )
+            for row in rows
+        ),
+        (events.user_group(user_id), {"type": "session.activity", "session": events.session_summary(session)}),
+    ]
+    pipe = context.redis_pipeline() if events.on_cache_redis() else None
+    context.context_window_extend(
+        session_id=session.pk,
+        epoch=session.context_epoch,
+        previous_seq=session.last_seq - len(rows),
+        last_seq=session.last_seq,
+        new=[{"role": row.role, "text": row.text, "seq": row.seq} for row in rows if row.is_final],
+        pipe=pipe,
+    )
+    events.publish_now(live, pipe=pipe)
+    if pipe is not None:
+        try:
+            pipe.execute()
+        except RedisError:
+            logger.warning("Redis unreachable; window of %s not extended, live events lost", session.pk, exc_info=True)
 
 
 def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared]) -> tuple[Session, list[Utterance]]:

@@ -1,6 +1,3 @@
-import shutil
-import socket
-import subprocess
 import threading
 import time
 
@@ -49,11 +46,60 @@ def test_an_append_writes_the_next_window_after_commit(owner, session, django_ca
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         say(owner, session, "two", role="assistant")
         assert not raw_redis().keys("*ctx*:2")  # nothing reaches the cache before the commit
-    assert len(callbacks) == 2  # the window, the live events
+    assert len(callbacks) == 1  # the window and the live events, in one Redis round trip
     window = context_window_get(session=fresh(session))
     assert window.cached
     assert [(m["role"], m["text"]) for m in window.messages] == [("user", "one"), ("assistant", "two")]
     assert not cache.get(context_key(session_id=session.pk, epoch=0, last_seq=1))  # the old window is dropped
+
+
+def extend_after(owner, session, capture, *texts, **fields) -> None:
+    """Cache the session's window, then append `texts` so that the window is extended in Redis."""
+    context_window_get(session=fresh(session))
+    with capture(execute=True):
+        say(owner, session, *texts, **fields)
+
+
+def test_an_extended_window_keeps_the_last_n_in_order(owner, session, settings, django_capture_on_commit_callbacks):
+    settings.CONTEXT_WINDOW_SIZE = 3
+    say(owner, session, "a", "b")
+    extend_after(owner, session, django_capture_on_commit_callbacks, "c", "d")
+    window = context_window_get(session=fresh(session))
+    assert window.cached
+    assert [(m["text"], m["seq"]) for m in window.messages] == [("b", 2), ("c", 3), ("d", 4)]
+    assert window.messages == context._rebuild(session_id=session.pk)[2]
+
+
+def test_an_extended_window_keeps_every_character_and_type(owner, session, django_capture_on_commit_callbacks):
+    tricky = 'Grüße / "quoted" \\ back\nslash 😀 </script> 1e5'
+    say(owner, session, "first")
+    extend_after(owner, session, django_capture_on_commit_callbacks, tricky, role="assistant")
+    window = context_window_get(session=fresh(session))
+    assert window.cached
+    assert window.messages[-1] == {"role": "assistant", "text": tricky, "seq": 2}
+
+
+def test_an_append_of_interim_text_moves_an_empty_window_to_the_new_state(
+    owner, session, django_capture_on_commit_callbacks
+):
+    extend_after(owner, session, django_capture_on_commit_callbacks, "typing", is_final=False)
+    window = context_window_get(session=fresh(session))
+    assert (window.cached, window.last_seq, window.messages) == (True, 1, [])
+
+
+def test_an_append_makes_one_redis_round_trip(owner, session, django_capture_on_commit_callbacks, monkeypatch):
+    context_window_get(session=fresh(session))
+    sent = []
+    real_send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(
+        redis.connection.AbstractConnection,
+        "send_packed_command",
+        lambda self, command, *args, **kwargs: sent.append(command) or real_send(self, command, *args, **kwargs),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        say(owner, session, "one", "two")
+    assert len(sent) == 1  # the window's script and the three live events, pipelined
+    assert context_window_get(session=fresh(session)).cached
 
 
 def test_a_clear_is_never_read_from_the_cache(owner, session, django_capture_on_commit_callbacks):
@@ -146,53 +192,6 @@ def test_reads_under_concurrent_appends_and_a_clear_always_equal_the_database_wi
         expected = list(range(max(floor + 1, window.last_seq - 4), window.last_seq + 1))
         assert [m["seq"] for m in window.messages] == expected, window
         assert all(m["text"] == texts[m["seq"]] for m in window.messages)
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server of this test's own, to stop and start."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-
-    class Server:
-        url = f"redis://127.0.0.1:{port}/0"
-        process = None
-
-        def start(self):
-            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, cwd=tmp_path)
-            for _ in range(50):
-                try:
-                    socket.create_connection(("127.0.0.1", port), 0.1).close()
-                    return
-                except OSError:
-                    time.sleep(0.05)
-            raise RuntimeError("redis-server did not start")
-
-        def stop(self):
-            self.process.terminate()
-            self.process.wait(5)
-
-    server = Server()
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
-
-
-@pytest.fixture
-def cache_on_own_redis(settings, own_redis):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": own_redis.url,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "IGNORE_EXCEPTIONS": True},
-            "KEY_PREFIX": "chat",
-        }
-    }
-    return own_redis
 
 
 def test_with_redis_down_windows_come_from_the_database_quickly(owner, session, cache_on_own_redis, caplog):

@@ -74,3 +74,17 @@ def test_an_unreachable_redis_loses_the_events_but_not_the_write(owner, unreacha
     session = Session.objects.get(pk=session.pk)
     assert session.message_count == 1
     assert "live events lost" in caplog.text
+
+
+def test_with_the_one_redis_down_an_append_loses_its_events_and_window_but_not_the_write(
+    owner, cache_on_own_redis, settings, caplog
+):
+    settings.REDIS_URL = cache_on_own_redis.url  # the cache and the channel layer on one server, as deployed
+    session = services.session_create(user=owner)
+    cache_on_own_redis.stop()
+
+    with caplog.at_level(logging.WARNING, logger="conversation.services"):
+        services.utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi")])
+
+    assert Session.objects.get(pk=session.pk).message_count == 1
+    assert "Redis unreachable" in caplog.text
