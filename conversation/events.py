@@ -90,21 +90,26 @@ def publish_now(events: list[tuple[str, dict]], *, pipe: redis.client.Pipeline |
     Given `pipe`, a pipeline on the layer's Redis (see on_cache_redis), the PUBLISH commands are
     queued on it for the caller to execute with its own commands.
     """
+    if pipe is not None:
+        _queue_publishes(pipe, events)
+        return
     if not settings.REDIS_URL:
         # The in-memory layer's queues belong to the server's own loop: publish there.
         async_to_sync(_publish_all)(events)
         return
-    client, prefix, serialize = _redis_wire()
-    own = pipe is None
-    if own:
-        pipe = client.pipeline(transaction=False)
+    client, _, _ = _redis_wire()
+    pipe = client.pipeline(transaction=False)
+    _queue_publishes(pipe, events)
+    try:
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
+
+
+def _queue_publishes(pipe: redis.client.Pipeline, events: list[tuple[str, dict]]) -> None:
+    _, prefix, serialize = _redis_wire()
     for group, event in events:
         pipe.publish(f"{prefix}__group__{group}", serialize({"type": "chat.event", "event": event}))
-    if own:
-        try:
-            pipe.execute()
-        except redis.RedisError:
-            logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
 
 
 def on_cache_redis() -> bool:

@@ -87,6 +87,29 @@ def test_an_append_of_interim_text_moves_an_empty_window_to_the_new_state(
     assert (window.cached, window.last_seq, window.messages) == (True, 1, [])
 
 
+@pytest.mark.parametrize(
+    "cache_config",
+    [
+        # The embedded default: the window is extended in Python.
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # A cache on another Redis server than the channel layer's: its own round trip for the script.
+        "own redis",
+    ],
+)
+def test_other_caches_extend_the_window_too(
+    owner, session, settings, request, cache_config, django_capture_on_commit_callbacks
+):
+    if cache_config == "own redis":
+        request.getfixturevalue("cache_on_own_redis")
+    else:
+        settings.CACHES = {"default": cache_config}
+    say(owner, session, "one")
+    extend_after(owner, session, django_capture_on_commit_callbacks, "two", role="assistant")
+    window = context_window_get(session=fresh(session))
+    assert window.cached
+    assert [(m["role"], m["text"], m["seq"]) for m in window.messages] == [("user", "one", 1), ("assistant", "two", 2)]
+
+
 def test_an_append_makes_one_redis_round_trip(owner, session, django_capture_on_commit_callbacks, monkeypatch):
     context_window_get(session=fresh(session))
     sent = []
