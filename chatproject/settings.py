@@ -213,6 +213,11 @@ MAX_METADATA_BYTES = env.int("MAX_METADATA_BYTES", default=16384)
 MAX_TITLE_CHARS = env.int("MAX_TITLE_CHARS", default=200)
 AUTO_TITLE_CHARS = 60
 MAX_PAGE_SIZE = 200
+# Assistant Markdown nested deeper than this (quotes in quotes, lists in lists) is shown as plain text.
+MARKDOWN_MAX_DEPTH = env.int("MARKDOWN_MAX_DEPTH", default=32)
+# Characters of message text one page of the chat renders (at least one message): the rest loads
+# on scroll, so rendering a page stays bounded however long its messages are.
+MESSAGES_PAGE_MAX_CHARS = env.int("MESSAGES_PAGE_MAX_CHARS", default=100_000)
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=90)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)
 CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)

@@ -116,9 +116,12 @@ def utterance_page(
     after: Any = None,
     limit: Any = None,
     include_interim: bool = False,
+    max_chars: int | None = None,
 ) -> UtterancePage:
     """A page of history by keyset on seq: the newest `limit`, or those before/after a seq.
 
+    With `max_chars`, the page also stops before its texts pass that many characters (it always
+    holds one utterance), so that what renders it is bounded whatever the messages are.
     Two queries (the session, the page), using utterance_session_seq_unique.
     """
     limit = check_limit(limit)
@@ -132,18 +135,31 @@ def utterance_page(
     if not include_interim:
         queryset = queryset.filter(is_final=True)
     if after is not None:
-        rows = list(queryset.filter(seq__gt=after).order_by("seq")[: limit + 1])
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return UtterancePage(session=session, utterances=rows, has_before=after > 0, has_after=more)
+        fetched = list(queryset.filter(seq__gt=after).order_by("seq")[: limit + 1])
+        rows = _within_chars(fetched[:limit], max_chars)
+        return UtterancePage(session=session, utterances=rows, has_before=after > 0, has_after=len(fetched) > len(rows))
     if before is not None:
         queryset = queryset.filter(seq__lt=before)
-    rows = list(queryset.order_by("-seq")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit][::-1]
+    fetched = list(queryset.order_by("-seq")[: limit + 1])
+    rows = _within_chars(fetched[:limit], max_chars)
     return UtterancePage(
-        session=session, utterances=rows, has_before=more, has_after=before is not None and before <= session.last_seq
+        session=session,
+        utterances=rows[::-1],
+        has_before=len(fetched) > len(rows),
+        has_after=before is not None and before <= session.last_seq,
     )
+
+
+def _within_chars(rows: list[Utterance], max_chars: int | None) -> list[Utterance]:
+    """The first of `rows` whose texts add up to at most `max_chars` characters (at least one row)."""
+    if max_chars is None:
+        return rows
+    total = 0
+    for index, row in enumerate(rows):
+        total += len(row.text)
+        if total > max_chars and index > 0:
+            return rows[:index]
+    return rows
 
 
 @dataclass(frozen=True)

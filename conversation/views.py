@@ -31,7 +31,12 @@ def chat(request, session_id=None):
     page = None
     if session_id is not None:
         try:
-            page = selectors.utterance_page(user=request.user, session_id=session_id, limit=MESSAGES_PAGE_SIZE)
+            page = selectors.utterance_page(
+                user=request.user,
+                session_id=session_id,
+                limit=MESSAGES_PAGE_SIZE,
+                max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
+            )
         except Session.DoesNotExist:
             raise Http404("No such chat.") from None
     sidebar = selectors.session_page_for_user(user=request.user, limit=SIDEBAR_PAGE_SIZE)
@@ -83,6 +88,7 @@ def messages_fragment(request, session_id):
             before=request.GET.get("before"),
             after=request.GET.get("after"),
             limit=request.GET.get("limit") or MESSAGES_PAGE_SIZE,
+            max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
         )
     except Session.DoesNotExist:
         raise Http404("No such chat.") from None

@@ -121,16 +121,27 @@ def test_bad_arguments_fail_with_a_message(db, args):
     assert str(caught.value)
 
 
-def test_bad_arguments_exit_non_zero_from_the_command_line(db):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--inactive-days", "zero"], "'zero' is not a whole number."),
+        (["--inactive-days", "abc"], "'abc' is not a whole number."),
+        (["--batch-size", "-3"], "-3 must be at least 1."),
+        (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+    ],
+)
+def test_bad_arguments_answer_one_line_and_exit_non_zero_from_the_command_line(db, args, message):
     import subprocess
     import sys
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "expire_sessions", "--inactive-days", "zero"],
+        [sys.executable, "manage.py", "expire_sessions", *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "'zero' is not a whole number" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr

@@ -69,3 +69,22 @@ def test_it_makes_two_queries_at_any_depth(owner, history, django_assert_num_que
         selectors.utterance_page(user=owner, session_id=history.pk, before=30, limit=10)
     with django_assert_num_queries(2):
         selectors.utterance_page(user=owner, session_id=history.pk, limit=200)
+
+
+def test_a_character_budget_ends_a_page_early_and_the_rest_follows(owner, session):
+    say(owner, session, *[f"{n}" * 40 for n in range(1, 10)])  # 9 texts of 40 characters
+    newest = selectors.utterance_page(user=owner, session_id=session.pk, limit=50, max_chars=100)
+    assert texts(newest) == ["8" * 40, "9" * 40]
+    assert newest.has_before
+    older = selectors.utterance_page(user=owner, session_id=session.pk, before=8, limit=50, max_chars=100)
+    assert texts(older) == ["6" * 40, "7" * 40]
+    catch_up = selectors.utterance_page(user=owner, session_id=session.pk, after=0, limit=50, max_chars=100)
+    assert texts(catch_up) == ["1" * 40, "2" * 40]
+    assert catch_up.has_after
+
+
+def test_a_page_holds_one_utterance_even_when_it_alone_passes_the_budget(owner, session):
+    say(owner, session, "a" * 500, "b" * 500)
+    page = selectors.utterance_page(user=owner, session_id=session.pk, limit=50, max_chars=100)
+    assert texts(page) == ["b" * 500]
+    assert page.has_before

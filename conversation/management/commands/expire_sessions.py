@@ -1,24 +1,15 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.models import User
 from conversation import selectors, services
+from conversation.management.base import ProductCommand, positive_int
 
 
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a whole number.") from None
-    if number < 1:
-        raise CommandError(f"{value} must be at least 1.")
-    return number
-
-
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = (
         "Delete sessions (with their utterances) whose last activity is older than N days, in batches, "
         "each its own short transaction. Safe to run while people chat."
