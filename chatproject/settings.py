@@ -95,9 +95,11 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
     )
     if env.bool("DB_POOL", default=True):
         # Under Daphne, CONN_MAX_AGE connections are not reused across requests (each request runs
-        # in a fresh thread), so PostgreSQL goes through psycopg's pool; Django's pool checks each connection
-        # before lending it (ConnectionPool.check_connection), which is the health check.
+        # in a fresh thread), so PostgreSQL goes through psycopg's pool. Django's pool checks each
+        # connection before lending it only with CONN_HEALTH_CHECKS: without it, every idle pooled
+        # connection fails one request after PostgreSQL restarts.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
@@ -136,7 +138,7 @@ if REDIS_URL:
             # The Pub/Sub layer: with the list-based RedisChannelLayer, a receive that is cancelled
             # (every socket that closes cancels one) can swallow another socket's event in the same
             # process (channels #1683); bench/ws.py lost replies' ends that way under load.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "chatproject.channel_layer.RedisPubSubChannelLayer",
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, which breaks long blocking reads
                 # (channels_redis #422): no read timeout, keep a connect timeout. Its asyncio pool

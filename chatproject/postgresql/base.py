@@ -11,14 +11,23 @@ SQL text in Python). server_bound_cursor() gives psycopg's own Cursor instead, f
 statement (an append): parameters travel apart from a text that never changes, so nothing is
 quoted in Python and psycopg prepares the statement once it has run DB_PREPARE_THRESHOLD times on
 a connection (Django turns preparing off unless OPTIONS name a threshold; settings do).
+
+A read that meets a dead connection (PostgreSQL restarted, or a proxy dropped it while the request
+held it) is run once more on a fresh one: a SELECT outside a transaction block changes nothing, so
+running it again is safe. Anything else fails as before, for the caller to decide. The pool checks
+each connection before lending it (CONN_HEALTH_CHECKS), so this only concerns connections that die
+while a request holds them.
 """
 
 import functools
+import logging
 from datetime import datetime, tzinfo
 
 import psycopg
+from django.db import utils
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg.pq import Format
 
 
@@ -36,7 +45,57 @@ def iso_loader_for(timezone: tzinfo | None) -> type[IsoTimestamptzLoader]:
     return type("IsoTimestamptzLoader", (IsoTimestamptzLoader,), {"timezone": timezone})
 
 
+logger = logging.getLogger(__name__)
+
+# admin_shutdown, crash_shutdown, cannot_connect_now (class 08 is the connection exceptions).
+LOST_CONNECTION_SQLSTATES = {"57P01", "57P02", "57P03"}
+
+
+class RetryReadsOnLostConnection:
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        try:
+            return super()._execute(sql, params, *ignored_wrapper_args)
+        except (utils.OperationalError, utils.InterfaceError) as exc:
+            if not self._may_run_again(sql, exc):
+                raise
+        logger.warning("database connection lost; running a read again on a fresh connection")
+        self.db.close()  # the pool discards a broken connection handed back to it
+        self.db.ensure_connection()
+        self.cursor = self.db.create_cursor()
+        return super()._execute(sql, params, *ignored_wrapper_args)
+
+    def _may_run_again(self, sql, exc: Exception) -> bool:
+        return (
+            not self.db.in_atomic_block
+            and not isinstance(self.cursor, psycopg.ServerCursor)  # its position would be lost
+            and str(sql).lstrip()[:6].upper() == "SELECT"
+            and self._connection_lost(exc.__cause__)
+        )
+
+    def _connection_lost(self, cause: BaseException | None) -> bool:
+        if self.db.connection is None or self.db.connection.closed or self.db.connection.broken:
+            return True
+        # The server ended the session (shutdown, crash, restart): the socket is closed, though
+        # libpq may not have seen the end of it yet.
+        sqlstate = getattr(cause, "sqlstate", None) or ""
+        return sqlstate in LOST_CONNECTION_SQLSTATES or sqlstate.startswith("08")
+
+
+class RetryingCursorWrapper(RetryReadsOnLostConnection, CursorWrapper):
+    pass
+
+
+class RetryingCursorDebugWrapper(RetryReadsOnLostConnection, CursorDebugWrapper):
+    pass
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def make_cursor(self, cursor):
+        return RetryingCursorWrapper(cursor, self)
+
+    def make_debug_cursor(self, cursor):
+        return RetryingCursorDebugWrapper(cursor, self)
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         current = connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)

@@ -1,11 +1,16 @@
 """One error body for the whole API: {"detail": "..."} plus {"errors": {field: [messages]}} on 400."""
 
+import logging
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 NOT_FOUND = "Not found."
 
@@ -48,6 +53,15 @@ def api_exception_handler(exc, context):
         return _bad_request(_flatten(exc.detail) or {"non_field_errors": ["Invalid input."]})
     if isinstance(exc, exceptions.NotFound):
         return Response({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database went away mid-request (a restart, a failover); nothing of it was committed
+        # unless the client hears so, and a retry with the same client_id stores nothing twice.
+        logger.warning("database unavailable during %s", context["request"].path, exc_info=True)
+        return Response(
+            {"detail": "The database is unavailable for a moment; try again."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}

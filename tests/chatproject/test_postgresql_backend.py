@@ -82,3 +82,49 @@ def test_appends_are_prepared_on_their_connection_and_djangos_own_queries_never(
     statements = prepared_statements()
     assert len(statements) == 1
     assert "INSERT INTO conversation_utterance" in statements[0]
+
+
+def _kill_this_connection() -> None:
+    """Ends this connection's server process from another connection, as a PostgreSQL restart does."""
+    import psycopg
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"], autocommit=True
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_read_on_a_connection_that_died_runs_again_on_a_fresh_one(owner, caplog):
+    _kill_this_connection()
+    with caplog.at_level("WARNING", logger="chatproject.postgresql.base"):
+        assert Session.objects.filter(user=owner).count() == 0
+    assert "running a read again" in caplog.text
+    assert Session.objects.filter(user=owner).count() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_write_on_a_connection_that_died_is_not_run_again(owner):
+    from django.db import OperationalError
+
+    _kill_this_connection()
+    with pytest.raises(OperationalError):
+        Session.objects.filter(user=owner).update(title="x")
+    connection.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_read_inside_a_transaction_is_not_run_again(owner):
+    from django.db import OperationalError
+
+    def count_after_the_connection_died() -> int:
+        with transaction.atomic():
+            _kill_this_connection()
+            return Session.objects.filter(user=owner).count()
+
+    with pytest.raises(OperationalError):
+        count_after_the_connection_died()
+    connection.close()

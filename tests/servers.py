@@ -1,0 +1,128 @@
+"""Servers a test starts for itself: PostgreSQL, Redis and Daphne processes it may stop and restart."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, *, process: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}") from None
+            time.sleep(0.05)
+
+
+class RedisServer:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        args = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, cwd=self.workdir)
+        wait_for_port(self.port, process=self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(5)
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of its own (as the `postgres` user when run as root, like scripts/with-services.sh)."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="chat-test-pg-"))
+        self.workdir.chmod(0o755)
+        self.data = self.workdir / "data"
+        self.port = free_port()
+        self.url = f"postgres://chat@127.0.0.1:{self.port}/chat"
+        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_pg, *args], check=True, capture_output=True, timeout=120)
+
+    def create(self) -> None:
+        self.data.mkdir()
+        if self.as_pg:
+            shutil.chown(self.data, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "chat", "--auth=trust", "--encoding=UTF8")
+        self.start()
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "chat", "chat")
+
+    def _ctl(self, *args: str) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data} -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "server.log"), "-o", options,
+                  "-w", "-t", "60", *args)  # fmt: skip
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def restart(self) -> None:
+        self._ctl("-m", "fast", "restart")
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._ctl("-m", "immediate", "stop")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_daphne(*, env: dict[str, str], log: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """A Daphne process serving the project with `env` over the test run's; (process, base URL)."""
+    port = port or free_port()
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | env
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatproject.asgi:application"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, process=process)
+    except RuntimeError:
+        process.kill()
+        raise RuntimeError(f"Daphne did not start; see {log}") from None
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    """Runs manage.py with `env` over the test run's environment; its standard output."""
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | env
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
