@@ -270,6 +270,10 @@ ASSISTANT_API_KEY = env.str("ASSISTANT_API_KEY", default="")
 ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="llama3.2")
 ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=60.0)
 ASSISTANT_OFFLINE_DELAY_SECONDS = env.float("ASSISTANT_OFFLINE_DELAY_SECONDS", default=0.03)
+# Longest a whole reply may take (the timeout above bounds each wait); past it the reply is cut off
+# and stored with what it has. And the most tokens asked of the model for one reply.
+ASSISTANT_DEADLINE_SECONDS = env.float("ASSISTANT_DEADLINE_SECONDS", default=300.0)
+ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=4096)
 # Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
 WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)
 # Threads that run the ORM work of async code (sockets, replies); keep below DB_POOL_MAX_SIZE.

@@ -64,13 +64,14 @@ class OfflineBackend:
 class OpenAIBackend:
     name = "openai"
 
-    def __init__(self, *, base_url: str, api_key: str, model: str, timeout_seconds: float) -> None:
+    def __init__(self, *, base_url: str, api_key: str, model: str, timeout_seconds: float, max_tokens: int) -> None:
         base = base_url.rstrip("/")
         self.url = f"{base}/chat/completions" if base.endswith("/v1") else f"{base}/v1/chat/completions"
         self.api_key = api_key
         self.model = model
         self.timeout = httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds))
         self.timeout_seconds = timeout_seconds
+        self.max_tokens = max_tokens
 
     async def stream(self, *, system_prompt: str, window: list[dict]) -> AsyncIterator[Delta | Usage]:
         body = {
@@ -78,6 +79,7 @@ class OpenAIBackend:
             "messages": prompt_messages(system_prompt=system_prompt, window=window),
             "stream": True,
             "stream_options": {"include_usage": True},
+            "max_tokens": self.max_tokens,
         }
         headers = {"Accept": "text/event-stream"}
         if self.api_key:
@@ -140,5 +142,6 @@ def assistant_backend() -> OfflineBackend | OpenAIBackend:
             api_key=settings.ASSISTANT_API_KEY,
             model=settings.ASSISTANT_MODEL,
             timeout_seconds=settings.ASSISTANT_TIMEOUT_SECONDS,
+            max_tokens=settings.ASSISTANT_MAX_TOKENS,
         )
     return OfflineBackend(delay_seconds=settings.ASSISTANT_OFFLINE_DELAY_SECONDS)

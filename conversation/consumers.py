@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from conversation import events, inputs, realtime, selectors, services
+from conversation import events, inputs, realtime, replies, selectors, services
 from conversation.db_threads import db_async as db
 from conversation.models import Session
 
@@ -101,7 +101,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         session = await db(selectors.session_get_for_user)(user=self.user, session_id=content.get("session_id") or "")
         await self.watch(session.pk)
         # Joined first, then read: a delta that arrives meanwhile is in both, and the offsets dedupe it.
-        progress = await realtime.aprogress_get(session.pk)
+        progress = await replies.aprogress_get(session.pk)
         await self.send_json(
             {
                 "type": "session.opened",
@@ -121,7 +121,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.watch(session.pk)
         try:
             await realtime.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
-        except realtime.ReplyBusy:
+        except replies.ReplyBusy:
             await self.error("busy", "A reply is still being written in this session; stop it or wait.", ref="send")
             return
         await self.send_json({"type": "send.accepted", "client_id": client_id, "session_id": str(session.pk)})

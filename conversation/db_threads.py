@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import connection
 
 _executor = ThreadPoolExecutor(max_workers=settings.DB_ASYNC_THREADS, thread_name_prefix="orm")
 
@@ -17,3 +18,11 @@ _executor = ThreadPoolExecutor(max_workers=settings.DB_ASYNC_THREADS, thread_nam
 def db_async(fn):
     """`fn` run on one of the ORM threads, connections cleaned up around it (channels' wrapper)."""
     return database_sync_to_async(fn, thread_sensitive=False, executor=_executor)
+
+
+def release_connection() -> None:
+    """Give this thread's database connection back (to the pool) before a long wait, such as a
+    model's reply: held, a few dozen slow replies would take every connection of the process.
+    Inside a transaction block (a test's) the connection stays."""
+    if not connection.in_atomic_block:
+        connection.close()

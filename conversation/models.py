@@ -121,3 +121,25 @@ class Utterance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} #{self.seq}"
+
+
+class ReplyInFlight(models.Model):
+    """The one reply being written in a session, claimed before its user message is stored.
+
+    One row per session at most (the primary key), so a second message while a reply is being
+    written is refused, on every door and every process, whatever Redis is doing. The row names the
+    message it answers (its client_id): a retry of that message joins the reply instead. It is
+    removed when the reply is stored; `expires_at` frees a session whose process died mid-reply.
+    """
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    client_id = models.CharField(max_length=100)
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "reply in flight"
+        verbose_name_plural = "replies in flight"
+
+    def __str__(self) -> str:
+        return f"reply to {self.client_id} in {self.session_id}"

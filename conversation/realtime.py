@@ -20,10 +20,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
-from conversation import events
+from conversation import events, replies
 from conversation.db_threads import db_async
 from conversation.models import Utterance
-from conversation.replies import REPLY_SUFFIX, ReplyDelta, ReplyDone, ReplyStarted, reply_stream
 
 logger = logging.getLogger(__name__)
 
@@ -41,74 +40,24 @@ STOP_POLL_SECONDS = 0.25
 _running: set[asyncio.Task] = set()
 
 
-def progress_key(session_id) -> str:
-    return f"reply:{session_id}"
-
-
 def stop_key(session_id) -> str:
     return f"stop:{session_id}"
 
 
-def _redis():
-    client = getattr(cache, "client", None)
-    return client.get_client(write=True) if client is not None and hasattr(client, "get_client") else None
+async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id: str) -> asyncio.Task | None:
+    """Store the message and start the reply as a task of its own; answers once the message is stored.
 
-
-def _progress_ttl() -> int:
-    # Outlives any reply (the model's timeout bounds each wait), yet frees a session whose process died.
-    return int(settings.ASSISTANT_TIMEOUT_SECONDS * 4 + 60)
-
-
-def _progress_begin(session_id) -> bool:
-    """Claim the session for one reply; False when another reply is running in it."""
-    claimed = cache.add(progress_key(session_id), {"reply_to": None, "text": ""}, _progress_ttl())
-    if claimed:
-        cache.delete(stop_key(session_id))
-    return claimed
-
-
-def _progress_update(session_id, *, text: str = "", reply_to: int | None = None) -> None:
-    # Only the task running the reply writes here, so read-modify-write is safe.
-    key = progress_key(session_id)
-    current = cache.get(key)
-    if current is not None:
-        current["text"] += text
-        if reply_to is not None:
-            current["reply_to"] = reply_to
-        cache.set(key, current, _progress_ttl())
-
-
-def progress_get(session_id) -> dict | None:
-    """{"reply_to": seq, "text": so far} of the reply running in the session, or None."""
-    try:
-        return cache.get(progress_key(session_id))
-    except Exception:
-        logger.warning("cache unreachable; reply progress of %s unknown", session_id, exc_info=True)
+    ReplyBusy when another message's reply is being written in the session. A retry of the message
+    whose reply is being written starts nothing (None): the socket that sent it watches the session
+    and hears the rest of that reply.
+    """
+    turn = await db_async(replies.reply_begin)(user=user, session_id=session_id, text=text, client_id=client_id)
+    if turn.joined:
         return None
-
-
-def _progress_end(session_id) -> None:
-    cache.delete(progress_key(session_id))
-
-
-aprogress_get = off_loop(progress_get)
-
-
-class ReplyBusy(Exception):
-    """A reply is already running in this session."""
-
-
-async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id: str) -> asyncio.Task:
-    """Store the message and start the reply as a task of its own; answers once the message is stored."""
-    if not await off_loop(_progress_begin)(session_id):
-        raise ReplyBusy
-    stream = reply_stream(user=user, session_id=session_id, text=text, client_id=client_id)
-    try:
-        started: ReplyStarted = await anext(stream)  # the user's message is committed
-    except BaseException:
-        await off_loop(_progress_end)(session_id)
-        raise
-    await off_loop(_progress_update)(session_id, reply_to=started.user_utterance.seq)
+    await off_loop(replies.progress_begin)(session_id)
+    await off_loop(cache.delete)(stop_key(session_id))
+    await off_loop(replies.progress_update)(session_id, reply_to=turn.user_utterance.seq)
+    stream = replies.reply_events(user=user, turn=turn)
     task = asyncio.create_task(_run(user=user, session_id=session_id, client_id=client_id, stream=stream))
     _running.add(task)
     task.add_done_callback(_running.discard)
@@ -116,7 +65,7 @@ async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id
 
 
 async def reply_stop(*, session_id: uuid.UUID) -> None:
-    await off_loop(cache.set)(stop_key(session_id), 1, _progress_ttl())
+    await off_loop(cache.set)(stop_key(session_id), 1, int(settings.ASSISTANT_DEADLINE_SECONDS + 60))
 
 
 async def _stop_requested(session_id) -> None:
@@ -143,21 +92,21 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, stream) -> 
         )
         offset += len(text)
         last_flush = time.monotonic()
-        await off_loop(_progress_update)(session_id, text=text)
+        await off_loop(replies.progress_update)(session_id, text=text)
 
     async def relay() -> None:
         nonlocal pending, done_sent
         async for event in stream:
-            if isinstance(event, ReplyDelta):
+            if isinstance(event, replies.ReplyDelta):
                 # Deltas from a fast model are sent at most every DELTA_INTERVAL_SECONDS, in one
                 # event: every watching socket gets tens of events a second, not hundreds.
                 pending += event.text
                 if time.monotonic() - last_flush >= DELTA_INTERVAL_SECONDS:
                     await flush()
-            elif isinstance(event, ReplyDone):
+            elif isinstance(event, replies.ReplyDone):
                 await flush()
                 # Progress goes first: a tab that opens the session now finds the stored reply instead.
-                await off_loop(_progress_end)(session_id)
+                await off_loop(replies.progress_end)(session_id)
                 await _announce_end(session_id, event.utterance)
                 done_sent = True
 
@@ -174,15 +123,15 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, stream) -> 
         except Exception:
             logger.exception("reply in session %s failed", session_id)
         if not done_sent:
-            await off_loop(_progress_end)(session_id)
-            stored = await db_async(_find_reply)(session_id, client_id)
+            await off_loop(replies.progress_end)(session_id)
+            stored, _ = await db_async(replies.reply_latest)(session_id=session_id, client_id=client_id)
             if stored is not None:
                 await _announce_end(session_id, stored)
             else:
                 await events.apublish(group, {"type": "reply.end", "session_id": str(session_id), "utterance": None})
     finally:
         stopped.cancel()
-        await off_loop(_progress_end)(session_id)
+        await off_loop(replies.progress_end)(session_id)
         await off_loop(cache.delete)(stop_key(session_id))
 
 
@@ -191,7 +140,3 @@ async def _announce_end(session_id, utterance: Utterance) -> None:
         events.session_group(session_id),
         {"type": "reply.end", "session_id": str(session_id), "utterance": events.utterance_payload(utterance)},
     )
-
-
-def _find_reply(session_id, client_id: str) -> Utterance | None:
-    return Utterance.objects.filter(session_id=session_id, client_id=client_id + REPLY_SUFFIX).first()

@@ -1,37 +1,59 @@
 """The reply service: store the user's message, stream the assistant's reply, store the reply.
 
-The user's message is committed before the model is called, so it is never lost whatever the
-model does. The reply is stored when the stream ends: complete, cut short by an error (the partial
-text, the error in its metadata) or interrupted by the caller (the partial text, marked so).
-A retry with the same client_id stores no second user message, and answers the stored reply when
-there is one instead of asking the model again.
+One rule for every door (the API, the socket):
+- One reply at a time per session. The reply is claimed (a ReplyInFlight row) before the user's
+  message is stored, so a message sent while another is being answered is refused (ReplyBusy)
+  and stored nowhere: no u1 u2 a1 a2.
+- The user's message is committed before the model is called, so it is never lost whatever the
+  model does. The reply is stored when the stream ends: complete, cut short by an error or the
+  deadline (the partial text, the error in its metadata), or interrupted by the caller (the
+  partial text, marked so).
+- A retry with the same client_id stores no second user message. While the first reply is being
+  written it joins it (never a second model call); after a completed reply it answers the stored
+  one; after a reply that ended in an error or was interrupted it asks the model again, stored as
+  a new attempt (client_id `{id}:reply:2`, `:reply:3`, ...), so an error is never replayed forever.
+- No database connection is held while the model streams: the claim and the user's message take
+  one briefly, the stored reply another.
 """
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
-from conversation import inputs, services
+from conversation import inputs, selectors, services
 from conversation.assistant import AssistantError, Delta, Usage, assistant_backend
 from conversation.context import context_window_get
 from conversation.db_threads import db_async
-from conversation.models import Role, Session, Utterance
+from conversation.models import ReplyInFlight, Role, Session, Utterance
 
 logger = logging.getLogger(__name__)
 
 REPLY_SUFFIX = ":reply"
+# How often a retry that joined a reply in flight looks whether it has ended.
+JOIN_POLL_SECONDS = 0.25
+
+
+class ReplyBusy(Exception):
+    """Another message's reply is being written in this session."""
 
 
 @dataclass(frozen=True)
 class ReplyStarted:
     session: Session
     user_utterance: Utterance
+    joined: bool = False  # a retry that joined the reply in flight of the same message
 
 
 @dataclass(frozen=True)
@@ -46,36 +68,155 @@ class ReplyDone:
 
 
 @dataclass(frozen=True)
-class _Turn:
+class Turn:
+    """A message stored and its reply claimed (or joined, or found stored): what reply_events needs."""
+
     session: Session
     user_utterance: Utterance
+    joined: bool
     stored_reply: Utterance | None
+    reply_client_id: str
     system_prompt: str
     window: list[dict]
 
 
-def _user_turn(*, user: User, session_id: uuid.UUID | str, text: str, client_id: str | None) -> _Turn:
-    result = services.utterances_append(
-        user=user,
-        session_id=session_id,
-        utterances=[inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)],
+def progress_key(session_id) -> str:
+    return f"reply:{session_id}"
+
+
+def _progress_ttl() -> int:
+    # Outlives any reply (the deadline bounds it), yet frees a session whose process died.
+    return int(settings.ASSISTANT_DEADLINE_SECONDS + 60)
+
+
+def progress_begin(session_id) -> None:
+    """Start the progress record of a reply being written: {"reply_to": seq, "text": so far}.
+
+    It lives in the cache (Redis in production) for the tabs and retries that join the reply
+    mid-way; it is a convenience, not the record: with Redis down they get the stored reply only.
+    """
+    cache.set(progress_key(session_id), {"reply_to": None, "text": ""}, _progress_ttl())
+
+
+def progress_update(session_id, *, text: str = "", reply_to: int | None = None) -> None:
+    # Only the task writing the reply writes here, so read-modify-write is safe.
+    key = progress_key(session_id)
+    current = cache.get(key)
+    if current is not None:
+        current["text"] += text
+        if reply_to is not None:
+            current["reply_to"] = reply_to
+        cache.set(key, current, _progress_ttl())
+
+
+def progress_get(session_id) -> dict | None:
+    """{"reply_to": seq, "text": so far} of the reply being written in the session, or None."""
+    try:
+        return cache.get(progress_key(session_id))
+    except Exception:
+        logger.warning("cache unreachable; reply progress of %s unknown", session_id, exc_info=True)
+        return None
+
+
+def progress_end(session_id) -> None:
+    cache.delete(progress_key(session_id))
+
+
+# Cache calls run on the thread pool, not on the one thread that thread-sensitive calls share:
+# with hundreds of replies running, that thread would be the bottleneck.
+aprogress_get = sync_to_async(progress_get, thread_sensitive=False)
+
+
+def reply_client_id(client_id: str, attempt: int) -> str:
+    return f"{client_id}{REPLY_SUFFIX}" if attempt == 1 else f"{client_id}{REPLY_SUFFIX}:{attempt}"
+
+
+def reply_latest(*, session_id: uuid.UUID, client_id: str) -> tuple[Utterance | None, int]:
+    """The newest stored reply to the message `client_id`, and its attempt number (0: none)."""
+    pattern = re.compile(re.escape(client_id + REPLY_SUFFIX) + r"(?::(\d+))?")
+    latest, attempt = None, 0
+    candidates = Utterance.objects.filter(
+        session_id=session_id, role=Role.ASSISTANT, client_id__startswith=client_id + REPLY_SUFFIX
     )
-    session = result.session
-    stored_reply = None
-    if client_id and result.created == 0:
-        stored_reply = Utterance.objects.filter(session=session, client_id=client_id + REPLY_SUFFIX).first()
-    window = context_window_get(session=session).messages
-    return _Turn(
+    for utterance in candidates:
+        match = pattern.fullmatch(utterance.client_id)
+        if match and int(match.group(1) or 1) > attempt:
+            latest, attempt = utterance, int(match.group(1) or 1)
+    return latest, attempt
+
+
+def _ended_badly(reply: Utterance) -> bool:
+    return bool(reply.metadata.get("error") or reply.metadata.get("interrupted"))
+
+
+def _claim(*, session: Session, client_id: str) -> bool:
+    """Claim the session for the reply to `client_id`: True when claimed, False when that same
+    message's reply is in flight already (a retry, to join it); ReplyBusy for another message's."""
+    now = timezone.now()
+    ReplyInFlight.objects.filter(session=session, expires_at__lt=now).delete()
+    expires_at = now + timedelta(seconds=settings.ASSISTANT_DEADLINE_SECONDS + 60)
+    try:
+        with transaction.atomic():
+            ReplyInFlight.objects.create(session=session, client_id=client_id, expires_at=expires_at)
+        return True
+    except IntegrityError:
+        pass
+    holder = ReplyInFlight.objects.filter(session=session).values_list("client_id", flat=True).first()
+    if holder == client_id:
+        return False
+    if holder is None:  # ended between our insert and our look: try once more
+        return _claim(session=session, client_id=client_id)
+    raise ReplyBusy
+
+
+def _release(*, session_id: uuid.UUID, client_id: str) -> None:
+    ReplyInFlight.objects.filter(session_id=session_id, client_id=client_id).delete()
+
+
+def reply_begin(*, user: User, session_id: uuid.UUID | str, text: str, client_id: str | None) -> Turn:
+    """Claim the session's reply and store the message (sync: a request thread or a database thread).
+
+    ReplyBusy, with nothing stored, when another message's reply is being written in the session.
+    """
+    client_id = client_id or uuid.uuid4().hex
+    session = selectors.session_get_for_user(user=user, session_id=session_id)
+    claimed = _claim(session=session, client_id=client_id)
+    try:
+        result = services.utterances_append(
+            user=user,
+            session_id=session.pk,
+            utterances=[inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)],
+        )
+        session = result.session
+        stored_reply, attempt = (
+            (None, 0) if result.created else reply_latest(session_id=session.pk, client_id=client_id)
+        )
+        if claimed and stored_reply is not None and not _ended_badly(stored_reply):
+            _release(session_id=session.pk, client_id=client_id)
+        else:
+            stored_reply = None
+        window = []
+        if claimed and stored_reply is None:
+            # Up to the message answered: a retry's prompt leaves out the attempts that failed.
+            user_seq = result.utterances[0].seq
+            window = [m for m in context_window_get(session=session).messages if m["seq"] <= user_seq]
+    except BaseException:
+        if claimed:
+            _release(session_id=session.pk, client_id=client_id)
+        raise
+    return Turn(
         session=session,
         user_utterance=result.utterances[0],
+        joined=not claimed,
         stored_reply=stored_reply,
+        reply_client_id=reply_client_id(client_id, attempt + 1),
         system_prompt=session.persona.system_prompt,
         window=window,
     )
 
 
 def _store_reply(
-    *, user: User, session_id: uuid.UUID, text: str, client_id: str | None, metadata: dict
+    *, user: User, session_id: uuid.UUID, text: str, client_id: str, reply_client_id: str, metadata: dict
 ) -> tuple[Session, Utterance] | None:
     if len(text) > settings.MAX_UTTERANCE_CHARS:
         text, metadata = text[: settings.MAX_UTTERANCE_CHARS], {**metadata, "truncated": True}
@@ -84,31 +225,50 @@ def _store_reply(
             user=user,
             session_id=session_id,
             utterances=[
-                inputs.UtteranceIn(
-                    role=Role.ASSISTANT,
-                    text=text,
-                    client_id=client_id + REPLY_SUFFIX if client_id else None,
-                    metadata=metadata,
-                )
+                inputs.UtteranceIn(role=Role.ASSISTANT, text=text, client_id=reply_client_id, metadata=metadata)
             ],
         )
     except Session.DoesNotExist:
         logger.info("session %s was deleted while its reply was streaming; reply dropped", session_id)
         return None
+    finally:
+        _release(session_id=session_id, client_id=client_id)
     result.session.persona  # noqa: B018 - loaded here, in a thread: async callers serialize it
     return result.session, result.utterances[0]
+
+
+def _joined_state(*, session_id: uuid.UUID, client_id: str) -> tuple[bool, Session | None, Utterance | None]:
+    """(still in flight, session, newest reply) of a reply that a retry joined."""
+    if ReplyInFlight.objects.filter(session_id=session_id, client_id=client_id).exists():
+        return True, None, None
+    reply, _ = reply_latest(session_id=session_id, client_id=client_id)
+    session = Session.objects.select_related("persona").filter(pk=session_id).first()
+    return False, session, reply
 
 
 async def reply_stream(
     *, user: User, session_id: uuid.UUID | str, text: str, client_id: str | None = None
 ) -> AsyncIterator[ReplyStarted | ReplyDelta | ReplyDone]:
-    """Events of one turn: ReplyStarted, ReplyDelta..., ReplyDone.
+    """Events of one turn from async code: reply_begin on a database thread, then reply_events."""
+    turn = await db_async(reply_begin)(user=user, session_id=session_id, text=text, client_id=client_id)
+    async for event in reply_events(user=user, turn=turn):
+        yield event
+
+
+async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted | ReplyDelta | ReplyDone]:
+    """ReplyStarted, ReplyDelta..., ReplyDone of a begun turn.
 
     Closing the iterator early (a client that went away, a Stop) stores the partial reply marked
-    interrupted. Errors of the model end the reply with their message kept in its metadata.
+    interrupted. Errors of the model and the deadline end the reply with their message kept in its
+    metadata. The reply is stored with one short use of a database connection, nothing is held
+    while the model streams.
     """
-    turn = await db_async(_user_turn)(user=user, session_id=session_id, text=text, client_id=client_id)
-    yield ReplyStarted(session=turn.session, user_utterance=turn.user_utterance)
+    client_id = turn.user_utterance.client_id
+    yield ReplyStarted(session=turn.session, user_utterance=turn.user_utterance, joined=turn.joined)
+    if turn.joined:
+        async for event in _join(session_id=turn.session.pk, client_id=client_id):
+            yield event
+        return
     if turn.stored_reply is not None:
         yield ReplyDone(session=turn.session, utterance=turn.stored_reply)
         return
@@ -119,18 +279,24 @@ async def reply_stream(
     started = time.monotonic()
     finished = False
     try:
-        async for event in backend.stream(system_prompt=turn.system_prompt, window=turn.window):
-            if isinstance(event, Delta):
-                if not parts:
-                    metadata["ttft_ms"] = round((time.monotonic() - started) * 1000)
-                parts.append(event.text)
-                yield ReplyDelta(event.text)
-            elif isinstance(event, Usage):
-                metadata["prompt_tokens"] = event.prompt_tokens
-                metadata["completion_tokens"] = event.completion_tokens
+        async with asyncio.timeout(settings.ASSISTANT_DEADLINE_SECONDS):
+            async for event in backend.stream(system_prompt=turn.system_prompt, window=turn.window):
+                if isinstance(event, Delta):
+                    if not parts:
+                        metadata["ttft_ms"] = round((time.monotonic() - started) * 1000)
+                    parts.append(event.text)
+                    yield ReplyDelta(event.text)
+                elif isinstance(event, Usage):
+                    metadata["prompt_tokens"] = event.prompt_tokens
+                    metadata["completion_tokens"] = event.completion_tokens
         finished = True
     except AssistantError as exc:
         metadata["error"] = str(exc)
+        finished = True
+    except TimeoutError:
+        metadata["error"] = (
+            f"The reply took longer than {settings.ASSISTANT_DEADLINE_SECONDS:g} seconds and was cut off here."
+        )
         finished = True
     finally:
         metadata["latency_ms"] = round((time.monotonic() - started) * 1000)
@@ -138,16 +304,37 @@ async def reply_stream(
             metadata["interrupted"] = True
         reply_text = "".join(parts)
         stored = None
+        # Shielded: a caller that went away must not also take the partial reply with it.
         if reply_text.strip() or "error" in metadata:
-            # Shielded: a caller that went away must not also take the partial reply with it.
             stored = await asyncio.shield(
                 db_async(_store_reply)(
                     user=user,
                     session_id=turn.session.pk,
                     text=reply_text if reply_text.strip() else metadata["error"],
                     client_id=client_id,
+                    reply_client_id=turn.reply_client_id,
                     metadata=metadata,
                 )
             )
+        else:  # stopped before its first word: nothing to store
+            await asyncio.shield(db_async(_release)(session_id=turn.session.pk, client_id=client_id))
     if stored is not None:
         yield ReplyDone(session=stored[0], utterance=stored[1])
+
+
+async def _join(*, session_id: uuid.UUID, client_id: str) -> AsyncIterator[ReplyDelta | ReplyDone]:
+    """The rest of a reply in flight, for a retry of its message: the text so far (when the process
+    writing it publishes its progress, as socket replies do), then the stored reply."""
+    sent = 0
+    while True:
+        in_flight, session, reply = await db_async(_joined_state)(session_id=session_id, client_id=client_id)
+        if not in_flight:
+            if reply is not None and session is not None:
+                yield ReplyDone(session=session, utterance=reply)
+            return
+        progress = await aprogress_get(session_id)
+        text = (progress or {}).get("text", "")
+        if len(text) > sent:
+            yield ReplyDelta(text[sent:])
+            sent = len(text)
+        await asyncio.sleep(JOIN_POLL_SECONDS)

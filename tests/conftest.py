@@ -1,8 +1,4 @@
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +6,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.factories import UserFactory
+from tests.servers import start_daphne, stop_process
 
 REQUIRED_SERVICES = ("DATABASE_URL", "REDIS_URL")
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,10 +121,10 @@ def openai_backend(settings, model_server):
     return model_server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def database_url_of_tests() -> str:
+    """The test database, for a server process the test starts."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture(scope="session")
@@ -135,11 +132,8 @@ def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
     """A Daphne process on a free port, on the test database and the test run's Redis, with the
     assistant pointed at the test model server."""
     with django_db_blocker.unblock():
-        db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env |= {
+        database_url = database_url_of_tests()
+    env = {
         "DATABASE_URL": database_url,
         "DEBUG": "true",
         "DB_POOL_MIN_SIZE": "1",
@@ -147,31 +141,9 @@ def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
         "ASSISTANT_MODEL": "test-model",
     }
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "daphne.log", "wb")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatproject.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"Daphne did not start; see {ARTIFACTS / 'daphne.log'}") from None
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    process, url = start_daphne(env=env, log=ARTIFACTS / "daphne.log")
+    yield url
+    stop_process(process)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ DELAY = 0.3
 
 class ModelServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512  # a hundred replies may connect at once
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Handler)

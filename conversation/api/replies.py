@@ -8,7 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +24,8 @@ from conversation.api.serializers import (
 )
 from conversation.api.views import SESSION_ID, ReadWriteThrottled, errors
 from conversation.context import context_window_get
-from conversation.replies import ReplyDelta, ReplyDone, ReplyStarted, reply_stream
+from conversation.db_threads import release_connection
+from conversation.replies import ReplyBusy, ReplyDelta, ReplyDone, ReplyStarted, reply_begin, reply_events
 
 
 class SessionContextApi(ReadWriteThrottled, APIView):
@@ -87,7 +89,7 @@ class SessionReplyApi(APIView):
                 "`done` {session, utterance}.",
             ),
             (200, "application/json"): OutputSerializer,
-            **errors(400, 404, 413),
+            **errors(400, 404, 409, 413),
         },
         description="Send a user message and get the assistant's reply, streamed as Server-Sent Events, or "
         "whole with `Accept: application/json`. The message is stored before the model is called; a "
@@ -97,10 +99,16 @@ class SessionReplyApi(APIView):
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         text = inputs.check_text(body.validated_data["text"])
-        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-        events = reply_stream(
-            user=request.user, session_id=session.pk, text=text, client_id=body.validated_data.get("client_id")
-        )
+        try:
+            turn = reply_begin(
+                user=request.user, session_id=session_id, text=text, client_id=body.validated_data.get("client_id")
+            )
+        except ReplyBusy:
+            raise ReplyConflict from None
+        # The model may take minutes: the request's pooled connection goes back now; storing the
+        # reply takes one briefly.
+        release_connection()
+        events = reply_events(user=request.user, turn=turn)
         if request.accepted_renderer.format == "json":
             return Response(async_to_sync(reply_collect)(events))
         response = StreamingHttpResponse(reply_sse(events), content_type="text/event-stream")
@@ -111,6 +119,12 @@ class SessionReplyApi(APIView):
 
 def sse_event(name: str, data) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, cls=DjangoJSONEncoder)}\n\n".encode()
+
+
+class ReplyConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A reply is still being written in this session: wait for it to end, or stop it, then send."
+    default_code = "reply_in_progress"
 
 
 async def reply_sse(events) -> AsyncIterator[bytes]:

@@ -35,6 +35,7 @@ ERRORS = {
     401: OpenApiResponse(ErrorSerializer, "Not authenticated."),
     403: OpenApiResponse(ErrorSerializer, "CSRF check failed (session authentication only)."),
     404: OpenApiResponse(ErrorSerializer, "No such session for this user (also for another user's or a malformed id)."),
+    409: OpenApiResponse(ErrorSerializer, "A reply to another message is being written in this session."),
     413: OpenApiResponse(ErrorSerializer, "Request body over API_MAX_BODY_BYTES."),
     429: OpenApiResponse(ErrorSerializer, "Throttled; see Retry-After."),
 }

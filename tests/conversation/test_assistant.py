@@ -9,7 +9,7 @@ from tests.model_server import DELAY
 
 
 def backend(url: str, *, timeout: float = 5.0) -> OpenAIBackend:
-    return OpenAIBackend(base_url=url, api_key="k", model="m", timeout_seconds=timeout)
+    return OpenAIBackend(base_url=url, api_key="k", model="m", timeout_seconds=timeout, max_tokens=256)
 
 
 async def collect(stream):

@@ -239,6 +239,41 @@ async def test_a_second_send_while_a_reply_runs_is_refused(owner, make_session, 
     await ws.disconnect()
 
 
+async def test_a_resent_message_while_its_reply_runs_joins_it(owner, make_session, openai_backend):
+    session = await make_session()
+    ws = await connect(owner)
+    frame = {"type": "send", "session_id": str(session.pk), "client_id": "a", "text": "[slow] a b c d"}
+    await ws.send_json_to(frame)
+    await receive_until(ws, "send.accepted")
+    await ws.send_json_to(frame)  # a client that lost the first acknowledgement sends again
+    events = await receive_until(ws, "reply.end")
+    assert [e["type"] for e in events].count("send.accepted") == 1
+    assert "error" not in [e["type"] for e in events]
+    assert len(openai_backend.requests) == 1
+    rows = await db_call(lambda: list(Utterance.objects.filter(session=session).values_list("role", flat=True)))()
+    assert rows == ["user", "assistant"]
+    await ws.disconnect()
+
+
+async def test_the_api_is_refused_while_a_socket_reply_runs_in_the_session(owner, make_session, openai_backend):
+    from tests.conversation.api.conftest import token_client
+
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "a", "text": "[slow] a b c d"})
+    await receive_until(ws, "send.accepted")
+    response = await db_call(
+        lambda: token_client(owner).post(
+            f"/api/sessions/{session.pk}/reply/", {"text": "me too"}, format="json", HTTP_ACCEPT="application/json"
+        )
+    )()
+    assert response.status_code == 409
+    assert "still being written" in response.json()["detail"]
+    await receive_until(ws, "reply.end")
+    assert not await db_call(Utterance.objects.filter(text="me too").exists)()
+    await ws.disconnect()
+
+
 async def test_an_idle_socket_outlives_redis_read_timeouts(owner, make_session):
     # channels-redis with redis-py 8 closed idle sockets after 5 s (channels_redis #422).
     session = await make_session()

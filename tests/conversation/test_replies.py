@@ -1,9 +1,11 @@
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 
 from conversation import services
-from conversation.models import Utterance
-from conversation.replies import ReplyDelta, ReplyDone, ReplyStarted, reply_stream
+from conversation.models import ReplyInFlight, Utterance
+from conversation.replies import ReplyBusy, ReplyDelta, ReplyDone, ReplyStarted, reply_stream
 
 # The reply path reaches the ORM through channels' database_sync_to_async, which closes stale
 # connections around each call: the data must be committed, not held in a test transaction.
@@ -109,3 +111,84 @@ def test_another_users_session_is_not_found(outsider, session):
     with pytest.raises(Session.DoesNotExist):
         run(outsider, session, "hi")
     assert not Utterance.objects.exists()
+
+
+def test_a_retry_after_a_reply_that_failed_asks_the_model_again(owner, session, openai_backend, settings):
+    settings.ASSISTANT_BASE_URL = "http://127.0.0.1:9"  # refused
+    failed = run(owner, session, "hello", client_id="c1")[-1].utterance
+    assert "error" in failed.metadata
+    settings.ASSISTANT_BASE_URL = openai_backend.url
+    again = run(owner, session, "hello", client_id="c1")[-1].utterance
+    assert again.pk != failed.pk
+    assert again.text == "Echo: hello"
+    assert again.client_id == "c1:reply:2"
+    assert texts(session) == [("user", "hello"), ("assistant", failed.text), ("assistant", "Echo: hello")]
+    # ...and once it has succeeded, a further retry answers the stored reply.
+    calls = len(openai_backend.requests)
+    assert run(owner, session, "hello", client_id="c1")[-1].utterance.pk == again.pk
+    assert len(openai_backend.requests) == calls
+
+
+def test_a_retry_after_an_interrupted_reply_asks_the_model_again(owner, session, openai_backend):
+    run(owner, session, "one two three four five", client_id="c1", stop_after_deltas=2)
+    again = run(owner, session, "one two three four five", client_id="c1")[-1].utterance
+    assert again.text == "Echo: one two three four five"
+    assert "interrupted" not in again.metadata
+
+
+def test_a_second_message_while_a_reply_is_written_is_refused_and_not_stored(owner, session, openai_backend):
+    async def go():
+        first = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        assert isinstance(await anext(first), ReplyStarted)
+        with pytest.raises(ReplyBusy):
+            await anext(reply_stream(user=owner, session_id=session.pk, text="second", client_id="m2"))
+        return [event async for event in first]
+
+    events = async_to_sync(go)()
+    assert events[-1].utterance.text == "Echo: [slow] a b c"
+    assert texts(session) == [("user", "[slow] a b c"), ("assistant", "Echo: [slow] a b c")]
+    # The session is free again once the reply is stored.
+    assert run(owner, session, "second", client_id="m2")[-1].utterance.text == "Echo: second"
+
+
+def test_a_retry_while_the_reply_is_written_joins_it_and_the_model_is_asked_once(owner, session, openai_backend):
+    async def go():
+        first = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        await anext(first)
+        retry = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        started = await anext(retry)
+        assert started.joined
+        return await asyncio.gather(_rest(first), _rest(retry))
+
+    first_events, retry_events = async_to_sync(go)()
+    assert retry_events[-1].utterance.pk == first_events[-1].utterance.pk
+    assert len(openai_backend.requests) == 1
+    assert texts(session) == [("user", "[slow] a b c"), ("assistant", "Echo: [slow] a b c")]
+
+
+def test_a_reply_past_its_deadline_is_cut_off_and_stored_with_what_it_has(owner, session, openai_backend, settings):
+    settings.ASSISTANT_DEADLINE_SECONDS = 1
+    reply = run(owner, session, "[slow] one two three four five six seven")[-1].utterance
+    assert reply.text.startswith("Echo:")
+    assert reply.text != "Echo: [slow] one two three four five six seven"
+    assert "longer than 1 seconds" in reply.metadata["error"]
+    assert not ReplyInFlight.objects.exists()
+
+
+def test_the_model_is_asked_for_at_most_max_tokens(owner, session, openai_backend, settings):
+    settings.ASSISTANT_MAX_TOKENS = 123
+    run(owner, session, "hi")
+    assert openai_backend.requests[-1]["max_tokens"] == 123
+
+
+def test_an_expired_claim_of_a_process_that_died_frees_the_session(owner, session, openai_backend):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ReplyInFlight.objects.create(session=session, client_id="ghost", expires_at=timezone.now() - timedelta(seconds=1))
+    assert run(owner, session, "hello", client_id="m1")[-1].utterance.text == "Echo: hello"
+
+
+async def _rest(stream) -> list:
+    return [event async for event in stream]

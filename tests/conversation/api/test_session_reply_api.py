@@ -115,3 +115,46 @@ def test_a_client_that_disconnects_mid_stream_leaves_the_partial_reply_stored(ow
     assert reply.text.startswith("Echo:")
     assert len(reply.text) < len("Echo: " + text)
     assert Utterance.objects.get(session=session, role="user").text == text
+
+
+def post_json(client, session, text: str, client_id: str | None = None):
+    body = {"text": text} | ({"client_id": client_id} if client_id else {})
+    return client.post(url(session), body, format="json", HTTP_ACCEPT="application/json")
+
+
+def test_a_second_message_while_a_reply_is_written_is_a_409_and_stores_nothing(owner, session, openai_backend):
+    import threading
+
+    first: dict = {}
+    worker = threading.Thread(
+        target=lambda: first.setdefault("response", post_json(token_client(owner), session, "[slow] a b c d", "m1"))
+    )
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not Utterance.objects.filter(client_id="m1").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    refused = post_json(token_client(owner), session, "second", "m2")
+    worker.join()
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "detail": "A reply is still being written in this session: wait for it to end, or stop it, then send."
+    }
+    assert first["response"].json()["reply"]["text"] == "Echo: [slow] a b c d"
+    assert list(Utterance.objects.filter(session=session).values_list("role", "client_id")) == [
+        ("user", "m1"),
+        ("assistant", "m1:reply"),
+    ]
+
+
+def test_a_retry_after_an_error_generates_again_and_after_success_answers_the_stored_reply(
+    owner, session, openai_backend, settings
+):
+    client = token_client(owner)
+    settings.ASSISTANT_BASE_URL = "http://127.0.0.1:9"
+    assert "error" in post_json(client, session, "hi", "r1").json()["reply"]["metadata"]
+    settings.ASSISTANT_BASE_URL = openai_backend.url
+    second = post_json(client, session, "hi", "r1").json()["reply"]
+    assert second["text"] == "Echo: hi"
+    third = post_json(client, session, "hi", "r1").json()["reply"]
+    assert third["seq"] == second["seq"]
+    assert len(openai_backend.requests) == 1
