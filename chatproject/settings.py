@@ -213,6 +213,10 @@ MAX_UTTERANCE_CHARS = env.int("MAX_UTTERANCE_CHARS", default=32000)
 MAX_BATCH_UTTERANCES = env.int("MAX_BATCH_UTTERANCES", default=500)
 MAX_METADATA_BYTES = env.int("MAX_METADATA_BYTES", default=16384)
 MAX_TITLE_CHARS = env.int("MAX_TITLE_CHARS", default=200)
+MAX_METADATA_DEPTH = env.int("MAX_METADATA_DEPTH", default=20)
+# What a client may send as a client_id. The column holds 100 characters: the rest is room for what
+# the server derives from it (a reply's ":reply:N").
+MAX_CLIENT_ID_CHARS = 80
 AUTO_TITLE_CHARS = 60
 MAX_PAGE_SIZE = 200
 # Assistant Markdown nested deeper than this (quotes in quotes, lists in lists) is shown as plain text.

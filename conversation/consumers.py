@@ -62,9 +62,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.error("bad_message", 'Send a JSON object with a "type".')
             return
+        client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
         if self.rate_limited():
             limit = settings.WS_MAX_MESSAGES_PER_MINUTE
-            await self.error("rate_limited", f"Too many messages: at most {limit} a minute.", ref=content.get("type"))
+            await self.error(
+                "rate_limited",
+                f"Too many messages: at most {limit} a minute.",
+                ref=content["type"],
+                client_id=client_id,
+            )
             return
         handler = {"open": self.on_open, "send": self.on_send, "stop": self.on_stop}.get(content["type"])
         if handler is None:
@@ -73,9 +79,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             await handler(content)
         except Session.DoesNotExist:
-            await self.error("not_found", "No such session.", ref=content["type"])
+            await self.error("not_found", "No such session.", ref=content["type"], client_id=client_id)
         except ValidationError as exc:
-            await self.error("invalid", " ".join(exc.messages), ref=content["type"])
+            await self.error("invalid", " ".join(exc.messages), ref=content["type"], client_id=client_id)
 
     def rate_limited(self) -> bool:
         now = time.monotonic()
@@ -86,8 +92,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.recent.append(now)
         return False
 
-    async def error(self, code: str, message: str, *, ref: str | None = None) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, "ref": ref})
+    async def error(self, code: str, message: str, *, ref: str | None = None, client_id: str | None = None) -> None:
+        """An error event; `client_id` names the message a refused send carried."""
+        event = {"type": "error", "code": code, "message": message, "ref": ref}
+        if client_id is not None:
+            event["client_id"] = client_id
+        await self.send_json(event)
 
     async def watch(self, session_id: uuid.UUID) -> None:
         if self.watching == session_id:
@@ -117,12 +127,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if session_id:
             session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
         else:
-            session = await db(services.session_create)(user=self.user, persona=content.get("persona") or None)
+            session = await db(services.session_create_for_message)(
+                user=self.user, client_id=client_id, persona=content.get("persona") or None
+            )
         await self.watch(session.pk)
         try:
             await realtime.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
         except replies.ReplyBusy:
-            await self.error("busy", "A reply is still being written in this session; stop it or wait.", ref="send")
+            await self.error(
+                "busy",
+                "A reply is still being written in this session: wait for it to end, or stop it, then send.",
+                ref="send",
+                client_id=client_id,
+            )
             return
         await self.send_json({"type": "send.accepted", "client_id": client_id, "session_id": str(session.pk)})
 

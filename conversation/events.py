@@ -118,6 +118,20 @@ def on_cache_redis() -> bool:
     return bool(settings.REDIS_URL) and settings.CACHES["default"].get("LOCATION") == settings.REDIS_URL
 
 
+def after_commit(func: Callable, /, **kwargs) -> None:
+    """Run func(**kwargs) after the current transaction commits (at once outside a transaction).
+
+    Robust: an error of it is logged with the write standing. It never turns a committed write into
+    a failed request, and never keeps the other hooks of the same commit from running.
+    """
+
+    def hook() -> None:
+        func(**kwargs)
+
+    hook.__qualname__ = func.__qualname__  # Django's log line names the hook by it
+    transaction.on_commit(hook, robust=True)
+
+
 def publish_after_commit(events: list[tuple[str, dict]]) -> None:
     """Queue events for after the current transaction's commit (at once outside a transaction)."""
-    transaction.on_commit(lambda: publish_now(events))
+    after_commit(publish_now, events=events)

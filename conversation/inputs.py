@@ -91,17 +91,30 @@ def _check_storable(text: str, *, field_name: str, what: str) -> None:
         raise ValidationError({field_name: f"{what} must not contain unpaired surrogates."}) from exc
 
 
-def _strings(value: Any):
-    """Every string of a JSON value, keys included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _check_json_value(value: Any, *, field_name: str, what: str) -> None:
+    """What a JSON value must be to be stored and sent on: no NUL characters in strings or keys,
+    integers within 64 bits (the live events' encoding stops there), at most MAX_METADATA_DEPTH
+    levels deep. Walked without recursion, so that no input is deep enough to break the check."""
+    limit = settings.MAX_METADATA_DEPTH
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                raise ValidationError({field_name: f"{what} is nested more than {limit} levels deep."})
+            if isinstance(item, dict):
+                for key in item:
+                    if "\x00" in key:
+                        raise ValidationError({field_name: f"{what} must not contain NUL characters."})
+                children = item.values()
+            else:
+                children = item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise ValidationError({field_name: f"{what} must not contain NUL characters."})
+        elif isinstance(item, int) and not isinstance(item, bool) and not -(2**63) <= item < 2**63:
+            raise ValidationError({field_name: f"{what} holds an integer beyond 64 bits: send it as a string."})
 
 
 def check_text(text: Any, *, field_name: str = "text") -> str:
@@ -122,14 +135,13 @@ def check_metadata(metadata: Any, *, field_name: str = "metadata") -> dict:
         return {}
     if not isinstance(metadata, dict):
         raise ValidationError({field_name: "Metadata must be a JSON object."})
+    _check_json_value(metadata, field_name=field_name, what="Metadata")
     try:
         size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
     except UnicodeEncodeError as exc:
         raise ValidationError({field_name: "Metadata must not contain unpaired surrogates."}) from exc
     except (TypeError, ValueError) as exc:
         raise ValidationError({field_name: "Metadata must be JSON-serializable (no NaN or Infinity)."}) from exc
-    if any("\x00" in string for string in _strings(metadata)):
-        raise ValidationError({field_name: "Metadata must not contain NUL characters."})
     if size > settings.MAX_METADATA_BYTES:
         raise ValidationError({field_name: f"Metadata is {size} bytes; the limit is {settings.MAX_METADATA_BYTES}."})
     return metadata
@@ -152,8 +164,10 @@ def check_client_id(client_id: Any, *, field_name: str = "client_id") -> str | N
         return None
     if not isinstance(client_id, str):
         raise ValidationError({field_name: "client_id must be a string."})
-    if len(client_id) > 100:
-        raise ValidationError({field_name: f"client_id is {len(client_id)} characters; the limit is 100."})
+    if len(client_id) > settings.MAX_CLIENT_ID_CHARS:
+        raise ValidationError(
+            {field_name: f"client_id is {len(client_id)} characters; the limit is {settings.MAX_CLIENT_ID_CHARS}."}
+        )
     return client_id
 
 

@@ -28,7 +28,7 @@ from datetime import timedelta
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 REPLY_SUFFIX = ":reply"
 # How often a retry that joined a reply in flight looks whether it has ended.
 JOIN_POLL_SECONDS = 0.25
+# Pauses between attempts to store a finished reply while the database is unreachable (~30 s).
+STORE_RETRY_PAUSES_SECONDS = (0.5, 1, 2, 4, 8, 15)
 
 
 class ReplyBusy(Exception):
@@ -188,6 +190,11 @@ def reply_begin(*, user: User, session_id: uuid.UUID | str, text: str, client_id
             utterances=[inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)],
         )
         session = result.session
+        if not claimed and result.created:
+            # The claim names this message, yet the message was not stored: the request that
+            # claimed it failed before storing it (the database went away). The claim is ours.
+            ReplyInFlight.objects.filter(session=session, client_id=client_id).update(started_at=timezone.now())
+            claimed = True
         stored_reply, attempt = (
             (None, 0) if result.created else reply_latest(session_id=session.pk, client_id=client_id)
         )
@@ -231,8 +238,7 @@ def _store_reply(
     except Session.DoesNotExist:
         logger.info("session %s was deleted while its reply was streaming; reply dropped", session_id)
         return None
-    finally:
-        _release(session_id=session_id, client_id=client_id)
+    _release(session_id=session_id, client_id=client_id)
     result.session.persona  # noqa: B018 - loaded here, in a thread: async callers serialize it
     return result.session, result.utterances[0]
 
@@ -307,7 +313,7 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
         # Shielded: a caller that went away must not also take the partial reply with it.
         if reply_text.strip() or "error" in metadata:
             stored = await asyncio.shield(
-                db_async(_store_reply)(
+                _store_reply_through_outages(
                     user=user,
                     session_id=turn.session.pk,
                     text=reply_text if reply_text.strip() else metadata["error"],
@@ -320,6 +326,18 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
             await asyncio.shield(db_async(_release)(session_id=turn.session.pk, client_id=client_id))
     if stored is not None:
         yield ReplyDone(session=stored[0], utterance=stored[1])
+
+
+async def _store_reply_through_outages(**kwargs) -> tuple[Session, Utterance] | None:
+    """_store_reply, tried again while the database is unreachable (a restart, a failover): the
+    reply has been streamed and paid for. Safe to repeat, as the reply's client_id is unique."""
+    for pause in STORE_RETRY_PAUSES_SECONDS:
+        try:
+            return await db_async(_store_reply)(**kwargs)
+        except (OperationalError, InterfaceError):
+            logger.warning("database unreachable; storing the reply again in %g s", pause, exc_info=True)
+            await asyncio.sleep(pause)
+    return await db_async(_store_reply)(**kwargs)
 
 
 async def _join(*, session_id: uuid.UUID, client_id: str) -> AsyncIterator[ReplyDelta | ReplyDone]:

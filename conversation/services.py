@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
@@ -35,9 +34,15 @@ class AppendResult:
 
 
 def session_create(
-    *, user: User, persona: Persona | str | None = None, title: str = "", metadata: dict | None = None
+    *,
+    user: User,
+    persona: Persona | str | None = None,
+    title: str = "",
+    metadata: dict | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> Session:
     session = Session(
+        id=session_id or uuid.uuid4(),
         user=user,
         persona=persona_resolve(persona=persona),
         title=inputs.check_title(title),
@@ -46,6 +51,27 @@ def session_create(
     session.save(force_insert=True)
     _announce_created(session)
     return session
+
+
+# Names the sessions that first messages create (see session_create_for_message).
+FIRST_MESSAGE_NAMESPACE = uuid.UUID("6f1d4c1e-56b3-4e0f-9a57-0c8a3c2d7b10")
+
+
+def session_create_for_message(*, user: User, client_id: str, persona: Persona | str | None = None) -> Session:
+    """The session that a message sent without one creates (the chat page's New Chat).
+
+    Its id is derived from the user and the message's client_id, so a first message sent again
+    (a lost acknowledgement, a reload) finds the session it created instead of making another.
+    """
+    session_id = uuid.uuid5(FIRST_MESSAGE_NAMESPACE, f"{user.pk}:{client_id}")
+    existing = Session.objects.filter(pk=session_id, user=user).select_related("persona").first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return session_create(user=user, persona=persona, session_id=session_id)
+    except IntegrityError:  # the same message, sent twice at once
+        return session_get_for_user(user=user, session_id=session_id)
 
 
 def _announce_created(session: Session) -> None:
@@ -165,7 +191,7 @@ def _append(
         return AppendResult(session=session, utterances=[existing[p.client_id] for p in prepared], created=0)
 
     session, rows = _store_new(user=user, session_id=session_id, items=new_items)
-    transaction.on_commit(partial(_announce_append, user_id=user.pk, session=session, rows=rows))
+    events.after_commit(_announce_append, user_id=user.pk, session=session, rows=rows)
 
     by_client_id = existing | {row.client_id: row for row in rows if row.client_id is not None}
     anonymous = iter([row for row in rows if row.client_id is None])
@@ -424,9 +450,7 @@ def session_update(
 def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
     """Remove every utterance but keep the session; seq numbering continues after the old ones."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
-    transaction.on_commit(
-        partial(context.context_windows_forget, states=[(session.pk, session.context_epoch, session.last_seq)])
-    )
+    events.after_commit(context.context_windows_forget, states=[(session.pk, session.context_epoch, session.last_seq)])
     Utterance.objects.filter(session=session).delete()
     session.message_count = session.user_message_count = 0
     session.assistant_message_count = session.system_message_count = 0
@@ -464,9 +488,7 @@ def sessions_delete(*, session_ids: Iterable[uuid.UUID], announce: bool = True) 
     ids = list(session_ids)
     with transaction.atomic():
         states = list(Session.objects.filter(id__in=ids).values_list("id", "user_id", "context_epoch", "last_seq"))
-        transaction.on_commit(
-            partial(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
-        )
+        events.after_commit(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
         if announce:
             by_user: dict[int, list[str]] = {}
             for sid, uid, _, _ in states:

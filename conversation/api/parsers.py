@@ -27,4 +27,7 @@ class BoundedJSONParser(JSONParser):
             raise too_large
         if not body:
             raise ParseError("The request body is empty; send JSON.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from None

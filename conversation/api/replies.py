@@ -4,6 +4,7 @@ import json
 from collections.abc import AsyncIterator
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -64,7 +65,10 @@ class SessionReplyApi(APIView):
 
         text = StrictCharField(trim_whitespace=False)
         client_id = StrictCharField(
-            required=False, allow_null=True, max_length=90, help_text="Makes a retry store no second message."
+            required=False,
+            allow_null=True,
+            max_length=settings.MAX_CLIENT_ID_CHARS,
+            help_text="Makes a retry store no second message.",
         )
 
     class OutputSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ Input serializers live inside their views (one per view); these outputs are shar
 same session or utterance shape is answered by many endpoints.
 """
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -123,7 +124,7 @@ class UtteranceInputSerializer(serializers.Serializer):
     role = StrictCharField(help_text="user, assistant or system (agent, AI and Human are accepted).")
     text = StrictCharField(trim_whitespace=False)
     is_final = StrictBooleanField(required=False, default=True)
-    client_id = StrictCharField(required=False, allow_null=True, max_length=100)
+    client_id = StrictCharField(required=False, allow_null=True, max_length=settings.MAX_CLIENT_ID_CHARS)
     timestamp = TimestampField(required=False, allow_null=True)
     metadata = serializers.DictField(required=False, default=dict)
 

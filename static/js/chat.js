@@ -23,6 +23,7 @@ const state = {
   sidebarCursor: config.sidebarCursor,
   reply: null, // {text} while a reply streams in the open session
   catchingUp: null,
+  sending: null, // the client_id of the message in the box, sent and not yet accepted
 };
 
 // ---- drafts -------------------------------------------------------------------------------
@@ -34,6 +35,40 @@ function saveDraft() {
 }
 function restoreDraft() {
   els.input.value = localStorage.getItem(draftKey(state.sessionId)) || "";
+}
+
+// ---- the outbox: messages sent and not yet accepted by the server --------------------------
+// Kept in localStorage until the server answers send.accepted (or refuses them), and sent again
+// (same client_id, so never stored twice) whenever the socket (re)opens, reloads included.
+const outboxKey = `chat-outbox:${config.userId}`;
+function outbox() {
+  try { return JSON.parse(localStorage.getItem(outboxKey)) || []; } catch { return []; }
+}
+function outboxSave(messages) {
+  if (messages.length) localStorage.setItem(outboxKey, JSON.stringify(messages));
+  else localStorage.removeItem(outboxKey);
+}
+function outboxTake(clientId) {
+  const messages = outbox();
+  const message = messages.find((m) => m.client_id === clientId);
+  if (message) outboxSave(messages.filter((m) => m !== message));
+  return message;
+}
+function sendOutbox() {
+  for (const message of outbox()) socket.sendNow(message);
+}
+function showSending(message) {
+  state.sending = message.client_id;
+  els.input.value = message.text;
+  els.input.readOnly = true;
+  els.send.disabled = true;
+  els.empty.hidden = true;
+  addPending(message.text, message.client_id);
+}
+function sendingDone() {
+  state.sending = null;
+  els.input.readOnly = false;
+  els.send.disabled = false;
 }
 
 // ---- small helpers ------------------------------------------------------------------------
@@ -142,9 +177,10 @@ async function loadOlder() {
   }
 }
 
-function addPending(text) {
+function addPending(text, clientId) {
   const item = document.createElement("li");
   item.className = "message user pending";
+  item.dataset.clientId = clientId;
   const role = document.createElement("div");
   role.className = "message-role";
   role.textContent = "You";
@@ -312,6 +348,10 @@ function showSession(summary) {
 function newChat({ push = true } = {}) {
   if (state.reply && state.sessionId) socket.send({ type: "stop", session_id: state.sessionId });
   replyFinish();
+  if (state.sending) {
+    sendingDone(); // it stays in the outbox until the server has it
+    els.input.value = "";
+  }
   saveDraft();
   state.sessionId = null;
   state.firstSeq = null;
@@ -393,9 +433,11 @@ async function clearChat() {
 }
 
 // ---- sending ------------------------------------------------------------------------------
+// The box keeps the text until the server has accepted the message: a refusal (busy, rate
+// limited, invalid) leaves it there with the reason, and a dropped connection sends it again.
 function sendMessage() {
   const text = els.input.value;
-  if (!text.trim()) return;
+  if (!text.trim() || state.sending) return;
   if (state.reply) {
     showError("The assistant is still answering: stop it or wait for the end.");
     return;
@@ -404,11 +446,29 @@ function sendMessage() {
   const message = { type: "send", client_id: crypto.randomUUID(), text };
   if (state.sessionId) message.session_id = state.sessionId;
   else message.persona = els.persona.value;
-  socket.send(message);
-  els.empty.hidden = true;
-  addPending(text);
-  localStorage.removeItem(draftKey(state.sessionId));
+  outboxSave([...outbox(), message]);
+  showSending(message);
+  if (!socket.sendNow(message)) showError("Not connected: the message will be sent when the connection is back.");
+}
+
+function sendAccepted(clientId) {
+  const message = outboxTake(clientId);
+  if (message) localStorage.removeItem(draftKey(message.session_id));
+  if (state.sending !== clientId) return;
+  sendingDone();
   els.input.value = "";
+}
+
+function sendRefused(clientId, reason) {
+  const message = outboxTake(clientId);
+  els.list.querySelector(`li.pending[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
+  if (state.sending === clientId) {
+    sendingDone();
+    showError(reason);
+    els.input.focus();
+  } else if (message && !localStorage.getItem(draftKey(message.session_id))) {
+    localStorage.setItem(draftKey(message.session_id), message.text); // not lost: back in its draft
+  }
 }
 
 // ---- socket events ------------------------------------------------------------------------
@@ -419,6 +479,7 @@ const handlers = {
     catchUp();
   },
   "send.accepted": (event) => {
+    sendAccepted(event.client_id);
     if (!state.sessionId) {
       state.sessionId = event.session_id;
       history.pushState({}, "", `/c/${event.session_id}/`);
@@ -455,13 +516,16 @@ const handlers = {
     if (event.session_ids.includes(state.sessionId)) newChat();
   },
   error: (event) => {
-    showError(event.message);
-    if (event.ref === "send") els.list.querySelectorAll("li.pending").forEach((p) => p.remove());
+    if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
+    else showError(event.message);
   },
 };
 
 const socket = new Socket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat/`, {
-  onOpen: () => { if (state.sessionId) socket.send({ type: "open", session_id: state.sessionId }); },
+  onOpen: () => {
+    if (state.sessionId) socket.send({ type: "open", session_id: state.sessionId });
+    sendOutbox();
+  },
   onEvent: (event) => handlers[event.type]?.(event),
   onStatus: (text) => { if (text) showError(text); else if (els.error.textContent.startsWith("Reconnecting")) showError(""); },
 });
@@ -510,6 +574,8 @@ new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting
   { root: els.messages }).observe(els.older);
 
 restoreDraft();
+const unsent = outbox().find((m) => (m.session_id || null) === state.sessionId);
+if (unsent) showSending(unsent);
 scrollToBottom();
 socket.connect();
 els.input.focus();

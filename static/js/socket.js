@@ -35,9 +35,15 @@ export class Socket {
     });
   }
 
+  // Sent now, or queued until the socket opens.
   send(message) {
-    const frame = JSON.stringify(message);
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
-    else this.queue.push(frame);
+    if (!this.sendNow(message)) this.queue.push(JSON.stringify(message));
+  }
+
+  // Sent now, or not at all (false): for what the caller keeps and sends again itself.
+  sendNow(message) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
   }
 }

@@ -255,6 +255,40 @@ async def test_a_resent_message_while_its_reply_runs_joins_it(owner, make_sessio
     await ws.disconnect()
 
 
+async def test_a_first_message_sent_again_lands_in_the_session_it_created_once(owner):
+    ws = await connect(owner)
+    frame = {"type": "send", "client_id": "first-1", "text": "hello"}
+    await ws.send_json_to(frame)
+    first = (await receive_until(ws, "send.accepted"))[-1]
+    await receive_until(ws, "reply.end")
+    await ws.disconnect()
+
+    again = await connect(owner)  # a reload that never heard send.accepted sends it again
+    await again.send_json_to(frame)
+    second = (await receive_until(again, "send.accepted"))[-1]
+    await receive_until(again, "reply.end")
+    assert second["session_id"] == first["session_id"]
+    rows = await db_call(lambda: list(Utterance.objects.filter(session__user=owner).values_list("role", "text")))()
+    assert rows[0] == ("user", "hello")
+    assert [role for role, _ in rows] == ["user", "assistant"]
+    await again.disconnect()
+
+
+async def test_a_refused_send_names_its_message(owner, make_session, openai_backend):
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "a", "text": "[slow] a b c"})
+    await receive_until(ws, "send.accepted")
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "b", "text": "x" * 40000})
+    error = (await receive_until(ws, "error"))[-1]
+    assert (error["code"], error["ref"], error["client_id"]) == ("invalid", "send", "b")
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "c", "text": "now"})
+    error = (await receive_until(ws, "error"))[-1]
+    assert (error["code"], error["client_id"]) == ("busy", "c")
+    await receive_until(ws, "reply.end")
+    await ws.disconnect()
+
+
 async def test_the_api_is_refused_while_a_socket_reply_runs_in_the_session(owner, make_session, openai_backend):
     from tests.conversation.api.conftest import token_client
 

@@ -88,3 +88,31 @@ def test_with_the_one_redis_down_an_append_loses_its_events_and_window_but_not_t
 
     assert Session.objects.get(pk=session.pk).message_count == 1
     assert "Redis unreachable" in caplog.text
+
+
+def test_a_failing_after_commit_hook_neither_fails_the_write_nor_skips_the_other_hooks(owner, monkeypatch, caplog):
+    from conversation import context
+    from conversation import events as events_module
+    from tests.conversation.api.conftest import token_client
+
+    publish_now = events_module.publish_now
+
+    def broken(events, **kwargs):
+        if any(event["type"] == "session.created" for _, event in events):
+            raise RuntimeError("the events' encoder broke")
+        return publish_now(events, **kwargs)
+
+    extended = []
+    extend = context.context_window_extend
+    monkeypatch.setattr(events_module, "publish_now", broken)
+    monkeypatch.setattr(context, "context_window_extend", lambda **kw: extended.append(kw) or extend(**kw))
+    with caplog.at_level("ERROR"):
+        response = token_client(owner).post(
+            "/api/sessions/save/", {"messages": [{"role": "user", "text": "kept"}]}, format="json"
+        )
+    assert response.status_code == 200
+    session = Session.objects.get(pk=response.json()["id"])
+    assert list(session.utterances.values_list("text", flat=True)) == ["kept"]
+    # The session.created hook failed first; the append's hook after it still ran.
+    assert [kw["last_seq"] for kw in extended] == [1]
+    assert "the events' encoder broke" in caplog.text

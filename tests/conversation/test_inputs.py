@@ -91,3 +91,41 @@ def test_what_postgresql_cannot_store_is_refused_naming_the_field(check, value, 
 def test_text_that_only_looks_like_an_escape_is_kept():
     assert inputs.check_text("a \\u0000 b") == "a \\u0000 b"
     assert inputs.check_metadata({"k": "\\u0000", "emoji": "😀"}) == {"k": "\\u0000", "emoji": "😀"}
+
+
+def _nested(depth: int) -> dict:
+    value: list = []
+    for _ in range(depth - 2):
+        value = [value]
+    return {"k": value}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"n": 2**63}, "Metadata holds an integer beyond 64 bits: send it as a string."),
+        ({"n": [-(2**63) - 1]}, "Metadata holds an integer beyond 64 bits: send it as a string."),
+        (_nested(21), "Metadata is nested more than 20 levels deep."),
+        (_nested(200_000), "Metadata is nested more than 20 levels deep."),
+    ],
+)
+def test_metadata_the_live_events_cannot_carry_is_refused_naming_the_field(value, message):
+    with pytest.raises(ValidationError) as caught:
+        inputs.check_metadata(value, field_name="f")
+    assert caught.value.message_dict == {"f": [message]}
+
+
+def test_metadata_at_the_limits_is_kept():
+    value = {"big": 2**63 - 1, "small": -(2**63), "deep": _nested(20)["k"], "flag": True}
+    assert inputs.check_metadata(value) == value
+
+
+def test_a_client_id_leaves_room_for_what_the_server_derives_from_it(settings):
+    from conversation.models import Utterance
+    from conversation.replies import reply_client_id
+
+    longest = "c" * settings.MAX_CLIENT_ID_CHARS
+    assert inputs.check_client_id(longest) == longest
+    assert len(reply_client_id(longest, 99_999)) <= Utterance._meta.get_field("client_id").max_length
+    with pytest.raises(ValidationError):
+        inputs.check_client_id(longest + "c")

@@ -31,6 +31,12 @@ CASES = [
     ("post", "utterances", r'{"utterances": [{"role": "user", "text": "x", "metadata": {"k": "\u0000"}}]}', 400, None),
     ("post", "save", r'{"messages": [{"role": "agent", "text": "x", "metadata": {"k": "\udc00"}}]}', 400, None),
     ("patch", "detail", r'{"title": "a \ud800"}', 400, "title"),
+    # What the live events cannot encode, and what would break a recursive check.
+    ("post", "utterances", {"utterances": [{"role": "user", "text": "x", "metadata": {"n": 2**64}}]}, 400, None),
+    ("patch", "detail", {"metadata": {"n": -(2**63) - 1}}, 400, "metadata"),
+    ("post", "utterances", '{"role": "user", "text": "x", "metadata": ' + "[" * 30 + "]" * 30 + "}", 400, "metadata"),
+    ("post", "utterances", '{"role": "user", "text": "x", "metadata": ' + "[" * 100000 + "]" * 100000 + "}", 400, None),
+    ("post", "utterances", {"role": "user", "text": "x", "client_id": "c" * 81}, 400, "client_id"),
     ("get", "utterances", {"limit": -1}, 400, "limit"),
     ("get", "utterances", {"limit": 100000}, 400, "limit"),
     ("get", "utterances", {"before": "abc"}, 400, "before"),
