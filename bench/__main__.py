@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire", "api", "context", "ws"]
+BENCHMARKS = ["domain", "expire", "api", "context", "ws", "chaos"]
 
 
 def main() -> None:

@@ -38,6 +38,25 @@ hits = session_search_for_user(user=user, q="lisbon")
 assert [h.session.pk for h in hits] == [session.pk]
 services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
 services.session_clear(user=user, session_id=session.pk)
+
+# A reply turn: the claim, the busy rule and the stored reply, with the offline backend.
+import asyncio
+from conversation import replies
+from django.conf import settings
+settings.ASSISTANT_OFFLINE_DELAY_SECONDS = 0
+turn = replies.reply_begin(user=user, session_id=session.pk, text="hello", client_id="r1")
+try:
+    replies.reply_begin(user=user, session_id=session.pk, text="other", client_id="r2")
+    raise AssertionError("a second message was accepted while a reply was in flight")
+except replies.ReplyBusy:
+    pass
+
+async def rest():
+    return [event async for event in replies.reply_events(user=user, turn=turn)]
+
+done = asyncio.run(rest())[-1]
+assert done.utterance.text.startswith('You said: "hello"'), done.utterance.text
+assert replies.reply_begin(user=user, session_id=session.pk, text="other", client_id="r2").joined is False
 print("embedded default ok")
 """
 

@@ -192,3 +192,36 @@ def test_an_expired_claim_of_a_process_that_died_frees_the_session(owner, sessio
 
 async def _rest(stream) -> list:
     return [event async for event in stream]
+
+
+def test_a_finished_reply_is_stored_through_a_database_outage(owner, session, openai_backend, monkeypatch):
+    from django.db import OperationalError
+
+    from conversation import replies
+
+    store = replies._store_reply
+    failures = iter([True, True])
+
+    def store_after_an_outage(**kwargs):
+        if next(failures, False):
+            raise OperationalError("the database is restarting")
+        return store(**kwargs)
+
+    monkeypatch.setattr(replies, "_store_reply", store_after_an_outage)
+    monkeypatch.setattr(replies, "STORE_RETRY_PAUSES_SECONDS", (0.01, 0.01, 0.01))
+    reply = run(owner, session, "hello", client_id="m1")[-1].utterance
+    assert reply.text == "Echo: hello"
+    assert texts(session) == [("user", "hello"), ("assistant", "Echo: hello")]
+    assert not ReplyInFlight.objects.exists()
+
+
+def test_a_claim_whose_message_was_never_stored_is_taken_over_by_its_retry(owner, session, openai_backend):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # A request claimed the reply to m1, then failed before storing m1 (the database went away).
+    ReplyInFlight.objects.create(session=session, client_id="m1", expires_at=timezone.now() + timedelta(minutes=5))
+    reply = run(owner, session, "hello", client_id="m1")[-1].utterance
+    assert reply.text == "Echo: hello"
+    assert not ReplyInFlight.objects.exists()
