@@ -1,6 +1,7 @@
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import TokenApi
 from conversation.api import replies, views
@@ -27,6 +28,14 @@ urlpatterns = [
     path("personas/", api(views.PersonaListApi), name="personas"),
     path("stats/", api(views.StatsApi), name="stats"),
     path("schema/", api(SpectacularAPIView), name="schema"),
-    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file of its own (no inline script);
+    # Swagger UI sets inline styles as it renders.
+    path(
+        "docs/",
+        login_not_required(
+            csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))
+        ),
+        name="docs",
+    ),
     re_path(r"^.*$", login_not_required(api_not_found)),
 ]
