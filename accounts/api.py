@@ -46,7 +46,11 @@ class TokenApi(APIView):
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = authenticate(request, username=body.validated_data["email"], password=body.validated_data["password"])
+        # Django's request, not DRF's wrapper: django-axes marks a locked-out attempt on it, and its
+        # middleware answers 429 (accounts/lockout.py).
+        user = authenticate(
+            request._request, username=body.validated_data["email"], password=body.validated_data["password"]
+        )
         if user is None:
             raise AuthenticationFailed("Wrong e-mail or password.")
         token, _ = Token.objects.get_or_create(user=user)
