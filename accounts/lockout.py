@@ -1,12 +1,15 @@
 """Login throttling and lockout (django-axes) for every door: the login page, the admin's login and
-the API's token endpoint, by account and by client address.
+the API's token endpoint, by account and by client address; and sign-ups throttled by address.
 
 The client address is the connection's peer unless TRUSTED_PROXY_COUNT says how many proxies in
 front set X-Forwarded-For; then it is the address the outermost trusted proxy saw. A header the
 client chose never decides it.
 """
 
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -39,7 +42,23 @@ def locked_out(request: HttpRequest, response: HttpResponse | None, credentials:
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)
     else:
-        context = {"form": LoginForm(request), "lockout_message": message, "next": request.GET.get("next", "")}
+        context = {
+            "form": LoginForm(request),
+            "lockout_message": message,
+            "next": request.GET.get("next", ""),
+            "signup_open": settings.SIGNUP_OPEN,
+        }
         response = render(request, "accounts/login.html", context, status=429)
     response["Retry-After"] = retry_after
     return response
+
+
+def signup_attempt_allowed(request: HttpRequest) -> bool:
+    """Counts a sign-up attempt of the request's client address: False past SIGNUPS_PER_HOUR this hour."""
+    key = f"signups:{client_address(request)}:{int(time.time() // 3600)}"
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the cache lost the key (Redis restarted, or down): count from here
+        return True
+    return count is None or count <= settings.SIGNUPS_PER_HOUR

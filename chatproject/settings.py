@@ -181,6 +181,10 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.account_name"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Open sign-up (false: staff create accounts in the admin), and how many sign-up attempts one
+# client address may make in an hour.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+SIGNUPS_PER_HOUR = env.int("SIGNUPS_PER_HOUR", default=10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -280,6 +284,9 @@ CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)
 # WWW-Authenticate header (DRF takes the header from the first class); the browser's session
 # cookie works too, with CSRF.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=4 * 1024 * 1024)
+# Django's own limit on a body read in memory (2.5 MiB by default) is the API's, so that every body
+# up to API_MAX_BODY_BYTES is accepted and a larger one gets the API's JSON 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

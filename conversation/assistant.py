@@ -11,11 +11,14 @@ A backend yields ``Delta`` events, then at most one ``Usage``; any failure raise
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,17 +94,27 @@ class OpenAIBackend:
             ):
                 if response.status_code >= 400:
                     detail = (await response.aread()).decode(errors="replace").strip()[:300]
+                    logger.warning("model server %s answered HTTP %s: %s", self.url, response.status_code, detail)
                     raise AssistantError(
-                        f"The model server answered HTTP {response.status_code}" + (f": {detail}" if detail else ".")
+                        f"The assistant's model server refused the request (HTTP {response.status_code}). "
+                        "Try again in a moment; if it keeps happening, tell the site's administrator."
                     )
                 async for event in self._events(response):
                     yield event
         except httpx.ConnectError as exc:
-            raise AssistantError(f"Could not connect to the model server at {self.url} ({exc}).") from exc
+            logger.warning("model server %s unreachable: %s", self.url, exc)
+            raise AssistantError(
+                "Could not connect to the assistant's model server. Try again in a moment; "
+                "if it keeps happening, tell the site's administrator."
+            ) from exc
         except httpx.TimeoutException as exc:
-            raise AssistantError(f"The model server did not answer within {self.timeout_seconds:g} seconds.") from exc
+            logger.warning("model server %s timed out: %r", self.url, exc)
+            raise AssistantError(
+                f"The assistant's model server did not answer within {self.timeout_seconds:g} seconds. Try again."
+            ) from exc
         except httpx.HTTPError as exc:
-            raise AssistantError(f"The connection to the model server broke off ({type(exc).__name__}).") from exc
+            logger.warning("connection to model server %s broke off: %r", self.url, exc)
+            raise AssistantError("The connection to the assistant's model server broke off. Try again.") from exc
 
     async def _events(self, response: httpx.Response) -> AsyncIterator[Delta | Usage]:
         finished = False
@@ -121,7 +134,10 @@ class OpenAIBackend:
             if chunk.get("error"):
                 error = chunk["error"]
                 message = error.get("message") if isinstance(error, dict) else str(error)
-                raise AssistantError(f"The model server reported an error: {message}")
+                logger.warning("model server %s reported an error: %s", self.url, message)
+                raise AssistantError(
+                    "The model stopped with an error. Try again; if the chat is very long, start a new one."
+                )
             for choice in chunk.get("choices") or []:
                 content = (choice.get("delta") or {}).get("content")
                 if content:

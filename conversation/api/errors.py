@@ -2,7 +2,8 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -53,6 +54,11 @@ def api_exception_handler(exc, context):
         return _bad_request(_flatten(exc.detail) or {"non_field_errors": ["Invalid input."]})
     if isinstance(exc, exceptions.NotFound):
         return Response({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": f"The request body is over the limit of {settings.API_MAX_BODY_BYTES} bytes."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, OperationalError | InterfaceError):
         # The database went away mid-request (a restart, a failover); nothing of it was committed
         # unless the client hears so, and a retry with the same client_id stores nothing twice.

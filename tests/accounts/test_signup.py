@@ -66,3 +66,27 @@ def test_it_ignores_a_next_url_on_another_host(db, client: Client):
         {"email": "n@example.com", "password1": STRONG, "password2": STRONG, "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("home")
+
+
+def test_signups_are_throttled_by_address_whatever_the_forwarded_header(db, settings):
+    settings.SIGNUPS_PER_HOUR = 3
+    for n in range(3):
+        assert (
+            signup(Client(headers={"X-Forwarded-For": f"203.0.113.{n}"}), email=f"n{n}@example.com").status_code == 302
+        )
+    refused = signup(Client(headers={"X-Forwarded-For": "198.51.100.9"}), email="n9@example.com")
+    assert refused.status_code == 429
+    assert "Too many sign-ups from this address" in refused.content.decode()
+    assert not User.objects.filter(email="n9@example.com").exists()
+    # Another address may still sign up.
+    assert signup(Client(REMOTE_ADDR="192.0.2.44"), email="other@example.com").status_code == 302
+
+
+def test_closed_signup_creates_no_account_and_says_who_does(db, client: Client, settings):
+    settings.SIGNUP_OPEN = False
+    page = client.get(reverse("accounts:signup"))
+    assert page.status_code == 403
+    assert "created by its administrators" in page.content.decode()
+    assert signup(client).status_code == 403
+    assert not User.objects.exists()
+    assert "Create an account" not in client.get(reverse("accounts:login")).content.decode()

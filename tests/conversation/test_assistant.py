@@ -70,22 +70,29 @@ async def test_an_invalid_json_chunk_fails_clearly(model_server):
         await collect(backend(model_server.url).stream(system_prompt="s", window=window("[badjson] x")))
 
 
-async def test_an_error_inside_the_stream_is_reported(model_server):
-    with pytest.raises(AssistantError, match="context length exceeded"):
+async def test_an_error_inside_the_stream_is_reported_with_the_details_in_the_log_only(model_server, caplog):
+    with pytest.raises(AssistantError, match="The model stopped with an error") as caught:
         await collect(backend(model_server.url).stream(system_prompt="s", window=window("[error] a b c")))
+    assert "context length exceeded" not in str(caught.value)
+    assert "context length exceeded" in caplog.text
 
 
-async def test_http_500_fails_with_the_servers_message(model_server):
-    with pytest.raises(AssistantError, match=r"HTTP 500.*model overloaded"):
+async def test_http_500_says_what_to_do_and_logs_the_servers_answer(model_server, caplog):
+    with pytest.raises(AssistantError, match=r"refused the request \(HTTP 500\)\. Try again") as caught:
         await collect(backend(model_server.url).stream(system_prompt="s", window=window("[500]")))
+    assert "model overloaded" not in str(caught.value)
+    assert "127.0.0.1" not in str(caught.value)
+    assert "model overloaded" in caplog.text
 
 
-async def test_connection_refused_fails_clearly():
+async def test_connection_refused_fails_clearly_without_the_servers_address(caplog):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(AssistantError, match="Could not connect to the model server"):
+    with pytest.raises(AssistantError, match="Could not connect to the assistant's model server") as caught:
         await collect(backend(f"http://127.0.0.1:{port}").stream(system_prompt="s", window=window("x")))
+    assert str(port) not in str(caught.value)
+    assert f"127.0.0.1:{port}" in caplog.text
 
 
 async def test_the_offline_backend_is_deterministic_and_says_no_model_is_configured():

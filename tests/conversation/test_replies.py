@@ -78,7 +78,7 @@ def test_a_stream_cut_short_keeps_the_partial_reply(owner, session, openai_backe
 def test_connection_refused_ends_the_reply_with_a_clear_message(owner, session, settings):
     settings.ASSISTANT_BASE_URL = "http://127.0.0.1:9"
     reply = run(owner, session, "anyone?")[-1].utterance
-    assert reply.metadata["error"].startswith("Could not connect to the model server")
+    assert reply.metadata["error"].startswith("Could not connect to the assistant's model server")
 
 
 def test_closing_the_stream_early_stores_the_partial_reply_marked_interrupted(owner, session, openai_backend):

@@ -1,5 +1,7 @@
 """Bad input gets a clear 4xx with a message, never a 500, and writes nothing."""
 
+import json
+
 import pytest
 
 from conversation.models import Session, Utterance
@@ -120,3 +122,21 @@ def test_an_unknown_api_url_answers_json_404(api):
     response = api.get("/api/nowhere/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_body_of_3_mib_is_accepted_under_the_default_limit(api, session):
+    body = json.dumps({"utterances": [{"role": "user", "text": "x" * 30000}] * 100})
+    assert 3_000_000 < len(body) < 4 * 1024 * 1024
+    response = api.generic("POST", f"/api/sessions/{session.pk}/utterances/", body, content_type="application/json")
+    assert response.status_code == 201
+    assert Utterance.objects.filter(session=session).count() == 100
+
+
+def test_a_body_over_the_default_limit_is_a_json_413(api, session, state):
+    before = state()
+    body = json.dumps({"utterances": [{"role": "user", "text": "x" * 30000}] * 150})
+    assert len(body) > 4 * 1024 * 1024
+    response = api.generic("POST", f"/api/sessions/{session.pk}/utterances/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is over the limit of 4194304 bytes."}
+    assert state() == before
