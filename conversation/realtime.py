@@ -16,7 +16,6 @@ import time
 import uuid
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
@@ -65,7 +64,7 @@ async def reply_start(*, user: User, session_id: uuid.UUID, text: str, client_id
 
 
 async def reply_stop(*, session_id: uuid.UUID) -> None:
-    await off_loop(cache.set)(stop_key(session_id), 1, int(settings.ASSISTANT_DEADLINE_SECONDS + 60))
+    await off_loop(cache.set)(stop_key(session_id), 1, replies.reply_state_ttl())
 
 
 async def _stop_requested(session_id) -> None:

@@ -86,8 +86,10 @@ def progress_key(session_id) -> str:
     return f"reply:{session_id}"
 
 
-def _progress_ttl() -> int:
-    # Outlives any reply (the deadline bounds it), yet frees a session whose process died.
+def reply_state_ttl() -> int:
+    """Seconds that per-reply state (claim, progress, stop flag) lives: it outlives any reply (the
+    deadline bounds it, and storing it through an outage takes ~30 s more), yet frees a session
+    whose process died mid-reply."""
     return int(settings.ASSISTANT_DEADLINE_SECONDS + 60)
 
 
@@ -97,7 +99,7 @@ def progress_begin(session_id) -> None:
     It lives in the cache (Redis in production) for the tabs and retries that join the reply
     mid-way; it is a convenience, not the record: with Redis down they get the stored reply only.
     """
-    cache.set(progress_key(session_id), {"reply_to": None, "text": ""}, _progress_ttl())
+    cache.set(progress_key(session_id), {"reply_to": None, "text": ""}, reply_state_ttl())
 
 
 def progress_update(session_id, *, text: str = "", reply_to: int | None = None) -> None:
@@ -108,7 +110,7 @@ def progress_update(session_id, *, text: str = "", reply_to: int | None = None) 
         current["text"] += text
         if reply_to is not None:
             current["reply_to"] = reply_to
-        cache.set(key, current, _progress_ttl())
+        cache.set(key, current, reply_state_ttl())
 
 
 def progress_get(session_id) -> dict | None:
@@ -156,7 +158,7 @@ def _claim(*, session: Session, client_id: str) -> bool:
     message's reply is in flight already (a retry, to join it); ReplyBusy for another message's."""
     now = timezone.now()
     ReplyInFlight.objects.filter(session=session, expires_at__lt=now).delete()
-    expires_at = now + timedelta(seconds=settings.ASSISTANT_DEADLINE_SECONDS + 60)
+    expires_at = now + timedelta(seconds=reply_state_ttl())
     try:
         with transaction.atomic():
             ReplyInFlight.objects.create(session=session, client_id=client_id, expires_at=expires_at)
@@ -270,12 +272,14 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
     while the model streams.
     """
     client_id = turn.user_utterance.client_id
-    yield ReplyStarted(session=turn.session, user_utterance=turn.user_utterance, joined=turn.joined)
+    start = ReplyStarted(session=turn.session, user_utterance=turn.user_utterance, joined=turn.joined)
     if turn.joined:
+        yield start
         async for event in _join(session_id=turn.session.pk, client_id=client_id):
             yield event
         return
     if turn.stored_reply is not None:
+        yield start
         yield ReplyDone(session=turn.session, utterance=turn.stored_reply)
         return
 
@@ -285,6 +289,8 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
     started = time.monotonic()
     finished = False
     try:
+        # Inside the try: a caller gone right after the start still frees the claim (below).
+        yield start
         async with asyncio.timeout(settings.ASSISTANT_DEADLINE_SECONDS):
             async for event in backend.stream(system_prompt=turn.system_prompt, window=turn.window):
                 if isinstance(event, Delta):

@@ -111,3 +111,14 @@ def test_the_sidebar_names_each_session_and_marks_the_open_one(owner, owner_clie
     assert '<span class="session-title">New chat</span>' in sidebar
     assert '<span class="session-title">Bread &lt;b&gt;recipes&lt;/b&gt;</span>' in sidebar
     assert f'class="session-item current" data-id="{named.pk}"' in sidebar
+
+
+def test_a_page_renders_at_most_its_character_budget_and_offers_the_rest(owner, owner_client, session, settings):
+    settings.MESSAGES_PAGE_MAX_CHARS = 100
+    say(owner, session, *[f"{n}" * 40 for n in range(1, 7)], role="assistant")
+    body = owner_client.get(f"/c/{session.pk}/").content.decode()
+    assert body.count('class="message assistant"') == 2
+    assert '"hasOlder": true' in body
+    older = owner_client.get(f"/c/{session.pk}/messages/", {"before": 5})
+    assert older.content.decode().count('class="message assistant"') == 2
+    assert older["X-Has-Before"] == "1"

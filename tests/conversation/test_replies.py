@@ -225,3 +225,11 @@ def test_a_claim_whose_message_was_never_stored_is_taken_over_by_its_retry(owner
     reply = run(owner, session, "hello", client_id="m1")[-1].utterance
     assert reply.text == "Echo: hello"
     assert not ReplyInFlight.objects.exists()
+
+
+def test_a_caller_gone_right_after_the_start_frees_the_session(owner, session, openai_backend):
+    run(owner, session, "hello", client_id="m1", stop_after_deltas=0)  # closed at ReplyStarted
+    assert not ReplyInFlight.objects.exists()
+    assert texts(session) == [("user", "hello")]
+    # The retry asks the model, rather than joining a reply that nobody is writing.
+    assert run(owner, session, "hello", client_id="m1")[-1].utterance.text == "Echo: hello"

@@ -140,3 +140,18 @@ def test_a_body_over_the_default_limit_is_a_json_413(api, session, state):
     assert response.status_code == 413
     assert response.json() == {"detail": "The request body is over the limit of 4194304 bytes."}
     assert state() == before
+
+
+def test_a_database_outage_is_a_json_503_with_retry_after(api, monkeypatch):
+    from django.db import OperationalError
+
+    from conversation.api import views
+
+    def unreachable(**kwargs):
+        raise OperationalError("the database is restarting")
+
+    monkeypatch.setattr(views.selectors, "persona_list", unreachable)
+    response = api.get("/api/personas/")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The database is unavailable for a moment; try again."}
+    assert response["Retry-After"] == "1"
