@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from accounts import services
 from accounts.models import User
+from conversation import selectors
 
 
 class UserChangeFormByEmail(UserChangeForm):
@@ -31,3 +35,24 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        # Django's own list names every related row (one per utterance) and asks for a delete
+        # permission on utterances, which nobody has: they go with their session. A summary instead,
+        # in a fixed number of queries whatever the accounts hold.
+        users = list(objs)
+        sessions, utterances = selectors.sessions_totals_for_users(user_ids=[user.pk for user in users])
+        summary = [str(user) for user in users]
+        if sessions:
+            summary.append(f"{sessions} chat sessions with {utterances} utterances")
+        perms_needed = set()
+        if sessions and not request.user.has_perm("conversation.delete_session"):
+            perms_needed.add("chat session")
+        counts = {"users": len(users), "chat sessions": sessions, "utterances": utterances}
+        return summary, {name: count for name, count in counts.items() if count}, perms_needed, []
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.users_delete(user_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        services.users_delete(user_ids=queryset.values_list("id", flat=True))

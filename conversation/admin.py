@@ -79,6 +79,11 @@ class SessionAdmin(admin.ModelAdmin):
     )
     actions = ("delete_sessions", "end_sessions")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A session never changes owner: its utterances, their search index and its owner's open
+        # tabs all name the owner it was created with.
+        return self.readonly_fields if obj is None else (*self.readonly_fields, "user")
+
     @admin.display(description="title", ordering="title")
     def display_title(self, obj: Session) -> str:
         return obj.display_title

@@ -236,6 +236,11 @@ def sessions_totals(*, session_ids) -> tuple[int, int]:
     ).count()
 
 
+def sessions_totals_for_users(*, user_ids) -> tuple[int, int]:
+    """How many sessions and utterances some accounts own: (sessions, utterances), two queries."""
+    return Session.objects.filter(user_id__in=user_ids).count(), Utterance.objects.filter(user_id__in=user_ids).count()
+
+
 def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[Utterance]:
     """Final utterances with seq > after, oldest first: the export's pages (utterance_session_seq_unique)."""
     return list(Utterance.objects.filter(session_id=session_id, is_final=True, seq__gt=after).order_by("seq")[:limit])

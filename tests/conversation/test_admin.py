@@ -137,3 +137,15 @@ def test_persona_and_utterance_admins_render(staff_client, chats):
     page = staff_client.get(reverse("admin:conversation_utterance_change", args=[utterance.pk]))
     assert page.status_code == 200
     assert 'name="text"' not in page.content.decode()
+
+
+def test_a_sessions_owner_cannot_be_changed(staff_client, chats, outsider):
+    bread = chats["bread"]
+    response = staff_client.post(
+        reverse("admin:conversation_session_change", args=[bread.pk]),
+        {"user": outsider.pk, "title": "Renamed", "persona": bread.persona_id, "metadata": "{}"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bread.refresh_from_db()
+    assert bread.title == "Renamed"
+    assert bread.user.email == "owner@example.com"
