@@ -36,6 +36,18 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            services.sockets_recheck(user_ids=[obj.pk])
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # Saved: the user's other log-in sessions no longer authenticate; close their sockets.
+            services.sockets_recheck(user_ids=[int(id)])
+        return response
+
     def get_deleted_objects(self, objs, request: HttpRequest):
         # Django's own list names every related row (one per utterance) and asks for a delete
         # permission on utterances, which nobody has: they go with their session. A summary instead,

@@ -1,16 +1,25 @@
-"""Token authentication for programs: exchange e-mail and password for a token, or revoke it."""
+"""Device tokens for programs: exchange e-mail and password for a named token, list and revoke them."""
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors, services
+from accounts.models import DeviceToken
 from conversation.api.serializers import ErrorSerializer, StrictCharField
+
+
+class DeviceTokenOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
 
 
 class TokenApi(APIView):
@@ -22,8 +31,9 @@ class TokenApi(APIView):
 
         email = StrictCharField()
         password = StrictCharField(trim_whitespace=False)
+        name = StrictCharField(required=False, allow_blank=True, max_length=100)
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(DeviceTokenOutputSerializer):
         class Meta:
             ref_name = "TokenOutput"
 
@@ -41,7 +51,11 @@ class TokenApi(APIView):
             429: OpenApiResponse(ErrorSerializer),
         },
         auth=[],
-        description="Your API token (the same one until revoked). Send it as `Authorization: Token <key>`.",
+        description=(
+            "A new device token, named after the program or device (`name`; the User-Agent when not "
+            "given). Send it as `Authorization: Token <key>`. The key is shown only in this answer; "
+            "the token expires after API_TOKEN_TTL_DAYS and is revoked by a password change."
+        ),
     )
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
@@ -53,10 +67,34 @@ class TokenApi(APIView):
         )
         if user is None:
             raise AuthenticationFailed("Wrong e-mail or password.")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        name = body.validated_data.get("name") or request.headers.get("User-Agent", "")[:100] or "API token"
+        token, key = services.device_token_create(user=user, name=name)
+        return Response({"token": key, **DeviceTokenOutputSerializer(token).data})
 
-    @extend_schema(responses={204: None, 401: OpenApiResponse(ErrorSerializer)})
+    @extend_schema(
+        responses={204: None, 400: OpenApiResponse(ErrorSerializer), 401: OpenApiResponse(ErrorSerializer)},
+        description="Revokes the token this call is authenticated with.",
+    )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        if not isinstance(request.auth, DeviceToken):
+            raise ValidationError("Authenticate this call with the token to revoke (Authorization: Token <key>).")
+        services.device_token_revoke(user=request.user, public_id=request.auth.public_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeviceTokenListApi(APIView):
+    throttle_scope = "api_read"
+
+    @extend_schema(responses={200: DeviceTokenOutputSerializer(many=True), 401: OpenApiResponse(ErrorSerializer)})
+    def get(self, request: Request) -> Response:
+        tokens = selectors.device_token_list_for_user(user=request.user)
+        return Response(DeviceTokenOutputSerializer(tokens, many=True).data)
+
+
+class DeviceTokenDetailApi(APIView):
+    throttle_scope = "api_write"
+
+    @extend_schema(responses={204: None, 401: OpenApiResponse(ErrorSerializer), 404: OpenApiResponse(ErrorSerializer)})
+    def delete(self, request: Request, token_id: str) -> Response:
+        services.device_token_revoke(user=request.user, public_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,10 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from knox.models import AbstractAuthToken
 
 
 class UserManager(DjangoUserManager):
@@ -54,3 +57,27 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.email.split("@", 1)[0]
+
+
+class DeviceToken(AbstractAuthToken):
+    """One program's or device's API key (django-rest-knox): only its SHA-512 digest is stored.
+
+    `public_id` names it in the API and on the account page (the digest never leaves the database);
+    `last_used_at` is refreshed at most once per DEVICE_TOKEN_TOUCH_SECONDS.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "device token"
+        indexes = [
+            # device_token_list_for_user: WHERE user_id = ? ORDER BY created DESC.
+            models.Index(fields=["user", "-created"], name="devicetoken_user_created_idx"),
+            # expire_sessions' sweep of expired tokens: WHERE expiry < now.
+            models.Index(fields=["expiry"], name="devicetoken_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -44,15 +44,14 @@ def run_wrk(wrk: str, url: str, *, connections: int, token: str | None, script: 
 
 def main() -> None:
     setup_django()
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import device_token_create
     from conversation import services
     from conversation.inputs import UtteranceIn
 
     wrk = ensure_wrk()
     user = User.objects.create_user(email=f"api-{uuid.uuid4().hex[:8]}@example.com")
-    token = Token.objects.create(user=user).key
+    token = device_token_create(user=user, name="bench")[1]
     for n in range(200):
         services.session_create(user=user, title=f"session {n}")
     history = services.session_create(user=user)

@@ -65,9 +65,9 @@ def _prepare(database_url: str, redis_url: str) -> tuple[list[tuple[str, str]], 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.services import device_token_create
     from conversation import services
 
     ws, api = [], []
@@ -82,7 +82,7 @@ def _prepare(database_url: str, redis_url: str) -> tuple[list[tuple[str, str]], 
             store.create()
             ws.append((store.session_key, session_id))
         else:
-            api.append((Token.objects.create(user=user).key, session_id))
+            api.append((device_token_create(user=user, name="chaos")[1], session_id))
     from django.db import connections
 
     connections.close_all()

@@ -1,4 +1,5 @@
-"""The chat socket, ``ws/chat/``: one per page, authenticated by the session cookie.
+"""The chat socket, ``ws/chat/``: one per page, authenticated by the session cookie (or, for
+programs, a device token in the handshake's ``Authorization: Token <key>`` header).
 
 Client to server (JSON objects):
 - ``{"type": "open", "session_id"}``: watch one of your sessions (leaves the one watched before).
@@ -21,6 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from accounts.selectors import device_token_user_id, login_session_user_id
 from conversation import events, inputs, realtime, replies, selectors, services
 from conversation.db_threads import db_async as db
 from conversation.models import Session
@@ -33,6 +35,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
+        self.device_token = self.scope.get("device_token")
+        self.session_key = None if self.device_token else self.scope["session"].session_key
         self.watching: uuid.UUID | None = None
         self.recent: deque[float] = deque()
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
@@ -44,6 +48,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         if self.watching is not None:
             await self.channel_layer.group_discard(events.session_group(self.watching), self.channel_name)
+
+    async def auth_recheck(self) -> None:
+        """A log-out, password change, token revocation, deactivation or deletion of this account:
+        close with 4401 if this socket's log-in session or device token no longer authenticates it
+        (the page then goes to log in)."""
+        if self.device_token is not None:
+            still = await db(device_token_user_id)(public_id=self.device_token)
+        else:
+            still = await db(login_session_user_id)(session_key=self.session_key)
+        if still != self.user.pk:
+            await self.close(code=4401)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if text_data is None:
@@ -153,4 +168,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_event(self, message: dict) -> None:
         """A group event (see conversation/events.py), passed on to the browser as it is."""
+        if message["event"]["type"] == "auth.recheck":
+            if self.device_token is not None or not message["event"]["tokens_only"]:
+                await self.auth_recheck()
+            return
         await self.send_json(message["event"])

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import TokenApi
+from accounts.api import DeviceTokenDetailApi, DeviceTokenListApi, TokenApi
 from conversation.api import replies, views
 from conversation.api.errors import api_not_found
 
@@ -17,6 +17,8 @@ def api(view_class):
 
 urlpatterns = [
     path("auth/token/", api(TokenApi), name="token"),
+    path("auth/tokens/", api(DeviceTokenListApi), name="tokens"),
+    path("auth/tokens/<uuid:token_id>/", api(DeviceTokenDetailApi), name="token-detail"),
     path("sessions/", api(views.SessionListApi), name="sessions"),
     path("sessions/save/", api(views.ConversationSaveApi), name="session-save"),
     path("sessions/<str:session_id>/", api(views.SessionDetailApi), name="session"),

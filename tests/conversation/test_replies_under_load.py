@@ -9,8 +9,8 @@ import httpx
 import pytest
 from django.db.models import Count, Q
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.services import device_token_create
 from conversation import services
 from conversation.models import Session, Utterance
 from tests.clients import chat_socket, receive_until, reply_end_of
@@ -81,7 +81,7 @@ async def finished(awaitable) -> tuple[object, float]:
 def test_a_hundred_slow_replies_at_once_all_complete_and_are_stored_once(daphne_with_a_pool_of_20):
     url = daphne_with_a_pool_of_20
     users = [UserFactory() for _ in range(USERS)]
-    tokens = {user.pk: Token.objects.create(user=user).key for user in users}
+    tokens = {user.pk: device_token_create(user=user, name="load")[1] for user in users}
     cookies = {}
     for user in users:
         client = Client()

@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from rest_framework.authtoken.models import Token
 
+from accounts.services import device_token_create
 from conversation.models import Session, Utterance
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ def test_a_send_refused_by_the_server_keeps_the_text_with_the_reason(live_url, s
     session_id = re.search(r"/c/([0-9a-f-]{36})/", page.url).group(1)
 
     # A program answers in the same session through the API, slowly.
-    token = Token.objects.create(user=owner).key
+    token = device_token_create(user=owner, name="program")[1]
     program = threading.Thread(
         target=httpx.post,
         args=(f"{live_url}/api/sessions/{session_id}/reply/",),

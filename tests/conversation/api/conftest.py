@@ -1,12 +1,13 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts import services
 
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = services.device_token_create(user=user, name="Test program")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

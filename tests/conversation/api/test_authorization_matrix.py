@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import DeviceToken
 from conversation import services
 from tests.conversation.api.conftest import token_client
 from tests.conversation.conftest import say
@@ -89,7 +89,7 @@ def test_anonymous_gets_401(db, target, endpoint):
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
 def test_a_revoked_token_gets_401(owner, target, endpoint):
     client = token_client(owner)
-    Token.objects.filter(user=owner).delete()
+    DeviceToken.objects.filter(user=owner).delete()
     method, path, body, _ = endpoint
     assert call(client, method, path, body, target.pk).status_code == 401
 

@@ -1,0 +1,145 @@
+"""Revocation reaches open sockets: they close with 4401 (the page then goes to log in)."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts import services
+from chatproject.asgi import application
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+db_call = database_sync_to_async
+
+
+@db_call
+def logged_in_browser(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+async def socket_with(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(
+        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), *headers]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def browser_socket(browser: Client) -> WebsocketCommunicator:
+    return await socket_with([(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())])
+
+
+async def closed_with(communicator: WebsocketCommunicator) -> int | None:
+    output = await communicator.receive_output(timeout=5)
+    assert output["type"] == "websocket.close", output
+    return output.get("code")
+
+
+async def still_open(communicator: WebsocketCommunicator) -> bool:
+    # A socket that was not closed answers an open of a session that is not there.
+    await communicator.send_json_to({"type": "open", "session_id": "00000000-0000-0000-0000-000000000000"})
+    output = await communicator.receive_output(timeout=5)
+    await communicator.disconnect()
+    return output["type"] == "websocket.send"
+
+
+async def test_logging_out_closes_that_browsers_sockets_only(owner):
+    leaving, staying = await logged_in_browser(owner), await logged_in_browser(owner)
+    leaving_socket, staying_socket = await browser_socket(leaving), await browser_socket(staying)
+    await db_call(leaving.post)("/accounts/logout/")
+    assert await closed_with(leaving_socket) == 4401
+    assert await still_open(staying_socket)
+
+
+async def test_a_password_change_closes_every_socket_and_the_changing_browser_reconnects(owner):
+    changing, elsewhere = await logged_in_browser(owner), await logged_in_browser(owner)
+    changing_socket, elsewhere_socket = await browser_socket(changing), await browser_socket(elsewhere)
+    response = await db_call(changing.post)(
+        "/accounts/password/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "fresh long pass 42",
+            "new_password2": "fresh long pass 42",
+        },
+    )
+    assert response.status_code == 302
+    assert await closed_with(elsewhere_socket) == 4401
+    # Django gives the changing browser a new session key: its old sockets close too, and the page
+    # connects again at once with the new cookie (the log-in page sends a logged-in browser back).
+    assert await closed_with(changing_socket) == 4401
+    assert await still_open(await browser_socket(changing))
+    stale = WebsocketCommunicator(
+        application,
+        "/ws/chat/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", f"sessionid={elsewhere.cookies['sessionid'].value}".encode()),
+        ],
+    )
+    assert await stale.connect() == (False, 4401)
+
+
+async def test_revoking_a_device_token_closes_the_sockets_that_use_it(owner):
+    phone_token = await db_call(services.device_token_create)(user=owner, name="phone")
+    agent_token = await db_call(services.device_token_create)(user=owner, name="agent")
+    phone_socket = await socket_with([(b"authorization", f"Token {phone_token[1]}".encode())])
+    agent_socket = await socket_with([(b"authorization", f"Token {agent_token[1]}".encode())])
+    await db_call(services.device_token_revoke)(user=owner, public_id=phone_token[0].public_id)
+    assert await closed_with(phone_socket) == 4401
+    assert await still_open(agent_socket)
+
+
+async def test_a_revoked_or_wrong_token_cannot_open_a_socket(owner):
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/chat/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"authorization", b"Token nope")],
+    )
+    connected, code = await communicator.connect()
+    assert (connected, code) == (False, 4401)
+
+
+async def test_deactivating_a_user_in_the_admin_closes_their_sockets(owner):
+    staff = await db_call(UserFactory)(email="staff@example.com", is_staff=True, is_superuser=True)
+    socket = await browser_socket(await logged_in_browser(owner))
+    admin = await logged_in_browser(staff)
+    change = await db_call(admin.post)(
+        f"/admin/accounts/user/{owner.pk}/change/",
+        {
+            "email": owner.email,
+            "display_name": owner.display_name,
+            "is_active": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert change.status_code == 302, change.content.decode()[:3000]
+    assert await closed_with(socket) == 4401
+
+
+async def test_a_token_change_by_api_closes_sockets_too(owner):
+    _, key = await db_call(services.device_token_create)(user=owner, name="agent")
+    socket = await socket_with([(b"authorization", f"Token {key}".encode())])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert (await db_call(client.delete)("/api/auth/token/")).status_code == 204
+    assert await closed_with(socket) == 4401
+
+
+async def test_a_password_set_in_the_admin_closes_the_users_sockets(owner):
+    staff = await db_call(UserFactory)(email="staff@example.com", is_staff=True, is_superuser=True)
+    socket = await browser_socket(await logged_in_browser(owner))
+    admin = await logged_in_browser(staff)
+    response = await db_call(admin.post)(
+        f"/admin/accounts/user/{owner.pk}/password/",
+        {"password1": "staff set pass 99", "password2": "staff set pass 99", "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert await closed_with(socket) == 4401
