@@ -28,7 +28,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	@echo "Serving at http://127.0.0.1:$(PORT)/"
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) chatproject.asgi:application
+	$(BIN)/python -m chatproject.daphne -b 127.0.0.1 -p $(PORT) chatproject.asgi:application
 
 test: $(VENV)/.installed-dev
 	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)

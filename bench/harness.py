@@ -93,7 +93,18 @@ def daphne(application: str, **env: str):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", application],
+        [
+            sys.executable,
+            "-m",
+            "chatproject.daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--verbosity",
+            "0",
+            application,
+        ],
         cwd=ROOT,
         env={**os.environ, "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR"), **env},
     )

@@ -14,16 +14,19 @@ Server to client: ``session.opened``, ``send.accepted``, ``utterance``, ``reply.
 """
 
 import json
+import math
 import time
 import uuid
 from collections import deque
+from types import SimpleNamespace
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.selectors import device_token_user_id, login_session_user_id
-from conversation import events, inputs, realtime, replies, selectors, services
+from conversation import budgets, events, inputs, realtime, replies, selectors, services
 from conversation.db_threads import db_async as db
 from conversation.models import Session
 
@@ -39,12 +42,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.session_key = None if self.device_token else self.scope["session"].session_key
         self.watching: uuid.UUID | None = None
         self.recent: deque[float] = deque()
+        self.leased = await db(budgets.socket_lease_acquire)(user_id=user.pk, channel_name=self.channel_name)
+        self.lease_refreshed = time.monotonic()
+        if not self.leased:
+            # Accepted, then closed, so that the page sees the code and the reason.
+            await self.accept()
+            limit = settings.MAX_SOCKETS_PER_USER
+            await self.error("too_many_sockets", f"You have {limit} chat tabs or programs connected: close one.")
+            await self.close(code=4429)
+            return
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "user"):
+        if not getattr(self, "leased", False):
             return
+        await db(budgets.socket_lease_release)(channel_name=self.channel_name)
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         if self.watching is not None:
             await self.channel_layer.group_discard(events.session_group(self.watching), self.channel_name)
@@ -78,6 +91,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.error("bad_message", 'Send a JSON object with a "type".')
             return
         client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
+        if time.monotonic() - self.lease_refreshed > settings.SOCKET_LEASE_SECONDS / 2:
+            self.lease_refreshed = time.monotonic()
+            await db(budgets.socket_lease_refresh)(channel_name=self.channel_name)
         if self.rate_limited():
             limit = settings.WS_MAX_MESSAGES_PER_MINUTE
             await self.error(
@@ -138,6 +154,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_send(self, content: dict) -> None:
         text = inputs.check_text(content.get("text"))
         client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+        throttle = budgets.ReplyRateThrottle()
+        if not await sync_to_async(throttle.allow_request, thread_sensitive=False)(
+            SimpleNamespace(user=self.user), None
+        ):
+            await self.error(
+                "rate_limited",
+                f"Too many messages: at most {throttle.num_requests} replies a minute. "
+                f"Try again in {math.ceil(throttle.wait() or 1)} s.",
+                ref="send",
+                client_id=client_id,
+            )
+            return
         session_id = content.get("session_id")
         if session_id:
             session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
@@ -155,6 +183,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 ref="send",
                 client_id=client_id,
             )
+            return
+        except replies.ReplyBudgetExceeded as exc:
+            await self.error("too_many_replies", str(exc), ref="send", client_id=client_id)
             return
         await self.send_json({"type": "send.accepted", "client_id": client_id, "session_id": str(session.pk)})
 

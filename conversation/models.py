@@ -143,3 +143,24 @@ class ReplyInFlight(models.Model):
 
     def __str__(self) -> str:
         return f"reply to {self.client_id} in {self.session_id}"
+
+
+class SocketLease(models.Model):
+    """One open chat socket, so that a user's open sockets are counted across processes.
+
+    Removed when the socket closes; `expires_at` (pushed forward while the socket is used) frees the
+    lease of a process that died with the socket open.
+    """
+
+    channel_name = models.CharField(max_length=200, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # socket_lease_acquire: WHERE user_id = ? AND expires_at >= now (the count) or < now (the sweep).
+            models.Index(fields=["user", "expires_at"], name="socketlease_user_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.channel_name

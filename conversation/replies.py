@@ -51,6 +51,17 @@ class ReplyBusy(Exception):
     """Another message's reply is being written in this session."""
 
 
+class ReplyBudgetExceeded(Exception):
+    """The user has MAX_CONCURRENT_REPLIES_PER_USER replies being written already, by any door."""
+
+    def __init__(self) -> None:
+        limit = settings.MAX_CONCURRENT_REPLIES_PER_USER
+        super().__init__(
+            f"You have {limit} replies being written already, the most at once: wait for one to end, "
+            "or stop one, then send."
+        )
+
+
 @dataclass(frozen=True)
 class ReplyStarted:
     session: Session
@@ -161,6 +172,7 @@ def _claim(*, session: Session, client_id: str) -> bool:
     expires_at = now + timedelta(seconds=reply_state_ttl())
     try:
         with transaction.atomic():
+            _check_user_budget(session=session, now=now)
             ReplyInFlight.objects.create(session=session, client_id=client_id, expires_at=expires_at)
         return True
     except IntegrityError:
@@ -173,6 +185,26 @@ def _claim(*, session: Session, client_id: str) -> bool:
     raise ReplyBusy
 
 
+def _check_user_budget(*, session: Session, now) -> None:
+    """ReplyBudgetExceeded when the session's owner has the most replies in flight elsewhere.
+
+    The owner's row is locked first, so that claims from two doors at once count one after the
+    other. The count reads the in-flight table, which holds only the replies being written now.
+    A session already claimed is left to the caller's conflict handling (a retry joins its reply).
+    """
+    User.objects.select_for_update().filter(pk=session.user_id).values_list("pk", flat=True).first()
+    in_flight = (
+        ReplyInFlight.objects.filter(session__user_id=session.user_id, expires_at__gte=now)
+        .exclude(session_id=session.pk)
+        .count()
+    )
+    if (
+        in_flight >= settings.MAX_CONCURRENT_REPLIES_PER_USER
+        and not ReplyInFlight.objects.filter(session=session).exists()
+    ):
+        raise ReplyBudgetExceeded
+
+
 def _release(*, session_id: uuid.UUID, client_id: str) -> None:
     ReplyInFlight.objects.filter(session_id=session_id, client_id=client_id).delete()
 
@@ -180,7 +212,8 @@ def _release(*, session_id: uuid.UUID, client_id: str) -> None:
 def reply_begin(*, user: User, session_id: uuid.UUID | str, text: str, client_id: str | None) -> Turn:
     """Claim the session's reply and store the message (sync: a request thread or a database thread).
 
-    ReplyBusy, with nothing stored, when another message's reply is being written in the session.
+    ReplyBusy, with nothing stored, when another message's reply is being written in the session;
+    ReplyBudgetExceeded when the user has the most replies in flight already.
     """
     client_id = client_id or uuid.uuid4().hex
     session = selectors.session_get_for_user(user=user, session_id=session_id)

@@ -94,7 +94,16 @@ def start_daphne(*, env: dict[str, str], log: Path, port: int | None = None) -> 
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | env
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatproject.asgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "chatproject.daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "chatproject.asgi:application",
+        ],
         cwd=ROOT,
         env=environment,
         stdout=log.open("wb"),

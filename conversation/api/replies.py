@@ -24,9 +24,18 @@ from conversation.api.serializers import (
     UtteranceOutputSerializer,
 )
 from conversation.api.views import SESSION_ID, ReadWriteThrottled, errors
+from conversation.budgets import ReplyRateThrottle
 from conversation.context import context_window_get
 from conversation.db_threads import release_connection
-from conversation.replies import ReplyBusy, ReplyDelta, ReplyDone, ReplyStarted, reply_begin, reply_events
+from conversation.replies import (
+    ReplyBudgetExceeded,
+    ReplyBusy,
+    ReplyDelta,
+    ReplyDone,
+    ReplyStarted,
+    reply_begin,
+    reply_events,
+)
 
 
 class SessionContextApi(ReadWriteThrottled, APIView):
@@ -57,7 +66,8 @@ class EventStreamRenderer(BaseRenderer):
 
 class SessionReplyApi(APIView):
     renderer_classes = [EventStreamRenderer, JSONRenderer]
-    throttle_scope = "api_reply"
+    # One replies-a-minute budget per user with the chat socket's sends.
+    throttle_classes = [ReplyRateThrottle]
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -109,6 +119,8 @@ class SessionReplyApi(APIView):
             )
         except ReplyBusy:
             raise ReplyConflict from None
+        except ReplyBudgetExceeded as exc:
+            raise TooManyReplies(str(exc)) from None
         # The model may take minutes: the request's pooled connection goes back now; storing the
         # reply takes one briefly.
         release_connection()
@@ -129,6 +141,11 @@ class ReplyConflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "A reply is still being written in this session: wait for it to end, or stop it, then send."
     default_code = "reply_in_progress"
+
+
+class TooManyReplies(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_replies"
 
 
 async def reply_sse(events) -> AsyncIterator[bytes]:

@@ -527,7 +527,10 @@ const socket = new Socket(`${location.protocol === "https:" ? "wss" : "ws"}://${
     sendOutbox();
   },
   onEvent: (event) => handlers[event.type]?.(event),
-  onStatus: (text) => { if (text) showError(text); else if (els.error.textContent.startsWith("Reconnecting")) showError(""); },
+  onStatus: (text) => {
+    if (text) showError(text);
+    else if (/^(Reconnecting|Too many chat tabs|You have \d+ chat tabs)/.test(els.error.textContent)) showError("");
+  },
 });
 
 // ---- layout -------------------------------------------------------------------------------

@@ -29,6 +29,12 @@ export class Socket {
         location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
         return;
       }
+      if (closed.code === 4429) {
+        // Too many tabs or programs connected for this account: try again slowly.
+        this.onStatus("Too many chat tabs are open: close one. Trying again…");
+        setTimeout(() => this.connect(), 30000);
+        return;
+      }
       this.onStatus("Reconnecting…");
       setTimeout(() => this.connect(), this.delay);
       this.delay = Math.min(this.delay * 2, 10000);

@@ -1,0 +1,22 @@
+"""Daphne with the project's socket limits: `python -m chatproject.daphne [Daphne's arguments]`.
+
+Daphne refuses a WebSocket frame or message larger than WS_MAX_FRAME_BYTES while it arrives, and
+closes that socket (1009), so no client makes the server hold a large frame whole.
+"""
+
+import os
+import sys
+
+from daphne.cli import CommandLineInterface
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
+    from django.conf import settings
+
+    limit = str(settings.WS_MAX_FRAME_BYTES)
+    CommandLineInterface().run(["--websocket-max-message-size", limit, "--websocket-max-frame-size", limit, *argv])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,50 @@
+"""Per-user budgets shared by every door: replies a minute (API and socket), open sockets."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.models import User
+from conversation.models import SocketLease
+
+
+class ReplyRateThrottle(SimpleRateThrottle):
+    """THROTTLE_API_REPLY, one budget per user: the reply endpoint uses it as a DRF throttle, and
+    the socket asks it before each send (`allow_request` with any object that has `user`)."""
+
+    scope = "api_reply"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+@transaction.atomic
+def socket_lease_acquire(*, user_id: int, channel_name: str) -> bool:
+    """Count one more open socket of the user: False, with nothing stored, past MAX_SOCKETS_PER_USER.
+
+    The user's row is locked so that sockets opening at once on several processes count in turn.
+    """
+    now = timezone.now()
+    User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
+    SocketLease.objects.filter(user_id=user_id, expires_at__lt=now).delete()
+    if SocketLease.objects.filter(user_id=user_id).count() >= settings.MAX_SOCKETS_PER_USER:
+        return False
+    SocketLease.objects.create(
+        channel_name=channel_name, user_id=user_id, expires_at=now + timedelta(seconds=settings.SOCKET_LEASE_SECONDS)
+    )
+    return True
+
+
+def socket_lease_refresh(*, channel_name: str) -> None:
+    SocketLease.objects.filter(channel_name=channel_name).update(
+        expires_at=timezone.now() + timedelta(seconds=settings.SOCKET_LEASE_SECONDS)
+    )
+
+
+def socket_lease_release(*, channel_name: str) -> None:
+    SocketLease.objects.filter(channel_name=channel_name).delete()

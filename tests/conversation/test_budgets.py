@@ -1,0 +1,161 @@
+"""Per-user budgets shared by every door: replies at once, replies a minute, open sockets, frame size."""
+
+import asyncio
+
+import pytest
+import websockets
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts import services as accounts_services
+from chatproject.asgi import application
+from conversation import replies, services
+from conversation.models import SocketLease, Utterance
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+db_call = database_sync_to_async
+
+
+@db_call
+def browser_cookie(user) -> str:
+    browser = Client()
+    browser.force_login(user)
+    return browser.cookies["sessionid"].value
+
+
+async def socket_of(user) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    headers.append((b"cookie", f"sessionid={await browser_cookie(user)}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+@db_call
+def replies_in_flight(user, count: int) -> None:
+    """`count` replies being written, begun through the real service (claimed, message stored)."""
+    for n in range(count):
+        session = services.session_create(user=user)
+        replies.reply_begin(user=user, session_id=session.pk, text=f"question {n}", client_id=f"q{n}")
+
+
+@db_call
+def api_reply(user, *, text: str = "hello"):
+    session = services.session_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {accounts_services.device_token_create(user=user, name='p')[1]}")
+    return session, client.post(
+        f"/api/sessions/{session.pk}/reply/", {"text": text}, format="json", HTTP_ACCEPT="application/json"
+    )
+
+
+async def test_replies_over_the_cap_are_refused_by_the_api_with_nothing_stored(owner, settings):
+    settings.MAX_CONCURRENT_REPLIES_PER_USER = 2
+    await replies_in_flight(owner, 2)
+    session, response = await api_reply(owner)
+    assert response.status_code == 429
+    assert "2 replies being written already" in response.json()["detail"]
+    assert not await db_call(Utterance.objects.filter(session=session).exists)()
+
+
+async def test_replies_over_the_cap_are_refused_on_the_socket(owner, settings):
+    settings.MAX_CONCURRENT_REPLIES_PER_USER = 2
+    await replies_in_flight(owner, 2)
+    socket = await socket_of(owner)
+    await socket.send_json_to({"type": "send", "client_id": "third", "text": "one more"})
+    event = await socket.receive_json_from(timeout=5)
+    assert (event["type"], event["code"], event["client_id"]) == ("error", "too_many_replies", "third")
+    await socket.disconnect()
+
+
+async def test_other_users_replies_do_not_count(owner, outsider, settings):
+    settings.MAX_CONCURRENT_REPLIES_PER_USER = 1
+    await replies_in_flight(outsider, 1)
+    _, response = await api_reply(owner)
+    assert response.status_code == 200
+
+
+async def test_a_retry_of_a_reply_in_flight_joins_it_even_at_the_cap(owner, settings):
+    settings.MAX_CONCURRENT_REPLIES_PER_USER = 1
+    session = await db_call(services.session_create)(user=owner)
+    await db_call(replies.reply_begin)(user=owner, session_id=session.pk, text="hi", client_id="m1")
+    turn = await db_call(replies.reply_begin)(user=owner, session_id=session.pk, text="hi", client_id="m1")
+    assert turn.joined
+
+
+async def test_replies_a_minute_are_one_budget_for_the_socket_and_the_api(owner, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"api_reply": "2/min"})
+    _, first = await api_reply(owner)
+    assert first.status_code == 200
+    socket = await socket_of(owner)
+    await socket.send_json_to({"type": "send", "client_id": "by-socket", "text": "hi"})
+    accepted = await socket.receive_json_from(timeout=5)
+    while accepted["type"] != "send.accepted":
+        accepted = await socket.receive_json_from(timeout=5)
+    # Two used, one by each door: the third is refused on both, and starts no session.
+    await socket.send_json_to({"type": "send", "client_id": "third", "text": "hi"})
+    refused = await socket.receive_json_from(timeout=5)
+    while refused["type"] != "error":
+        refused = await socket.receive_json_from(timeout=5)
+    assert (refused["code"], refused["client_id"]) == ("rate_limited", "third")
+    assert "2 replies a minute" in refused["message"]
+    _, third = await api_reply(owner)
+    assert third.status_code == 429
+    await socket.disconnect()
+
+
+async def test_sockets_over_the_cap_are_closed_with_a_reason(owner, settings):
+    settings.MAX_SOCKETS_PER_USER = 2
+    first, second = await socket_of(owner), await socket_of(owner)
+    third = await socket_of(owner)
+    refused = await third.receive_json_from(timeout=5)
+    assert (refused["type"], refused["code"]) == ("error", "too_many_sockets")
+    assert (await third.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4429}
+    await first.disconnect()
+    fourth = await socket_of(owner)
+    await fourth.send_json_to({"type": "open", "session_id": "00000000-0000-0000-0000-000000000000"})
+    assert (await fourth.receive_json_from(timeout=5))["code"] == "not_found"
+    for socket in (second, fourth):
+        await socket.disconnect()
+    assert not await db_call(SocketLease.objects.exists)()
+
+
+async def test_a_lease_left_by_a_dead_process_expires(owner, settings):
+    settings.MAX_SOCKETS_PER_USER = 1
+    settings.SOCKET_LEASE_SECONDS = 0
+    await socket_of(owner)  # never disconnected, as if its process had died
+    await asyncio.sleep(0.01)
+    second = await socket_of(owner)
+    await second.send_json_to({"type": "open", "session_id": "00000000-0000-0000-0000-000000000000"})
+    assert (await second.receive_json_from(timeout=5))["code"] == "not_found"
+
+
+async def test_a_frame_over_the_limit_is_refused_by_the_server_as_it_arrives(live_url, owner, settings):
+    cookie = await browser_cookie(owner)
+    socket = await websockets.connect(
+        live_url.replace("http", "ws", 1) + "/ws/chat/",
+        additional_headers={"Cookie": f"sessionid={cookie}", "Origin": live_url},
+        max_size=None,
+    )
+    await socket.send("x" * (settings.WS_MAX_FRAME_BYTES + 1))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(socket.recv(), timeout=10)
+    # Autobahn (under Daphne) fails such a connection by dropping it, or with 1009 "message too big".
+    assert closed.value.rcvd is None or closed.value.rcvd.code == 1009
+
+
+async def test_a_frame_at_the_limit_gets_an_answer(live_url, owner, settings):
+    cookie = await browser_cookie(owner)
+    socket = await websockets.connect(
+        live_url.replace("http", "ws", 1) + "/ws/chat/",
+        additional_headers={"Cookie": f"sessionid={cookie}", "Origin": live_url},
+    )
+    await socket.send('{"type": "nothing", "pad": "' + "x" * (settings.WS_MAX_FRAME_BYTES - 40) + '"}')
+    answer = await asyncio.wait_for(socket.recv(), timeout=10)
+    assert '"error"' in answer
+    await socket.close()
