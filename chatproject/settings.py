@@ -274,6 +274,9 @@ MAX_METADATA_DEPTH = env.int("MAX_METADATA_DEPTH", default=20)
 MAX_CLIENT_ID_CHARS = 80
 AUTO_TITLE_CHARS = 60
 MAX_PAGE_SIZE = 200
+# A search statement stops after this long and the search answers "too broad, refine" (a word in
+# nearly every message of a large history); PostgreSQL's statement_timeout, SQLite's progress handler.
+SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=1000)
 # Assistant Markdown nested deeper than this (quotes in quotes, lists in lists) is shown as plain text.
 MARKDOWN_MAX_DEPTH = env.int("MARKDOWN_MAX_DEPTH", default=32)
 # Characters of message text one page of the chat renders (at least one message): the rest loads
@@ -317,6 +320,7 @@ REST_FRAMEWORK = {
         "api_write": env.str("THROTTLE_API_WRITE", default="300/min"),
         "api_auth": env.str("THROTTLE_API_AUTH", default="20/min"),
         "api_reply": env.str("THROTTLE_API_REPLY", default="60/min"),
+        "api_search": env.str("THROTTLE_API_SEARCH", default="120/min"),
     },
     "EXCEPTION_HANDLER": "conversation.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

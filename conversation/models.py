@@ -66,8 +66,9 @@ class Session(models.Model):
             models.Index(fields=["user", "-last_activity_at", "-id"], name="session_user_activity_idx"),
             # expire_sessions and the admin's activity filter: WHERE last_activity_at < ?.
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
-            # session_search_for_user, title matches: GIN index session_title_search_idx, created on
-            # PostgreSQL only by migration 0001 (conversation/postgres.py says why).
+            # session_search_for_user, title matches: GIN index session_title_search_idx on
+            # (user_id, the title's tsvector), PostgreSQL only (migrations 0001 and 0007;
+            # conversation/postgres.py says why it stays outside the model).
         ]
         constraints = [
             models.CheckConstraint(

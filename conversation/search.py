@@ -5,16 +5,21 @@ utterance_text_search_idx, the latter on (user_id, the stored column search_vect
 user's search reads that user's matches only (migrations 0003 and 0004 add both on PostgreSQL
 only, outside the model), ranked with ts_rank (title matches weigh double), with a highlighted
 snippet of the best-matching message from ts_headline. SQLite (the embedded default): a plain
-case-insensitive match giving the same result shape. Two queries either way.
+case-insensitive match giving the same result shape. Either way the search stops after
+SEARCH_TIMEOUT_MS and answers SearchTooBroad, so a word found in everything costs a bounded time.
 """
 
+import sqlite3
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from psycopg.errors import QueryCanceled
 
 from accounts.models import User
 from conversation.models import SEARCH_CONFIG, Session, Utterance
@@ -43,6 +48,12 @@ class SearchHit:
         return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
 
 
+class SearchTooBroad(Exception):
+    """The search did not finish within SEARCH_TIMEOUT_MS: it matches too much to rank in time."""
+
+    message = "Too many chats match these words to rank them in time: add a word or two to narrow the search."
+
+
 def check_query(q: object) -> str:
     if not isinstance(q, str) or not q.strip():
         raise ValidationError({"q": "Search needs some words."})
@@ -53,6 +64,7 @@ def check_query(q: object) -> str:
 
 
 def session_search_for_user(*, user: User, q: str, limit: int = 20) -> list[SearchHit]:
+    """The user's best matches; SearchTooBroad when the search takes longer than SEARCH_TIMEOUT_MS."""
     q = check_query(q)
     limit = max(1, min(limit, settings.MAX_PAGE_SIZE))
     if connection.vendor == "postgresql":
@@ -68,16 +80,17 @@ def session_search_for_user(*, user: User, q: str, limit: int = 20) -> list[Sear
 
 
 _POSTGRES_SQL = f"""
+-- user_id is cast to bigint in both indexed conditions: btree_gin's int8 operator class serves only
+-- bigint = bigint, and an integer literal would leave the user out of the index condition (every
+-- user's matches read).
 WITH query AS (SELECT websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s) AS q),
 title_hits AS (
     SELECT s.id AS session_id,
            2 * ts_rank(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')), query.q) AS rank
     FROM conversation_session s, query
-    WHERE s.user_id = %(user_id)s
+    WHERE s.user_id = %(user_id)s::bigint
       AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')) @@ query.q
 ),
--- user_id is cast to bigint: btree_gin's int8 operator class serves only bigint = bigint, and an
--- integer literal would leave the user out of the index condition (every user's matches read).
 text_hits AS (
     SELECT DISTINCT ON (u.session_id) u.session_id, u.seq, ts_rank(u.search_vector, query.q) AS rank
     FROM conversation_utterance u, query
@@ -109,13 +122,46 @@ ORDER BY top.rank DESC, top.last_activity_at DESC, top.session_id DESC
 
 
 def _search_postgres(*, user_id: int, q: str, limit: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(_POSTGRES_SQL, {"q": q, "user_id": user_id, "limit": limit})
-        return [(row[0], float(row[1]), row[2], row[3]) for row in cursor.fetchall()]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # For this transaction only: the pooled connection goes back with the server's default.
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(settings.SEARCH_TIMEOUT_MS)])
+            cursor.execute(_POSTGRES_SQL, {"q": q, "user_id": user_id, "limit": limit})
+            return [(row[0], float(row[1]), row[2], row[3]) for row in cursor.fetchall()]
+    except OperationalError as exc:
+        if isinstance(exc.__cause__, QueryCanceled):
+            raise SearchTooBroad from None
+        raise
+
+
+@contextmanager
+def _sqlite_deadline():
+    """SQLite has no statement timeout: a progress handler, called every few thousand steps of the
+    virtual machine, interrupts the statement once SEARCH_TIMEOUT_MS have passed."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if not isinstance(raw, sqlite3.Connection):  # the plain search run on PostgreSQL, as tests do
+        yield
+        return
+    deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
+    raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        yield
+    except OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise SearchTooBroad from None
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
 
 
 def _search_plain(*, user_id: int, q: str, limit: int) -> list[tuple]:
     """The embedded default's search: case-insensitive substring, newest activity first."""
+    with _sqlite_deadline():
+        return _search_plain_rows(user_id=user_id, q=q, limit=limit)
+
+
+def _search_plain_rows(*, user_id: int, q: str, limit: int) -> list[tuple]:
     title_ids = Session.objects.filter(user_id=user_id, title__icontains=q).values("id")
     text_ids = Utterance.objects.filter(session__user_id=user_id, is_final=True, text__icontains=q).values("session_id")
     matches = list(

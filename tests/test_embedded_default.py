@@ -57,6 +57,22 @@ async def rest():
 done = asyncio.run(rest())[-1]
 assert done.utterance.text.startswith('You said: "hello"'), done.utterance.text
 assert replies.reply_begin(user=user, session_id=session.pk, text="other", client_id="r2").joined is False
+
+# Search stops at SEARCH_TIMEOUT_MS on SQLite too: too broad, not an error.
+from conversation.search import SearchTooBroad
+broad = services.session_create(user=user)
+for start in range(0, 20000, 500):
+    services.utterances_append(user=user, session_id=broad.pk, utterances=[
+        UtteranceIn(role="user", text=f"bread number {n}") for n in range(start, start + 500)
+    ])
+settings.SEARCH_TIMEOUT_MS = 1
+try:
+    session_search_for_user(user=user, q="number")
+    raise AssertionError("a search over its time was answered")
+except SearchTooBroad:
+    pass
+settings.SEARCH_TIMEOUT_MS = 1000
+assert [h.session.pk for h in session_search_for_user(user=user, q="number 19999")] == [broad.pk]
 print("embedded default ok")
 """
 

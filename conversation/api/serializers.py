@@ -90,6 +90,10 @@ class SessionListPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SessionListItemSerializer(many=True)
+    too_broad = serializers.BooleanField(
+        required=False, help_text="Present and true when a search matched too much to rank in time: refine it."
+    )
+    detail = serializers.CharField(required=False, help_text="What to do about a search that was too broad.")
 
 
 class RoleCountsSerializer(serializers.Serializer):

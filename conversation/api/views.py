@@ -28,7 +28,7 @@ from conversation.api.serializers import (
     UtteranceOutputSerializer,
 )
 from conversation.inputs import UtteranceIn
-from conversation.search import session_search_for_user
+from conversation.search import SearchTooBroad, session_search_for_user
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, "Invalid input; `errors` names each field."),
@@ -73,6 +73,13 @@ def utterances_from(validated: list[dict]) -> list[UtteranceIn]:
 
 
 class SessionListApi(ReadWriteThrottled, APIView):
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if "q" in self.request.query_params:
+            # Searches have a budget of their own: each costs more than a page of the list.
+            self.throttle_scope = "api_search"
+        return throttles
+
     class FilterSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SessionListFilter"
@@ -102,7 +109,12 @@ class SessionListApi(ReadWriteThrottled, APIView):
         filters.is_valid(raise_exception=True)
         params = filters.validated_data
         if "q" in params:
-            hits = session_search_for_user(user=request.user, q=params["q"], limit=params.get("limit", 50))
+            try:
+                hits = session_search_for_user(user=request.user, q=params["q"], limit=params.get("limit", 50))
+            except SearchTooBroad as exc:
+                return Response(
+                    {"next": None, "previous": None, "results": [], "too_broad": True, "detail": exc.message}
+                )
             results = [
                 {
                     **SessionOutputSerializer(hit.session).data,

@@ -298,15 +298,18 @@ async function runSearch() {
     return;
   }
   let results;
+  let status = "";
   try {
-    results = (await api("GET", `/api/sessions/?q=${encodeURIComponent(q)}&limit=30`)).results;
+    const answer = await api("GET", `/api/sessions/?q=${encodeURIComponent(q)}&limit=30`);
+    results = answer.results;
+    if (answer.too_broad) status = answer.detail;
   } catch (error) {
     results = [];
-    els.searchStatus.textContent = error.message;
+    status = error.message;
   }
   if (serial !== searchSerial) return; // a newer search is on its way
   els.searchList.replaceChildren(...results.map(searchResultItem));
-  els.searchStatus.textContent = results.length ? `${results.length} found` : "Nothing found.";
+  els.searchStatus.textContent = status || (results.length ? `${results.length} found` : "Nothing found.");
   els.searchResults.hidden = false;
   els.nav.hidden = true;
 }

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from conversation import services
-from conversation.search import session_search_for_user
+from conversation.search import SearchTooBroad, session_search_for_user
 from tests.conversation.conftest import say
 
 
@@ -59,11 +59,11 @@ def test_interim_utterances_are_not_searched(owner, session):
     assert session_search_for_user(user=owner, q="ephemeral") == []
 
 
-def test_it_makes_two_queries_whatever_the_number_of_hits(owner, django_assert_num_queries):
+def test_it_makes_three_statements_whatever_the_number_of_hits(owner, assert_statements):
     for n in range(25):
         s = services.session_create(user=owner)
         say(owner, s, f"kayak trip number {n}")
-    with django_assert_num_queries(2):
+    with assert_statements(3):  # its time limit, the search, the sessions
         hits = session_search_for_user(user=owner, q="kayak", limit=20)
         assert [h.session.persona.name for h in hits]
     assert len(hits) == 20
@@ -106,3 +106,32 @@ def test_the_embedded_defaults_plain_search_gives_the_same_shape(owner, library,
     start, end = hits[0].highlights[0]
     assert hits[0].snippet[start:end] == "Lisbon"
     assert [h.session.pk for h in session_search_for_user(user=owner, q="sourdough")] == [library["bread"].pk]
+
+
+def test_postgres_searches_titles_through_the_per_user_gin_index(owner, outsider):
+    for n in range(300):
+        services.session_create(user=outsider, title=f"Bread notes {n}")
+        services.session_create(user=owner, title=f"Other notes {n}")
+    services.session_create(user=owner, title="Bread")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE conversation_session")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM conversation_session WHERE user_id = %s::bigint"
+            " AND to_tsvector('english'::regconfig, COALESCE(title, '')) @@ websearch_to_tsquery('english', 'bread')",
+            [owner.pk],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "session_title_search_idx" in plan
+    assert "user_id" in plan.split("Index Cond:", 1)[1], plan
+
+
+def test_a_search_over_its_time_is_too_broad_not_an_error(owner, settings):
+    session = services.session_create(user=owner)
+    for _ in range(40):
+        say(owner, session, *[f"bread number {n}" for n in range(500)])
+    settings.SEARCH_TIMEOUT_MS = 1  # ranking 20,000 matches takes far longer
+    with pytest.raises(SearchTooBroad):
+        session_search_for_user(user=owner, q="bread")
+    settings.SEARCH_TIMEOUT_MS = 1000
+    assert [hit.session.pk for hit in session_search_for_user(user=owner, q="bread")] == [session.pk]

@@ -54,3 +54,15 @@ def test_it_makes_a_fixed_number_of_queries(api, owner, django_assert_num_querie
         services.session_create(user=owner, title=f"more{n}", persona="creative-writer")
     with django_assert_num_queries(2):
         assert len(api.get(URL).json()["results"]) == 43
+
+
+def test_a_search_too_broad_to_rank_in_time_says_to_refine_it(api, owner, settings):
+    session = services.session_create(user=owner)
+    for _ in range(40):
+        say(owner, session, *[f"bread number {n}" for n in range(500)])
+    settings.SEARCH_TIMEOUT_MS = 1
+    response = api.get("/api/sessions/?q=bread")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["results"], body["too_broad"]) == ([], True)
+    assert "narrow the search" in body["detail"]

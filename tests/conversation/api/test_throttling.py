@@ -16,3 +16,10 @@ def test_reads_and_writes_have_separate_budgets(api, monkeypatch):
     assert api.get("/api/personas/").status_code == 200
     assert api.post("/api/sessions/", {}, format="json").status_code == 201
     assert api.get("/api/personas/").status_code == 429
+
+
+def test_searches_have_a_budget_of_their_own(api, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"api_read": "5/min", "api_search": "1/min"})
+    assert api.get("/api/sessions/?q=bread").status_code == 200
+    assert api.get("/api/sessions/?q=butter").status_code == 429
+    assert api.get("/api/sessions/").status_code == 200
