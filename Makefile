@@ -7,23 +7,30 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean lock
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { \
 	  echo "python -m venv failed; installing python3-venv"; \
 	  apt-get install -y python3-venv || { apt-get update && apt-get install -y python3-venv; }; \
 	  $(PYTHON) -m venv $(VENV); }
-	$(BIN)/pip install --quiet --upgrade pip
 
-# Stamp files: pip runs again only when a requirements file changed.
+# Stamp files: pip runs again only when a lock changed. Every package, transitive ones included, is
+# pinned with its hashes (pip-tools); --require-hashes refuses anything else.
 $(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
+
+# Compile the locks from the top-level pins in requirements.in and requirements-dev.in.
+lock: $(VENV)/.installed-dev
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements-dev.txt requirements-dev.in
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
