@@ -92,3 +92,21 @@ def test_plaintext_tokens_of_before_become_hashed_device_tokens(db, owner):
     moved = DeviceToken.objects.get(user=owner)
     assert moved.digest == hash_token(key)
     assert (moved.user_id, moved.token_key) == (owner.pk, key[:15])
+
+
+def test_staff_see_and_revoke_tokens_in_the_admin_without_their_keys(db, owner):
+    token, key = services.device_token_create(user=owner, name="Lost phone")
+    staff = Client()
+    staff.force_login(UserFactory(email="staff@example.com", is_staff=True, is_superuser=True))
+    listing = staff.get("/admin/accounts/devicetoken/").content.decode()
+    assert "Lost phone" in listing
+    change_page = staff.get(f"/admin/accounts/devicetoken/{token.pk}/change/").content.decode()
+    # The key is never stored; its first characters are (knox looks tokens up by them): never shown.
+    # (The admin's URLs name a token by its SHA-512 digest, its primary key, from which no key can
+    # be recovered.)
+    for page in (listing, change_page):
+        assert key[:8] not in page
+        assert token.token_key not in page
+    response = staff.post(f"/admin/accounts/devicetoken/{token.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not DeviceToken.objects.exists()
