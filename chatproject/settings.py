@@ -116,6 +116,18 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves sockets, streams and pages from many threads at once. SQLite's
+    # default (deferred) transactions fail at once with "database is locked" when a transaction
+    # that has read wants to write while another writes; IMMEDIATE takes the write lock at BEGIN,
+    # so writers queue for up to `timeout` seconds instead. WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

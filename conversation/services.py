@@ -327,12 +327,23 @@ def _advance_and_insert_sql() -> str:
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
 
 
+@functools.cache
+def _session_converters(alias: str) -> list[tuple[Any, list]]:
+    """Each session column with the converters a queryset applies to it on this database (SQLite
+    returns UUIDs as 32 hex digits and times as text; JSON is decoded everywhere)."""
+    db = connections[alias]
+    columns = [field.get_col(Session._meta.db_table) for field in _SESSION_FIELDS]
+    return [(col, db.ops.get_db_converters(col) + col.field.get_db_converters(db)) for col in columns]
+
+
 def _session_from_row(row: Sequence, *, db) -> Session:
-    """What Session.objects.raw() would build, without its per-query set-up (this runs per append)."""
-    values = [
-        field.from_db_value(value, None, db) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_SESSION_FIELDS, row, strict=True)
-    ]
+    """What a queryset would build from the row, values converted the same way, without its
+    per-query set-up (this runs per append)."""
+    values = []
+    for (col, converters), value in zip(_session_converters(db.alias), row, strict=True):
+        for convert in converters:
+            value = convert(value, col, db)
+        values.append(value)
     return Session.from_db(db.alias, [f.attname for f in _SESSION_FIELDS], values)
 
 

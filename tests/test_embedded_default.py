@@ -28,6 +28,12 @@ first = services.utterances_append(user=user, session_id=session.pk, utterances=
     UtteranceIn(role="agent", text="Lisbon is hilly."),
 ])
 assert [(u.seq, u.text) for u in first.utterances] == [(1, "Tell me about Lisbon"), (2, "Lisbon is hilly.")]
+# The session an append returns is built from its statement's row: values as a queryset gives them.
+import datetime, uuid
+assert first.session.pk == session.pk and isinstance(first.session.pk, uuid.UUID), first.session.pk
+assert isinstance(first.session.last_activity_at, datetime.datetime), first.session.last_activity_at
+from conversation import events
+assert events.session_summary(first.session)["id"] == str(session.pk)
 again = services.utterances_append(user=user, session_id=session.pk, utterances=[
     UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
 ])

@@ -238,7 +238,10 @@ function upsertSession(summary, { toTop }) {
   }
   item.querySelector(".session-title").textContent = summary.title || "New chat";
   const count = item.querySelector(".session-count");
-  count.textContent = summary.message_count;
+  const spoken = document.createElement("span");
+  spoken.className = "visually-hidden";
+  spoken.textContent = " messages";
+  count.replaceChildren(String(summary.message_count), spoken); // as _sidebar_items.html renders it
   count.title = `${summary.message_count} messages`;
   if (toTop) {
     let heading = els.sessions.querySelector("li.group-heading");
@@ -253,6 +256,22 @@ function upsertSession(summary, { toTop }) {
     heading.after(item);
   }
   markCurrent();
+  sidebarNote();
+}
+
+// Under the list: "Loading more…" while pages follow, "No chats yet." when the list is empty.
+function sidebarNote() {
+  const empty = !els.sessions.querySelector("li.session-item");
+  els.more.textContent = state.sidebarCursor ? "Loading more…" : empty ? "No chats yet." : "";
+}
+
+function sessionRemove(id) {
+  sessionItem(id)?.remove();
+  for (const heading of els.sessions.querySelectorAll("li.group-heading")) {
+    const next = heading.nextElementSibling;
+    if (!next || next.classList.contains("group-heading")) heading.remove(); // a group left empty
+  }
+  sidebarNote();
 }
 
 function markCurrent() {
@@ -275,7 +294,7 @@ async function loadMoreSessions() {
     if (!response.ok) return;
     els.sessions.insertAdjacentHTML("beforeend", await response.text()); // server-rendered, escaped
     state.sidebarCursor = response.headers.get("X-Next-Cursor") || null;
-    els.more.textContent = state.sidebarCursor ? "Loading more…" : "";
+    sidebarNote();
     markCurrent();
   } finally {
     state.loadingSessions = false;
@@ -415,7 +434,7 @@ async function deleteChat() {
   const id = state.sessionId;
   try {
     await api("DELETE", `/api/sessions/${id}/`);
-    sessionItem(id)?.remove();
+    sessionRemove(id);
     newChat();
   } catch (error) {
     showError(error.message);
@@ -515,7 +534,7 @@ const handlers = {
   },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {
-    for (const id of event.session_ids) sessionItem(id)?.remove();
+    for (const id of event.session_ids) sessionRemove(id);
     if (event.session_ids.includes(state.sessionId)) newChat();
   },
   error: (event) => {

@@ -1,0 +1,96 @@
+"""The page's core flows on the embedded default: Daphne on SQLite with the local-memory cache and
+the in-memory channel layer, as `make run` serves a newcomer. Twenty-four sends in all, each held to
+a few seconds, so that a stall in one send of four cannot pass unseen."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import ARTIFACTS
+from tests.servers import manage, start_daphne, stop_process
+
+PASSWORD = "an embedded pass phrase 7"
+CHATS = 6
+SENDS_PER_CHAT = 4
+SEND_TIMEOUT_MS = 8000
+
+
+@pytest.fixture(scope="module")
+def embedded_url(tmp_path_factory):
+    database = tmp_path_factory.mktemp("embedded") / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": "", "ASSISTANT_BASE_URL": "", "DEBUG": "true"}
+    manage("migrate", "--no-input", env=env)
+    ARTIFACTS.mkdir(exist_ok=True)
+    process, url = start_daphne(env=env, log=ARTIFACTS / "daphne-embedded.log")
+    yield url
+    stop_process(process)
+
+
+def send(page: Page, text: str, *, replies: int) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("#message-list li.message.assistant")).to_have_count(replies, timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#streaming")).to_be_hidden(timeout=SEND_TIMEOUT_MS)
+
+
+def sidebar_titles(page: Page) -> list[str]:
+    return page.locator("#sessions li.session-item .session-title").all_inner_texts()
+
+
+def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Page):
+    page.goto(f"{embedded_url}/accounts/signup/")
+    page.get_by_label("E-mail address").fill("newcomer@example.com")
+    page.get_by_label("Display name").fill("Nell Newcomer")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="New chat", exact=True)).to_be_visible()
+    expect(page.locator("#sidebar-more")).to_have_text("No chats yet.")
+
+    for chat in range(1, CHATS + 1):
+        if chat > 1:
+            page.get_by_role("button", name="New chat").click()
+            expect(page.get_by_role("heading", name="New chat", exact=True)).to_be_visible()
+        title = f"Chat number {chat} about bread"
+        for n in range(1, SENDS_PER_CHAT + 1):
+            send(page, title if n == 1 else f"message {n} of chat {chat}", replies=n)
+        # One row per chat, the current one carrying the automatic title, and the heading too.
+        expect(page.locator("#sessions li.session-item")).to_have_count(chat)
+        expect(page.locator("#sessions li.session-item.current .session-title")).to_have_text(title)
+        expect(page.locator("#chat-title")).to_have_text(title)
+        expect(page.locator("#sessions li.session-item.current .session-count")).to_contain_text(
+            str(SENDS_PER_CHAT * 2)
+        )
+        expect(page.locator("#sidebar-more")).to_have_text("")
+    assert len(set(sidebar_titles(page))) == CHATS
+
+    # Switch back to the first chat.
+    page.locator("#sessions").get_by_role("link", name=re.compile("Chat number 1 about bread")).click()
+    expect(page.locator("#chat-title")).to_have_text("Chat number 1 about bread")
+    expect(page.locator("#message-list")).to_contain_text("message 4 of chat 1")
+    expect(page.locator("#message-list")).not_to_contain_text("of chat 2")
+
+    # Rename in place.
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_label("Chat title").fill("Renamed on SQLite")
+    page.get_by_label("Chat title").press("Enter")
+    expect(page.locator("#chat-title")).to_have_text("Renamed on SQLite")
+    expect(page.locator("#sessions li.current")).to_contain_text("Renamed on SQLite")
+
+    # Search by message text.
+    page.get_by_label("Search chats").fill("message 3 of chat 5")
+    results = page.locator("#search-list li")
+    expect(results).to_have_count(1)
+    expect(results).to_contain_text("Chat number 5 about bread")
+    page.get_by_label("Search chats").fill("")
+
+    # Delete the renamed chat: asked first, then gone from the list.
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator("#sessions li.session-item")).to_have_count(CHATS - 1)
+    expect(page.locator("#sessions")).not_to_contain_text("Renamed on SQLite")
+
+    # A reload shows what the server stored: the same rows.
+    page.reload()
+    expect(page.locator("#sessions li.session-item")).to_have_count(CHATS - 1)
