@@ -105,7 +105,11 @@ def main() -> None:
     setup_django()
     clients = make_clients(max(COUNTS))
     rows = []
-    quick = {"ASSISTANT_OFFLINE_DELAY_SECONDS": "0", "WS_MAX_MESSAGES_PER_MINUTE": "100000"}
+    quick = {
+        "ASSISTANT_OFFLINE_DELAY_SECONDS": "0",
+        "WS_MAX_MESSAGES_PER_MINUTE": "100000",
+        "THROTTLE_API_REPLY": "100000000/min",
+    }
     with daphne("bench.asgi_echo:application", **quick) as host:
         for count in COUNTS:
             echo, chat = asyncio.run(run(f"ws://{host}", clients, count))

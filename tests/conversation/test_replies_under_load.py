@@ -39,6 +39,7 @@ def daphne_with_a_pool_of_20(model_server):
         "ASSISTANT_BASE_URL": model_server.url,
         "ASSISTANT_MODEL": "test-model",
         "THROTTLE_API_REPLY": "1000/min",
+        "MAX_CONCURRENT_REPLIES_PER_USER": str(API_REPLIES_PER_USER + SOCKET_REPLIES_PER_USER),
     }
     ARTIFACTS.mkdir(exist_ok=True)
     process, url = start_daphne(env=env, log=ARTIFACTS / "daphne-load.log")
