@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import DeviceToken
-from conversation.api.serializers import ErrorSerializer, StrictCharField
+from chatproject.api.fields import ErrorSerializer, StrictCharField
 
 
 class DeviceTokenOutputSerializer(serializers.Serializer):

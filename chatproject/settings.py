@@ -298,7 +298,7 @@ SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=90)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)
 CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)
 
-# REST API (conversation/api): token auth first, so that an anonymous call is answered 401 with a
+# REST API (chatproject/api, each app's api routes): token auth first, so that an anonymous call is answered 401 with a
 # WWW-Authenticate header (DRF takes the header from the first class); the browser's session
 # cookie works too, with CSRF.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=4 * 1024 * 1024)
@@ -324,7 +324,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["conversation.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["chatproject.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -334,7 +334,7 @@ REST_FRAMEWORK = {
         "api_reply": env.str("THROTTLE_API_REPLY", default="60/min"),
         "api_search": env.str("THROTTLE_API_SEARCH", default="120/min"),
     },
-    "EXCEPTION_HANDLER": "conversation.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "chatproject.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # `?format=` belongs to the export endpoint, not to DRF's renderer override.
     "URL_FORMAT_OVERRIDE": None,

@@ -8,6 +8,6 @@ urlpatterns = [
     path("health/ready/", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/", include("conversation.api.urls")),
+    path("api/", include("chatproject.api.urls")),
     path("", include("conversation.urls")),
 ]

@@ -16,14 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatproject.api.errors import error_responses as errors
+from chatproject.api.fields import StrictCharField
+from chatproject.api.throttling import ReadWriteThrottled
 from conversation import inputs, selectors
-from conversation.api.serializers import (
-    ContextMessageSerializer,
-    SessionOutputSerializer,
-    StrictCharField,
-    UtteranceOutputSerializer,
-)
-from conversation.api.views import SESSION_ID, ReadWriteThrottled, errors
+from conversation.api.serializers import ContextMessageSerializer, SessionOutputSerializer, UtteranceOutputSerializer
+from conversation.api.views import SESSION_ID
 from conversation.budgets import ReplyRateThrottle
 from conversation.context import context_window_get
 from conversation.db_threads import release_connection

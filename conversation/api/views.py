@@ -13,44 +13,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatproject.api.errors import error_responses as errors
+from chatproject.api.fields import StrictBooleanField, StrictCharField
+from chatproject.api.throttling import ReadWriteThrottled
 from conversation import selectors, services
 from conversation.api.export import export_filename, export_stream
 from conversation.api.serializers import (
-    ErrorSerializer,
     PersonaOutputSerializer,
     SessionDetailOutputSerializer,
     SessionListPageSerializer,
     SessionOutputSerializer,
     SessionRowOutputSerializer,
-    StrictBooleanField,
-    StrictCharField,
     UtteranceInputSerializer,
     UtteranceOutputSerializer,
 )
 from conversation.inputs import UtteranceIn
 from conversation.search import SearchTooBroad, session_search_for_user
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, "Invalid input; `errors` names each field."),
-    401: OpenApiResponse(ErrorSerializer, "Not authenticated."),
-    403: OpenApiResponse(ErrorSerializer, "CSRF check failed (session authentication only)."),
-    404: OpenApiResponse(ErrorSerializer, "No such session for this user (also for another user's or a malformed id)."),
-    409: OpenApiResponse(ErrorSerializer, "A reply to another message is being written in this session."),
-    413: OpenApiResponse(ErrorSerializer, "Request body over API_MAX_BODY_BYTES."),
-    429: OpenApiResponse(ErrorSerializer, "Throttled; see Retry-After."),
-}
-
-
-def errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in (401, 403, 429, *codes)}
-
-
-class ReadWriteThrottled:
-    """Reads and writes are throttled in separate scopes (rates in settings)."""
-
-    def get_throttles(self):
-        self.throttle_scope = "api_read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "api_write"
-        return super().get_throttles()
 
 
 class SessionCursorPagination(CursorPagination):

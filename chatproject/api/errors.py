@@ -7,13 +7,32 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from chatproject.api.fields import ErrorSerializer
+
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "Not found."
+
+# The error answers of the schema, by status: each view names those it may give beyond the
+# 401, 403 and 429 that every authenticated endpoint can.
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorSerializer, "Invalid input; `errors` names each field."),
+    401: OpenApiResponse(ErrorSerializer, "Not authenticated."),
+    403: OpenApiResponse(ErrorSerializer, "CSRF check failed (session authentication only)."),
+    404: OpenApiResponse(ErrorSerializer, "No such session for this user (also for another user's or a malformed id)."),
+    409: OpenApiResponse(ErrorSerializer, "A reply to another message is being written in this session."),
+    413: OpenApiResponse(ErrorSerializer, "Request body over API_MAX_BODY_BYTES."),
+    429: OpenApiResponse(ErrorSerializer, "Throttled; see Retry-After."),
+}
+
+
+def error_responses(*codes: int) -> dict:
+    return {code: ERROR_RESPONSES[code] for code in (401, 403, 429, *codes)}
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
