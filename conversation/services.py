@@ -409,13 +409,14 @@ def conversation_save(
         created = True
         _announce_created(session)
     else:
-        updates = {}
-        if persona is not None:
-            updates["persona"] = persona_resolve(persona=persona)
-        if title is not None:
-            updates["title"] = inputs.check_title(title)
-        if updates:
-            Session.objects.filter(pk=session.pk).update(**updates)
+        changed = _session_change(
+            session,
+            title=UNSET if title is None else title,
+            persona=UNSET if persona is None else persona,
+        )
+        if changed:
+            session.save(update_fields=changed)
+            _announce_changed(session)
 
     if prepared:
         # A continued conversation is mostly re-sent messages: look them up first. A new session
@@ -427,6 +428,7 @@ def conversation_save(
         ended_at = timezone.now()
         Session.objects.filter(pk=session.pk).update(ended_at=ended_at)
         result.session.ended_at = ended_at
+        _announce_ended([(user.pk, session.pk)], ended_at=ended_at)
     return result
 
 
@@ -435,11 +437,23 @@ def session_update(
     *, user: User, session_id: uuid.UUID | str, title: Any = UNSET, persona: Any = UNSET, metadata: Any = UNSET
 ) -> Session:
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    changed = _session_change(session, title=title, persona=persona, metadata=metadata)
+    if changed:
+        session.save(update_fields=changed)
+        _announce_changed(session)
+    return session
+
+
+def _session_change(session: Session, *, title: Any = UNSET, persona: Any = UNSET, metadata: Any = UNSET) -> list[str]:
+    """Apply the given changes to `session` (not saved); returns the fields changed.
+
+    The one place for the rules of a change, whatever the door: an empty title gives the automatic
+    one back (from the first user message), a persona is resolved by slug.
+    """
     fields = []
     if title is not UNSET:
         session.title = inputs.check_title(title)
         if not session.title:
-            # Clearing a custom title gives the automatic one back.
             first = session.utterances.filter(role=Role.USER, is_final=True).order_by("seq").first()
             session.title = inputs.auto_title(first.text) if first else ""
         fields.append("title")
@@ -449,12 +463,29 @@ def session_update(
     if metadata is not UNSET:
         session.metadata = inputs.check_metadata(metadata)
         fields.append("metadata")
-    if fields:
-        session.save(update_fields=fields)
-        events.publish_after_commit(
-            [(events.user_group(user.pk), {"type": "session.renamed", "session": events.session_summary(session)})]
-        )
-    return session
+    return fields
+
+
+def _announce_changed(session: Session) -> None:
+    events.publish_after_commit(
+        [(events.user_group(session.user_id), {"type": "session.renamed", "session": events.session_summary(session)})]
+    )
+
+
+def _announce_ended(ended: Iterable[tuple[int, uuid.UUID]], *, ended_at: datetime) -> None:
+    """One session.ended event per owner of the (user_id, session_id) pairs, after the commit."""
+    by_user: dict[int, list[str]] = {}
+    for user_id, session_id in ended:
+        by_user.setdefault(user_id, []).append(str(session_id))
+    events.publish_after_commit(
+        [
+            (
+                events.user_group(user_id),
+                {"type": "session.ended", "session_ids": session_ids, "ended_at": ended_at.isoformat()},
+            )
+            for user_id, session_ids in by_user.items()
+        ]
+    )
 
 
 @transaction.atomic
@@ -515,9 +546,19 @@ def sessions_delete(*, session_ids: Iterable[uuid.UUID], announce: bool = True) 
     return sessions, utterances
 
 
+@transaction.atomic
 def sessions_end(*, session_ids: Iterable[uuid.UUID]) -> int:
-    """Mark open sessions ended (staff clean-up); returns how many were open."""
-    return Session.objects.filter(id__in=list(session_ids), ended_at__isnull=True).update(ended_at=timezone.now())
+    """Mark open sessions ended (staff clean-up); returns how many were open. Their owners' tabs
+    hear of it, one event per owner."""
+    ended_at = timezone.now()
+    ending = list(
+        Session.objects.select_for_update()
+        .filter(id__in=list(session_ids), ended_at__isnull=True)
+        .values_list("user_id", "id")
+    )
+    Session.objects.filter(id__in=[session_id for _, session_id in ending]).update(ended_at=ended_at)
+    _announce_ended(ending, ended_at=ended_at)
+    return len(ending)
 
 
 def sessions_expire_batch(*, cutoff: datetime, user: User | None = None, batch_size: int) -> tuple[int, int]:

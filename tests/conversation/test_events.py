@@ -40,6 +40,43 @@ async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(own
     assert event["session"]["title"] == "Plans"
 
 
+async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_title_rule(owner):
+    session = await db_call(services.session_create)(user=owner, title="Old")
+    await db_call(services.utterances_append)(
+        user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="Plans for Lisbon")]
+    )
+    channel = await listen(events.user_group(owner.pk))
+
+    await db_call(services.conversation_save)(user=owner, session_id=session.pk, messages=[], title="")
+
+    event = await receive(channel)
+    assert (event["type"], event["session"]["id"]) == ("session.renamed", str(session.pk))
+    assert event["session"]["title"] == "Plans for Lisbon"
+
+
+async def test_ending_sessions_announces_them_once_per_owner(owner, outsider):
+    mine = [await db_call(services.session_create)(user=owner) for _ in range(2)]
+    theirs = await db_call(services.session_create)(user=outsider)
+    channel = await listen(events.user_group(owner.pk))
+
+    ended = await db_call(services.sessions_end)(session_ids=[s.pk for s in [*mine, theirs]])
+
+    assert ended == 3
+    event = await receive(channel)
+    assert event["type"] == "session.ended"
+    assert sorted(event["session_ids"]) == sorted(str(s.pk) for s in mine)
+
+
+async def test_a_save_that_ends_the_session_announces_it(owner):
+    session = await db_call(services.session_create)(user=owner)
+    channel = await listen(events.user_group(owner.pk))
+
+    await db_call(services.conversation_save)(user=owner, session_id=session.pk, messages=[], end=True)
+
+    event = await receive(channel)
+    assert (event["type"], event["session_ids"]) == ("session.ended", [str(session.pk)])
+
+
 async def test_the_utterances_of_a_session_arrive_in_seq_order(owner):
     session = await db_call(services.session_create)(user=owner)
     channel = await listen(events.session_group(session.pk))
