@@ -18,10 +18,9 @@ def main() -> None:
 
     from accounts.models import User
     from conversation import services
-    from conversation.context import context_key, context_window_get
+    from conversation.context import context_key, context_window_get, context_window_rebuild
     from conversation.inputs import UtteranceIn
     from conversation.models import Session
-    from conversation.selectors import context_window_from_db
 
     user = User.objects.create_user(email=f"ctx-{uuid.uuid4().hex[:8]}@example.com")
     session = services.session_create(user=user)
@@ -45,7 +44,7 @@ def main() -> None:
         return context_window_get(session=session).messages
 
     def db_rebuild():
-        return context_window_from_db(session_id=session.pk)
+        return context_window_rebuild(session_id=session.pk)
 
     ours = median_of_3(lambda: rate(cached_read))
     base = median_of_3(lambda: rate(raw_read))

@@ -160,6 +160,7 @@ def main() -> None:
 
     from accounts.models import User
     from conversation import selectors, services
+    from conversation.context import context_window_rebuild
     from conversation.inputs import UtteranceIn
     from conversation.models import Persona
     from conversation.search import SearchTooBroad, session_search_for_user
@@ -392,7 +393,7 @@ def main() -> None:
     # --- context window from the database ------------------------------------------------------
     window_session = long_ids[0]
     ours, base = paired_median_of_3(
-        lambda: rate(lambda: selectors.context_window_from_db(session_id=window_session)),
+        lambda: rate(lambda: context_window_rebuild(session_id=window_session)),
         lambda: rate(
             lambda: page_conn.execute(
                 "SELECT role, text, seq FROM conversation_utterance WHERE session_id = %s AND is_final"

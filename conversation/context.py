@@ -80,8 +80,10 @@ def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -
         cache.delete(replaces)
 
 
-def _rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dict]] | None:
-    """(epoch, last_seq, window) of one snapshot, in one query; None when the session is gone."""
+def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dict]] | None:
+    """The window from the database: (epoch, last_seq, the last CONTEXT_WINDOW_SIZE final
+    utterances oldest first) of one snapshot, in one query on utterance_session_seq_unique; None
+    when the session is gone."""
     session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -123,7 +125,7 @@ def context_window_get(*, session: Session) -> ContextWindow:
     if messages is not None:
         return ContextWindow(messages=messages, epoch=session.context_epoch, last_seq=session.last_seq, cached=True)
 
-    rebuilt = _rebuild(session_id=session.pk)
+    rebuilt = context_window_rebuild(session_id=session.pk)
     if rebuilt is None:
         raise Session.DoesNotExist("No such session.")
     epoch, last_seq, messages = rebuilt

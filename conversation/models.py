@@ -105,7 +105,7 @@ class Utterance(models.Model):
 
     class Meta:
         constraints = [
-            # The order of a session, and the keyset index of utterance_page and context_window_from_db.
+            # The order of a session, and the keyset index of utterance_page and context_window_rebuild.
             models.UniqueConstraint(fields=["session", "seq"], name="utterance_session_seq_unique"),
             # Idempotent saves: a retried client_id is found, never stored twice.
             models.UniqueConstraint(

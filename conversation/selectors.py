@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -193,24 +192,6 @@ def session_stats_for_user(*, user: User, now: datetime | None = None) -> Sessio
         messages=totals["messages"],
         messages_by_role={role: totals[role] for role in Role.values},
     )
-
-
-def context_window_from_db(*, session_id: uuid.UUID, size: int | None = None) -> list[dict]:
-    """The last `size` final utterances, oldest first, as {role, text, seq}: one query on
-    utterance_session_seq_unique.
-
-    Plain SQL on purpose: this runs on every cache miss of the assistant loop, and the ORM's
-    query building costs several times the query itself here (bench/domain.py measures both).
-    """
-    size = size or settings.CONTEXT_WINDOW_SIZE
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT role, text, seq FROM conversation_utterance"
-            " WHERE session_id = %s AND is_final ORDER BY seq DESC LIMIT %s",
-            [Session._meta.pk.get_db_prep_value(session_id, connection), size],
-        )
-        rows = cursor.fetchall()
-    return [{"role": role, "text": text, "seq": seq} for role, text, seq in reversed(rows)]
 
 
 def sessions_inactive_count(*, cutoff: datetime, user: User | None = None) -> tuple[int, int]:

@@ -38,7 +38,8 @@ again = services.utterances_append(user=user, session_id=session.pk, utterances=
     UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
 ])
 assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
-window = selectors.context_window_from_db(session_id=session.pk)
+from conversation.context import context_window_get
+window = context_window_get(session=first.session).messages
 assert [m["seq"] for m in window] == [1, 2], window
 hits = session_search_for_user(user=user, q="lisbon")
 assert [h.session.pk for h in hits] == [session.pk]

@@ -67,7 +67,7 @@ def test_an_extended_window_keeps_the_last_n_in_order(owner, session, settings, 
     window = context_window_get(session=fresh(session))
     assert window.cached
     assert [(m["text"], m["seq"]) for m in window.messages] == [("b", 2), ("c", 3), ("d", 4)]
-    assert window.messages == context._rebuild(session_id=session.pk)[2]
+    assert window.messages == context.context_window_rebuild(session_id=session.pk)[2]
 
 
 def test_an_extended_window_keeps_every_character_and_type(owner, session, django_capture_on_commit_callbacks):
