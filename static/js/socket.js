@@ -1,4 +1,6 @@
 // A WebSocket that reconnects with backoff and queues what is sent while it is down.
+const LEAVING_MS = 10000;
+
 export class Socket {
   constructor(url, { onOpen, onEvent, onStatus }) {
     this.url = url;
@@ -8,6 +10,13 @@ export class Socket {
     this.queue = [];
     this.delay = 500;
     this.ws = null;
+    // True for a while after this page starts going elsewhere (a form such as "Log out", a link;
+    // a download starts the same way but the page stays).
+    this.leaving = false;
+    addEventListener("beforeunload", () => {
+      this.leaving = true;
+      setTimeout(() => { this.leaving = false; }, LEAVING_MS);
+    });
   }
 
   connect() {
@@ -25,8 +34,12 @@ export class Socket {
     });
     this.ws.addEventListener("close", (closed) => {
       if (closed.code === 4401) {
-        // The login has expired: log in again (drafts are kept in this browser).
-        location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
+        // The login has ended: log in again (drafts are kept in this browser). Not while the page
+        // is on its way elsewhere, as when its own "Log out" closed the socket; if it is still
+        // here after that, it goes.
+        const toLogin = () => location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
+        if (this.leaving) setTimeout(toLogin, LEAVING_MS);
+        else toLogin();
         return;
       }
       if (closed.code === 4429) {
