@@ -1,23 +1,21 @@
 """Writes. Each service runs in one transaction, takes the acting user explicitly and treats another
 user's session exactly like a missing one (Session.DoesNotExist)."""
 
-import functools
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis import RedisError
 
 from accounts.models import User
-from conversation import context, events, inputs
+from conversation import append_statement, context, events, inputs
+from conversation.append_statement import PreparedUtterance
 from conversation.models import Persona, Role, Session, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
 
@@ -82,17 +80,7 @@ def _announce_created(session: Session) -> None:
     events.publish_after_commit([(events.user_group(session.user_id), created)])
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    role: str
-    text: str
-    is_final: bool
-    client_id: str | None
-    created_at: Any
-    metadata: dict
-
-
-def _prepare(items: Sequence[inputs.UtteranceIn], *, field: str) -> list[_Prepared]:
+def _prepare(items: Sequence[inputs.UtteranceIn], *, field: str) -> list[PreparedUtterance]:
     """Normalize and bound a whole batch before anything is written; errors name `field[i].name`."""
     inputs.check_batch_size(len(items), field_name=field)
     now = timezone.now()
@@ -100,7 +88,7 @@ def _prepare(items: Sequence[inputs.UtteranceIn], *, field: str) -> list[_Prepar
     for index, item in enumerate(items):
         prefix = f"{field}[{index}]."
         prepared.append(
-            _Prepared(
+            PreparedUtterance(
                 role=inputs.normalize_role(item.role, field_name=f"{prefix}role"),
                 text=inputs.check_text(item.text, field_name=f"{prefix}text"),
                 is_final=bool(item.is_final),
@@ -123,7 +111,7 @@ def utterances_append(
 
     The new ones get the next seqs from one UPDATE ... RETURNING on the session row, which also
     takes the row lock that serializes concurrent appends to one session; then one INSERT (on
-    PostgreSQL the two are one statement: see _store_new). A batch that is already stored (every
+    PostgreSQL the two are one statement: see conversation/append_statement.py). A batch that is already stored (every
     client_id found) returns the stored rows and writes nothing.
 
     New utterances are the common case, so the insert is tried first and a client_id conflict
@@ -137,11 +125,11 @@ def utterances_append(
 
 
 def _append_prepared(
-    *, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared], expect_stored: bool
+    *, user: User, session_id: uuid.UUID | str, prepared: list[PreparedUtterance], expect_stored: bool
 ) -> AppendResult:
     if not expect_stored:
         try:
-            with _one_statement_transaction():
+            with append_statement.one_statement_transaction():
                 return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=False)
         except IntegrityError:
             pass  # some client_id is stored already: nothing was written, look them up
@@ -155,19 +143,8 @@ def _append_prepared(
             return _append(user=user, session_id=session_id, prepared=prepared, look_up_stored=True)
 
 
-def _one_statement_transaction() -> AbstractContextManager:
-    """The transaction of a write that is one SQL statement (an append on PostgreSQL).
-
-    Outside a caller's transaction the statement is a transaction by itself, and BEGIN and COMMIT
-    would only add two round trips. Inside one, a savepoint keeps a conflict from breaking it.
-    """
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return nullcontext()
-    return transaction.atomic()
-
-
 def _append(
-    *, user: User, session_id: uuid.UUID | str, prepared: list[_Prepared], look_up_stored: bool
+    *, user: User, session_id: uuid.UUID | str, prepared: list[PreparedUtterance], look_up_stored: bool
 ) -> AppendResult:
     client_ids = [p.client_id for p in prepared if p.client_id is not None]
     existing: dict[str, Utterance] = {}
@@ -177,7 +154,7 @@ def _append(
             for u in Utterance.objects.filter(session_id=session_id, session__user=user, client_id__in=client_ids)
         }
 
-    new_items: list[_Prepared] = []
+    new_items: list[PreparedUtterance] = []
     seen: set[str] = set()
     for item in prepared:
         if item.client_id is not None:
@@ -190,7 +167,7 @@ def _append(
         session = session_get_for_user(user=user, session_id=session_id)
         return AppendResult(session=session, utterances=[existing[p.client_id] for p in prepared], created=0)
 
-    session, rows = _store_new(user=user, session_id=session_id, items=new_items)
+    session, rows = append_statement.append_rows(user=user, session_id=session_id, items=new_items)
     events.after_commit(_announce_append, user_id=user.pk, session=session, rows=rows)
 
     by_client_id = existing | {row.client_id: row for row in rows if row.client_id is not None}
@@ -228,141 +205,6 @@ def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -
             pipe.execute()
         except RedisError:
             logger.warning("Redis unreachable; window of %s not extended, live events lost", session.pk, exc_info=True)
-
-
-def _store_new(*, user: User, session_id: uuid.UUID | str, items: list[_Prepared]) -> tuple[Session, list[Utterance]]:
-    """Store `items` as the session's next utterances: seqs, counters, title and rows at once.
-
-    The session row's UPDATE allocates the seqs (and takes the row lock that serializes appends
-    to one session); the INSERT follows. On PostgreSQL both are one statement (a data-modifying
-    WITH), one round trip; elsewhere the UPDATE and bulk_create, in the caller's transaction.
-    """
-    db = connections[DEFAULT_DB_ALIAS]  # resolved once: each use of the `connection` proxy costs a lookup
-    finals = [p for p in items if p.is_final]
-    first_user_text = next((p.text for p in finals if p.role == Role.USER), None)
-    counts = {role: sum(1 for p in finals if p.role == role) for role in Role.values}
-    advance_params = [
-        len(items),
-        sum(counts.values()),
-        counts[Role.USER],
-        counts[Role.ASSISTANT],
-        counts[Role.SYSTEM],
-        timezone.now(),
-        inputs.auto_title(first_user_text) if first_user_text else "",
-        Session._meta.pk.get_db_prep_value(session_id_parse(session_id), db),
-        user.pk,
-    ]
-    if db.vendor == "postgresql":
-        # The rows travel as one JSON array, read back by json_to_recordset in order: the statement
-        # has the same text and parameters for 1 utterance or 1,000, so psycopg prepares it, and
-        # json.dumps (C) composes the rows faster than psycopg's per-value array dumpers.
-        rows_json = json.dumps(
-            [{f.column: getattr(p, f.name) for f in _UTTERANCE_INPUT_FIELDS} for p in items],
-            default=datetime.isoformat,  # created_at; the metadata is plain JSON (inputs.check_metadata)
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        with db.server_bound_cursor() as cursor:
-            cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), rows_json])
-            row = cursor.fetchone()
-        if row is None:
-            raise Session.DoesNotExist("No such session.")
-        session = _session_from_row(row[:-1], db=db)
-        rows = _utterance_rows(session, items)
-        for utterance, pk in zip(rows, row[-1], strict=True):  # what bulk_create would set
-            utterance.pk = pk
-            utterance._state.adding = False
-            utterance._state.db = db.alias
-    else:
-        with db.cursor() as cursor:
-            cursor.execute(_advance_sql(), advance_params)
-            row = cursor.fetchone()
-        if row is None:
-            raise Session.DoesNotExist("No such session.")
-        session = _session_from_row(row, db=db)
-        rows = Utterance.objects.bulk_create(_utterance_rows(session, items))
-    return session, rows
-
-
-_SESSION_FIELDS = Session._meta.concrete_fields
-# The columns an append writes from its input; the session, owner and seq come from the session row.
-_UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in _Prepared.__dataclass_fields__]
-
-
-# The statements' texts depend only on the models and the database: built once per process.
-@functools.cache
-def _advance_sql() -> str:
-    db = connections[DEFAULT_DB_ALIAS]
-    return f"""
-        UPDATE {Session._meta.db_table} SET
-            last_seq = last_seq + %s,
-            message_count = message_count + %s,
-            user_message_count = user_message_count + %s,
-            assistant_message_count = assistant_message_count + %s,
-            system_message_count = system_message_count + %s,
-            last_activity_at = %s,
-            title = CASE WHEN title = '' THEN %s ELSE title END
-        WHERE id = %s AND user_id = %s
-        RETURNING {", ".join(db.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
-    """  # noqa: S608 - table and column names are the model's own, every value is a parameter
-
-
-@functools.cache
-def _advance_and_insert_sql() -> str:
-    db = connections[DEFAULT_DB_ALIAS]
-    names = [db.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
-    record = ", ".join(f"{name} {f.db_type(db)}" for name, f in zip(names, _UTTERANCE_INPUT_FIELDS, strict=True))
-    return f"""
-        WITH advanced AS ({_advance_sql()}),
-        inserted AS (
-            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, {", ".join(names)})
-            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
-                   {", ".join(f"new.{n}" for n in names)}
-            FROM advanced,
-                 ROWS FROM (json_to_recordset(%s::json) AS ({record}))
-                 WITH ORDINALITY AS new ({", ".join(names)}, position)
-            RETURNING id, seq
-        )
-        SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
-    """  # noqa: S608 - table and column names are the model's own, every value is a parameter
-
-
-@functools.cache
-def _session_converters(alias: str) -> list[tuple[Any, list]]:
-    """Each session column with the converters a queryset applies to it on this database (SQLite
-    returns UUIDs as 32 hex digits and times as text; JSON is decoded everywhere)."""
-    db = connections[alias]
-    columns = [field.get_col(Session._meta.db_table) for field in _SESSION_FIELDS]
-    return [(col, db.ops.get_db_converters(col) + col.field.get_db_converters(db)) for col in columns]
-
-
-def _session_from_row(row: Sequence, *, db) -> Session:
-    """What a queryset would build from the row, values converted the same way, without its
-    per-query set-up (this runs per append)."""
-    values = []
-    for (col, converters), value in zip(_session_converters(db.alias), row, strict=True):
-        for convert in converters:
-            value = convert(value, col, db)
-        values.append(value)
-    return Session.from_db(db.alias, [f.attname for f in _SESSION_FIELDS], values)
-
-
-def _utterance_rows(session: Session, items: list[_Prepared]) -> list[Utterance]:
-    first_seq = session.last_seq - len(items) + 1
-    return [
-        Utterance(
-            session_id=session.id,
-            user_id=session.user_id,
-            seq=first_seq + offset,
-            role=item.role,
-            text=item.text,
-            is_final=item.is_final,
-            client_id=item.client_id,
-            created_at=item.created_at,
-            metadata=item.metadata,
-        )
-        for offset, item in enumerate(items)
-    ]
 
 
 def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:

@@ -1,0 +1,183 @@
+"""The append statement: one session's next utterances stored with their seqs, counters and title.
+
+The narrow interface services use: `PreparedUtterance` (a checked input), `append_rows` (store
+them, returning the session as updated and the rows) and `one_statement_transaction`. Inside:
+the SQL and its per-database variants, and the hydration of model instances from its rows.
+"""
+
+import functools
+import json
+import uuid
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from conversation import inputs
+from conversation.models import Role, Session, Utterance
+from conversation.selectors import session_id_parse
+
+
+@dataclass(frozen=True)
+class PreparedUtterance:
+    """One utterance to store, its fields checked and normalized (services._prepare)."""
+
+    role: str
+    text: str
+    is_final: bool
+    client_id: str | None
+    created_at: Any
+    metadata: dict
+
+
+def one_statement_transaction() -> AbstractContextManager:
+    """The transaction of a write that is one SQL statement (an append on PostgreSQL).
+
+    Outside a caller's transaction the statement is a transaction by itself, and BEGIN and COMMIT
+    would only add two round trips. Inside one, a savepoint keeps a conflict from breaking it.
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
+
+
+def append_rows(
+    *, user: User, session_id: uuid.UUID | str, items: list[PreparedUtterance]
+) -> tuple[Session, list[Utterance]]:
+    """Store `items` as the session's next utterances: seqs, counters, title and rows at once.
+
+    The session row's UPDATE allocates the seqs (and takes the row lock that serializes appends
+    to one session); the INSERT follows. On PostgreSQL both are one statement (a data-modifying
+    WITH), one round trip; elsewhere the UPDATE and bulk_create, in the caller's transaction.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # resolved once: each use of the `connection` proxy costs a lookup
+    finals = [p for p in items if p.is_final]
+    first_user_text = next((p.text for p in finals if p.role == Role.USER), None)
+    counts = {role: sum(1 for p in finals if p.role == role) for role in Role.values}
+    advance_params = [
+        len(items),
+        sum(counts.values()),
+        counts[Role.USER],
+        counts[Role.ASSISTANT],
+        counts[Role.SYSTEM],
+        timezone.now(),
+        inputs.auto_title(first_user_text) if first_user_text else "",
+        Session._meta.pk.get_db_prep_value(session_id_parse(session_id), db),
+        user.pk,
+    ]
+    if db.vendor == "postgresql":
+        # The rows travel as one JSON array, read back by json_to_recordset in order: the statement
+        # has the same text and parameters for 1 utterance or 1,000, so psycopg prepares it, and
+        # json.dumps (C) composes the rows faster than psycopg's per-value array dumpers.
+        rows_json = json.dumps(
+            [{f.column: getattr(p, f.name) for f in _UTTERANCE_INPUT_FIELDS} for p in items],
+            default=datetime.isoformat,  # created_at; the metadata is plain JSON (inputs.check_metadata)
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        with db.server_bound_cursor() as cursor:
+            cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), rows_json])
+            row = cursor.fetchone()
+        if row is None:
+            raise Session.DoesNotExist("No such session.")
+        session = _session_from_row(row[:-1], db=db)
+        rows = _utterance_rows(session, items)
+        for utterance, pk in zip(rows, row[-1], strict=True):  # what bulk_create would set
+            utterance.pk = pk
+            utterance._state.adding = False
+            utterance._state.db = db.alias
+    else:
+        with db.cursor() as cursor:
+            cursor.execute(_advance_sql(), advance_params)
+            row = cursor.fetchone()
+        if row is None:
+            raise Session.DoesNotExist("No such session.")
+        session = _session_from_row(row, db=db)
+        rows = Utterance.objects.bulk_create(_utterance_rows(session, items))
+    return session, rows
+
+
+_SESSION_FIELDS = Session._meta.concrete_fields
+# The columns an append writes from its input; the session, owner and seq come from the session row.
+_UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in PreparedUtterance.__dataclass_fields__]
+
+
+# The statements' texts depend only on the models and the database: built once per process.
+@functools.cache
+def _advance_sql() -> str:
+    db = connections[DEFAULT_DB_ALIAS]
+    return f"""
+        UPDATE {Session._meta.db_table} SET
+            last_seq = last_seq + %s,
+            message_count = message_count + %s,
+            user_message_count = user_message_count + %s,
+            assistant_message_count = assistant_message_count + %s,
+            system_message_count = system_message_count + %s,
+            last_activity_at = %s,
+            title = CASE WHEN title = '' THEN %s ELSE title END
+        WHERE id = %s AND user_id = %s
+        RETURNING {", ".join(db.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
+    """  # noqa: S608 - table and column names are the model's own, every value is a parameter
+
+
+@functools.cache
+def _advance_and_insert_sql() -> str:
+    db = connections[DEFAULT_DB_ALIAS]
+    names = [db.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
+    record = ", ".join(f"{name} {f.db_type(db)}" for name, f in zip(names, _UTTERANCE_INPUT_FIELDS, strict=True))
+    return f"""
+        WITH advanced AS ({_advance_sql()}),
+        inserted AS (
+            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, {", ".join(names)})
+            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
+                   {", ".join(f"new.{n}" for n in names)}
+            FROM advanced,
+                 ROWS FROM (json_to_recordset(%s::json) AS ({record}))
+                 WITH ORDINALITY AS new ({", ".join(names)}, position)
+            RETURNING id, seq
+        )
+        SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
+    """  # noqa: S608 - table and column names are the model's own, every value is a parameter
+
+
+@functools.cache
+def _session_converters(alias: str) -> list[tuple[Any, list]]:
+    """Each session column with the converters a queryset applies to it on this database (SQLite
+    returns UUIDs as 32 hex digits and times as text; JSON is decoded everywhere)."""
+    db = connections[alias]
+    columns = [field.get_col(Session._meta.db_table) for field in _SESSION_FIELDS]
+    return [(col, db.ops.get_db_converters(col) + col.field.get_db_converters(db)) for col in columns]
+
+
+def _session_from_row(row: Sequence, *, db) -> Session:
+    """What a queryset would build from the row, values converted the same way, without its
+    per-query set-up (this runs per append)."""
+    values = []
+    for (col, converters), value in zip(_session_converters(db.alias), row, strict=True):
+        for convert in converters:
+            value = convert(value, col, db)
+        values.append(value)
+    return Session.from_db(db.alias, [f.attname for f in _SESSION_FIELDS], values)
+
+
+def _utterance_rows(session: Session, items: list[PreparedUtterance]) -> list[Utterance]:
+    first_seq = session.last_seq - len(items) + 1
+    return [
+        Utterance(
+            session_id=session.id,
+            user_id=session.user_id,
+            seq=first_seq + offset,
+            role=item.role,
+            text=item.text,
+            is_final=item.is_final,
+            client_id=item.client_id,
+            created_at=item.created_at,
+            metadata=item.metadata,
+        )
+        for offset, item in enumerate(items)
+    ]
