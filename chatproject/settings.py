@@ -96,7 +96,7 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
     DATABASES["default"]["ENGINE"] = "chatproject.postgresql"
     # Django turns psycopg's prepared statements off (for PgBouncer before 1.21). Its own queries are
     # bound on the client and never prepared either way; this prepares the server-bound statement of
-    # an append after that many runs on a connection, which halves its cost in PostgreSQL. Empty: never.
+    # an append after that many runs on a connection, so PostgreSQL plans it once. Empty: never.
     prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         int(prepare_threshold) if prepare_threshold else None

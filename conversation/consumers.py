@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.selectors import device_token_user_id, login_session_user_id
-from conversation import budgets, events, inputs, realtime, replies, selectors, services
+from conversation import budgets, events, inputs, replies, reply_tasks, selectors, services
 from conversation.db_threads import db_async as db
 from conversation.models import Session
 
@@ -175,7 +175,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
         await self.watch(session.pk)
         try:
-            await realtime.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
+            await reply_tasks.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
         except replies.ReplyBusy:
             await self.error(
                 "busy",
@@ -195,7 +195,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.error("invalid", "Nothing to stop: open a session first.", ref="stop")
             return
         session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
-        await realtime.reply_stop(session_id=session.pk)
+        await reply_tasks.reply_stop(session_id=session.pk)
 
     async def chat_event(self, message: dict) -> None:
         """A group event (see conversation/events.py), passed on to the browser as it is."""

@@ -84,7 +84,7 @@ def publish_now(events: list[tuple[str, dict]], *, pipe: redis.client.Pipeline |
     With Redis, the events go out as one pipeline of PUBLISH commands in the wire format of
     channels_redis' Pub/Sub layer (channel `{prefix}__group__{group}`, the layer's serializer;
     tests/conversation/test_events.py holds it to the layer): an async group_send per event, run
-    from sync code, costs a write several times more. Redis trouble costs the events, never the
+    from sync code, would cost a write more than the write itself. Redis trouble costs the events, never the
     write, and holds it at most REDIS_SOCKET_TIMEOUT_SECONDS.
 
     Given `pipe`, a pipeline on the layer's Redis (see on_cache_redis), the PUBLISH commands are

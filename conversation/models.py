@@ -68,7 +68,7 @@ class Session(models.Model):
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
             # session_search_for_user, title matches: GIN index session_title_search_idx on
             # (user_id, the title's tsvector), PostgreSQL only (migrations 0001 and 0007;
-            # conversation/postgres.py says why it stays outside the model).
+            # conversation/migration_operations.py says why it stays outside the model).
         ]
         constraints = [
             models.CheckConstraint(
@@ -118,7 +118,7 @@ class Utterance(models.Model):
         ]
         # session_search_for_user, text matches: GIN index utterance_text_search_idx on
         # (user_id, search_vector), the generated column, both PostgreSQL only (migrations 0003 and
-        # 0004; conversation/postgres.py says why they stay outside the model).
+        # 0004; conversation/migration_operations.py says why they stay outside the model).
 
     def __str__(self) -> str:
         return f"{self.role} #{self.seq}"

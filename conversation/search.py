@@ -104,8 +104,7 @@ best AS (
     FROM title_hits t FULL OUTER JOIN text_hits x ON x.session_id = t.session_id
 ),
 -- The page first, then the message texts and snippets of its rows only: a frequent word matches
--- thousands of sessions, and fetching every best message's text before the LIMIT cost a third of
--- the query.
+-- thousands of sessions, and fetching every best message's text before the LIMIT is wasted work.
 top AS (
     SELECT best.session_id, best.rank, best.seq, s.title, s.last_activity_at
     FROM best JOIN conversation_session s ON s.id = best.session_id

@@ -1,10 +1,10 @@
 """Django's PostgreSQL backend, with timestamps parsed in C and a server-bound cursor.
 
 Django loads timestamptz with a subclass of psycopg's pure-Python loader (to set its tzinfo), so
-every timestamp read is parsed by a regular expression in Python: ~5 us each, a fifth of the time
-of a 50-session list. IsoTimestamptzLoader parses with datetime.fromisoformat (C) instead, and
-leaves to Django's loader what that cannot read (BC dates, infinity: an error either way) or a
-DateStyle other than ISO. Selected in settings when DATABASE_URL is PostgreSQL.
+every timestamp read is parsed by a regular expression in Python, a large share of the time of a
+list page (bench/domain.py shows the lists' figures). IsoTimestamptzLoader parses with
+datetime.fromisoformat (C) instead, and leaves to Django's loader what that cannot read (BC dates,
+infinity: an error either way) or a DateStyle other than ISO. Selected in settings when DATABASE_URL is PostgreSQL.
 
 Django's cursors bind parameters on the client (psycopg's ClientCursor quotes every value into the
 SQL text in Python). server_bound_cursor() gives psycopg's own Cursor instead, for the hottest

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chatproject.api.endpoints import endpoint
-from conversation.api import replies, views
+from conversation.api import reply_views, views
 
 urlpatterns = [
     path("sessions/", endpoint(views.SessionListApi), name="sessions"),
@@ -12,8 +12,8 @@ urlpatterns = [
     path("sessions/<str:session_id>/utterances/", endpoint(views.UtteranceListApi), name="utterances"),
     path("sessions/<str:session_id>/clear/", endpoint(views.SessionClearApi), name="session-clear"),
     path("sessions/<str:session_id>/export/", endpoint(views.SessionExportApi), name="session-export"),
-    path("sessions/<str:session_id>/context/", endpoint(replies.SessionContextApi), name="session-context"),
-    path("sessions/<str:session_id>/reply/", endpoint(replies.SessionReplyApi), name="session-reply"),
+    path("sessions/<str:session_id>/context/", endpoint(reply_views.SessionContextApi), name="session-context"),
+    path("sessions/<str:session_id>/reply/", endpoint(reply_views.SessionReplyApi), name="session-reply"),
     path("personas/", endpoint(views.PersonaListApi), name="personas"),
     path("stats/", endpoint(views.StatsApi), name="stats"),
 ]

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-import conversation.postgres
+import conversation.migration_operations
 
 
 class Migration(migrations.Migration):
@@ -98,14 +98,14 @@ class Migration(migrations.Migration):
             model_name='utterance',
             constraint=models.CheckConstraint(condition=models.Q(('seq__gte', 1)), name='utterance_seq_positive'),
         ),
-        conversation.postgres.RunSQLOnPostgres(
+        conversation.migration_operations.RunSQLOnPostgres(
             sql=(
                 "CREATE INDEX session_title_search_idx ON conversation_session "
                 "USING gin (to_tsvector('english'::regconfig, COALESCE(title, '')))"
             ),
             reverse_sql="DROP INDEX session_title_search_idx",
         ),
-        conversation.postgres.RunSQLOnPostgres(
+        conversation.migration_operations.RunSQLOnPostgres(
             sql=(
                 "CREATE INDEX utterance_text_search_idx ON conversation_utterance "
                 "USING gin (to_tsvector('english'::regconfig, COALESCE(text, '')))"

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-import conversation.postgres
+import conversation.migration_operations
 
 
 class Migration(migrations.Migration):
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [("conversation", "0002_seed_personas")]
 
     operations = [
-        conversation.postgres.RunSQLOnPostgres(
+        conversation.migration_operations.RunSQLOnPostgres(
             sql=[
                 "ALTER TABLE conversation_utterance ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
                 "(to_tsvector('english'::regconfig, COALESCE(text, ''))) STORED",

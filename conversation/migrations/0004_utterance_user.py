@@ -2,7 +2,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import conversation.postgres
+import conversation.migration_operations
 
 
 def copy_owners(apps, schema_editor):
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
-        conversation.postgres.RunSQLOnPostgres(
+        conversation.migration_operations.RunSQLOnPostgres(
             sql=[
                 "CREATE EXTENSION IF NOT EXISTS btree_gin",
                 "DROP INDEX utterance_text_search_idx",

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-import conversation.postgres
+import conversation.migration_operations
 
 
 class Migration(migrations.Migration):
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [("conversation", "0006_socket_leases")]
 
     operations = [
-        conversation.postgres.RunSQLOnPostgres(
+        conversation.migration_operations.RunSQLOnPostgres(
             sql=[
                 "DROP INDEX session_title_search_idx",
                 "CREATE INDEX session_title_search_idx ON conversation_session "
