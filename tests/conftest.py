@@ -1,16 +1,13 @@
 import os
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from tests.factories import UserFactory
-from tests.servers import start_daphne, stop_process
+from tests.servers import ARTIFACTS, database_url_of_tests, start_daphne, stop_process
 
 REQUIRED_SERVICES = ("DATABASE_URL", "REDIS_URL")
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 def pytest_configure(config):
@@ -119,12 +116,6 @@ def openai_backend(settings, model_server):
     settings.ASSISTANT_TIMEOUT_SECONDS = 5
     model_server.requests.clear()
     return model_server
-
-
-def database_url_of_tests() -> str:
-    """The test database, for a server process the test starts."""
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"  # logs and screenshots of a run (not committed)
 
 
 def free_port() -> int:
@@ -87,6 +88,14 @@ class PostgresServer:
         if (self.data / "postmaster.pid").exists():
             self._ctl("-m", "immediate", "stop")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def database_url_of_tests() -> str:
+    """The test database, for a server process the test starts."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def start_daphne(*, env: dict[str, str], log: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:

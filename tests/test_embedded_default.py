@@ -43,6 +43,13 @@ window = context_window_get(session=first.session).messages
 assert [m["seq"] for m in window] == [1, 2], window
 hits = session_search_for_user(user=user, q="lisbon")
 assert [h.session.pk for h in hits] == [session.pk]
+start, end = hits[0].highlights[0]
+assert (hits[0].seq, hits[0].snippet[start:end]) == (None, "Lisbon"), hits[0]  # the title matched
+hits = session_search_for_user(user=user, q="hilly")
+start, end = hits[0].highlights[0]
+assert (hits[0].seq, hits[0].snippet[start:end]) == (2, "hilly"), hits[0]  # a message matched
+titled = services.session_create(user=user, title="Sourdough notes")
+assert [h.session.pk for h in session_search_for_user(user=user, q="sourdough")] == [titled.pk]
 services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
 services.session_clear(user=user, session_id=session.pk)
 

@@ -32,10 +32,20 @@ def test_a_cache_write_is_visible_to_a_raw_redis_client():
     assert raw.keys(f"*{key}*") == []
 
 
-def test_the_channel_layer_is_redis():
+async def test_a_group_message_travels_through_redis():
     from channels.layers import get_channel_layer
 
-    assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
+    group = f"probe-{uuid.uuid4().hex}"
+    raw = redis.Redis.from_url(settings.REDIS_URL)
+    listener = raw.pubsub()
+    listener.psubscribe(f"*{group}*")
+    listener.get_message(timeout=1)  # the subscription's confirmation
+    await get_channel_layer().group_send(group, {"type": "probe"})
+    published = listener.get_message(timeout=5)
+    listener.close()
+    assert published is not None
+    assert published["type"] == "pmessage"
+    assert group.encode() in published["channel"]
 
 
 def test_the_run_fails_in_ci_when_a_service_url_is_missing(tmp_path):

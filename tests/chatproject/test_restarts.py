@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from tests.clients import api_token, chat_socket, login, receive_until, reply_end_of
-from tests.conftest import ARTIFACTS
-from tests.servers import PostgresServer, RedisServer, manage, start_daphne, stop_process
+from tests.servers import ARTIFACTS, PostgresServer, RedisServer, manage, start_daphne, stop_process
 
 EMAIL, PASSWORD = "restart@example.com", "restart-pass-4821"
 READS = ("/api/sessions/", "/api/sessions/{id}/", "/api/sessions/{id}/utterances/", "/api/sessions/{id}/context/")

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from conversation import services
 from conversation.models import Session, Utterance
-from tests.conversation.conftest import say
 from tests.factories import UserFactory
+from tests.helpers import say
 
 CHANGELIST = reverse("admin:conversation_session_changelist")
 

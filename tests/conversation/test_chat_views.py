@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from conversation import services
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def queries_for(client: Client, url: str) -> int:

@@ -290,7 +290,7 @@ async def test_an_invalid_send_names_its_message(owner, make_session):
 
 
 async def test_the_api_is_refused_while_a_socket_reply_runs_in_the_session(owner, make_session, openai_backend):
-    from tests.conversation.api.conftest import token_client
+    from tests.helpers import token_client
 
     session = await make_session()
     ws = await a_slow_reply_running(owner, session)

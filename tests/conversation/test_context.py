@@ -10,7 +10,7 @@ from django.db import connection
 from conversation import context, services
 from conversation.context import context_key, context_window_get
 from conversation.models import Session
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def fresh(session) -> Session:
@@ -234,15 +234,23 @@ def test_with_redis_down_windows_come_from_the_database_quickly(owner, session, 
     assert context_window_get(session=fresh(session)).cached
 
 
-def test_there_is_one_key_per_session_state(session):
-    assert context.context_key(session_id=session.pk, epoch=2, last_seq=7) == f"ctx:{session.pk}:2:7"
+def test_every_state_of_a_session_has_a_key_of_its_own(owner, session):
+    other = services.session_create(user=owner)
+    keys = {
+        context.context_key(session_id=session.pk, epoch=epoch, last_seq=last_seq)
+        for epoch in (0, 1)
+        for last_seq in (0, 1, 10)
+    }
+    assert len(keys) == 6  # an append (last_seq) or a clear (epoch) names a new key
+    assert context.context_key(session_id=other.pk, epoch=0, last_seq=0) not in keys
+    assert context.context_key(session_id=session.pk, epoch=1, last_seq=10) in keys  # and the same state, the same key
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_redis_down_the_api_and_the_reply_path_still_answer(owner, cache_on_own_redis):
     from rest_framework.test import APIClient
 
-    from tests.conversation.api.conftest import token_client
+    from tests.helpers import token_client
 
     session = services.session_create(user=owner)
     say(owner, session, "before the outage")

@@ -1,6 +1,6 @@
 from conversation import services
 from conversation.context import context_window_rebuild
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_returns_the_last_n_final_utterances_oldest_first(owner, session, settings, django_assert_num_queries):

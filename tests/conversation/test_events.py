@@ -130,7 +130,7 @@ def test_with_the_one_redis_down_an_append_loses_its_events_and_window_but_not_t
 def test_a_failing_after_commit_hook_neither_fails_the_write_nor_skips_the_other_hooks(owner, monkeypatch, caplog):
     from conversation import context
     from conversation import events as events_module
-    from tests.conversation.api.conftest import token_client
+    from tests.helpers import token_client
 
     publish_now = events_module.publish_now
 

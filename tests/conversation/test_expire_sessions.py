@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from conversation import services
 from conversation.models import Session, Utterance
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def make_chat(user, *, days_ago: int, messages: int = 3) -> Session:

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conversation.markdown import ALLOWED_TAGS, render_markdown
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 N = 32000  # MAX_UTTERANCE_CHARS
 

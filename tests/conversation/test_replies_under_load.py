@@ -14,9 +14,8 @@ from accounts.services import device_token_create
 from conversation import services
 from conversation.models import Session, Utterance
 from tests.clients import chat_socket, receive_until, reply_end_of
-from tests.conftest import ARTIFACTS, database_url_of_tests
 from tests.factories import UserFactory
-from tests.servers import start_daphne, stop_process
+from tests.servers import ARTIFACTS, database_url_of_tests, start_daphne, stop_process
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -2,7 +2,7 @@ import pytest
 
 from conversation import services
 from conversation.models import Session, Utterance
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_removes_utterances_keeps_the_session_and_bumps_the_epoch(owner, session):

@@ -2,7 +2,7 @@ import pytest
 
 from conversation import services
 from conversation.models import Session, Utterance
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_deletes_the_session_with_its_utterances(owner, session):

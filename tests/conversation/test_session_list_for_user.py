@@ -1,5 +1,5 @@
 from conversation import selectors, services
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_lists_newest_activity_first(owner):

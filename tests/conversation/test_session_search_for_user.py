@@ -4,7 +4,7 @@ from django.db import connection
 
 from conversation import services
 from conversation.search import SearchTooBroad, session_search_for_user
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 @pytest.fixture
@@ -95,17 +95,6 @@ def test_postgres_searches_text_through_the_per_user_gin_index(owner, outsider):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "utterance_text_search_idx" in plan
     assert "user_id" in plan.split("Index Cond:", 1)[1], plan
-
-
-def test_the_embedded_defaults_plain_search_gives_the_same_shape(owner, library, monkeypatch):
-    # The SQLite fallback is plain ORM, so it runs here too; force it by pretending the vendor.
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    hits = session_search_for_user(user=owner, q="Lisbon")
-    assert [h.session.pk for h in hits] == [library["trip"].pk]
-    assert hits[0].seq == 1
-    start, end = hits[0].highlights[0]
-    assert hits[0].snippet[start:end] == "Lisbon"
-    assert [h.session.pk for h in session_search_for_user(user=owner, q="sourdough")] == [library["bread"].pk]
 
 
 def test_postgres_searches_titles_through_the_per_user_gin_index(owner, outsider):

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from conversation import selectors, services
 from conversation.models import Session
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_counts_sessions_and_messages_by_role(owner, outsider, django_assert_num_queries):

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from conversation import selectors
 from conversation.models import Session
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 @pytest.fixture

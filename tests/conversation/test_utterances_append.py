@@ -9,7 +9,7 @@ from django.db import connection
 from conversation import services
 from conversation.inputs import UtteranceIn
 from conversation.models import Session, Utterance
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_appends_in_order_with_consecutive_seqs(owner, session):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS
+from tests.servers import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
 

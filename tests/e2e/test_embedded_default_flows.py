@@ -7,8 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ARTIFACTS
-from tests.servers import manage, start_daphne, stop_process
+from tests.servers import ARTIFACTS, manage, start_daphne, stop_process
 
 PASSWORD = "an embedded pass phrase 7"
 CHATS = 6

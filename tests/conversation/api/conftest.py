@@ -1,14 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from accounts import services
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    _, key = services.device_token_create(user=user, name="Test program")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+from tests.helpers import token_client
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import DeviceToken
 from conversation import services
-from tests.conversation.api.conftest import token_client
-from tests.conversation.conftest import say
-
-pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators")
+from tests.helpers import say, token_client
 
 # (method, path, body, owner's status); {id} is the owner's session.
 ENDPOINTS = [
@@ -25,6 +22,8 @@ ENDPOINTS = [
     ("post", "/api/sessions/{id}/clear/", None, 200),
     ("get", "/api/sessions/{id}/export/", None, 200),
     ("post", "/api/sessions/save/", {"session_id": "{id}", "messages": [{"role": "user", "text": "s"}]}, 200),
+    ("get", "/api/sessions/{id}/context/", None, 200),
+    ("post", "/api/sessions/{id}/reply/", {"text": "hi", "client_id": "matrix"}, 200),
     ("get", "/api/personas/", None, 200),
     ("get", "/api/stats/", None, 200),
 ]

@@ -1,6 +1,6 @@
 from conversation import services
 from conversation.models import Session
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_sessions_walk_without_duplicate_or_gap_while_new_ones_arrive(api, owner):

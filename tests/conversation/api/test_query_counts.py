@@ -5,9 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conversation import services
-from tests.conversation.conftest import say
-
-pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators")
+from tests.helpers import say
 
 
 def grow(owner, session, *, sessions: int, messages: int) -> None:

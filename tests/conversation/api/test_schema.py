@@ -13,9 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from chatproject.wsgi import application
-from tests.conversation.api.conftest import token_client
-
-pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators")
+from tests.helpers import token_client
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -39,11 +37,15 @@ def test_the_schema_validates_and_documents_every_endpoint_with_both_auth_scheme
         ("/api/sessions/{session_id}/utterances/", "post"),
         ("/api/sessions/{session_id}/clear/", "post"),
         ("/api/sessions/{session_id}/export/", "get"),
+        ("/api/sessions/{session_id}/context/", "get"),
+        ("/api/sessions/{session_id}/reply/", "post"),
         ("/api/sessions/save/", "post"),
         ("/api/personas/", "get"),
         ("/api/stats/", "get"),
         ("/api/auth/token/", "post"),
         ("/api/auth/token/", "delete"),
+        ("/api/auth/tokens/", "get"),
+        ("/api/auth/tokens/{token_id}/", "delete"),
     }
     assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
     append = document["paths"]["/api/sessions/{session_id}/utterances/"]["post"]

@@ -1,5 +1,5 @@
 from conversation.models import Utterance
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_clears_and_keeps_the_session(api, owner, session):

@@ -1,4 +1,4 @@
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_answers_the_window_and_whether_it_was_cached(api, owner, session, settings):

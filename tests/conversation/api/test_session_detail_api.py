@@ -1,6 +1,6 @@
 from conversation import services
 from conversation.models import Session, Utterance
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def url(session) -> str:

@@ -4,9 +4,7 @@ import pytest
 
 from conversation import services
 from conversation.api import export
-from tests.conversation.conftest import say
-
-pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators")
+from tests.helpers import say
 
 
 def body_of(response) -> str:

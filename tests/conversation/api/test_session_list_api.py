@@ -1,5 +1,5 @@
 from conversation import services
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 URL = "/api/sessions/"
 

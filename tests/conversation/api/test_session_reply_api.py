@@ -5,12 +5,9 @@ import httpx
 import pytest
 
 from conversation.models import Utterance
-from tests.conversation.api.conftest import token_client
+from tests.helpers import token_client
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume asynchronous iterators"),
-]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def parse_sse(body: str) -> list[tuple[str, dict]]:

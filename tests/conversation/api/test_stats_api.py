@@ -1,5 +1,5 @@
 from conversation import services
-from tests.conversation.conftest import say
+from tests.helpers import say
 
 
 def test_it_answers_the_users_totals(api, owner, outsider, django_assert_num_queries):
