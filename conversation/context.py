@@ -11,7 +11,7 @@ holding cleared utterances (a clear bumps the epoch), and windows are stored in 
 - An append, after its transaction commits, writes the next key from the previous window plus the
   new rows (the previous key is dropped); when the previous window is not cached, nothing is
   written and the next read rebuilds. On Redis this is one script, run in Redis (_EXTEND_SCRIPT),
-  which the append sends in the same round trip as its live events.
+  which the append sends in the same round trip as its live events (context_window_extend).
 - Redis down or slow (REDIS_SOCKET_TIMEOUT_SECONDS): a warning is logged and the window comes from
   the database; nothing fails.
 """
@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from redis import RedisError
 
+from conversation import events
 from conversation.models import Session, Utterance
 
 logger = logging.getLogger(__name__)
@@ -137,12 +139,6 @@ def context_window_get(*, session: Session) -> ContextWindow:
     return ContextWindow(messages=messages, epoch=epoch, last_seq=last_seq, cached=False)
 
 
-def redis_pipeline():
-    """A pipeline (no MULTI) on the cache's Redis, or None with another cache backend."""
-    redis = _redis()
-    return redis.pipeline(transaction=False) if redis is not None else None
-
-
 # KEYS: the window at previous_seq, the window at last_seq. ARGV: the new messages (a JSON array),
 # the window size, the TTL. What the Python below does for other caches, without a round trip per
 # step and atomic. cjson writes an empty table as {}, hence the '[]'.
@@ -160,29 +156,38 @@ return 1
 
 
 def context_window_extend(
-    *, session_id: uuid.UUID, epoch: int, previous_seq: int, last_seq: int, new: list[dict], pipe=None
+    *, session_id: uuid.UUID, epoch: int, previous_seq: int, last_seq: int, new: list[dict], live_events: list
 ) -> None:
-    """After an append commits: the window at last_seq is the one at previous_seq plus `new`.
+    """After an append commits: the window at last_seq is the one at previous_seq plus `new`; and
+    the append's live events go out.
 
-    Given `pipe` (from redis_pipeline()), the step is queued on it for the caller to execute.
+    When the cache and the channel layer are one Redis server, both travel in one round trip (the
+    extension as a script run in Redis, the events as PUBLISH commands). Redis trouble costs the
+    window (the next read rebuilds it) and the events, never the write.
     """
     previous_key = context_key(session_id=session_id, epoch=epoch, last_seq=previous_seq)
     next_key = context_key(session_id=session_id, epoch=epoch, last_seq=last_seq)
-    if pipe is not None:
+    redis = _redis()
+    if redis is not None and events.on_cache_redis():
+        pipe = redis.pipeline(transaction=False)
         pipe.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
+        events.publish_now(live_events, pipe=pipe)
+        try:
+            pipe.execute()
+        except RedisError:
+            logger.warning("Redis unreachable; window of %s not extended, live events lost", session_id, exc_info=True)
         return
     try:
-        redis = _redis()
         if redis is not None:
             redis.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
-            return
-        previous = _cache_get_sliding(previous_key)
-        if previous is None:
-            return
-        window = (previous + new)[-settings.CONTEXT_WINDOW_SIZE :]
-        _cache_put(next_key, window, replaces=previous_key)
+        else:
+            previous = _cache_get_sliding(previous_key)
+            if previous is not None:
+                window = (previous + new)[-settings.CONTEXT_WINDOW_SIZE :]
+                _cache_put(next_key, window, replaces=previous_key)
     except Exception:
         logger.warning("context cache unreachable; window of %s not extended", session_id, exc_info=True)
+    events.publish_now(live_events)
 
 
 def _extend_script_args(*, previous_key: str, next_key: str, new: list[dict]) -> tuple:

@@ -2,7 +2,6 @@
 user's session exactly like a missing one (Session.DoesNotExist)."""
 
 import hashlib
-import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -11,15 +10,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from redis import RedisError
 
 from accounts.models import User
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
 from conversation.models import Persona, Role, Session, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
-
-logger = logging.getLogger(__name__)
 
 UNSET: Any = object()
 
@@ -178,8 +174,7 @@ def _append(
 
 def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -> None:
     """After an append commits: the cached context window moves to the new state and every open
-    tab hears of the new utterances, in one Redis round trip when the cache and the channel layer
-    are one server (otherwise one each). Redis trouble costs these, never the write."""
+    tab hears of the new utterances."""
     live = [
         *(
             (
@@ -190,21 +185,14 @@ def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -
         ),
         (events.user_group(user_id), {"type": "session.activity", "session": events.session_summary(session)}),
     ]
-    pipe = context.redis_pipeline() if events.on_cache_redis() else None
     context.context_window_extend(
         session_id=session.pk,
         epoch=session.context_epoch,
         previous_seq=session.last_seq - len(rows),
         last_seq=session.last_seq,
         new=[{"role": row.role, "text": row.text, "seq": row.seq} for row in rows if row.is_final],
-        pipe=pipe,
+        live_events=live,
     )
-    events.publish_now(live, pipe=pipe)
-    if pipe is not None:
-        try:
-            pipe.execute()
-        except RedisError:
-            logger.warning("Redis unreachable; window of %s not extended, live events lost", session.pk, exc_info=True)
 
 
 def derived_client_id(*, index: int, role: Any, text: Any, timestamp: Any) -> str:
