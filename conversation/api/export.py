@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from conversation import selectors
+from conversation.api.serializers import SessionOutputSerializer
 from conversation.models import Session, Utterance
 
 EXPORT_PAGE_SIZE = 500
@@ -49,17 +50,8 @@ def _dumps(value) -> str:
 
 
 async def _json(session: Session) -> AsyncIterator[str]:
-    header = {
-        "id": str(session.pk),
-        "title": session.title,
-        "persona": {"slug": session.persona.slug, "name": session.persona.name},
-        "created_at": session.created_at,
-        "last_activity_at": session.last_activity_at,
-        "ended_at": session.ended_at,
-        "message_count": session.message_count,
-        "metadata": session.metadata,
-        "exported_at": timezone.now(),
-    }
+    # The session as every endpoint answers it, with its metadata and the time of the export.
+    header = {**SessionOutputSerializer(session).data, "metadata": session.metadata, "exported_at": timezone.now()}
     yield '{"session": ' + _dumps(header) + ', "messages": ['
     first = True
     async for rows in _pages(session):

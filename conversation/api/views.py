@@ -3,6 +3,7 @@
 Every view answers another user's session, a missing one and a malformed id alike: 404.
 """
 
+from django.conf import settings
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -37,7 +38,7 @@ class SessionCursorPagination(CursorPagination):
     ordering = ("-last_activity_at", "-id")
     page_size = 50
     page_size_query_param = "limit"
-    max_page_size = 200
+    max_page_size = settings.MAX_PAGE_SIZE
 
     def decode_cursor(self, request):
         try:
@@ -64,7 +65,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
 
         q = StrictCharField(required=False, help_text="Search titles and message text; answers the best matches.")
         persona = StrictCharField(required=False)
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE)
         cursor = StrictCharField(required=False)
 
     class InputSerializer(serializers.Serializer):
@@ -151,7 +152,7 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
 
         before = serializers.IntegerField(required=False, min_value=0, help_text="Older than this seq.")
         after = serializers.IntegerField(required=False, min_value=0, help_text="Newer than this seq.")
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE, default=50)
         include_interim = serializers.BooleanField(required=False, default=False)
 
     class PageSerializer(serializers.Serializer):
