@@ -12,6 +12,16 @@ from conversation.models import Session
 
 SIDEBAR_PAGE_SIZE = 50
 MESSAGES_PAGE_SIZE = 50
+# The rows the page's <template> elements render, for its scripts to fill in (static/js/chat/).
+ROW_PLACEHOLDERS = {
+    "session": {
+        "id": "00000000-0000-0000-0000-000000000000",
+        "title": "",
+        "message_count": 0,
+        "last_activity_at": None,
+    },
+    "message": {"role": "user", "seq": "", "text": "", "metadata": {}},
+}
 
 
 def _grouped(sessions: list[dict], *, previous_group: str | None = None) -> list[tuple[str | None, dict]]:
@@ -49,6 +59,7 @@ def chat(request, session_id=None):
         "sidebar_cursor": sidebar.next_cursor,
         "personas": personas,
         "model_configured": bool(settings.ASSISTANT_BASE_URL),
+        "row_placeholders": ROW_PLACEHOLDERS,
         "config": {
             "userId": request.user.pk,
             "sessionId": str(session.pk) if session else None,

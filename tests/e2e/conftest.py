@@ -60,6 +60,7 @@ def signed_in(live_url, page, owner):
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_url}/")
+    page.wait_for_selector("html[data-ready=true]", state="attached")  # the page's scripts have wired it
     return page
 
 

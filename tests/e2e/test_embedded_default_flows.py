@@ -26,6 +26,11 @@ def embedded_url(tmp_path_factory):
     stop_process(process)
 
 
+def ready(page: Page) -> None:
+    """The page's scripts have wired it (before that, Enter in the box only adds a line)."""
+    expect(page.locator("html[data-ready=true]")).to_have_count(1)
+
+
 def send(page: Page, text: str, *, replies: int) -> None:
     page.get_by_label("Message", exact=True).fill(text)
     page.get_by_label("Message", exact=True).press("Enter")
@@ -45,6 +50,7 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="New chat", exact=True)).to_be_visible()
+    ready(page)
     expect(page.locator("#sidebar-more")).to_have_text("No chats yet.")
 
     for chat in range(1, CHATS + 1):
@@ -67,6 +73,7 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     # Switch back to the first chat.
     page.locator("#sessions").get_by_role("link", name=re.compile("Chat number 1 about bread")).click()
     expect(page.locator("#chat-title")).to_have_text("Chat number 1 about bread")
+    ready(page)
     expect(page.locator("#message-list")).to_contain_text("message 4 of chat 1")
     expect(page.locator("#message-list")).not_to_contain_text("of chat 2")
 
@@ -92,4 +99,5 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
 
     # A reload shows what the server stored: the same rows.
     page.reload()
+    ready(page)
     expect(page.locator("#sessions li.session-item")).to_have_count(CHATS - 1)

@@ -1,0 +1,65 @@
+// The socket (docs/websocket.md) and what each of its events does to the page.
+import { Socket } from "../socket.js";
+import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
+import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
+import { els, showError, state, url } from "./page.js";
+import { newChat, showSession, showTitle } from "./session.js";
+import { sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
+
+const handlers = {
+  "session.opened": (event) => {
+    if (event.session.id !== state.sessionId) return;
+    if (event.reply_in_progress) replyBegin(event.reply_in_progress.text);
+    catchUp();
+  },
+  "send.accepted": (event) => {
+    sendAccepted(event.client_id);
+    if (!state.sessionId) {
+      history.pushState({}, "", url.chat(event.session_id));
+      els.personaName.textContent = els.persona.selectedOptions[0]?.textContent || "";
+      showSession({ id: event.session_id, title: sessionTitle(event.session_id) });
+    }
+  },
+  utterance: (event) => {
+    if (event.session_id === state.sessionId && event.utterance.seq > state.lastSeq && event.utterance.is_final) catchUp();
+  },
+  "reply.start": (event) => { if (event.session_id === state.sessionId) replyBegin(); },
+  "reply.delta": (event) => { if (event.session_id === state.sessionId) replyDelta(event.offset, event.text); },
+  "reply.end": (event) => {
+    if (event.session_id !== state.sessionId) return;
+    catchUp().then(replyFinish);
+  },
+  "session.created": (event) => upsertSession(event.session, { toTop: true }),
+  "session.activity": (event) => {
+    upsertSession(event.session, { toTop: true });
+    if (event.session.id === state.sessionId) showTitle(event.session.title);
+  },
+  "session.renamed": (event) => {
+    upsertSession(event.session, { toTop: false });
+    if (event.session.id === state.sessionId) showTitle(event.session.title);
+  },
+  "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
+  "session.deleted": (event) => {
+    for (const id of event.session_ids) sessionRemove(id);
+    if (event.session_ids.includes(state.sessionId)) newChat();
+  },
+  error: (event) => {
+    if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
+    else showError(event.message);
+  },
+};
+
+// The connection's own notices, cleared once it is back.
+const CONNECTION_NOTICE = /^(Reconnecting|Too many chat tabs|You have \d+ chat tabs)/;
+
+export const socket = new Socket(url.socket, {
+  onOpen: () => {
+    if (state.sessionId) socket.send({ type: "open", session_id: state.sessionId });
+    sendOutbox();
+  },
+  onEvent: (event) => handlers[event.type]?.(event),
+  onStatus: (text) => {
+    if (text) showError(text);
+    else if (CONNECTION_NOTICE.test(els.error.textContent)) showError("");
+  },
+});

@@ -1,0 +1,102 @@
+// The open session's messages: server-rendered pages, newer ones as they come, the streaming reply.
+import { els, fragment, nearBottom, scrollToBottom, showError, state, url } from "./page.js";
+
+function parse(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html; // server-rendered: escaped text, sanitized Markdown
+  return [...template.content.querySelectorAll("li.message")];
+}
+
+export function appendHTML(html) {
+  const stick = nearBottom();
+  for (const item of parse(html)) {
+    const seq = Number(item.dataset.seq);
+    if (els.list.querySelector(`li.message[data-seq="${seq}"]`)) continue;
+    els.list.querySelectorAll("li.pending").forEach((p) => p.remove());
+    els.list.append(item);
+    state.lastSeq = Math.max(state.lastSeq, seq);
+    if (state.firstSeq === null) state.firstSeq = seq;
+  }
+  if (stick) scrollToBottom();
+}
+
+// Fetch what is newer than the last message shown, page by page. Every call while a fetch is out
+// shares one more fetch after it: a save of 1,000 messages sends 1,000 utterance events, and that
+// is two requests, not 1,000.
+export function catchUp() {
+  if (!state.sessionId) return Promise.resolve();
+  if (state.catchingUp) {
+    state.catchUpNext ??= state.catchingUp.then(() => { state.catchUpNext = null; return catchUp(); });
+    return state.catchUpNext;
+  }
+  const sessionId = state.sessionId;
+  state.catchingUp = (async () => {
+    for (;;) { // pages of 200 until the newest
+      const { html, headers } = await fragment(url.messages(sessionId, `after=${state.lastSeq}&limit=200`));
+      if (sessionId !== state.sessionId) return;
+      if (html) appendHTML(html);
+      if (headers.get("X-Has-After") !== "1") return;
+    }
+  })()
+    .catch((error) => showError(`The newest messages could not be loaded (${error.message}); they will be on reconnect.`))
+    .finally(() => { state.catchingUp = null; });
+  return state.catchingUp;
+}
+
+export async function loadOlder() {
+  if (!state.sessionId || !state.hasOlder || state.loadingOlder) return;
+  state.loadingOlder = true;
+  try {
+    const { html, headers } = await fragment(url.messages(state.sessionId, `before=${state.firstSeq}&limit=50`));
+    const items = parse(html);
+    const previousHeight = els.messages.scrollHeight;
+    els.list.prepend(...items);
+    els.messages.scrollTop += els.messages.scrollHeight - previousHeight;
+    if (items.length) state.firstSeq = Number(items[0].dataset.seq);
+    state.hasOlder = headers.get("X-Has-Before") === "1";
+    els.older.hidden = !state.hasOlder;
+  } catch (error) {
+    showError(`Older messages could not be loaded: ${error.message}`);
+  } finally {
+    state.loadingOlder = false;
+  }
+}
+
+// The message just sent, shown until the server's copy of it arrives.
+export function addPending(text, clientId) {
+  const item = els.messageTemplate.content.firstElementChild.cloneNode(true);
+  item.classList.add("pending");
+  item.removeAttribute("data-seq");
+  item.dataset.clientId = clientId;
+  item.querySelector("p.plain").textContent = text;
+  els.list.append(item);
+  scrollToBottom();
+}
+
+export function removePending(clientId) {
+  els.list.querySelector(`li.pending[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
+}
+
+export function replyBegin(text = "") {
+  state.reply = { text };
+  els.streamingText.textContent = text;
+  els.streaming.hidden = false;
+  els.stop.hidden = false;
+  scrollToBottom();
+}
+
+export function replyDelta(offset, text) {
+  if (!state.reply) replyBegin();
+  if (offset !== state.reply.text.length) return; // already have it, or a gap the end will mend
+  const stick = nearBottom();
+  state.reply.text += text;
+  els.streamingText.textContent = state.reply.text;
+  if (stick) scrollToBottom();
+}
+
+export function replyFinish() {
+  state.reply = null;
+  els.streaming.hidden = true;
+  els.streamingText.textContent = "";
+  els.stop.hidden = true;
+}

@@ -1,0 +1,99 @@
+// The page's elements, its declared state, and the helpers every part uses.
+export const config = JSON.parse(document.getElementById("chat-config").textContent);
+export const $ = (id) => document.getElementById(id);
+
+export const els = {
+  sidebar: $("sidebar"), sessions: $("sessions"), more: $("sidebar-more"), search: $("search"),
+  searchResults: $("search-results"), searchList: $("search-list"), searchStatus: $("search-status"),
+  nav: $("session-nav"), title: $("chat-title"), personaName: $("persona-name"), actions: $("chat-actions"),
+  messages: $("messages"), list: $("message-list"), older: $("older"), streaming: $("streaming"),
+  streamingText: $("streaming-text"), empty: $("empty-state"), persona: $("persona"), form: $("composer"),
+  input: $("input"), send: $("send"), stop: $("stop"), error: $("chat-error"), confirm: $("confirm"),
+  confirmTitle: $("confirm-title"), confirmText: $("confirm-text"), confirmOk: $("confirm-ok"),
+  exportJson: $("export-json"), exportMd: $("export-md"), toggleSidebar: $("toggle-sidebar"),
+  sessionTemplate: $("session-item-template"), messageTemplate: $("message-template"),
+};
+
+export const state = {
+  sessionId: config.sessionId, // the open session, null for a new chat
+  firstSeq: config.firstSeq, // the oldest and newest messages shown
+  lastSeq: config.lastSeq,
+  hasOlder: config.hasOlder,
+  sidebarCursor: config.sidebarCursor, // the next sidebar page, null at the end
+  reply: null, // {text} while a reply streams in the open session
+  sending: null, // the client_id of the message in the box, sent and not yet accepted
+  catchingUp: null, // the fetch of newer messages in flight, and the one queued after it
+  catchUpNext: null,
+  loadingOlder: false,
+  loadingSessions: false,
+};
+
+export const url = {
+  chat: (id) => `/c/${id}/`,
+  home: "/",
+  messages: (id, query) => `/c/${id}/messages/?${query}`,
+  sidebar: (query) => `/sidebar/?${query}`,
+  session: (id) => `/api/sessions/${id}/`,
+  clear: (id) => `/api/sessions/${id}/clear/`,
+  export: (id, format) => `/api/sessions/${id}/export/?format=${format}`,
+  search: (q) => `/api/sessions/?q=${encodeURIComponent(q)}&limit=30`,
+  socket: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat/`,
+};
+
+export const NEW_CHAT = "New chat";
+
+export function showError(message) {
+  els.error.textContent = message;
+  els.error.hidden = !message;
+}
+
+export function nearBottom() {
+  const m = els.messages;
+  return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+}
+
+export function scrollToBottom() { els.messages.scrollTop = els.messages.scrollHeight; }
+
+export function confirmAction({ title, text, ok }) {
+  els.confirmTitle.textContent = title;
+  els.confirmText.textContent = text;
+  els.confirmOk.textContent = ok;
+  els.confirm.returnValue = "";
+  els.confirm.showModal();
+  return new Promise((resolve) => {
+    els.confirm.addEventListener("close", () => resolve(els.confirm.returnValue === "ok"), { once: true });
+  });
+}
+
+export function closeSidebar() {
+  document.body.classList.remove("sidebar-open");
+  els.toggleSidebar.setAttribute("aria-expanded", "false");
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// A JSON call to the API; an answer other than 2xx throws an Error with the server's message.
+export async function api(method, target, body) {
+  const response = await fetch(target, {
+    method,
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (!response.ok) {
+    let detail = `The server answered ${response.status}.`;
+    try { detail = (await response.json()).detail || detail; } catch { /* the body is not JSON: keep the status */ }
+    throw new Error(detail);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+// An HTML fragment of the server's (escaped text, sanitized Markdown), or an Error.
+export async function fragment(target) {
+  const response = await fetch(target, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+  return { html: await response.text(), headers: response.headers };
+}

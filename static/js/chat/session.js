@@ -1,0 +1,102 @@
+// The open session's header and actions: show, new chat, rename, delete, clear.
+import { composerReset, restoreDraft } from "./composer.js";
+import { socket } from "./live.js";
+import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, showError, state, url } from "./page.js";
+import { markCurrent, sessionRemove, upsertSession } from "./sidebar.js";
+
+export function showSession(summary) {
+  state.sessionId = summary.id;
+  showTitle(summary.title);
+  els.actions.hidden = false;
+  els.empty.hidden = true;
+  els.exportJson.href = url.export(summary.id, "json");
+  els.exportMd.href = url.export(summary.id, "markdown");
+  markCurrent();
+}
+
+export function showTitle(title) {
+  if (els.title.querySelector("input")) return; // being renamed: the field keeps what is typed
+  els.title.textContent = title || NEW_CHAT;
+  document.title = `${title || NEW_CHAT} · Chat`;
+}
+
+export function newChat({ push = true } = {}) {
+  if (state.reply && state.sessionId) socket.send({ type: "stop", session_id: state.sessionId });
+  composerReset();
+  state.sessionId = null;
+  state.firstSeq = null;
+  state.lastSeq = 0;
+  state.hasOlder = false;
+  els.list.replaceChildren();
+  els.older.hidden = true;
+  showTitle("");
+  els.personaName.textContent = "";
+  els.actions.hidden = true;
+  els.empty.hidden = false;
+  if (push) history.pushState({}, "", url.home);
+  markCurrent();
+  restoreDraft();
+  closeSidebar();
+  els.input.focus();
+}
+
+export function startRename() {
+  if (!state.sessionId || els.title.querySelector("input")) return;
+  const current = els.title.textContent;
+  const field = document.createElement("input");
+  field.value = current === NEW_CHAT ? "" : current;
+  field.maxLength = 200;
+  field.setAttribute("aria-label", "Chat title");
+  field.className = "rename-field";
+  els.title.replaceChildren(field);
+  field.focus();
+  field.select();
+  let done = false;
+  const finish = async (save) => {
+    if (done) return;
+    done = true;
+    els.title.textContent = current;
+    if (!save || field.value.trim() === current) return;
+    try {
+      const session = await api("PATCH", url.session(state.sessionId), { title: field.value.trim() });
+      showTitle(session.title);
+      upsertSession(session, { toTop: false });
+    } catch (error) {
+      showError(error.message);
+    }
+    $("rename").focus();
+  };
+  field.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); finish(true); }
+    if (event.key === "Escape") { event.preventDefault(); finish(false); }
+  });
+  field.addEventListener("blur", () => finish(true));
+}
+
+export async function deleteChat() {
+  const ok = await confirmAction({
+    title: "Delete this chat?", text: "The chat and all its messages will be deleted for good.", ok: "Delete",
+  });
+  if (!ok) return;
+  const id = state.sessionId;
+  try {
+    await api("DELETE", url.session(id));
+    sessionRemove(id);
+    newChat();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+export async function clearChat() {
+  const ok = await confirmAction({
+    title: "Clear this chat's history?", text: "Every message will be removed; the chat stays.", ok: "Clear",
+  });
+  if (!ok) return;
+  try {
+    await api("POST", url.clear(state.sessionId));
+    els.list.replaceChildren();
+  } catch (error) {
+    showError(error.message);
+  }
+}

@@ -1,0 +1,132 @@
+// The sidebar: the user's sessions (server-rendered pages, rows from the page's template) and search.
+import { NEW_CHAT, api, els, fragment, showError, state, url } from "./page.js";
+
+export function sessionItem(id) { return els.sessions.querySelector(`li.session-item[data-id="${id}"]`); }
+
+export function sessionTitle(id) { return sessionItem(id)?.querySelector(".session-title")?.textContent; }
+
+function newSessionItem(id) {
+  const item = els.sessionTemplate.content.firstElementChild.cloneNode(true);
+  item.dataset.id = id;
+  item.querySelector("a").href = url.chat(id);
+  return item;
+}
+
+export function upsertSession(summary, { toTop }) {
+  const item = sessionItem(summary.id) || newSessionItem(summary.id);
+  item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
+  item.querySelector(".count-number").textContent = summary.message_count;
+  item.querySelector(".session-count").title = `${summary.message_count} messages`;
+  if (toTop) {
+    let heading = els.sessions.querySelector("li.group-heading");
+    if (!heading || heading.textContent.trim() !== "Today") {
+      heading = document.createElement("li");
+      heading.className = "group-heading";
+      heading.setAttribute("role", "presentation");
+      heading.textContent = "Today";
+      els.sessions.prepend(heading);
+    }
+    item.dataset.group = "Today";
+    heading.after(item);
+  }
+  markCurrent();
+  sidebarNote();
+}
+
+// Under the list: "Loading more…" while pages follow, "No chats yet." when the list is empty.
+function sidebarNote() {
+  const empty = !els.sessions.querySelector("li.session-item");
+  els.more.textContent = state.sidebarCursor ? "Loading more…" : empty ? "No chats yet." : "";
+}
+
+export function sessionRemove(id) {
+  sessionItem(id)?.remove();
+  for (const heading of els.sessions.querySelectorAll("li.group-heading")) {
+    const next = heading.nextElementSibling;
+    if (!next || next.classList.contains("group-heading")) heading.remove(); // a group left empty
+  }
+  sidebarNote();
+}
+
+export function markCurrent() {
+  for (const item of els.sessions.querySelectorAll("li.session-item")) {
+    const current = item.dataset.id === state.sessionId;
+    item.classList.toggle("current", current);
+    const link = item.querySelector("a");
+    if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+}
+
+export async function loadMoreSessions() {
+  if (!state.sidebarCursor || state.loadingSessions) return;
+  state.loadingSessions = true;
+  try {
+    const items = els.sessions.querySelectorAll("li.session-item");
+    const group = items.length ? items[items.length - 1].dataset.group : "";
+    const query = `cursor=${encodeURIComponent(state.sidebarCursor)}&group=${encodeURIComponent(group)}`;
+    const { html, headers } = await fragment(url.sidebar(query));
+    els.sessions.insertAdjacentHTML("beforeend", html); // server-rendered, escaped
+    state.sidebarCursor = headers.get("X-Next-Cursor") || null;
+    sidebarNote();
+    markCurrent();
+  } catch (error) {
+    showError(`More chats could not be loaded: ${error.message}`);
+  } finally {
+    state.loadingSessions = false;
+  }
+}
+
+// ---- search ---------------------------------------------------------------------------------
+const search = { timer: null, serial: 0 };
+
+export function onSearchInput() {
+  clearTimeout(search.timer);
+  search.timer = setTimeout(runSearch, 250);
+}
+
+export async function runSearch() {
+  const q = els.search.value.trim();
+  const serial = ++search.serial;
+  if (!q) {
+    els.searchResults.hidden = true;
+    els.nav.hidden = false;
+    return;
+  }
+  let results = [];
+  let status = "";
+  try {
+    const answer = await api("GET", url.search(q));
+    results = answer.results;
+    if (answer.too_broad) status = answer.detail;
+  } catch (error) {
+    status = error.message;
+  }
+  if (serial !== search.serial) return; // a newer search is on its way
+  els.searchList.replaceChildren(...results.map(searchResultItem));
+  els.searchStatus.textContent = status || (results.length ? `${results.length} found` : "Nothing found.");
+  els.searchResults.hidden = false;
+  els.nav.hidden = true;
+}
+
+function searchResultItem(hit) {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = url.chat(hit.id);
+  const title = document.createElement("span");
+  title.className = "session-title";
+  title.textContent = hit.title || NEW_CHAT;
+  const snippet = document.createElement("span");
+  snippet.className = "snippet";
+  let position = 0;
+  for (const [start, end] of hit.highlights || []) {
+    snippet.append(hit.snippet.slice(position, start));
+    const mark = document.createElement("mark");
+    mark.textContent = hit.snippet.slice(start, end);
+    snippet.append(mark);
+    position = end;
+  }
+  snippet.append((hit.snippet || "").slice(position));
+  link.append(title, snippet);
+  item.append(link);
+  return item;
+}
