@@ -391,14 +391,18 @@ def main() -> None:
     )
 
     # --- context window from the database ------------------------------------------------------
+    # The rebuild reads the session's state and its window in one snapshot; raw psycopg runs the
+    # same statement.
     window_session = long_ids[0]
     ours, base = paired_median_of_3(
         lambda: rate(lambda: context_window_rebuild(session_id=window_session)),
         lambda: rate(
             lambda: page_conn.execute(
-                "SELECT role, text, seq FROM conversation_utterance WHERE session_id = %s AND is_final"
-                " ORDER BY seq DESC LIMIT 20",
-                (window_session,),
+                "SELECT s.context_epoch, s.last_seq, u.role, u.text, u.seq FROM conversation_session s"
+                " LEFT JOIN (SELECT role, text, seq, session_id FROM conversation_utterance"
+                " WHERE session_id = %s AND is_final ORDER BY seq DESC LIMIT 20) u ON u.session_id = s.id"
+                " WHERE s.id = %s ORDER BY u.seq",
+                (window_session, window_session),
             ).fetchall()
         ),
     )
