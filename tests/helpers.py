@@ -1,5 +1,8 @@
 """Helpers the tests share (fixtures stay in the conftest.py files)."""
 
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
@@ -22,3 +25,38 @@ def token_client(user) -> APIClient:
     _, key = accounts_services.device_token_create(user=user, name="Test program")
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
+
+
+# ---- the chat socket through WebsocketCommunicator ------------------------------------------------
+
+
+@database_sync_to_async
+def browser_cookie(user) -> str:
+    """The session cookie of a browser logged in as `user`."""
+    browser = Client()
+    browser.force_login(user)
+    return browser.cookies["sessionid"].value
+
+
+def socket_headers(*, cookie: str | None = None, token: str | None = None, origin: str = "http://localhost") -> list:
+    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
+    if cookie is not None:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    if token is not None:
+        headers.append((b"authorization", f"Token {token}".encode()))
+    return headers
+
+
+async def socket_open(headers: list) -> WebsocketCommunicator:
+    """A chat socket with these handshake headers, accepted."""
+    from chatproject.asgi import application
+
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def socket_of(user) -> WebsocketCommunicator:
+    """A chat socket of a browser logged in as `user`."""
+    return await socket_open(socket_headers(cookie=await browser_cookie(user)))

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from chatproject.asgi import application
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -22,17 +23,8 @@ def logged_in_browser(user) -> Client:
     return browser
 
 
-async def socket_with(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), *headers]
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 async def browser_socket(browser: Client) -> WebsocketCommunicator:
-    return await socket_with([(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())])
+    return await socket_open(socket_headers(cookie=browser.cookies["sessionid"].value))
 
 
 async def closed_with(communicator: WebsocketCommunicator) -> int | None:
@@ -75,13 +67,7 @@ async def test_a_password_change_closes_every_socket_and_the_changing_browser_re
     assert await closed_with(changing_socket) == 4401
     assert await still_open(await browser_socket(changing))
     stale = WebsocketCommunicator(
-        application,
-        "/ws/chat/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", f"sessionid={elsewhere.cookies['sessionid'].value}".encode()),
-        ],
+        application, "/ws/chat/", headers=socket_headers(cookie=elsewhere.cookies["sessionid"].value)
     )
     assert await stale.connect() == (False, 4401)
 
@@ -89,19 +75,15 @@ async def test_a_password_change_closes_every_socket_and_the_changing_browser_re
 async def test_revoking_a_device_token_closes_the_sockets_that_use_it(owner):
     phone_token = await db_call(services.device_token_create)(user=owner, name="phone")
     agent_token = await db_call(services.device_token_create)(user=owner, name="agent")
-    phone_socket = await socket_with([(b"authorization", f"Token {phone_token[1]}".encode())])
-    agent_socket = await socket_with([(b"authorization", f"Token {agent_token[1]}".encode())])
+    phone_socket = await socket_open(socket_headers(token=phone_token[1]))
+    agent_socket = await socket_open(socket_headers(token=agent_token[1]))
     await db_call(services.device_token_revoke)(user=owner, public_id=phone_token[0].public_id)
     assert await closed_with(phone_socket) == 4401
     assert await still_open(agent_socket)
 
 
 async def test_a_revoked_or_wrong_token_cannot_open_a_socket(owner):
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/chat/",
-        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"authorization", b"Token nope")],
-    )
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=socket_headers(token="nope"))
     connected, code = await communicator.connect()
     assert (connected, code) == (False, 4401)
 
@@ -126,7 +108,7 @@ async def test_deactivating_a_user_in_the_admin_closes_their_sockets(owner):
 
 async def test_a_token_change_by_api_closes_sockets_too(owner):
     _, key = await db_call(services.device_token_create)(user=owner, name="agent")
-    socket = await socket_with([(b"authorization", f"Token {key}".encode())])
+    socket = await socket_open(socket_headers(token=key))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert (await db_call(client.delete)("/api/auth/token/")).status_code == 204

@@ -5,35 +5,17 @@ import asyncio
 import pytest
 import websockets
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import services as accounts_services
-from chatproject.asgi import application
 from conversation import replies, services
 from conversation.models import SocketLease, Utterance
+from tests.helpers import browser_cookie, socket_of
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 db_call = database_sync_to_async
-
-
-@db_call
-def browser_cookie(user) -> str:
-    browser = Client()
-    browser.force_login(user)
-    return browser.cookies["sessionid"].value
-
-
-async def socket_of(user) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    headers.append((b"cookie", f"sessionid={await browser_cookie(user)}".encode()))
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 @db_call

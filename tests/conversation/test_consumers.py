@@ -6,11 +6,11 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from chatproject.asgi import application
 from conversation import services
 from conversation.models import Utterance
+from tests.helpers import browser_cookie, socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -19,21 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 db_call = database_sync_to_async
 
 
-@database_sync_to_async
-def cookie_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
 async def connect(user=None, *, origin: str = "http://localhost") -> WebsocketCommunicator:
-    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
-    if user is not None:
-        headers.append((b"cookie", f"sessionid={await cookie_for(user)}".encode()))
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
+    return await socket_open(socket_headers(cookie=await browser_cookie(user) if user else None, origin=origin))
 
 
 async def receive_until(communicator, wanted: str, *, timeout: float = 10) -> list[dict]:
@@ -71,7 +58,7 @@ async def test_an_anonymous_socket_is_refused(db):
 
 
 async def test_a_cross_origin_socket_is_refused(owner):
-    headers = [(b"origin", b"http://evil.example"), (b"cookie", f"sessionid={await cookie_for(owner)}".encode())]
+    headers = [(b"origin", b"http://evil.example"), (b"cookie", f"sessionid={await browser_cookie(owner)}".encode())]
     communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
     connected, _ = await communicator.connect()
     assert not connected

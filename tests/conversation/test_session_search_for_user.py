@@ -21,6 +21,16 @@ def library(owner, outsider):
     return {"bread": bread, "trip": trip, "code": code, "theirs": theirs}
 
 
+def plan_of(table: str, sql: str, params: list) -> str:
+    """PostgreSQL's plan for `sql`, with fresh statistics and sequential scans off (a test-sized
+    table is read whole otherwise)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def test_it_finds_sessions_by_title_and_text_ranking_the_title_first(owner, library):
     hits = session_search_for_user(user=owner, q="bread")
     assert [h.session.pk for h in hits] == [library["bread"].pk, library["trip"].pk]
@@ -84,15 +94,12 @@ def test_postgres_searches_text_through_the_per_user_gin_index(owner, outsider):
         say(outsider, theirs, *["bread and butter"] * 500)
     mine = services.session_create(user=owner)
     say(owner, mine, "bread")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE conversation_utterance")
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a test-sized table is read whole otherwise
-        cursor.execute(
-            "EXPLAIN SELECT id FROM conversation_utterance"
-            " WHERE user_id = %s::bigint AND search_vector @@ websearch_to_tsquery('english', 'bread')",
-            [owner.pk],
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(
+        "conversation_utterance",
+        "SELECT id FROM conversation_utterance"
+        " WHERE user_id = %s::bigint AND search_vector @@ websearch_to_tsquery('english', 'bread')",
+        [owner.pk],
+    )
     assert "utterance_text_search_idx" in plan
     assert "user_id" in plan.split("Index Cond:", 1)[1], plan
 
@@ -102,15 +109,12 @@ def test_postgres_searches_titles_through_the_per_user_gin_index(owner, outsider
         services.session_create(user=outsider, title=f"Bread notes {n}")
         services.session_create(user=owner, title=f"Other notes {n}")
     services.session_create(user=owner, title="Bread")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE conversation_session")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            "EXPLAIN SELECT id FROM conversation_session WHERE user_id = %s::bigint"
-            " AND to_tsvector('english'::regconfig, COALESCE(title, '')) @@ websearch_to_tsquery('english', 'bread')",
-            [owner.pk],
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(
+        "conversation_session",
+        "SELECT id FROM conversation_session WHERE user_id = %s::bigint"
+        " AND to_tsvector('english'::regconfig, COALESCE(title, '')) @@ websearch_to_tsquery('english', 'bread')",
+        [owner.pk],
+    )
     assert "session_title_search_idx" in plan
     assert "user_id" in plan.split("Index Cond:", 1)[1], plan
 
