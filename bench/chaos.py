@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import ROOT, print_table
+from bench.harness import ROOT, login_session_key, print_table
 
 SECONDS = float(os.environ.get("BENCH_CHAOS_SECONDS", "180"))
 WS_USERS = int(os.environ.get("BENCH_CHAOS_WS_USERS", "200"))
@@ -62,10 +62,6 @@ def _prepare(database_url: str, redis_url: str) -> tuple[list[tuple[str, str]], 
     from bench.harness import setup_django
 
     setup_django()
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from accounts.models import User
     from accounts.services import device_token_create
     from conversation import services
@@ -75,12 +71,7 @@ def _prepare(database_url: str, redis_url: str) -> tuple[list[tuple[str, str]], 
         user = User.objects.create_user(email=f"chaos-{n}-{uuid.uuid4().hex[:6]}@example.com")
         session_id = str(services.session_create(user=user).pk)
         if n < WS_USERS:
-            store = SessionStore()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store.create()
-            ws.append((store.session_key, session_id))
+            ws.append((login_session_key(user), session_id))
         else:
             api.append((device_token_create(user=user, name="chaos")[1], session_id))
     from django.db import connections

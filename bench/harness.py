@@ -1,10 +1,8 @@
 """What every benchmark needs: Django on the throwaway database, timing, and the results table."""
 
 import os
-import socket
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -86,44 +84,32 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def login_session_key(user) -> str:
+    """A log-in session of `user`, as django.contrib.auth.login() stores it; its key is the
+    browser's session cookie."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"  # the backend that checks passwords
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
 @contextmanager
 def daphne(application: str, **env: str):
     """A Daphne process serving `application` on a free loopback port; yields its host:port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "chatproject.daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--verbosity",
-            "0",
-            application,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR"), **env},
-    )
+    from tests.servers import start_daphne, stop_process
+
+    log = Path(tempfile.mkdtemp(prefix="bench-daphne-")) / "daphne.log"
+    level = {"LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR")}
+    process, url = start_daphne(env={**level, **env}, log=log, application=application)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("Daphne did not start")
-        yield f"127.0.0.1:{port}"
+        yield url.removeprefix("http://")
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def copy_chats(

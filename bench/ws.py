@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.harness import daphne, percentile, print_table, setup_django
+from bench.harness import daphne, login_session_key, percentile, print_table, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_WS_SECONDS", "10"))
@@ -20,22 +20,13 @@ COUNTS = [int(n) for n in os.environ.get("BENCH_WS_CLIENTS", "100,500").split(",
 
 def make_clients(count: int) -> list[tuple[str, str]]:
     """(session cookie, session id) for `count` users, each with one chat session."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from accounts.models import User
     from conversation import services
 
     clients = []
     for _ in range(count):
         user = User.objects.create_user(email=f"ws-{uuid.uuid4().hex[:10]}@example.com")
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        clients.append((store.session_key, str(services.session_create(user=user).pk)))
+        clients.append((login_session_key(user), str(services.session_create(user=user).pk)))
     return clients
 
 

@@ -252,12 +252,15 @@ def session_page_for_user(*, user: User, cursor: str | None = None, limit: int =
     return SessionPage(sessions=rows, next_cursor=next_cursor)
 
 
+TODAY = "Today"  # the group of sessions active today, which the page's scripts add to as well
+
+
 def recency_group(moment: datetime, *, now: datetime | None = None) -> str:
     """Today, Yesterday, Previous 7 days or Older, in the server's time zone."""
     today = timezone.localtime(now or timezone.now()).date()
     day = timezone.localtime(moment).date()
     if day >= today:
-        return "Today"
+        return TODAY
     if day == today - timedelta(days=1):
         return "Yesterday"
     if day > today - timedelta(days=8):

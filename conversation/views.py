@@ -4,24 +4,45 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from conversation import selectors
-from conversation.models import Session
+from conversation.models import Session, display_title
+from conversation.routing import websocket_urlpatterns
 
 SIDEBAR_PAGE_SIZE = 50
 MESSAGES_PAGE_SIZE = 50
+# Stands for a session id in the URLs the page's scripts fill in.
+ID_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 # The rows the page's <template> elements render, for its scripts to fill in (static/js/chat/).
 ROW_PLACEHOLDERS = {
-    "session": {
-        "id": "00000000-0000-0000-0000-000000000000",
-        "title": "",
-        "message_count": 0,
-        "last_activity_at": None,
-    },
+    "session": {"id": ID_PLACEHOLDER, "title": "", "message_count": 0, "last_activity_at": None},
     "message": {"role": "user", "seq": "", "text": "", "metadata": {}},
 }
+# Words the page shows both from the server and from its scripts: one source for both.
+LABELS = {
+    "newChat": display_title(""),
+    "today": selectors.TODAY,
+    "loadingMore": "Loading more…",
+    "noChats": "No chats yet.",
+}
+
+
+def _page_urls() -> dict[str, str]:
+    """The URLs the page's scripts use, `ID_PLACEHOLDER` standing for a session id."""
+    return {
+        "home": reverse("home"),
+        "chat": reverse("chat", args=[ID_PLACEHOLDER]),
+        "messages": reverse("chat-messages", args=[ID_PLACEHOLDER]),
+        "sidebar": reverse("chat-sidebar"),
+        "sessions": reverse("api:sessions"),
+        "session": reverse("api:session", args=[ID_PLACEHOLDER]),
+        "clear": reverse("api:session-clear", args=[ID_PLACEHOLDER]),
+        "export": reverse("api:session-export", args=[ID_PLACEHOLDER]),
+        "socket": "/" + str(websocket_urlpatterns[0].pattern),
+    }
 
 
 def _grouped(sessions: list[dict], *, previous_group: str | None = None) -> list[tuple[str | None, dict]]:
@@ -68,7 +89,11 @@ def chat(request, session_id=None):
             "hasOlder": bool(page and page.has_before),
             "sidebarCursor": sidebar.next_cursor,
             "maxChars": settings.MAX_UTTERANCE_CHARS,
+            "idPlaceholder": ID_PLACEHOLDER,
+            "urls": _page_urls(),
+            "labels": LABELS,
         },
+        "labels": LABELS,
     }
     return render(request, "conversation/chat.html", context)
 

@@ -98,7 +98,9 @@ def database_url_of_tests() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_daphne(*, env: dict[str, str], log: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_daphne(
+    *, env: dict[str, str], log: Path, port: int | None = None, application: str = "chatproject.asgi:application"
+) -> tuple[subprocess.Popen, str]:
     """A Daphne process serving the project with `env` over the test run's; (process, base URL)."""
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | env
@@ -111,7 +113,7 @@ def start_daphne(*, env: dict[str, str], log: Path, port: int | None = None) -> 
             "127.0.0.1",
             "-p",
             str(port),
-            "chatproject.asgi:application",
+            application,
         ],
         cwd=ROOT,
         env=environment,

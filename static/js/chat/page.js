@@ -28,19 +28,22 @@ export const state = {
   loadingSessions: false,
 };
 
+// URLs and words come from the page's config (conversation/views.py), not from literals here.
+const withId = (template, id) => template.replace(config.idPlaceholder, id);
 export const url = {
-  chat: (id) => `/c/${id}/`,
-  home: "/",
-  messages: (id, query) => `/c/${id}/messages/?${query}`,
-  sidebar: (query) => `/sidebar/?${query}`,
-  session: (id) => `/api/sessions/${id}/`,
-  clear: (id) => `/api/sessions/${id}/clear/`,
-  export: (id, format) => `/api/sessions/${id}/export/?format=${format}`,
-  search: (q) => `/api/sessions/?q=${encodeURIComponent(q)}&limit=30`,
-  socket: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat/`,
+  home: config.urls.home,
+  chat: (id) => withId(config.urls.chat, id),
+  messages: (id, query) => `${withId(config.urls.messages, id)}?${query}`,
+  sidebar: (query) => `${config.urls.sidebar}?${query}`,
+  session: (id) => withId(config.urls.session, id),
+  clear: (id) => withId(config.urls.clear, id),
+  export: (id, format) => `${withId(config.urls.export, id)}?format=${format}`,
+  search: (q) => `${config.urls.sessions}?q=${encodeURIComponent(q)}&limit=30`,
+  socket: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${config.urls.socket}`,
 };
 
-export const NEW_CHAT = "New chat";
+export const labels = config.labels;
+export const NEW_CHAT = labels.newChat;
 
 export function showError(message) {
   els.error.textContent = message;

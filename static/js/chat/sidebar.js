@@ -1,5 +1,5 @@
 // The sidebar: the user's sessions (server-rendered pages, rows from the page's template) and search.
-import { NEW_CHAT, api, els, fragment, showError, state, url } from "./page.js";
+import { NEW_CHAT, api, els, fragment, labels, showError, state, url } from "./page.js";
 
 export function sessionItem(id) { return els.sessions.querySelector(`li.session-item[data-id="${id}"]`); }
 
@@ -19,14 +19,14 @@ export function upsertSession(summary, { toTop }) {
   item.querySelector(".session-count").title = `${summary.message_count} messages`;
   if (toTop) {
     let heading = els.sessions.querySelector("li.group-heading");
-    if (!heading || heading.textContent.trim() !== "Today") {
+    if (!heading || heading.textContent.trim() !== labels.today) {
       heading = document.createElement("li");
       heading.className = "group-heading";
       heading.setAttribute("role", "presentation");
-      heading.textContent = "Today";
+      heading.textContent = labels.today;
       els.sessions.prepend(heading);
     }
-    item.dataset.group = "Today";
+    item.dataset.group = labels.today;
     heading.after(item);
   }
   markCurrent();
@@ -36,7 +36,7 @@ export function upsertSession(summary, { toTop }) {
 // Under the list: "Loading more…" while pages follow, "No chats yet." when the list is empty.
 function sidebarNote() {
   const empty = !els.sessions.querySelector("li.session-item");
-  els.more.textContent = state.sidebarCursor ? "Loading more…" : empty ? "No chats yet." : "";
+  els.more.textContent = state.sidebarCursor ? labels.loadingMore : empty ? labels.noChats : "";
 }
 
 export function sessionRemove(id) {
