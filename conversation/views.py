@@ -21,12 +21,30 @@ ROW_PLACEHOLDERS = {
     "session": {"id": ID_PLACEHOLDER, "title": "", "message_count": 0, "last_activity_at": None},
     "message": {"role": "user", "seq": "", "text": "", "metadata": {}},
 }
-# Words the page shows both from the server and from its scripts: one source for both.
+# Words the page shows, from the server and from its scripts: one source for both. {name} marks
+# what the scripts fill in.
 LABELS = {
     "newChat": display_title(""),
     "today": selectors.TODAY,
     "loadingMore": "Loading more…",
     "noChats": "No chats yet.",
+    "nothingFound": "Nothing found.",
+    "found": "{count} found",
+    "chatTitle": "Chat title",
+    "stillAnswering": "The assistant is still answering: stop it or wait for the end.",
+    "notConnected": "Not connected: the message will be sent when the connection is back.",
+    "reconnecting": "Reconnecting…",
+    "tooManyTabs": "Too many chat tabs are open: close one. Trying again…",
+    "serverAnswered": "The server answered {status}.",
+    "newestFailed": "The newest messages could not be loaded ({reason}); they will be on reconnect.",
+    "olderFailed": "Older messages could not be loaded: {reason}",
+    "moreChatsFailed": "More chats could not be loaded: {reason}",
+    "deleteTitle": "Delete this chat?",
+    "deleteText": "The chat and all its messages will be deleted for good.",
+    "deleteOk": "Delete",
+    "clearTitle": "Clear this chat's history?",
+    "clearText": "Every message will be removed; the chat stays.",
+    "clearOk": "Clear",
 }
 
 

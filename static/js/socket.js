@@ -2,8 +2,11 @@
 const LEAVING_MS = 10000;
 
 export class Socket {
-  constructor(url, { onOpen, onEvent, onStatus }) {
+  // onStatus(text) is told of a lost connection with a text of `messages` (reconnecting,
+  // tooManyTabs), and "" once connected again.
+  constructor(url, { onOpen, onEvent, onStatus, messages }) {
     this.url = url;
+    this.messages = messages;
     this.onOpen = onOpen;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
@@ -44,11 +47,11 @@ export class Socket {
       }
       if (closed.code === 4429) {
         // Too many tabs or programs connected for this account: try again slowly.
-        this.onStatus("Too many chat tabs are open: close one. Trying again…");
+        this.onStatus(this.messages.tooManyTabs);
         setTimeout(() => this.connect(), 30000);
         return;
       }
-      this.onStatus("Reconnecting…");
+      this.onStatus(this.messages.reconnecting);
       setTimeout(() => this.connect(), this.delay);
       this.delay = Math.min(this.delay * 2, 10000);
     });

@@ -1,6 +1,6 @@
 // The message box: drafts kept per session, and the outbox, so that nothing typed is ever lost.
 import { replyFinish, addPending, removePending } from "./messages.js";
-import { config, els, showError, state } from "./page.js";
+import { config, els, label, showError, state } from "./page.js";
 import { socket } from "./live.js";
 
 // ---- drafts: what is typed, in localStorage until sent ----------------------------------------
@@ -82,7 +82,7 @@ export function sendMessage() {
   const text = els.input.value;
   if (!text.trim() || state.sending) return;
   if (state.reply) {
-    showError("The assistant is still answering: stop it or wait for the end.");
+    showError(label("stillAnswering"));
     return;
   }
   showError("");
@@ -91,7 +91,7 @@ export function sendMessage() {
   else message.persona = els.persona.value;
   outboxSave([...outbox(), message]);
   showSending(message);
-  if (!socket.sendNow(message)) showError("Not connected: the message will be sent when the connection is back.");
+  if (!socket.sendNow(message)) showError(label("notConnected"), { connection: true });
 }
 
 export function sendAccepted(clientId) {

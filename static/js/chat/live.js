@@ -2,7 +2,7 @@
 import { Socket } from "../socket.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
 import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
-import { els, showError, state, url } from "./page.js";
+import { els, labels, showError, state, url } from "./page.js";
 import { newChat, showSession, showTitle } from "./session.js";
 import { sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
 
@@ -45,12 +45,9 @@ const handlers = {
   },
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
-    else showError(event.message);
+    else showError(event.message, { connection: event.code === "too_many_sockets" });
   },
 };
-
-// The connection's own notices, cleared once it is back.
-const CONNECTION_NOTICE = /^(Reconnecting|Too many chat tabs|You have \d+ chat tabs)/;
 
 export const socket = new Socket(url.socket, {
   onOpen: () => {
@@ -59,7 +56,8 @@ export const socket = new Socket(url.socket, {
   },
   onEvent: (event) => handlers[event.type]?.(event),
   onStatus: (text) => {
-    if (text) showError(text);
-    else if (CONNECTION_NOTICE.test(els.error.textContent)) showError("");
+    if (text) showError(text, { connection: true });
+    else if (els.error.dataset.connection === "true") showError(""); // the connection's own notice
   },
+  messages: { reconnecting: labels.reconnecting, tooManyTabs: labels.tooManyTabs },
 });

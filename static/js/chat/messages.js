@@ -1,5 +1,5 @@
 // The open session's messages: server-rendered pages, newer ones as they come, the streaming reply.
-import { els, fragment, nearBottom, scrollToBottom, showError, state, url } from "./page.js";
+import { els, fragment, label, nearBottom, scrollToBottom, showError, state, url } from "./page.js";
 
 function parse(html) {
   const template = document.createElement("template");
@@ -38,7 +38,7 @@ export function catchUp() {
       if (headers.get("X-Has-After") !== "1") return;
     }
   })()
-    .catch((error) => showError(`The newest messages could not be loaded (${error.message}); they will be on reconnect.`))
+    .catch((error) => showError(label("newestFailed", { reason: error.message })))
     .finally(() => { state.catchingUp = null; });
   return state.catchingUp;
 }
@@ -56,7 +56,7 @@ export async function loadOlder() {
     state.hasOlder = headers.get("X-Has-Before") === "1";
     els.older.hidden = !state.hasOlder;
   } catch (error) {
-    showError(`Older messages could not be loaded: ${error.message}`);
+    showError(label("olderFailed", { reason: error.message }));
   } finally {
     state.loadingOlder = false;
   }

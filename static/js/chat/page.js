@@ -45,9 +45,16 @@ export const url = {
 export const labels = config.labels;
 export const NEW_CHAT = labels.newChat;
 
-export function showError(message) {
+// A label with its {name} marks filled in.
+export function label(name, values = {}) {
+  return labels[name].replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+}
+
+// `connection`: a notice about the socket, cleared once it is back.
+export function showError(message, { connection = false } = {}) {
   els.error.textContent = message;
   els.error.hidden = !message;
+  els.error.dataset.connection = String(connection && Boolean(message));
 }
 
 export function nearBottom() {
@@ -87,7 +94,7 @@ export async function api(method, target, body) {
     credentials: "same-origin",
   });
   if (!response.ok) {
-    let detail = `The server answered ${response.status}.`;
+    let detail = label("serverAnswered", { status: response.status });
     try { detail = (await response.json()).detail || detail; } catch { /* the body is not JSON: keep the status */ }
     throw new Error(detail);
   }
@@ -97,6 +104,6 @@ export async function api(method, target, body) {
 // An HTML fragment of the server's (escaped text, sanitized Markdown), or an Error.
 export async function fragment(target) {
   const response = await fetch(target, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+  if (!response.ok) throw new Error(label("serverAnswered", { status: response.status }));
   return { html: await response.text(), headers: response.headers };
 }

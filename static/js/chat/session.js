@@ -1,7 +1,7 @@
 // The open session's header and actions: show, new chat, rename, delete, clear.
 import { composerReset, restoreDraft } from "./composer.js";
 import { socket } from "./live.js";
-import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, showError, state, url } from "./page.js";
+import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, labels, showError, state, url } from "./page.js";
 import { markCurrent, sessionRemove, upsertSession } from "./sidebar.js";
 
 export function showSession(summary) {
@@ -46,7 +46,7 @@ export function startRename() {
   const field = document.createElement("input");
   field.value = current === NEW_CHAT ? "" : current;
   field.maxLength = 200;
-  field.setAttribute("aria-label", "Chat title");
+  field.setAttribute("aria-label", labels.chatTitle);
   field.className = "rename-field";
   els.title.replaceChildren(field);
   field.focus();
@@ -75,7 +75,7 @@ export function startRename() {
 
 export async function deleteChat() {
   const ok = await confirmAction({
-    title: "Delete this chat?", text: "The chat and all its messages will be deleted for good.", ok: "Delete",
+    title: labels.deleteTitle, text: labels.deleteText, ok: labels.deleteOk,
   });
   if (!ok) return;
   const id = state.sessionId;
@@ -90,7 +90,7 @@ export async function deleteChat() {
 
 export async function clearChat() {
   const ok = await confirmAction({
-    title: "Clear this chat's history?", text: "Every message will be removed; the chat stays.", ok: "Clear",
+    title: labels.clearTitle, text: labels.clearText, ok: labels.clearOk,
   });
   if (!ok) return;
   try {

@@ -1,5 +1,5 @@
 // The sidebar: the user's sessions (server-rendered pages, rows from the page's template) and search.
-import { NEW_CHAT, api, els, fragment, labels, showError, state, url } from "./page.js";
+import { NEW_CHAT, api, els, fragment, label, labels, showError, state, url } from "./page.js";
 
 export function sessionItem(id) { return els.sessions.querySelector(`li.session-item[data-id="${id}"]`); }
 
@@ -70,7 +70,7 @@ export async function loadMoreSessions() {
     sidebarNote();
     markCurrent();
   } catch (error) {
-    showError(`More chats could not be loaded: ${error.message}`);
+    showError(label("moreChatsFailed", { reason: error.message }));
   } finally {
     state.loadingSessions = false;
   }
@@ -103,7 +103,7 @@ export async function runSearch() {
   }
   if (serial !== search.serial) return; // a newer search is on its way
   els.searchList.replaceChildren(...results.map(searchResultItem));
-  els.searchStatus.textContent = status || (results.length ? `${results.length} found` : "Nothing found.");
+  els.searchStatus.textContent = status || (results.length ? label("found", { count: results.length }) : labels.nothingFound);
   els.searchResults.hidden = false;
   els.nav.hidden = true;
 }
