@@ -227,31 +227,6 @@ def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[U
     return list(Utterance.objects.filter(session_id=session_id, is_final=True, seq__gt=after).order_by("seq")[:limit])
 
 
-@dataclass(frozen=True)
-class SessionPage:
-    sessions: list[dict]  # rows of session_list_for_user
-    next_cursor: str | None  # "<last_activity_at ISO>|<id>" of the last one, when more follow
-
-
-def session_page_for_user(*, user: User, cursor: str | None = None, limit: int = 50) -> SessionPage:
-    """One page of session_list_for_user by keyset on (last_activity_at, id): the sidebar's pages.
-
-    One query on session_user_activity_idx, whatever the page's depth.
-    """
-    queryset = session_list_for_user(user=user)
-    if cursor:
-        try:
-            moment_text, id_text = cursor.split("|", 1)
-            moment, last_id = datetime.fromisoformat(moment_text), uuid.UUID(id_text)
-        except ValueError:
-            raise ValidationError({"cursor": "Invalid cursor."}) from None
-        queryset = queryset.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, id__lt=last_id))
-    rows = list(queryset[: limit + 1])
-    more, rows = len(rows) > limit, rows[:limit]
-    next_cursor = f"{rows[-1]['last_activity_at'].isoformat()}|{rows[-1]['id']}" if more and rows else None
-    return SessionPage(sessions=rows, next_cursor=next_cursor)
-
-
 TODAY = "Today"  # the group of sessions active today, which the page's scripts add to as well
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from conversation import selectors
 from conversation.models import Session, display_title
+from conversation.pagination import session_page_for_page
 from conversation.routing import websocket_urlpatterns
 
 SIDEBAR_PAGE_SIZE = 50
@@ -88,14 +89,14 @@ def chat(request, session_id=None):
             )
         except Session.DoesNotExist:
             raise Http404("No such chat.") from None
-    sidebar = selectors.session_page_for_user(user=request.user, limit=SIDEBAR_PAGE_SIZE)
+    sidebar, sidebar_cursor = session_page_for_page(request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE)
     personas = list(selectors.persona_list())
     session = page.session if page else None
     context = {
         "session": session,
         "page": page,
-        "sidebar": _grouped(sidebar.sessions),
-        "sidebar_cursor": sidebar.next_cursor,
+        "sidebar": _grouped(sidebar),
+        "sidebar_cursor": sidebar_cursor,
         "personas": personas,
         "model_configured": bool(settings.ASSISTANT_BASE_URL),
         "row_placeholders": ROW_PLACEHOLDERS,
@@ -105,7 +106,7 @@ def chat(request, session_id=None):
             "firstSeq": page.utterances[0].seq if page and page.utterances else None,
             "lastSeq": page.utterances[-1].seq if page and page.utterances else 0,
             "hasOlder": bool(page and page.has_before),
-            "sidebarCursor": sidebar.next_cursor,
+            "sidebarCursor": sidebar_cursor,
             "maxChars": settings.MAX_UTTERANCE_CHARS,
             "idPlaceholder": ID_PLACEHOLDER,
             "urls": _page_urls(),
@@ -119,17 +120,15 @@ def chat(request, session_id=None):
 @require_GET
 def sidebar_fragment(request):
     try:
-        sidebar = selectors.session_page_for_user(
-            user=request.user, cursor=request.GET.get("cursor"), limit=SIDEBAR_PAGE_SIZE
-        )
+        sidebar, next_cursor = session_page_for_page(request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE)
     except ValidationError:
         return HttpResponseBadRequest("Invalid cursor.")
     response = render(
         request,
         "conversation/_sidebar_items.html",
-        {"sidebar": _grouped(sidebar.sessions, previous_group=request.GET.get("group")), "current_id": None},
+        {"sidebar": _grouped(sidebar, previous_group=request.GET.get("group")), "current_id": None},
     )
-    response["X-Next-Cursor"] = sidebar.next_cursor or ""
+    response["X-Next-Cursor"] = next_cursor or ""
     return response
 
 

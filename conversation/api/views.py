@@ -8,8 +8,6 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,22 +27,8 @@ from conversation.api.serializers import (
     UtteranceOutputSerializer,
 )
 from conversation.inputs import UtteranceIn
+from conversation.pagination import SessionCursorPagination
 from conversation.search import SearchTooBroad, session_search_for_user
-
-
-class SessionCursorPagination(CursorPagination):
-    """Stable while sessions are added: the cursor is a position in (last activity, id), not an offset."""
-
-    ordering = ("-last_activity_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = settings.MAX_PAGE_SIZE
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise ValidationError({"cursor": ["Invalid cursor: use the next or previous link as given."]}) from None
 
 
 def utterances_from(validated: list[dict]) -> list[UtteranceIn]:

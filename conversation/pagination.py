@@ -1,0 +1,41 @@
+"""The one way session lists are paged, by the API and by the chat page's sidebar: DRF's cursor
+pagination on (last activity, id), stable while sessions are added (a cursor is a position, not
+an offset), one query on session_user_activity_idx whatever the page's depth."""
+
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+
+from accounts.models import User
+from conversation import selectors
+
+
+class SessionCursorPagination(CursorPagination):
+    ordering = ("-last_activity_at", "-id")
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = settings.MAX_PAGE_SIZE
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": ["Invalid cursor: use the next or previous link as given."]}) from None
+
+
+def session_page_for_page(*, request: HttpRequest, user: User, page_size: int) -> tuple[list[dict], str | None]:
+    """One page of the user's sessions for the chat page (`?cursor=` as the API takes it): the rows
+    and the cursor of the next page, or None at the end. ValidationError for a bad cursor."""
+    paginator = SessionCursorPagination()
+    paginator.page_size = page_size
+    try:
+        rows = paginator.paginate_queryset(selectors.session_list_for_user(user=user), Request(request))
+    except ValidationError:
+        raise DjangoValidationError({"cursor": "Invalid cursor."}) from None
+    next_link = paginator.get_next_link()
+    return rows, parse_qs(urlsplit(next_link).query)["cursor"][0] if next_link else None
