@@ -170,10 +170,10 @@ class SessionStats:
     messages_by_role: dict[str, int]
 
 
-def session_stats_for_user(*, user: User, now: datetime | None = None) -> SessionStats:
+def session_stats_for_user(*, user: User) -> SessionStats:
     """Totals from the stored counters, in one query. "Today" and "this week" (since Monday) are of
     the sessions' creation, in the server's time zone."""
-    now = timezone.localtime(now or timezone.now())
+    now = timezone.localtime()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     start_of_week = start_of_day - timedelta(days=start_of_day.weekday())
     totals = Session.objects.filter(user=user).aggregate(
@@ -230,9 +230,9 @@ def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[U
 TODAY = "Today"  # the group of sessions active today, which the page's scripts add to as well
 
 
-def recency_group(moment: datetime, *, now: datetime | None = None) -> str:
+def recency_group(moment: datetime) -> str:
     """Today, Yesterday, Previous 7 days or Older, in the server's time zone."""
-    today = timezone.localtime(now or timezone.now()).date()
+    today = timezone.localdate()
     day = timezone.localtime(moment).date()
     if day >= today:
         return TODAY

@@ -18,7 +18,7 @@ def test_it_counts_sessions_and_messages_by_role(owner, outsider, django_assert_
     services.session_create(user=outsider)
 
     with django_assert_num_queries(1):
-        stats = selectors.session_stats_for_user(user=owner, now=now)
+        stats = selectors.session_stats_for_user(user=owner)
     assert (stats.sessions, stats.today, stats.messages) == (2, 1, 4)
     assert stats.this_week == 1
     assert stats.messages_by_role == {"user": 2, "assistant": 1, "system": 1}
