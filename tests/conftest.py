@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 from django.db import connection
@@ -138,6 +139,16 @@ def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
 
 
 @pytest.fixture
-def live_url(daphne_url, transactional_db) -> str:
-    """The server's URL, for a test whose data is committed so that Daphne sees it (seeded rows restored)."""
-    return daphne_url
+def live_url(daphne_url, transactional_db):
+    """The server's URL, for a test whose data is committed so that Daphne sees it (seeded rows restored).
+
+    Torn down after the test's browser and sockets and before the database flush: it waits until
+    the server has handled their closing (it deletes their leases), so that the flush's TRUNCATE
+    does not meet those writes (PostgreSQL would end one of the two as a deadlock).
+    """
+    yield daphne_url
+    from conversation.models import SocketLease
+
+    deadline = time.monotonic() + 10
+    while SocketLease.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
