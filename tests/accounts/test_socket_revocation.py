@@ -125,3 +125,9 @@ async def test_a_password_set_in_the_admin_closes_the_users_sockets(owner):
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert await closed_with(socket) == 4401
+
+
+async def test_deleting_a_user_closes_their_sockets(owner):
+    socket = await browser_socket(await logged_in_browser(owner))
+    await db_call(services.users_delete)(user_ids=[owner.pk])
+    assert await closed_with(socket) == 4401
