@@ -4,6 +4,7 @@ Every view answers another user's session, a missing one and a malformed id alik
 """
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -233,7 +234,9 @@ class SessionExportApi(ReadWriteThrottled, APIView):
         filters.is_valid(raise_exception=True)
         export_format = filters.validated_data["format"]
         session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-        response = export_stream(session=session, export_format=export_format)
+        response = export_stream(
+            session=session, export_format=export_format, asynchronous=isinstance(request._request, ASGIRequest)
+        )
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=export_filename(session=session, export_format=export_format)
         )

@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from conversation import services
 from conversation.api import export
@@ -55,15 +57,40 @@ def test_an_unknown_format_is_a_400_naming_the_choices(api, chat):
     assert "format" in response.json()["errors"]
 
 
-def test_it_streams_in_pages(api, owner, monkeypatch):
+def test_it_streams_one_chunk_per_page(api, owner, monkeypatch):
     monkeypatch.setattr(export, "EXPORT_PAGE_SIZE", 10)
     session = services.session_create(user=owner)
     say(owner, session, *[f"m{n}" for n in range(35)])
     response = api.get(f"/api/sessions/{session.pk}/export/")
     chunks = list(response)
-    assert len(chunks) > 35
+    assert len(chunks) == 1 + 4 + 1  # the session, four pages of at most ten, the end
     assert len(json.loads(b"".join(chunks))["messages"]) == 35
 
 
 def test_another_users_session_is_not_found(outsider_api, chat):
     assert outsider_api.get(f"/api/sessions/{chat.pk}/export/").status_code == 404
+
+
+def test_under_wsgi_it_streams_a_plain_iterator_page_by_page(api, chat, monkeypatch):
+    # gunicorn serves exports: Django would gather an async iterator whole before sending a byte.
+    monkeypatch.setattr(export, "EXPORT_PAGE_SIZE", 1)
+    response = api.get(f"/api/sessions/{chat.pk}/export/", {"format": "markdown"})
+    assert response.streaming
+    assert not response.is_async
+    chunks = [chunk.decode() for chunk in response.streaming_content]
+    assert chunks[2].startswith("### You")  # a title, a summary line, then one chunk per page
+    assert chunks[3].startswith("### Assistant")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_it_streams_an_async_iterator(owner, async_client):
+    # Daphne (make run) serves exports too: Django would gather a plain iterator whole there.
+    session = await sync_to_async(services.session_create)(user=owner, title="Async")
+    await sync_to_async(say)(owner, session, "hello over ASGI")
+    await async_client.aforce_login(owner)
+    response = await async_client.get(f"/api/sessions/{session.pk}/export/", {"format": "json"})
+    assert response.status_code == 200
+    assert response.is_async
+    body = "".join([chunk.decode() async for chunk in response.streaming_content])
+    assert [m["text"] for m in json.loads(body)["messages"]] == ["hello over ASGI"]
+    await sync_to_async(connections.close_all)()  # the ORM thread's, so that the test database can go
