@@ -5,9 +5,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+SERVE_PORT ?= $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint format clean lock
+.PHONY: run serve test bench lint format clean lock
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { \
@@ -36,6 +37,11 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	@echo "Serving at http://127.0.0.1:$(PORT)/"
 	$(BIN)/python -m chatproject.daphne -b 127.0.0.1 -p $(PORT) chatproject.asgi:application
+
+# The production topology on one machine (scripts/serve.sh): nginx on PORT (8080 here), gunicorn,
+# Daphne; needs DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+serve: $(VENV)/.installed
+	PORT=$(SERVE_PORT) scripts/serve.sh
 
 test: $(VENV)/.installed-dev
 	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)

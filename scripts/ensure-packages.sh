@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs when they are missing: PostgreSQL, Redis and
-# Debian's Chromium. Needs root (or sudo) only when something is missing.
+# Usage: scripts/ensure-packages.sh [postgresql|redis|chromium|nginx ...]
+# Installs the named system packages when they are missing; with no name, what the test suite
+# needs: PostgreSQL, Redis, Debian's Chromium and nginx (make serve's topology is tested).
+# Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(postgresql redis chromium nginx)
+
 missing=()
-compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
-command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+for name in "${wanted[@]}"; do
+  case "$name" in
+    postgresql) compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql) ;;
+    redis) command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server) ;;
+    chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+    nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    *) echo "ensure-packages: unknown package $name" >&2; exit 2 ;;
+  esac
+done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -24,4 +35,8 @@ if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_ctlcluster >/dev
     version=$(basename "$(dirname "$cluster")")
     "${sudo[@]}" pg_ctlcluster "$version" main stop 2>/dev/null || true
   done
+fi
+# Debian's nginx package may start its default site on port 80; the project runs nginx itself.
+if [[ " ${missing[*]} " == *" nginx "* ]] && [ -f /run/nginx.pid ]; then
+  "${sudo[@]}" nginx -s quit 2>/dev/null || true
 fi

@@ -1,12 +1,11 @@
 import os
-import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from tests.factories import UserFactory
-from tests.servers import ARTIFACTS, database_url_of_tests, start_daphne, stop_process
+from tests.servers import ARTIFACTS, database_url_of_tests, start_daphne, stop_process, wait_until_sockets_closed
 
 REQUIRED_SERVICES = ("DATABASE_URL", "REDIS_URL")
 
@@ -147,8 +146,4 @@ def live_url(daphne_url, transactional_db):
     does not meet those writes (PostgreSQL would end one of the two as a deadlock).
     """
     yield daphne_url
-    from conversation.models import SocketLease
-
-    deadline = time.monotonic() + 10
-    while SocketLease.objects.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until_sockets_closed()

@@ -146,3 +146,13 @@ def manage(*args: str, env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def wait_until_sockets_closed(*, seconds: float = 10.0) -> None:
+    """Until the servers have handled the closing of every socket (each deletes its lease): a test
+    waits for it before the database flush, whose TRUNCATE would meet those deletes as a deadlock."""
+    from conversation.models import SocketLease
+
+    deadline = time.monotonic() + seconds
+    while SocketLease.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)

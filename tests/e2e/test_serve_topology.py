@@ -1,0 +1,221 @@
+"""`make serve`'s topology, started by its own script: nginx in front of gunicorn (2 workers) and two
+Daphne processes, on the test database and Redis. A page signed in through nginx chats; pages pinned
+to each Daphne process (loaded from it directly, so their sockets are its own) see every event live,
+whichever process caused it; SSE through nginx streams; static files and readiness answer."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts import services as accounts_services
+from tests.factories import DEFAULT_PASSWORD
+from tests.servers import ARTIFACTS, ROOT, database_url_of_tests, free_port, wait_until_sockets_closed
+
+SERVE_LINE = re.compile(r"^(gunicorn|Daphne \d+)\b.* on (127\.0\.0\.1:\d+)$")
+
+
+@pytest.fixture(scope="module")
+def topology(django_db_setup, django_db_blocker, model_server):
+    """scripts/serve.sh running; {"url": nginx's base URL, "daphne": [each Daphne's base URL]}."""
+    with django_db_blocker.unblock():
+        database_url = database_url_of_tests()
+    static_root = Path(tempfile.mkdtemp(prefix="chat-serve-static-"))
+    static_root.chmod(0o755)  # nginx's workers run as nobody
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "topology-test-" + "k" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PORT": str(port),
+        "HTTP_WORKERS": "2",
+        "WS_WORKERS": "2",
+        "STATIC_ROOT": str(static_root),
+        "BIN": str(Path(sys.executable).parent),
+        "DB_POOL_MIN_SIZE": "1",
+        "ASSISTANT_BASE_URL": model_server.url,
+        "ASSISTANT_MODEL": "test-model",
+        "LOG_LEVEL": "WARNING",
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "serve.log"
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "serve.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    servers: dict[str, str] = {}
+    deadline = time.monotonic() + 120
+    while "Serving at" not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"make serve's topology did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    for line in log_path.read_text().splitlines():
+        if match := SERVE_LINE.match(line):
+            servers[match.group(1)] = f"http://{match.group(2)}"
+    yield {
+        "url": f"http://127.0.0.1:{port}",
+        "daphne": [servers["Daphne 1"], servers["Daphne 2"]],
+        "static_root": static_root,
+        "process": process,
+    }
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert process.returncode == 143, log_path.read_text()[-3000:]
+
+
+@pytest.fixture
+def serve(topology, transactional_db):
+    """The topology, for a test whose data is committed so that its processes see it."""
+    yield topology
+    wait_until_sockets_closed()
+
+
+def sign_in(page: Page, base: str, user) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("E-mail address").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+
+
+def test_readiness_answers_through_nginx(serve):
+    response = httpx.get(f"{serve['url']}/health/ready/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": True, "cache": True}, "failed": []}
+
+
+def test_hashed_static_files_are_cached_for_a_year_and_plain_names_revalidated(serve):
+    hashed = next(
+        path for path in (serve["static_root"] / "js").glob("chat.*.js") if re.search(r"\.[0-9a-f]{12}\.js$", path.name)
+    )
+    response = httpx.get(f"{serve['url']}/static/js/{hashed.name}", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Encoding"] == "gzip"  # collectstatic's .gz, sent as it is
+    assert response.text == hashed.read_text()
+    plain = httpx.get(f"{serve['url']}/static/js/chat.js")
+    assert plain.status_code == 200
+    assert plain.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_reply_streamed_as_sse_through_nginx_delivers_its_first_delta_before_the_end(serve, owner):
+    _, key = accounts_services.device_token_create(user=owner, name="SSE client")
+    headers = {"Authorization": f"Token {key}"}
+    session = httpx.post(f"{serve['url']}/api/sessions/", json={"title": "SSE"}, headers=headers).json()
+    headers["Accept"] = "text/event-stream"
+    seen: dict[str, float] = {}
+    start = time.monotonic()
+    body = {"text": "[slow] one two three four five six", "client_id": "sse-1"}
+    with httpx.stream(
+        "POST", f"{serve['url']}/api/sessions/{session['id']}/reply/", json=body, headers=headers, timeout=30
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                seen.setdefault(line.removeprefix("event: "), time.monotonic() - start)
+    # The model writes a word every 0.3 s (nine words): the first reaches us seconds before the end.
+    assert set(seen) >= {"start", "delta", "done"}
+    assert seen["done"] - seen["delta"] > 1.5, seen
+
+
+def test_an_export_streams_from_gunicorn_through_nginx(serve, owner):
+    _, key = accounts_services.device_token_create(user=owner, name="Exporter")
+    headers = {"Authorization": f"Token {key}"}
+    session = httpx.post(f"{serve['url']}/api/sessions/", json={"title": "Long"}, headers=headers).json()
+    lines = [{"role": "user", "text": f"line {n} " + "x" * 200} for n in range(1200)]
+    for start in range(0, len(lines), 400):
+        stored = httpx.post(
+            f"{serve['url']}/api/sessions/{session['id']}/utterances/",
+            json={"utterances": lines[start : start + 400]},
+            headers=headers,
+        )
+        assert stored.status_code == 201, stored.text
+    with httpx.stream(
+        "GET", f"{serve['url']}/api/sessions/{session['id']}/export/?format=json", headers=headers
+    ) as response:
+        assert response.status_code == 200
+        assert "Content-Length" not in response.headers  # streamed as it is made, not gathered first
+        chunks = list(response.iter_raw())
+    assert len(chunks) > 1
+    export = httpx.Response(200, content=b"".join(chunks)).json()
+    assert [message["text"].split()[:2] for message in export["messages"]] == [["line", str(n)] for n in range(1200)]
+
+
+def test_pages_on_either_daphne_process_see_every_event_live(serve, owner, page: Page):
+    sign_in(page, serve["url"], owner)
+    # Every module of the page comes under its hashed name (the import map), none by its plain name.
+    scripts = []
+    page.on("request", lambda request: request.resource_type == "script" and scripts.append(request.url))
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    assert len(scripts) >= 8
+    assert [url for url in scripts if not re.search(r"\.[0-9a-f]{12}\.js$", url)] == []
+
+    send(page, "[slow] hello through nginx")
+    expect(page.locator("#streaming-text")).to_contain_text("Echo:")  # streaming, before the end
+    expect(page.locator("#message-list li.message.assistant")).to_contain_text(
+        ["Echo: [slow] hello through nginx"], timeout=15000
+    )
+    expect(page).to_have_url(re.compile(r"/c/[0-9a-f-]{36}/$"))
+    path = page.url.removeprefix(serve["url"])
+    session_id = path.split("/")[2]
+
+    # Cookies belong to the host, not the port: these pages are signed in too, each on one process.
+    pinned = []
+    for daphne in serve["daphne"]:
+        other = page.context.new_page()
+        other.goto(f"{daphne}{path}")
+        other.wait_for_selector("html[data-ready=true]", state="attached")
+        expect(other.locator("#message-list li.message.assistant")).to_have_count(1)
+        pinned.append(other)
+
+    # A turn over the nginx page's socket (one Daphne process or the other): both pinned pages see it.
+    send(page, "[slow] second turn")
+    for other in pinned:
+        expect(other.locator("#streaming-text")).to_contain_text("Echo:", timeout=15000)
+    for other in pinned:
+        expect(other.locator("#message-list li.message.assistant").last).to_have_text(
+            re.compile("Echo: \\[slow\\] second turn"), timeout=15000
+        )
+        expect(other.locator("#message-list li.message.user")).to_have_count(2)
+
+    # A write through gunicorn (the API): every page sees it, and the sidebar's title change.
+    _, key = accounts_services.device_token_create(user=owner, name="Voice agent")
+    headers = {"Authorization": f"Token {key}"}
+    appended = httpx.post(
+        f"{serve['url']}/api/sessions/{session_id}/utterances/",
+        json={"role": "user", "text": "said on the phone"},
+        headers=headers,
+    )
+    assert appended.status_code == 201
+    renamed = httpx.patch(
+        f"{serve['url']}/api/sessions/{session_id}/", json={"title": "Renamed by API"}, headers=headers
+    )
+    assert renamed.status_code == 200
+    for tab in (page, *pinned):
+        expect(tab.locator("#message-list li.message.user").last).to_have_text(re.compile("said on the phone"))
+        expect(tab.locator("#chat-title")).to_have_text("Renamed by API")
