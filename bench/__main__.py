@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire", "api", "context", "ws", "chaos"]
+BENCHMARKS = ["domain", "expire", "api", "context", "ws", "chaos", "serve"]
 
 
 def main() -> None:

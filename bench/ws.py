@@ -78,18 +78,23 @@ async def run(base: str, clients: list[tuple[str, str]], count: int) -> tuple[di
     rtt, echoes = [], []
     await asyncio.gather(*(echo_client(f"{base}/ws/echo/", deadline, rtt, echoes) for _ in range(count)))
     echo = {"rate": len(echoes) / SECONDS, "p50": statistics.median(rtt), "p99": percentile(rtt, 99)}
+    return echo, await chat_run(base, clients, count)
+
+
+async def chat_run(base: str, clients: list[tuple[str, str]], count: int) -> dict:
+    """`count` chat clients sending for SECONDS: replies/s, first delta p50/p99 (ms), and how many
+    clients got no reply's end in time."""
     deadline = time.monotonic() + SECONDS
     first, replies = [], []
     await asyncio.gather(
         *(chat_client(f"{base}/ws/chat/", cookie, sid, deadline, first, replies) for cookie, sid in clients[:count])
     )
-    chat = {
+    return {
         "rate": sum(replies) / SECONDS,
         "p50": statistics.median(first),
         "p99": percentile(first, 99),
         "timeouts": replies.count(0),
     }
-    return echo, chat
 
 
 def main() -> None:

@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["chatproject.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["chatproject.api.throttling.ScopedCountingRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_read": env.str("THROTTLE_API_READ", default="1200/min"),
         "api_write": env.str("THROTTLE_API_WRITE", default="300/min"),

@@ -5,13 +5,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
+from chatproject.api.throttling import CountingRateThrottle
 from conversation.models import SocketLease
 
 
-class ReplyRateThrottle(SimpleRateThrottle):
+class ReplyRateThrottle(CountingRateThrottle):
     """THROTTLE_API_REPLY, one budget per user: the reply endpoint uses it as a DRF throttle, and
     the socket asks it before each send (`allow_request` with any object that has `user`)."""
 

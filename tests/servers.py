@@ -1,7 +1,9 @@
 """Servers a test starts for itself: PostgreSQL, Redis and Daphne processes it may stop and restart."""
 
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -126,6 +128,60 @@ def start_daphne(
         process.kill()
         raise RuntimeError(f"Daphne did not start; see {log}") from None
     return process, f"http://127.0.0.1:{port}"
+
+
+SERVE_LINE = re.compile(r"^(gunicorn|Daphne \d+)\b.* on (127\.0\.0\.1:\d+)$")
+
+
+def start_topology(*, env: dict[str, str], log: Path, timeout: float = 120.0) -> tuple[subprocess.Popen, dict]:
+    """`make serve`'s scripts/serve.sh with `env` over the test run's environment; (process,
+    {"url": nginx's base URL, "gunicorn": its URL, "daphne": [each Daphne process's URL]}).
+
+    The static files are collected into a folder of their own, readable by nginx's workers."""
+    static_root = Path(tempfile.mkdtemp(prefix="chat-serve-static-"))
+    static_root.chmod(0o755)
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
+        "PORT": str(port),
+        "STATIC_ROOT": str(static_root),
+        "BIN": str(Path(sys.executable).parent),
+        **env,
+    }
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "serve.sh")],
+        cwd=ROOT,
+        env=environment,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its process group: every process it started
+    )
+    deadline = time.monotonic() + timeout
+    while "Serving at" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise RuntimeError(f"make serve's topology did not start; see {log}")
+        time.sleep(0.2)
+    servers = {}
+    for line in log.read_text(errors="replace").splitlines():
+        if match := SERVE_LINE.match(line):
+            servers[match.group(1)] = f"http://{match.group(2)}"
+    daphnes = [url for name, url in sorted(servers.items()) if name.startswith("Daphne")]
+    return process, {
+        "url": f"http://127.0.0.1:{port}",
+        "gunicorn": servers["gunicorn"],
+        "daphne": daphnes,
+        "static_root": static_root,
+    }
+
+
+def stop_topology(process: subprocess.Popen) -> int:
+    """TERM to serve.sh, which stops every process it started; its exit status."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
 
 
 def stop_process(process: subprocess.Popen) -> None:

@@ -4,10 +4,26 @@ Input serializers live inside their views (one per view); these outputs are shar
 same session or utterance shape is answered by many endpoints.
 """
 
+from datetime import datetime
+
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
+
+# Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
+# per value, its get_attribute and to_representation) cost more than the rest of the request. The
+# output serializers below build the same dict directly; their fields still document the shape (the
+# OpenAPI schema), and tests/conversation/api/test_serializers.py holds each to DRF's own output.
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """DRF's DateTimeField output: ISO 8601 in the current time zone, "Z" for UTC."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class PersonaOutputSerializer(serializers.Serializer):
@@ -24,6 +40,17 @@ class SessionOutputSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
     message_count = serializers.IntegerField()
 
+    def to_representation(self, session) -> dict:
+        return {
+            "id": str(session.id),
+            "title": session.title,
+            "persona": {"slug": session.persona.slug, "name": session.persona.name},
+            "created_at": iso_datetime(session.created_at),
+            "last_activity_at": iso_datetime(session.last_activity_at),
+            "ended_at": iso_datetime(session.ended_at),
+            "message_count": session.message_count,
+        }
+
 
 class PersonaOfRowSerializer(PersonaOutputSerializer):
     slug = serializers.CharField(source="persona_slug")
@@ -34,6 +61,17 @@ class SessionRowOutputSerializer(SessionOutputSerializer):
     """SessionOutputSerializer's fields, from a row of selectors.session_list_for_user."""
 
     persona = PersonaOfRowSerializer(source="*")
+
+    def to_representation(self, row: dict) -> dict:
+        return {
+            "id": str(row["id"]),
+            "title": row["title"],
+            "persona": {"slug": row["persona_slug"], "name": row["persona_name"]},
+            "created_at": iso_datetime(row["created_at"]),
+            "last_activity_at": iso_datetime(row["last_activity_at"]),
+            "ended_at": iso_datetime(row["ended_at"]),
+            "message_count": row["message_count"],
+        }
 
 
 class SessionListItemSerializer(SessionOutputSerializer):
@@ -68,6 +106,18 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
     counts = RoleCountsSerializer(source="*")
     last_seq = serializers.IntegerField()
 
+    def to_representation(self, session) -> dict:
+        return {
+            **super().to_representation(session),
+            "metadata": session.metadata,
+            "counts": {
+                "user": session.user_message_count,
+                "assistant": session.assistant_message_count,
+                "system": session.system_message_count,
+            },
+            "last_seq": session.last_seq,
+        }
+
 
 class UtteranceOutputSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
@@ -77,6 +127,17 @@ class UtteranceOutputSerializer(serializers.Serializer):
     client_id = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     metadata = serializers.DictField()
+
+    def to_representation(self, utterance) -> dict:
+        return {
+            "seq": utterance.seq,
+            "role": utterance.role,
+            "text": utterance.text,
+            "is_final": utterance.is_final,
+            "client_id": utterance.client_id,
+            "created_at": iso_datetime(utterance.created_at),
+            "metadata": utterance.metadata,
+        }
 
 
 class ContextMessageSerializer(serializers.Serializer):

@@ -5,12 +5,7 @@ whichever process caused it; SSE through nginx streams; static files and readine
 
 import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,66 +13,33 @@ from playwright.sync_api import Page, expect
 
 from accounts import services as accounts_services
 from tests.factories import DEFAULT_PASSWORD
-from tests.servers import ARTIFACTS, ROOT, database_url_of_tests, free_port, wait_until_sockets_closed
-
-SERVE_LINE = re.compile(r"^(gunicorn|Daphne \d+)\b.* on (127\.0\.0\.1:\d+)$")
+from tests.servers import ARTIFACTS, database_url_of_tests, start_topology, stop_topology, wait_until_sockets_closed
 
 
 @pytest.fixture(scope="module")
 def topology(django_db_setup, django_db_blocker, model_server):
-    """scripts/serve.sh running; {"url": nginx's base URL, "daphne": [each Daphne's base URL]}."""
+    """scripts/serve.sh running with 2 gunicorn workers and 2 Daphne processes (tests/servers.py)."""
     with django_db_blocker.unblock():
         database_url = database_url_of_tests()
-    static_root = Path(tempfile.mkdtemp(prefix="chat-serve-static-"))
-    static_root.chmod(0o755)  # nginx's workers run as nobody
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
+    env = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "topology-test-" + "k" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PORT": str(port),
         "HTTP_WORKERS": "2",
         "WS_WORKERS": "2",
-        "STATIC_ROOT": str(static_root),
-        "BIN": str(Path(sys.executable).parent),
         "DB_POOL_MIN_SIZE": "1",
         "ASSISTANT_BASE_URL": model_server.url,
         "ASSISTANT_MODEL": "test-model",
         "LOG_LEVEL": "WARNING",
     }
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "serve.log"
-    process = subprocess.Popen(
-        [str(ROOT / "scripts" / "serve.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    servers: dict[str, str] = {}
-    deadline = time.monotonic() + 120
-    while "Serving at" not in log_path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"make serve's topology did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    for line in log_path.read_text().splitlines():
-        if match := SERVE_LINE.match(line):
-            servers[match.group(1)] = f"http://{match.group(2)}"
-    yield {
-        "url": f"http://127.0.0.1:{port}",
-        "daphne": [servers["Daphne 1"], servers["Daphne 2"]],
-        "static_root": static_root,
-        "process": process,
-    }
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        raise
-    assert process.returncode == 143, log_path.read_text()[-3000:]
+    log = ARTIFACTS / "serve.log"
+    process, servers = start_topology(env=env, log=log)
+    assert len(servers["daphne"]) == 2
+    yield servers
+    assert stop_topology(process) == 143, log.read_text()[-3000:]
+    with pytest.raises(ProcessLookupError):  # nothing it started is left running
+        os.killpg(process.pid, 0)
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def test_under_wsgi_it_streams_a_plain_iterator_page_by_page(api, chat, monkeypa
     assert chunks[3].startswith("### Assistant")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_under_asgi_it_streams_an_async_iterator(owner, async_client):
     # Daphne (make run) serves exports too: Django would gather a plain iterator whole there.
     session = await sync_to_async(services.session_create)(user=owner, title="Async")

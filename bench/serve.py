@@ -1,0 +1,96 @@
+"""The production topology against one Daphne process, on the same database in the same run.
+
+`make serve`'s topology (nginx in front of gunicorn with HTTP_WORKERS processes, default one per
+core, and two Daphne processes) beside a single Daphne serving everything (`make run`'s shape):
+the trivial view, a list of 50 sessions, a history page of 50 and an append, at 1 and 16
+connections (wrk; throttles lifted; only 2xx answers counted); then chat replies/s over sockets at
+100 clients, and per Daphne process. Targets (issue 16): trivial view through the topology >= 8x the
+single Daphne; list and history >= 4x the single Daphne at 16 connections and >= 25% of the
+topology's trivial view; socket replies/s per Daphne process >= 2x the main of before.
+"""
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from bench.api import api_data, api_requests, ensure_wrk, run_wrk
+from bench.harness import daphne, print_table, setup_django
+from bench.ws import chat_run, make_clients
+
+SOCKET_CLIENTS = int(os.environ.get("BENCH_SERVE_CLIENTS", "100"))
+WS_WORKERS = 2
+# Throttles lifted, and the offline model answering without pauses: the servers' own cost is measured.
+LIFTED = {
+    "THROTTLE_API_READ": "100000000/min",
+    "THROTTLE_API_WRITE": "100000000/min",
+    "THROTTLE_API_REPLY": "100000000/min",
+    "WS_MAX_MESSAGES_PER_MINUTE": "100000",
+    "ASSISTANT_OFFLINE_DELAY_SECONDS": "0",
+}
+
+
+def measure_http(wrk: str, base: str, data) -> dict[tuple[str, int], dict]:
+    figures = {}
+    for connections in (1, 16):
+        figures[("trivial view (/health/)", connections)] = run_wrk(
+            wrk, f"{base}/health/", connections=connections, token=None
+        )
+        for label, url, script in api_requests(base, data):
+            figures[(label, connections)] = run_wrk(wrk, url, connections=connections, token=data.token, script=script)
+    return figures
+
+
+def main() -> None:
+    setup_django()
+    from tests.servers import start_topology, stop_topology
+
+    wrk = ensure_wrk()
+    data = api_data()
+    clients = make_clients(SOCKET_CLIENTS)
+
+    with daphne("chatproject.asgi:application", **LIFTED) as host:
+        single = measure_http(wrk, f"http://{host}", data)
+        single_ws = asyncio.run(chat_run(f"ws://{host}", clients, SOCKET_CLIENTS))
+
+    log = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "serve.log"
+    env = {**LIFTED, "WS_WORKERS": str(WS_WORKERS), "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR")}
+    process, servers = start_topology(env=env, log=log)
+    try:
+        topology = measure_http(wrk, servers["url"], data)
+        topology_ws = asyncio.run(chat_run(servers["url"].replace("http://", "ws://"), clients, SOCKET_CLIENTS))
+    finally:
+        stop_topology(process)
+    os.unlink(data.append_script)
+
+    rows = []
+    for (label, connections), ours in topology.items():
+        one = single[(label, connections)]
+        trivial = topology[("trivial view (/health/)", connections)]
+        rows.append(
+            [
+                f"{label}, {connections} conn",
+                f"{one['rate']:,.0f}",
+                f"{ours['rate']:,.0f}",
+                f"{ours['rate'] / one['rate']:.1f}x",
+                f"{ours['rate'] / trivial['rate']:.2f}",
+                f"{one['p50']:.2f} / {ours['p50']:.2f}",
+                f"{one['errors']} / {ours['errors']}",
+            ]
+        )
+    rows.append(
+        [
+            f"socket replies, {SOCKET_CLIENTS} clients",
+            f"{single_ws['rate']:,.0f}",
+            f"{topology_ws['rate']:,.0f} ({topology_ws['rate'] / WS_WORKERS:,.0f} per Daphne)",
+            f"{topology_ws['rate'] / single_ws['rate']:.1f}x",
+            "",
+            f"{single_ws['p50']:.0f} / {topology_ws['p50']:.0f} (first delta)",
+            f"{single_ws['timeouts']} / {topology_ws['timeouts']} timeouts",
+        ]
+    )
+    print_table(
+        f"Production topology (nginx, gunicorn x {os.cpu_count()}, Daphne x {WS_WORKERS}) vs one Daphne process",
+        ["request", "one Daphne /s", "topology /s", "topology / one", "vs topology trivial", "p50 ms", "non-2xx"],
+        rows,
+    )
