@@ -99,13 +99,14 @@ def login_session_key(user) -> str:
 
 
 @contextmanager
-def daphne(application: str, **env: str):
-    """A Daphne process serving `application` on a free loopback port; yields its host:port."""
+def daphne(application: str, tree: Path | None = None, **env: str):
+    """A Daphne process serving `application` on a free loopback port; yields its host:port.
+    `tree`: serve another checkout of the project (a baseline measured in the same run)."""
     from tests.servers import start_daphne, stop_process
 
     log = Path(tempfile.mkdtemp(prefix="bench-daphne-")) / "daphne.log"
     level = {"LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR")}
-    process, url = start_daphne(env={**level, **env}, log=log, application=application)
+    process, url = start_daphne(env={**level, **env}, log=log, application=application, tree=tree or ROOT)
     try:
         yield url.removeprefix("http://")
     finally:

@@ -7,6 +7,9 @@ connections (wrk; throttles lifted; only 2xx answers counted); then chat replies
 100 clients, and per Daphne process. Targets (issue 16): trivial view through the topology >= 8x the
 single Daphne; list and history >= 4x the single Daphne at 16 connections and >= 25% of the
 topology's trivial view; socket replies/s per Daphne process >= 2x the main of before.
+
+BENCH_BASELINE_TREE=<a checkout of an earlier commit> adds that code's single Daphne to the socket
+figures, on the same database in the same run (`git worktree add /tmp/before <commit>`).
 """
 
 import asyncio
@@ -49,6 +52,12 @@ def main() -> None:
     data = api_data()
     clients = make_clients(SOCKET_CLIENTS)
 
+    baseline_tree = os.environ.get("BENCH_BASELINE_TREE")
+    baseline_ws = None
+    if baseline_tree:
+        with daphne("chatproject.asgi:application", tree=Path(baseline_tree), **LIFTED) as host:
+            baseline_ws = asyncio.run(chat_run(f"ws://{host}", clients, SOCKET_CLIENTS))
+
     with daphne("chatproject.asgi:application", **LIFTED) as host:
         single = measure_http(wrk, f"http://{host}", data)
         single_ws = asyncio.run(chat_run(f"ws://{host}", clients, SOCKET_CLIENTS))
@@ -89,6 +98,19 @@ def main() -> None:
             f"{single_ws['timeouts']} / {topology_ws['timeouts']} timeouts",
         ]
     )
+    if baseline_ws is not None:
+        rows.append(
+            [
+                f"socket replies, {SOCKET_CLIENTS} clients, one Daphne of {baseline_tree}",
+                f"{baseline_ws['rate']:,.0f}",
+                "",
+                f"per Daphne now: {topology_ws['rate'] / WS_WORKERS / baseline_ws['rate']:.1f}x, "
+                f"one now: {single_ws['rate'] / baseline_ws['rate']:.1f}x",
+                "",
+                f"{baseline_ws['p50']:.0f} (first delta)",
+                f"{baseline_ws['timeouts']} timeouts",
+            ]
+        )
     print_table(
         f"Production topology (nginx, gunicorn x {os.cpu_count()}, Daphne x {WS_WORKERS}) vs one Daphne process",
         ["request", "one Daphne /s", "topology /s", "topology / one", "vs topology trivial", "p50 ms", "non-2xx"],

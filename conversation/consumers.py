@@ -175,7 +175,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
         await self.watch(session.pk)
         try:
-            await reply_tasks.reply_start(user=self.user, session_id=session.pk, text=text, client_id=client_id)
+            await reply_tasks.reply_start(user=self.user, session=session, text=text, client_id=client_id)
         except replies.ReplyBusy:
             await self.error(
                 "busy",

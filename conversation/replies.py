@@ -29,6 +29,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,7 +37,7 @@ from conversation import inputs, selectors, services
 from conversation.assistant import AssistantError, Delta, Usage, assistant_backend
 from conversation.context import context_window_get
 from conversation.db_threads import db_async
-from conversation.models import ReplyInFlight, Role, Session, Utterance
+from conversation.models import Persona, ReplyInFlight, Role, Session, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -104,24 +105,39 @@ def reply_state_ttl() -> int:
     return int(settings.ASSISTANT_DEADLINE_SECONDS + 60)
 
 
-def progress_begin(session_id) -> None:
-    """Start the progress record of a reply being written: {"reply_to": seq, "text": so far}.
+def stop_key(session_id) -> str:
+    return f"stop:{session_id}"
 
-    It lives in the cache (Redis in production) for the tabs and retries that join the reply
-    mid-way; it is a convenience, not the record: with Redis down they get the stored reply only.
+
+def reply_state_write(session_id, *, reply_to: int, text: str) -> bool:
+    """Record the reply being written: {"reply_to": seq, "text": so far}; and whether a stop was
+    asked for it. One thread hop for both, and no read-modify-write: the task writing the reply
+    keeps its text and writes it whole (replies are capped at MAX_UTTERANCE_CHARS).
+
+    The progress lives in the cache (Redis in production) for the tabs and retries that join the
+    reply mid-way; it is a convenience, not the record: with Redis down they get the stored reply.
     """
-    cache.set(progress_key(session_id), {"reply_to": None, "text": ""}, reply_state_ttl())
+    cache.set(progress_key(session_id), {"reply_to": reply_to, "text": text}, reply_state_ttl())
+    return bool(cache.get(stop_key(session_id)))
 
 
-def progress_update(session_id, *, text: str = "", reply_to: int | None = None) -> None:
-    # Only the task writing the reply writes here, so read-modify-write is safe.
-    key = progress_key(session_id)
-    current = cache.get(key)
-    if current is not None:
-        current["text"] += text
-        if reply_to is not None:
-            current["reply_to"] = reply_to
-        cache.set(key, current, reply_state_ttl())
+def reply_state_begin(session_id, *, reply_to: int) -> None:
+    """A new reply: its progress starts empty, and a stop asked of an earlier reply is forgotten."""
+    cache.set_many(
+        {progress_key(session_id): {"reply_to": reply_to, "text": ""}, stop_key(session_id): 0}, reply_state_ttl()
+    )
+
+
+def reply_state_end(session_id) -> None:
+    cache.delete_many([progress_key(session_id), stop_key(session_id)])
+
+
+def reply_stop_request(session_id) -> None:
+    cache.set(stop_key(session_id), 1, reply_state_ttl())
+
+
+def reply_stop_requested(session_id) -> bool:
+    return bool(cache.get(stop_key(session_id)))
 
 
 def progress_get(session_id) -> dict | None:
@@ -131,10 +147,6 @@ def progress_get(session_id) -> dict | None:
     except Exception:
         logger.warning("cache unreachable; reply progress of %s unknown", session_id, exc_info=True)
         return None
-
-
-def progress_end(session_id) -> None:
-    cache.delete(progress_key(session_id))
 
 
 # Cache calls run on the thread pool, not on the one thread that thread-sensitive calls share:
@@ -164,11 +176,14 @@ def _ended_badly(reply: Utterance) -> bool:
     return bool(reply.metadata.get("error") or reply.metadata.get("interrupted"))
 
 
-def _claim(*, session: Session, client_id: str) -> bool:
+def _claim(*, session: Session, client_id: str, sweep: bool = False) -> bool:
     """Claim the session for the reply to `client_id`: True when claimed, False when that same
-    message's reply is in flight already (a retry, to join it); ReplyBusy for another message's."""
+    message's reply is in flight already (a retry, to join it); ReplyBusy for another message's.
+
+    A claim left by a process that died expires: it is swept when it stands in the way."""
     now = timezone.now()
-    ReplyInFlight.objects.filter(session=session, expires_at__lt=now).delete()
+    if sweep:
+        ReplyInFlight.objects.filter(session=session, expires_at__lt=now).delete()
     expires_at = now + timedelta(seconds=reply_state_ttl())
     try:
         with transaction.atomic():
@@ -177,11 +192,13 @@ def _claim(*, session: Session, client_id: str) -> bool:
         return True
     except IntegrityError:
         pass
-    holder = ReplyInFlight.objects.filter(session=session).values_list("client_id", flat=True).first()
-    if holder == client_id:
+    holder, expired = ReplyInFlight.objects.filter(session=session).values_list(
+        "client_id", Q(expires_at__lt=now)
+    ).first() or (None, False)
+    if holder == client_id and not expired:
         return False
-    if holder is None:  # ended between our insert and our look: try once more
-        return _claim(session=session, client_id=client_id)
+    if holder is None or (expired and not sweep):  # ended, or expired, since our insert: try once more
+        return _claim(session=session, client_id=client_id, sweep=True)
     raise ReplyBusy
 
 
@@ -209,14 +226,24 @@ def _release(*, session_id: uuid.UUID, client_id: str) -> None:
     ReplyInFlight.objects.filter(session_id=session_id, client_id=client_id).delete()
 
 
-def reply_begin(*, user: User, session_id: uuid.UUID | str, text: str, client_id: str | None) -> Turn:
+def reply_begin(
+    *,
+    user: User,
+    session_id: uuid.UUID | str,
+    text: str,
+    client_id: str | None,
+    session: Session | None = None,
+) -> Turn:
     """Claim the session's reply and store the message (sync: a request thread or a database thread).
 
-    ReplyBusy, with nothing stored, when another message's reply is being written in the session;
-    ReplyBudgetExceeded when the user has the most replies in flight already.
+    `session`: the user's session `session_id` as the caller has just read it with its persona (the
+    socket does), saving the read. ReplyBusy, with nothing stored, when another message's reply is
+    being written in the session; ReplyBudgetExceeded when the user has the most replies in flight.
     """
     client_id = client_id or uuid.uuid4().hex
-    session = selectors.session_get_for_user(user=user, session_id=session_id)
+    if session is None or session.user_id != user.pk:
+        session = selectors.session_get_for_user(user=user, session_id=session_id)
+    persona = session.persona
     claimed = _claim(session=session, client_id=client_id)
     try:
         result = services.utterances_append(
@@ -225,6 +252,8 @@ def reply_begin(*, user: User, session_id: uuid.UUID | str, text: str, client_id
             utterances=[inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)],
         )
         session = result.session
+        if session.persona_id == persona.pk:
+            session.persona = persona  # read with the session above: no second read
         if not claimed and result.created:
             # The claim names this message, yet the message was not stored: the request that
             # claimed it failed before storing it (the database went away). The claim is ours.
@@ -258,7 +287,14 @@ def reply_begin(*, user: User, session_id: uuid.UUID | str, text: str, client_id
 
 
 def _store_reply(
-    *, user: User, session_id: uuid.UUID, text: str, client_id: str, reply_client_id: str, metadata: dict
+    *,
+    user: User,
+    session_id: uuid.UUID,
+    text: str,
+    client_id: str,
+    reply_client_id: str,
+    metadata: dict,
+    persona: Persona,
 ) -> tuple[Session, Utterance] | None:
     if len(text) > settings.MAX_UTTERANCE_CHARS:
         text, metadata = text[: settings.MAX_UTTERANCE_CHARS], {**metadata, "truncated": True}
@@ -274,7 +310,11 @@ def _store_reply(
         logger.info("session %s was deleted while its reply was streaming; reply dropped", session_id)
         return None
     _release(session_id=session_id, client_id=client_id)
-    result.session.persona  # noqa: B018 - loaded here, in a thread: async callers serialize it
+    # Async callers serialize the session with its persona: the turn's, unless it changed meanwhile
+    # (then read here, in a thread).
+    if result.session.persona_id == persona.pk:
+        result.session.persona = persona
+    result.session.persona  # noqa: B018
     return result.session, result.utterances[0]
 
 
@@ -359,6 +399,7 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
                     client_id=client_id,
                     reply_client_id=turn.reply_client_id,
                     metadata=metadata,
+                    persona=turn.session.persona,
                 )
             )
         else:  # stopped before its first word: nothing to store

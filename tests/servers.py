@@ -101,9 +101,15 @@ def database_url_of_tests() -> str:
 
 
 def start_daphne(
-    *, env: dict[str, str], log: Path, port: int | None = None, application: str = "chatproject.asgi:application"
+    *,
+    env: dict[str, str],
+    log: Path,
+    port: int | None = None,
+    application: str = "chatproject.asgi:application",
+    tree: Path = ROOT,
 ) -> tuple[subprocess.Popen, str]:
-    """A Daphne process serving the project with `env` over the test run's; (process, base URL)."""
+    """A Daphne process serving the project with `env` over the test run's; (process, base URL).
+    `tree`: another checkout of the project to serve (the benchmarks' baseline)."""
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | env
     process = subprocess.Popen(
@@ -117,7 +123,7 @@ def start_daphne(
             str(port),
             application,
         ],
-        cwd=ROOT,
+        cwd=tree,
         env=environment,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

@@ -188,6 +188,19 @@ def test_an_expired_claim_of_a_process_that_died_frees_the_session(owner, sessio
 
     ReplyInFlight.objects.create(session=session, client_id="ghost", expires_at=timezone.now() - timedelta(seconds=1))
     assert run(owner, session, "hello", client_id="m1")[-1].utterance.text == "Echo: hello"
+    assert not ReplyInFlight.objects.filter(session=session).exists()
+
+
+def test_a_retry_of_a_message_whose_claim_expired_asks_the_model_again(owner, session, openai_backend):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # The process answering "m1" died before it stored the message: its claim names m1, expired.
+    ReplyInFlight.objects.create(session=session, client_id="m1", expires_at=timezone.now() - timedelta(seconds=1))
+    events = run(owner, session, "hello", client_id="m1")
+    assert events[0].joined is False
+    assert events[-1].utterance.text == "Echo: hello"
 
 
 async def _rest(stream) -> list:
