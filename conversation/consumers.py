@@ -20,11 +20,12 @@ import uuid
 from collections import deque
 from types import SimpleNamespace
 
-from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from accounts.models import User
 from accounts.selectors import device_token_user_id, login_session_user_id
 from conversation import budgets, events, inputs, replies, reply_tasks, selectors, services
 from conversation.db_threads import db_async as db
@@ -32,6 +33,16 @@ from conversation.models import Session
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message: dict) -> None:
+        # Channels' own dispatch first closes stale database connections, in a hop to the one
+        # thread that every thread-sensitive call of the process shares, for every message of every
+        # socket: each reply delta, times each tab watching. This consumer holds no connection on
+        # its own thread: its ORM work runs through db_async, which cleans up around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -155,9 +166,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         text = inputs.check_text(content.get("text"))
         client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
         throttle = budgets.ReplyRateThrottle()
-        if not await sync_to_async(throttle.allow_request, thread_sensitive=False)(
-            SimpleNamespace(user=self.user), None
-        ):
+        session = await db(_send_target)(
+            user=self.user,
+            throttle=throttle,
+            session_id=content.get("session_id"),
+            client_id=client_id,
+            persona=content.get("persona") or None,
+        )
+        if session is None:
             await self.error(
                 "rate_limited",
                 f"Too many messages: at most {throttle.num_requests} replies a minute. "
@@ -166,13 +182,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 client_id=client_id,
             )
             return
-        session_id = content.get("session_id")
-        if session_id:
-            session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
-        else:
-            session = await db(services.session_create_for_message)(
-                user=self.user, client_id=client_id, persona=content.get("persona") or None
-            )
         await self.watch(session.pk)
         try:
             await reply_tasks.reply_start(user=self.user, session=session, text=text, client_id=client_id)
@@ -204,3 +213,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self.auth_recheck()
             return
         await self.send_json(message["event"])
+
+
+def _send_target(
+    *, user: User, throttle: budgets.ReplyRateThrottle, session_id: str | None, client_id: str, persona: str | None
+) -> Session | None:
+    """The session a send goes to (created for a first message), or None past the user's replies
+    a minute: both in one hop to a database thread."""
+    if not throttle.allow_request(SimpleNamespace(user=user), None):
+        return None
+    if session_id:
+        return selectors.session_get_for_user(user=user, session_id=session_id)
+    return services.session_create_for_message(user=user, client_id=client_id, persona=persona)

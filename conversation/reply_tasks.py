@@ -47,13 +47,10 @@ async def reply_start(*, user: User, session: Session, text: str, client_id: str
     and hears the rest of that reply. `session`: the user's, read with its persona.
     """
     session_id = session.pk
-    turn = await db_async(replies.reply_begin)(
-        user=user, session_id=session_id, session=session, text=text, client_id=client_id
-    )
+    turn = await db_async(_begin)(user=user, session=session, text=text, client_id=client_id)
     if turn.joined:
         return None
     reply_to = turn.user_utterance.seq
-    await off_loop(replies.reply_state_begin)(session_id, reply_to=reply_to)
     stream = replies.reply_events(user=user, turn=turn)
     task = asyncio.create_task(
         _run(user=user, session_id=session_id, client_id=client_id, reply_to=reply_to, stream=stream)
@@ -61,6 +58,14 @@ async def reply_start(*, user: User, session: Session, text: str, client_id: str
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
+
+
+def _begin(*, user: User, session: Session, text: str, client_id: str) -> replies.Turn:
+    """reply_begin, and the reply's state begun in the cache, in one hop to a database thread."""
+    turn = replies.reply_begin(user=user, session_id=session.pk, session=session, text=text, client_id=client_id)
+    if not turn.joined:
+        replies.reply_state_begin(session.pk, reply_to=turn.user_utterance.seq)
+    return turn
 
 
 async def reply_stop(*, session_id: uuid.UUID) -> None:
@@ -87,7 +92,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
     pending = ""
     last_flush = 0.0
 
-    async def flush() -> None:
+    async def flush(*, last: bool = False) -> None:
         nonlocal written, pending, last_flush
         if not pending:
             return
@@ -97,7 +102,8 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
         )
         written += text
         last_flush = time.monotonic()
-        if await off_loop(replies.reply_state_write)(session_id, reply_to=reply_to, text=written):
+        # The last words need no progress: it is ended next, the reply being stored.
+        if not last and await off_loop(replies.reply_state_write)(session_id, reply_to=reply_to, text=written):
             stop.set()
 
     async def relay() -> None:
@@ -110,7 +116,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
                 if time.monotonic() - last_flush >= DELTA_INTERVAL_SECONDS:
                     await flush()
             elif isinstance(event, replies.ReplyDone):
-                await flush()
+                await flush(last=True)
                 # Progress goes first: a tab that opens the session now finds the stored reply instead.
                 await off_loop(replies.reply_state_end)(session_id)
                 await _announce_end(session_id, event.utterance)
