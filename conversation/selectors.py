@@ -75,10 +75,15 @@ def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet
     )
 
 
+# What a page of history shows of each utterance. Pages are read as named rows of these, not models:
+# building fifty model instances cost more than the query that read them.
+UTTERANCE_PAGE_FIELDS = ("seq", "role", "text", "is_final", "client_id", "created_at", "metadata")
+
+
 @dataclass(frozen=True)
 class UtterancePage:
     session: Session
-    utterances: list[Utterance]  # oldest first
+    utterances: list  # named rows of UTTERANCE_PAGE_FIELDS (attributes as on Utterance), oldest first
     has_before: bool  # older utterances exist before the first one
     has_after: bool  # newer utterances exist after the last one
 
@@ -133,6 +138,7 @@ def utterance_page(
     queryset = Utterance.objects.filter(session=session)
     if not include_interim:
         queryset = queryset.filter(is_final=True)
+    queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, named=True)
     if after is not None:
         fetched = list(queryset.filter(seq__gt=after).order_by("seq")[: limit + 1])
         rows = _within_chars(fetched[:limit], max_chars)
@@ -149,7 +155,7 @@ def utterance_page(
     )
 
 
-def _within_chars(rows: list[Utterance], max_chars: int | None) -> list[Utterance]:
+def _within_chars(rows: list, max_chars: int | None) -> list:
     """The first of `rows` whose texts add up to at most `max_chars` characters (at least one row)."""
     if max_chars is None:
         return rows
