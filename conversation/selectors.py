@@ -82,7 +82,7 @@ UTTERANCE_PAGE_FIELDS = ("seq", "role", "text", "is_final", "client_id", "create
 
 @dataclass(frozen=True)
 class UtterancePage:
-    session: Session
+    session: Session | None  # with_session=True only
     utterances: list  # named rows of UTTERANCE_PAGE_FIELDS (attributes as on Utterance), oldest first
     has_before: bool  # older utterances exist before the first one
     has_after: bool  # newer utterances exist after the last one
@@ -121,21 +121,30 @@ def utterance_page(
     limit: Any = None,
     include_interim: bool = False,
     max_chars: int | None = None,
+    with_session: bool = False,
 ) -> UtterancePage:
     """A page of history by keyset on seq: the newest `limit`, or those before/after a seq.
 
     With `max_chars`, the page also stops before its texts pass that many characters (it always
     holds one utterance), so that what renders it is bounded whatever the messages are.
-    Two queries (the session, the page), using utterance_session_seq_unique.
+    Two queries (the session, the page), using utterance_session_seq_unique. The session is read
+    whole (with its persona) only `with_session`; otherwise only what the page needs of it.
     """
     limit = check_limit(limit)
     before = check_seq(before, field_name="before")
     after = check_seq(after, field_name="after")
     if before is not None and after is not None:
         raise ValidationError({"before": "Give before or after, not both."})
-    session = session_get_for_user(user=user, session_id=session_id)
+    if with_session:
+        session = session_get_for_user(user=user, session_id=session_id)
+        session_pk, last_seq = session.pk, session.last_seq
+    else:
+        session = None
+        session_pk, last_seq = (
+            Session.objects.filter(user=user).values_list("pk", "last_seq").get(pk=session_id_parse(session_id))
+        )
 
-    queryset = Utterance.objects.filter(session=session)
+    queryset = Utterance.objects.filter(session_id=session_pk)
     if not include_interim:
         queryset = queryset.filter(is_final=True)
     queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, named=True)
@@ -151,7 +160,7 @@ def utterance_page(
         session=session,
         utterances=rows[::-1],
         has_before=len(fetched) > len(rows),
-        has_after=before is not None and before <= session.last_seq,
+        has_after=before is not None and before <= last_seq,
     )
 
 

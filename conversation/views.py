@@ -86,6 +86,7 @@ def chat(request, session_id=None):
                 session_id=session_id,
                 limit=MESSAGES_PAGE_SIZE,
                 max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
+                with_session=True,
             )
         except Session.DoesNotExist:
             raise Http404("No such chat.") from None

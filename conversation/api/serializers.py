@@ -4,7 +4,8 @@ Input serializers live inside their views (one per view); these outputs are shar
 same session or utterance shape is answered by many endpoints.
 """
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,12 +19,24 @@ from chatproject.api.fields import StrictBooleanField, StrictCharField, Timestam
 # OpenAPI schema), and tests/conversation/api/test_serializers.py holds each to DRF's own output.
 
 
-def iso_datetime(value: datetime | None) -> str | None:
-    """DRF's DateTimeField output: ISO 8601 in the current time zone, "Z" for UTC."""
+def iso_datetime(value: datetime | None, zone: tzinfo) -> str | None:
+    """DRF's DateTimeField output: ISO 8601 in the given (the current) time zone, "Z" for UTC."""
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class DirectOutputSerializer(serializers.Serializer):
+    """An output serializer whose to_representation builds its dict itself.
+
+    The current time zone is read once per serializer: a list's rows share their child serializer,
+    and reading it (a context-local look-up) for every timestamp cost more than formatting them.
+    """
+
+    @cached_property
+    def zone(self) -> tzinfo:
+        return timezone.get_current_timezone()
 
 
 class PersonaOutputSerializer(serializers.Serializer):
@@ -31,7 +44,7 @@ class PersonaOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class SessionOutputSerializer(serializers.Serializer):
+class SessionOutputSerializer(DirectOutputSerializer):
     id = serializers.UUIDField()
     title = serializers.CharField(help_text="Empty until the first user message names the session.")
     persona = PersonaOutputSerializer()
@@ -45,9 +58,9 @@ class SessionOutputSerializer(serializers.Serializer):
             "id": str(session.id),
             "title": session.title,
             "persona": {"slug": session.persona.slug, "name": session.persona.name},
-            "created_at": iso_datetime(session.created_at),
-            "last_activity_at": iso_datetime(session.last_activity_at),
-            "ended_at": iso_datetime(session.ended_at),
+            "created_at": iso_datetime(session.created_at, self.zone),
+            "last_activity_at": iso_datetime(session.last_activity_at, self.zone),
+            "ended_at": iso_datetime(session.ended_at, self.zone),
             "message_count": session.message_count,
         }
 
@@ -67,9 +80,9 @@ class SessionRowOutputSerializer(SessionOutputSerializer):
             "id": str(row["id"]),
             "title": row["title"],
             "persona": {"slug": row["persona_slug"], "name": row["persona_name"]},
-            "created_at": iso_datetime(row["created_at"]),
-            "last_activity_at": iso_datetime(row["last_activity_at"]),
-            "ended_at": iso_datetime(row["ended_at"]),
+            "created_at": iso_datetime(row["created_at"], self.zone),
+            "last_activity_at": iso_datetime(row["last_activity_at"], self.zone),
+            "ended_at": iso_datetime(row["ended_at"], self.zone),
             "message_count": row["message_count"],
         }
 
@@ -119,7 +132,7 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
         }
 
 
-class UtteranceOutputSerializer(serializers.Serializer):
+class UtteranceOutputSerializer(DirectOutputSerializer):
     seq = serializers.IntegerField()
     role = serializers.CharField()
     text = serializers.CharField()
@@ -135,7 +148,7 @@ class UtteranceOutputSerializer(serializers.Serializer):
             "text": utterance.text,
             "is_final": utterance.is_final,
             "client_id": utterance.client_id,
-            "created_at": iso_datetime(utterance.created_at),
+            "created_at": iso_datetime(utterance.created_at, self.zone),
             "metadata": utterance.metadata,
         }
 

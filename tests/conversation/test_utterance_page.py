@@ -64,6 +64,15 @@ def test_another_users_session_is_not_found(outsider, history):
         selectors.utterance_page(user=outsider, session_id=history.pk)
 
 
+def test_it_gives_the_whole_session_with_its_persona_only_when_asked(owner, history, django_assert_num_queries):
+    assert selectors.utterance_page(user=owner, session_id=history.pk).session is None
+    with django_assert_num_queries(2):
+        page = selectors.utterance_page(user=owner, session_id=history.pk, with_session=True)
+        assert (page.session.pk, page.session.persona.slug) == (history.pk, history.persona.slug)
+    with pytest.raises(Session.DoesNotExist):
+        selectors.utterance_page(user=owner, session_id="not-a-uuid", with_session=True)
+
+
 def test_it_makes_two_queries_at_any_depth(owner, history, django_assert_num_queries):
     with django_assert_num_queries(2):
         selectors.utterance_page(user=owner, session_id=history.pk, before=30, limit=10)
