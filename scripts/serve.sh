@@ -129,7 +129,9 @@ http {
 
     upstream chat_http {
         server 127.0.0.1:$http_port;
+        # As in deploy/nginx/chat.conf: connections re-dealt among the workers every 100 requests.
         keepalive 32;
+        keepalive_requests 100;
     }
     upstream chat_ws {
         least_conn;
