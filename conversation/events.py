@@ -10,6 +10,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 import redis
 from asgiref.sync import async_to_sync
@@ -36,7 +37,14 @@ def session_summary(session) -> dict:
         "message_count": session.message_count,
         "last_activity_at": session.last_activity_at.isoformat(),
         "created_at": session.created_at.isoformat(),
+        "pinned_at": _isoformat(session.pinned_at),
+        "archived_at": _isoformat(session.archived_at),
+        "deleted_at": _isoformat(session.deleted_at),
     }
+
+
+def _isoformat(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def utterance_payload(utterance) -> dict:

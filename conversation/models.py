@@ -38,6 +38,12 @@ def display_title(title: str) -> str:
     return title or "New chat"
 
 
+# Which sessions each list view shows (selectors.session_list_for_user); pinned ones are live too.
+LIVE = Q(archived_at__isnull=True, deleted_at__isnull=True)
+PINNED = Q(pinned_at__isnull=False, archived_at__isnull=True, deleted_at__isnull=True)
+ARCHIVED = Q(archived_at__isnull=False, deleted_at__isnull=True)
+
+
 class Session(models.Model):
     """A conversation. Counters are maintained by conversation.services in the writing transaction."""
 
@@ -49,6 +55,10 @@ class Session(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The lifecycle (docs/lifecycle.md): when it was pinned, archived, moved to the trash; null = not.
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
     # Final utterances only (interim voice transcripts are not counted), in total and by role.
     message_count = models.PositiveIntegerField(default=0)
     user_message_count = models.PositiveIntegerField(default=0)
@@ -62,8 +72,15 @@ class Session(models.Model):
     class Meta:
         verbose_name = "chat session"
         indexes = [
-            # session_list_for_user: WHERE user_id = ? ORDER BY last_activity_at DESC, id DESC (keyset).
-            models.Index(fields=["user", "-last_activity_at", "-id"], name="session_user_activity_idx"),
+            # session_list_for_user, one index per view: WHERE user_id = ? AND <the view's condition>
+            # ORDER BY last_activity_at DESC, id DESC (keyset). Each holds only its view's rows.
+            models.Index(fields=["user", "-last_activity_at", "-id"], name="session_live_activity_idx", condition=LIVE),
+            models.Index(
+                fields=["user", "-last_activity_at", "-id"], name="session_pinned_activity_idx", condition=PINNED
+            ),
+            models.Index(
+                fields=["user", "-last_activity_at", "-id"], name="session_archived_activity_idx", condition=ARCHIVED
+            ),
             # expire_sessions and the admin's activity filter: WHERE last_activity_at < ?.
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
             # session_search_for_user, title matches: GIN index session_title_search_idx on

@@ -108,6 +108,7 @@ best AS (
 top AS (
     SELECT best.session_id, best.rank, best.seq, s.title, s.last_activity_at
     FROM best JOIN conversation_session s ON s.id = best.session_id
+    WHERE s.deleted_at IS NULL  -- live and archived sessions are searched, the trash never
     ORDER BY best.rank DESC, s.last_activity_at DESC, s.id DESC
     LIMIT %(limit)s
 )
@@ -164,7 +165,7 @@ def _search_plain_rows(*, user_id: int, q: str, limit: int) -> list[tuple]:
     title_ids = Session.objects.filter(user_id=user_id, title__icontains=q).values("id")
     text_ids = Utterance.objects.filter(session__user_id=user_id, is_final=True, text__icontains=q).values("session_id")
     matches = list(
-        Session.objects.filter(user_id=user_id)
+        Session.objects.filter(user_id=user_id, deleted_at__isnull=True)
         .filter(id__in=title_ids.union(text_ids))
         .order_by("-last_activity_at", "-id")
         .values_list("id", "title")[:limit]

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from conversation.models import Persona, Role, Session, Utterance
+from conversation.models import ARCHIVED, LIVE, PINNED, Persona, Role, Session, Utterance
 
 
 def persona_list() -> QuerySet[Persona]:
@@ -48,19 +48,26 @@ def session_id_parse(session_id: uuid.UUID | str) -> uuid.UUID:
 
 def session_get_for_user(*, user: User, session_id: uuid.UUID | str, for_update: bool = False) -> Session:
     """The user's session; another user's session and a malformed id are "not found", like a missing one."""
-    queryset = Session.objects.filter(user=user)
-    queryset = queryset.select_for_update() if for_update else queryset.select_related("persona")
+    queryset = Session.objects.filter(user=user).select_related("persona")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))  # the session's row; personas stay unlocked
     return queryset.get(pk=session_id_parse(session_id))
 
 
-def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet[dict]:
-    """Newest activity first, id as the tie-break: a total order, ready for keyset pagination.
+SESSION_VIEWS = {"live": LIVE, "pinned": PINNED, "archived": ARCHIVED}
 
-    Rows are dicts of what a list shows: id, title, created_at, last_activity_at, ended_at,
-    message_count, persona_slug and persona_name. A list builds no model instances (two per row,
-    with the persona): it reads twice as fast (bench/domain.py). Uses session_user_activity_idx.
+
+def session_list_for_user(*, user: User, persona: str | None = None, view: str = "live") -> QuerySet[dict]:
+    """The sessions of one view, newest activity first, id as the tie-break: a total order, ready for
+    keyset pagination.
+
+    Views (SESSION_VIEWS): "live" (not archived, not in the trash; pinned ones included), "pinned",
+    "archived". Rows are dicts of what a list shows: id, title, created_at, last_activity_at,
+    ended_at, message_count, pinned_at, archived_at, deleted_at, persona_slug and persona_name. A list
+    builds no model instances (two per row, with the persona): it reads twice as fast
+    (bench/domain.py). Each view uses its own partial index (session_<view>_activity_idx).
     """
-    queryset = Session.objects.filter(user=user)
+    queryset = Session.objects.filter(SESSION_VIEWS[view], user=user)
     if persona:
         queryset = queryset.filter(persona__slug=persona)
     return queryset.order_by("-last_activity_at", "-id").values(
@@ -70,6 +77,9 @@ def session_list_for_user(*, user: User, persona: str | None = None) -> QuerySet
         "last_activity_at",
         "ended_at",
         "message_count",
+        "pinned_at",
+        "archived_at",
+        "deleted_at",
         persona_slug=F("persona__slug"),
         persona_name=F("persona__name"),
     )

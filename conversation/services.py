@@ -264,14 +264,39 @@ def conversation_save(
 
 @transaction.atomic
 def session_update(
-    *, user: User, session_id: uuid.UUID | str, title: Any = UNSET, persona: Any = UNSET, metadata: Any = UNSET
+    *,
+    user: User,
+    session_id: uuid.UUID | str,
+    title: Any = UNSET,
+    persona: Any = UNSET,
+    metadata: Any = UNSET,
+    pinned: bool | None = None,
+    archived: bool | None = None,
 ) -> Session:
+    """Change what is given. `pinned` / `archived` (None: unchanged) set or clear pinned_at /
+    archived_at; setting one already set keeps its first time. Every tab hears of the change."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
     changed = _session_change(session, title=title, persona=persona, metadata=metadata)
+    moved = _session_move(session, pinned=pinned, archived=archived)
+    if changed or moved:
+        session.save(update_fields=changed + moved)
     if changed:
-        session.save(update_fields=changed)
         _announce_changed(session)
+    if moved:
+        _announce_moved(session)
     return session
+
+
+def _session_move(session: Session, *, pinned: bool | None, archived: bool | None) -> list[str]:
+    """Pin/unpin and archive/unarchive `session` (not saved); returns the fields changed."""
+    now = timezone.now()
+    fields = []
+    for wanted, field in ((pinned, "pinned_at"), (archived, "archived_at")):
+        if wanted is None or wanted == (getattr(session, field) is not None):
+            continue
+        setattr(session, field, now if wanted else None)
+        fields.append(field)
+    return fields
 
 
 def _session_change(session: Session, *, title: Any = UNSET, persona: Any = UNSET, metadata: Any = UNSET) -> list[str]:
@@ -299,6 +324,12 @@ def _session_change(session: Session, *, title: Any = UNSET, persona: Any = UNSE
 def _announce_changed(session: Session) -> None:
     events.publish_after_commit(
         [(events.user_group(session.user_id), {"type": "session.renamed", "session": events.session_summary(session)})]
+    )
+
+
+def _announce_moved(session: Session) -> None:
+    events.publish_after_commit(
+        [(events.user_group(session.user_id), {"type": "session.updated", "session": events.session_summary(session)})]
     )
 
 

@@ -2,6 +2,7 @@
 
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -17,6 +18,16 @@ def say(user, session, *texts: str, role: str = "user", **fields):
         session_id=session.pk,
         utterances=[UtteranceIn(role=role, text=text, **fields) for text in texts],
     )
+
+
+def plan_of(table: str, sql: str, params: list) -> str:
+    """PostgreSQL's plan for `sql`, with fresh statistics and sequential scans off (a test-sized
+    table is read whole otherwise)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def token_client(user) -> APIClient:

@@ -50,6 +50,14 @@ start, end = hits[0].highlights[0]
 assert (hits[0].seq, hits[0].snippet[start:end]) == (2, "hilly"), hits[0]  # a message matched
 titled = services.session_create(user=user, title="Sourdough notes")
 assert [h.session.pk for h in session_search_for_user(user=user, q="sourdough")] == [titled.pk]
+# Pin and archive: each list view through its partial index; search covers archived sessions.
+services.session_update(user=user, session_id=titled.pk, pinned=True)
+services.session_update(user=user, session_id=session.pk, archived=True)
+def listed(view):
+    return [row["id"] for row in selectors.session_list_for_user(user=user, view=view)]
+assert (listed("live"), listed("pinned"), listed("archived")) == ([titled.pk], [titled.pk], [session.pk])
+assert [h.session.pk for h in session_search_for_user(user=user, q="hilly")] == [session.pk]
+services.session_update(user=user, session_id=session.pk, archived=False)
 services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
 services.session_clear(user=user, session_id=session.pk)
 

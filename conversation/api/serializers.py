@@ -52,6 +52,9 @@ class SessionOutputSerializer(DirectOutputSerializer):
     last_activity_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
     message_count = serializers.IntegerField()
+    pinned_at = serializers.DateTimeField(allow_null=True, help_text="When it was pinned; null when not.")
+    archived_at = serializers.DateTimeField(allow_null=True, help_text="When it was archived; null when not.")
+    deleted_at = serializers.DateTimeField(allow_null=True, help_text="When it went to the trash; null when not.")
 
     def to_representation(self, session) -> dict:
         return {
@@ -62,6 +65,9 @@ class SessionOutputSerializer(DirectOutputSerializer):
             "last_activity_at": iso_datetime(session.last_activity_at, self.zone),
             "ended_at": iso_datetime(session.ended_at, self.zone),
             "message_count": session.message_count,
+            "pinned_at": iso_datetime(session.pinned_at, self.zone),
+            "archived_at": iso_datetime(session.archived_at, self.zone),
+            "deleted_at": iso_datetime(session.deleted_at, self.zone),
         }
 
 
@@ -84,6 +90,9 @@ class SessionRowOutputSerializer(SessionOutputSerializer):
             "last_activity_at": iso_datetime(row["last_activity_at"], self.zone),
             "ended_at": iso_datetime(row["ended_at"], self.zone),
             "message_count": row["message_count"],
+            "pinned_at": iso_datetime(row["pinned_at"], self.zone),
+            "archived_at": iso_datetime(row["archived_at"], self.zone),
+            "deleted_at": iso_datetime(row["deleted_at"], self.zone),
         }
 
 

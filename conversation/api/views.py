@@ -48,8 +48,16 @@ class SessionListApi(ReadWriteThrottled, APIView):
         class Meta:
             ref_name = "SessionListFilter"
 
-        q = StrictCharField(required=False, help_text="Search titles and message text; answers the best matches.")
+        q = StrictCharField(
+            required=False,
+            help_text="Search titles and message text of live and archived sessions; answers the best matches.",
+        )
         persona = StrictCharField(required=False)
+        view = serializers.ChoiceField(
+            choices=list(selectors.SESSION_VIEWS),
+            default="live",
+            help_text="live: not archived (pinned ones included); pinned; archived.",
+        )
         limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE)
         cursor = StrictCharField(required=False)
 
@@ -90,7 +98,9 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 for hit in hits
             ]
             return Response({"next": None, "previous": None, "results": results})
-        sessions = selectors.session_list_for_user(user=request.user, persona=params.get("persona"))
+        sessions = selectors.session_list_for_user(
+            user=request.user, persona=params.get("persona"), view=params["view"]
+        )
         paginator = SessionCursorPagination()
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)
@@ -111,6 +121,10 @@ class SessionDetailApi(ReadWriteThrottled, APIView):
         title = StrictCharField(required=False, allow_blank=True, help_text="Empty gives the automatic title back.")
         persona = StrictCharField(required=False)
         metadata = serializers.DictField(required=False)
+        pinned = StrictBooleanField(required=False, help_text="Pin (true) or unpin (false).")
+        archived = StrictBooleanField(
+            required=False, help_text="Archive (true: out of the default list) or unarchive (false)."
+        )
 
     @extend_schema(responses={200: SessionDetailOutputSerializer, **errors(404)})
     def get(self, request: Request, session_id: str) -> Response:

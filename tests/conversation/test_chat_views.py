@@ -113,6 +113,16 @@ def test_the_sidebar_names_each_session_and_marks_the_open_one(owner, owner_clie
     assert f'class="session-item current" data-id="{named.pk}"' in sidebar
 
 
+def test_the_sidebar_leaves_archived_chats_out_and_they_still_open(owner, owner_client):
+    kept = services.session_create(user=owner, title="Kept")
+    archived = services.session_create(user=owner, title="Put away")
+    services.session_update(user=owner, session_id=archived.pk, archived=True)
+    sidebar = owner_client.get("/").content.decode().split('id="sessions"', 1)[1]
+    assert f'data-id="{kept.pk}"' in sidebar
+    assert f'data-id="{archived.pk}"' not in sidebar
+    assert "Put away" in owner_client.get(f"/c/{archived.pk}/").content.decode()
+
+
 def test_a_page_renders_at_most_its_character_budget_and_offers_the_rest(owner, owner_client, session, settings):
     settings.MESSAGES_PAGE_MAX_CHARS = 100
     say(owner, session, *[f"{n}" * 40 for n in range(1, 7)], role="assistant")

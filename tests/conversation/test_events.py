@@ -40,6 +40,22 @@ async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(own
     assert event["session"]["title"] == "Plans"
 
 
+async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(owner):
+    session = await db_call(services.session_create)(user=owner, title="Plans")
+    channel = await listen(events.user_group(owner.pk))
+
+    await db_call(services.session_update)(user=owner, session_id=session.pk, pinned=True)
+    pinned = await receive(channel)
+    await db_call(services.session_update)(user=owner, session_id=session.pk, archived=True)
+    archived = await receive(channel)
+
+    assert (pinned["type"], pinned["session"]["id"]) == ("session.updated", str(session.pk))
+    assert pinned["session"]["pinned_at"] is not None
+    assert pinned["session"]["archived_at"] is None
+    assert archived["session"]["archived_at"] is not None
+    assert archived["session"]["deleted_at"] is None
+
+
 async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_title_rule(owner):
     session = await db_call(services.session_create)(user=owner, title="Old")
     await db_call(services.utterances_append)(

@@ -39,3 +39,33 @@ def test_another_users_session_is_not_found(outsider, session):
         services.session_update(user=outsider, session_id=session.pk, title="mine now")
     session.refresh_from_db()
     assert session.title == ""
+
+
+def test_pinning_sets_the_time_once_and_unpinning_clears_it(owner, session):
+    pinned = services.session_update(user=owner, session_id=session.pk, pinned=True)
+    assert pinned.pinned_at is not None
+    again = services.session_update(user=owner, session_id=session.pk, pinned=True)
+    assert again.pinned_at == pinned.pinned_at
+    services.session_update(user=owner, session_id=session.pk, pinned=False)
+    session.refresh_from_db()
+    assert session.pinned_at is None
+
+
+def test_archiving_and_unarchiving_leave_the_pin_and_the_rest_unchanged(owner, session):
+    say(owner, session, "hello")
+    services.session_update(user=owner, session_id=session.pk, pinned=True)
+    services.session_update(user=owner, session_id=session.pk, archived=True)
+    session.refresh_from_db()
+    assert session.archived_at is not None
+    assert session.pinned_at is not None
+    services.session_update(user=owner, session_id=session.pk, archived=False)
+    session.refresh_from_db()
+    assert (session.archived_at, session.message_count, session.title) == (None, 1, "hello")
+    assert session.pinned_at is not None
+
+
+def test_another_user_cannot_pin_or_archive(outsider, session):
+    with pytest.raises(Session.DoesNotExist):
+        services.session_update(user=outsider, session_id=session.pk, pinned=True, archived=True)
+    session.refresh_from_db()
+    assert (session.pinned_at, session.archived_at) == (None, None)

@@ -134,6 +134,26 @@ def test_delete_asks_first_and_then_opens_a_new_chat(live_url, signed_in: Page, 
     assert not Session.objects.filter(pk=session.pk).exists()
 
 
+def test_a_chat_archived_elsewhere_leaves_the_sidebar_of_an_open_page(live_url, signed_in: Page, owner):
+    kept = call(services.session_create, user=owner, title="Kept")
+    put_away = call(services.session_create, user=owner, title="Old plans")
+    page = signed_in
+    frames = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+    page.goto(f"{live_url}/c/{kept.pk}/")
+    sidebar = page.locator("#sessions")
+    expect(sidebar).to_contain_text("Old plans")
+    for _ in range(200):  # the page's socket has opened its session: it hears the user's events now
+        if any("session.opened" in str(frame) for frame in frames):
+            break
+        page.wait_for_timeout(50)
+
+    call(services.session_update, user=owner, session_id=put_away.pk, archived=True)
+
+    expect(sidebar).not_to_contain_text("Old plans")
+    expect(sidebar).to_contain_text("Kept")
+
+
 def test_export_downloads_a_file_holding_the_messages(live_url, signed_in: Page, owner):
     session = call(services.session_create, user=owner, title="Exported")
     call(

@@ -38,6 +38,11 @@ const handlers = {
     upsertSession(event.session, { toTop: false });
     if (event.session.id === state.sessionId) showTitle(event.session.title);
   },
+  // Pinned, archived or moved to the trash (or back): the sidebar lists live sessions only. A session
+  // coming back shows at the next load of the list (its place depends on pages not loaded yet).
+  "session.updated": (event) => {
+    if (event.session.archived_at || event.session.deleted_at) sessionRemove(event.session.id);
+  },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {
     for (const id of event.session_ids) sessionRemove(id);

@@ -34,8 +34,9 @@ def count(call) -> int:
         lambda api, s: lambda: api.get("/api/stats/"),
         lambda api, s: lambda: api.get("/api/sessions/?q=zebra"),
         lambda api, s: lambda: api.patch(f"/api/sessions/{s.pk}/", {"title": "t"}, format="json"),
+        lambda api, s: lambda: api.get("/api/sessions/?view=archived"),
     ],
-    ids=["export-json", "export-markdown", "clear", "personas", "stats", "search", "rename"],
+    ids=["export-json", "export-markdown", "clear", "personas", "stats", "search", "rename", "archived"],
 )
 def test_the_count_does_not_grow_with_the_data(api, owner, session, make_call):
     say(owner, session, "a zebra crossing")

@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from conversation import services
 from conversation.models import Session, Utterance
 from tests.helpers import say
@@ -24,6 +27,36 @@ def test_it_renames_and_changes_persona(api, owner, session):
     assert (response.json()["title"], response.json()["persona"]["slug"]) == ("Renamed", "creative-writer")
 
 
+def test_it_pins_and_archives_and_takes_both_back(api, owner, session):
+    body = api.patch(url(session), {"pinned": True, "archived": True}, format="json").json()
+    assert body["pinned_at"] is not None
+    assert body["archived_at"] is not None
+    body = api.patch(url(session), {"pinned": False, "archived": False}, format="json").json()
+    assert (body["pinned_at"], body["archived_at"], body["deleted_at"]) == (None, None, None)
+
+
+def test_pinned_and_archived_take_booleans_only_and_write_nothing_otherwise(api, session):
+    for bad in ({"pinned": "yes"}, {"archived": None}, {"pinned": 1}, {"title": "New", "archived": "true"}):
+        response = api.patch(url(session), bad, format="json")
+        assert response.status_code == 400, bad
+        assert set(response.json()["errors"]) & {"pinned", "archived"}, response.json()
+    session.refresh_from_db()
+    assert (session.title, session.pinned_at, session.archived_at) == ("", None, None)
+
+
+def test_pinning_costs_the_same_queries_whatever_the_sessions_size(api, owner, session):
+    def count(target) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.patch(url(target), {"pinned": True, "archived": True}, format="json").status_code == 200
+        return len(captured.captured_queries)
+
+    say(owner, session, *[f"m{n}" for n in range(300)])
+    for n in range(30):
+        services.session_create(user=owner, title=f"other {n}")
+    # the token; in a savepoint (the test runs in a transaction): the locked session, its update
+    assert count(session) == count(services.session_create(user=owner)) == 5
+
+
 def test_it_deletes_with_all_utterances(api, owner, session):
     say(owner, session, "bye")
     assert api.delete(url(session)).status_code == 204
@@ -36,6 +69,7 @@ def test_another_users_session_looks_missing(outsider_api, session):
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
     assert outsider_api.delete(url(session)).status_code == 404
+    assert outsider_api.patch(url(session), {"pinned": True}, format="json").status_code == 404
     assert Session.objects.filter(pk=session.pk).exists()
 
 

@@ -54,6 +54,9 @@ def test_it_makes_a_fixed_number_of_queries(api, owner, django_assert_num_querie
         services.session_create(user=owner, title=f"more{n}", persona="creative-writer")
     with django_assert_num_queries(2):
         assert len(api.get(URL).json()["results"]) == 43
+    for view in ("pinned", "archived"):
+        with django_assert_num_queries(2):
+            api.get(URL, {"view": view})
 
 
 def test_a_search_too_broad_to_rank_in_time_says_to_refine_it(api, owner, settings):
@@ -66,3 +69,43 @@ def test_a_search_too_broad_to_rank_in_time_says_to_refine_it(api, owner, settin
     body = response.json()
     assert (body["results"], body["too_broad"]) == ([], True)
     assert "narrow the search" in body["detail"]
+
+
+def test_each_view_lists_its_sessions_with_their_lifecycle_times(api, owner):
+    _plain, pinned, archived = (services.session_create(user=owner, title=t) for t in ("Plain", "Pinned", "Archived"))
+    assert api.patch(f"{URL}{pinned.pk}/", {"pinned": True}, format="json").status_code == 200
+    assert api.patch(f"{URL}{archived.pk}/", {"archived": True}, format="json").status_code == 200
+
+    def titles(view=None):
+        return [s["title"] for s in api.get(URL, {"view": view} if view else {}).json()["results"]]
+
+    assert titles() == titles("live") == ["Pinned", "Plain"]
+    assert titles("pinned") == ["Pinned"]
+    assert titles("archived") == ["Archived"]
+    [row] = api.get(URL, {"view": "pinned"}).json()["results"]
+    assert row["pinned_at"].endswith("Z")
+    assert (row["archived_at"], row["deleted_at"]) == (None, None)
+
+
+def test_an_unknown_view_is_a_clear_400(api):
+    response = api.get(URL, {"view": "everything"})
+    assert response.status_code == 400
+    assert "view" in response.json()["errors"]
+
+
+def test_a_views_pages_keep_the_view(api, owner):
+    for n in range(5):
+        session = services.session_create(user=owner, title=f"a{n}")
+        services.session_update(user=owner, session_id=session.pk, archived=True)
+    services.session_create(user=owner, title="live one")
+    first = api.get(URL, {"view": "archived", "limit": 3}).json()
+    second = api.get(first["next"]).json()
+    assert [s["title"] for s in first["results"] + second["results"]] == [f"a{n}" for n in range(4, -1, -1)]
+    assert second["next"] is None
+
+
+def test_search_finds_archived_sessions(api, owner):
+    session = services.session_create(user=owner, title="Lisbon trip")
+    services.session_update(user=owner, session_id=session.pk, archived=True)
+    [hit] = api.get(URL, {"q": "lisbon"}).json()["results"]
+    assert (hit["id"], hit["archived_at"] is not None) == (str(session.pk), True)
