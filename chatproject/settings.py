@@ -298,6 +298,10 @@ MARKDOWN_MAX_DEPTH = env.int("MARKDOWN_MAX_DEPTH", default=32)
 # on scroll, so rendering a page stays bounded however long its messages are.
 MESSAGES_PAGE_MAX_CHARS = env.int("MESSAGES_PAGE_MAX_CHARS", default=100_000)
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=90)
+# The most sessions one POST /api/sessions/bulk/ may name.
+MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=500)
+# How long a session stays in the trash before expire_sessions removes it for good.
+TRASH_RETENTION_DAYS = env.int("TRASH_RETENTION_DAYS", default=30)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)
 CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)
 

@@ -120,7 +120,7 @@ def _advance_sql() -> str:
             system_message_count = system_message_count + %s,
             last_activity_at = %s,
             title = CASE WHEN title = '' THEN %s ELSE title END
-        WHERE id = %s AND user_id = %s
+        WHERE id = %s AND user_id = %s AND deleted_at IS NULL
         RETURNING {", ".join(db.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
 

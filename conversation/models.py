@@ -42,6 +42,7 @@ def display_title(title: str) -> str:
 LIVE = Q(archived_at__isnull=True, deleted_at__isnull=True)
 PINNED = Q(pinned_at__isnull=False, archived_at__isnull=True, deleted_at__isnull=True)
 ARCHIVED = Q(archived_at__isnull=False, deleted_at__isnull=True)
+TRASH = Q(deleted_at__isnull=False)
 
 
 class Session(models.Model):
@@ -81,6 +82,9 @@ class Session(models.Model):
             models.Index(
                 fields=["user", "-last_activity_at", "-id"], name="session_archived_activity_idx", condition=ARCHIVED
             ),
+            # The trash, newest deletion first; and the purge of what has been there too long.
+            models.Index(fields=["user", "-deleted_at", "-id"], name="session_trash_idx", condition=TRASH),
+            models.Index(fields=["deleted_at"], name="session_trash_age_idx", condition=TRASH),
             # expire_sessions and the admin's activity filter: WHERE last_activity_at < ?.
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
             # session_search_for_user, title matches: GIN index session_title_search_idx on

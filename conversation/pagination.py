@@ -1,6 +1,6 @@
 """The one way session lists are paged, by the API and by the chat page's sidebar: DRF's cursor
 pagination on (last activity, id), stable while sessions are added (a cursor is a position, not
-an offset), one query on session_user_activity_idx whatever the page's depth."""
+an offset), one query on the view's partial index whatever the page's depth."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +20,10 @@ class SessionCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = settings.MAX_PAGE_SIZE
+
+    def __init__(self, *, ordering: tuple[str, ...] | None = None):
+        if ordering is not None:  # the trash pages by deletion time (selectors.SESSION_VIEW_ORDERING)
+            self.ordering = ordering
 
     def decode_cursor(self, request):
         try:

@@ -310,7 +310,8 @@ def _store_reply(
             ],
         )
     except Session.DoesNotExist:
-        logger.info("session %s was deleted while its reply was streaming; reply dropped", session_id)
+        logger.info("session %s was deleted or trashed while its reply was streaming; reply dropped", session_id)
+        _release(session_id=session_id, client_id=client_id)  # a restored session is not left busy
         return None
     _release(session_id=session_id, client_id=client_id)
     # Async callers serialize the session with its persona: the turn's, unless it changed meanwhile

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from conversation.models import ARCHIVED, LIVE, PINNED, Persona, Role, Session, Utterance
+from conversation.models import ARCHIVED, LIVE, PINNED, TRASH, Persona, Role, Session, Utterance
 
 
 def persona_list() -> QuerySet[Persona]:
@@ -46,31 +46,47 @@ def session_id_parse(session_id: uuid.UUID | str) -> uuid.UUID:
         raise Session.DoesNotExist("No such session.") from None
 
 
-def session_get_for_user(*, user: User, session_id: uuid.UUID | str, for_update: bool = False) -> Session:
-    """The user's session; another user's session and a malformed id are "not found", like a missing one."""
+def session_get_for_user(
+    *, user: User, session_id: uuid.UUID | str, for_update: bool = False, in_trash: bool | None = False
+) -> Session:
+    """The user's session; another user's session and a malformed id are "not found", like a missing one.
+
+    `in_trash`: False (every door but the trash's) finds sessions out of the trash only, True those
+    in it only, None either.
+    """
     queryset = Session.objects.filter(user=user).select_related("persona")
+    if in_trash is not None:
+        queryset = queryset.filter(deleted_at__isnull=not in_trash)
     if for_update:
         queryset = queryset.select_for_update(of=("self",))  # the session's row; personas stay unlocked
     return queryset.get(pk=session_id_parse(session_id))
 
 
-SESSION_VIEWS = {"live": LIVE, "pinned": PINNED, "archived": ARCHIVED}
+# How each view is ordered (and cursor-paginated): by last activity, the trash by deletion time.
+SESSION_VIEW_ORDERING = {
+    "live": ("-last_activity_at", "-id"),
+    "pinned": ("-last_activity_at", "-id"),
+    "archived": ("-last_activity_at", "-id"),
+    "trash": ("-deleted_at", "-id"),
+}
+SESSION_VIEWS = {"live": LIVE, "pinned": PINNED, "archived": ARCHIVED, "trash": TRASH}
 
 
 def session_list_for_user(*, user: User, persona: str | None = None, view: str = "live") -> QuerySet[dict]:
-    """The sessions of one view, newest activity first, id as the tie-break: a total order, ready for
-    keyset pagination.
+    """The sessions of one view in a total order (SESSION_VIEW_ORDERING, id as the tie-break), ready
+    for keyset pagination.
 
     Views (SESSION_VIEWS): "live" (not archived, not in the trash; pinned ones included), "pinned",
-    "archived". Rows are dicts of what a list shows: id, title, created_at, last_activity_at,
-    ended_at, message_count, pinned_at, archived_at, deleted_at, persona_slug and persona_name. A list
-    builds no model instances (two per row, with the persona): it reads twice as fast
-    (bench/domain.py). Each view uses its own partial index (session_<view>_activity_idx).
+    "archived" (newest activity first), "trash" (newest deletion first). Rows are dicts of what a
+    list shows: id, title, created_at, last_activity_at, ended_at, message_count, pinned_at,
+    archived_at, deleted_at, persona_slug and persona_name. A list builds no model instances (two per
+    row, with the persona): it reads twice as fast (bench/domain.py). Each view reads its own
+    partial index (session_<view>_activity_idx, session_trash_idx).
     """
     queryset = Session.objects.filter(SESSION_VIEWS[view], user=user)
     if persona:
         queryset = queryset.filter(persona__slug=persona)
-    return queryset.order_by("-last_activity_at", "-id").values(
+    return queryset.order_by(*SESSION_VIEW_ORDERING[view]).values(
         "id",
         "title",
         "created_at",
@@ -151,7 +167,9 @@ def utterance_page(
     else:
         session = None
         session_pk, last_seq = (
-            Session.objects.filter(user=user).values_list("pk", "last_seq").get(pk=session_id_parse(session_id))
+            Session.objects.filter(user=user, deleted_at__isnull=True)
+            .values_list("pk", "last_seq")
+            .get(pk=session_id_parse(session_id))
         )
 
     queryset = Utterance.objects.filter(session_id=session_pk)
@@ -201,7 +219,7 @@ def session_stats_for_user(*, user: User) -> SessionStats:
     now = timezone.localtime()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     start_of_week = start_of_day - timedelta(days=start_of_day.weekday())
-    totals = Session.objects.filter(user=user).aggregate(
+    totals = Session.objects.filter(user=user, deleted_at__isnull=True).aggregate(
         sessions=Count("id"),
         today=Count("id", filter=Q(created_at__gte=start_of_day)),
         this_week=Count("id", filter=Q(created_at__gte=start_of_week)),
@@ -223,6 +241,14 @@ def sessions_inactive_count(*, cutoff: datetime, user: User | None = None) -> tu
     """Sessions inactive since before `cutoff` and their utterances: (sessions, utterances), two
     counting queries on session_activity_idx; nothing is loaded into Python."""
     sessions = Session.objects.filter(last_activity_at__lt=cutoff)
+    if user is not None:
+        sessions = sessions.filter(user=user)
+    return sessions.count(), Utterance.objects.filter(session__in=sessions.values("id")).count()
+
+
+def trash_due_count(*, cutoff: datetime, user: User | None = None) -> tuple[int, int]:
+    """Sessions moved to the trash before `cutoff` and their utterances: (sessions, utterances)."""
+    sessions = Session.objects.filter(TRASH, deleted_at__lt=cutoff)
     if user is not None:
         sessions = sessions.filter(user=user)
     return sessions.count(), Utterance.objects.filter(session__in=sessions.values("id")).count()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
-from conversation.models import Persona, Role, Session, Utterance
+from conversation.models import TRASH, Persona, Role, Session, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
 
 UNSET: Any = object()
@@ -229,7 +229,7 @@ def conversation_save(
     created = False
     if session_id is not None:
         session = Session.objects.filter(id=session_id_parse(session_id)).select_for_update().first()
-        if session is not None and session.user_id != user.pk:
+        if session is not None and (session.user_id != user.pk or session.deleted_at is not None):
             raise Session.DoesNotExist("No such session.")
     if session is None:
         session = Session(id=session_id_parse(session_id) if session_id is not None else uuid.uuid4(), user=user)
@@ -377,9 +377,104 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
 
 
 @transaction.atomic
-def session_delete(*, user: User, session_id: uuid.UUID | str) -> None:
+def session_trash(*, user: User, session_id: uuid.UUID | str) -> Session:
+    """Move a session to the trash: every door but the trash's answers "not found" for it from now
+    on (a reply being written in it is not stored, as after a delete). session_restore puts it back
+    as it was."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    session.deleted_at = timezone.now()
+    session.save(update_fields=["deleted_at"])
+    _announce_moved(session)
+    return session
+
+
+@transaction.atomic
+def session_restore(*, user: User, session_id: uuid.UUID | str) -> Session:
+    """Take a session out of the trash, unchanged (a session not in the trash is left as it is, so
+    that a retried restore answers the same)."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True, in_trash=None)
+    if session.deleted_at is not None:
+        session.deleted_at = None
+        session.save(update_fields=["deleted_at"])
+        _announce_moved(session)
+    return session
+
+
+@transaction.atomic
+def session_delete(*, user: User, session_id: uuid.UUID | str) -> None:
+    """Remove a session for good, from the trash or not."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True, in_trash=None)
     sessions_delete(session_ids=[session.pk])
+
+
+BULK_ACTIONS = ("trash", "restore", "archive", "unarchive", "pin", "unpin", "purge")
+# What each action sets, on the sessions where it is not so already (a first time is kept).
+_BULK_CHANGES = {
+    "trash": ("deleted_at", True),
+    "restore": ("deleted_at", False),
+    "archive": ("archived_at", True),
+    "unarchive": ("archived_at", False),
+    "pin": ("pinned_at", True),
+    "unpin": ("pinned_at", False),
+}
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: int  # the user's sessions the action applied to (those already so included)
+    not_found: list[str]  # the ids given that name none of them (another user's, malformed, missing)
+
+
+@transaction.atomic
+def sessions_bulk(*, user: User, session_ids: Sequence[str], action: str) -> BulkResult:
+    """Apply one of BULK_ACTIONS to many of the user's sessions, all in one transaction. Sessions in
+    the trash are found only by restore and purge, as by every other door."""
+    parsed: dict[str, uuid.UUID] = {}
+    not_found: list[str] = []
+    for raw in dict.fromkeys(str(session_id) for session_id in session_ids):
+        try:
+            parsed[raw] = session_id_parse(raw)
+        except Session.DoesNotExist:
+            not_found.append(raw)
+    sessions = Session.objects.filter(user=user, id__in=list(parsed.values()))
+    if action not in ("restore", "purge"):
+        sessions = sessions.filter(deleted_at__isnull=True)
+    # Locked in id order, so that two bulk calls over the same sessions queue instead of deadlocking.
+    found = {session.pk: session for session in sessions.select_for_update(of=("self",)).order_by("id")}
+    not_found += [raw for raw, session_id in parsed.items() if session_id not in found]
+    if action == "purge":
+        sessions_delete(session_ids=list(found))
+        return BulkResult(done=len(found), not_found=not_found)
+    field, wanted = _BULK_CHANGES[action]
+    changed = [session for session in found.values() if (getattr(session, field) is not None) != wanted]
+    value = timezone.now() if wanted else None
+    Session.objects.filter(id__in=[session.pk for session in changed]).update(**{field: value})
+    for session in changed:
+        setattr(session, field, value)
+    events.publish_after_commit(
+        [
+            (events.user_group(user.pk), {"type": "session.updated", "session": events.session_summary(session)})
+            for session in changed
+        ]
+    )
+    return BulkResult(done=len(found), not_found=not_found)
+
+
+def trash_empty(*, user: User, batch_size: int = 1000) -> tuple[int, int]:
+    """Remove every session in the user's trash for good, in batches of one short transaction
+    each; returns (sessions, utterances)."""
+    sessions = utterances = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Session.objects.filter(TRASH, user=user)
+                .select_for_update(skip_locked=True)
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return sessions, utterances
+            deleted = sessions_delete(session_ids=ids)
+        sessions, utterances = sessions + deleted[0], utterances + deleted[1]
 
 
 def sessions_delete(*, session_ids: Iterable[uuid.UUID], announce: bool = True) -> tuple[int, int]:
@@ -430,14 +525,23 @@ def sessions_expire_batch(*, cutoff: datetime, user: User | None = None, batch_s
     Utterances go with one set-based DELETE; nothing is loaded into Python but the batch's ids.
     Returns (sessions, utterances) deleted.
     """
+    candidates = Session.objects.filter(last_activity_at__lt=cutoff)
+    return _sessions_delete_batch(candidates, user=user, order_by="last_activity_at", batch_size=batch_size)
+
+
+def trash_purge_batch(*, cutoff: datetime, user: User | None = None, batch_size: int) -> tuple[int, int]:
+    """Remove for good up to `batch_size` sessions moved to the trash before `cutoff`, in one short
+    transaction (as sessions_expire_batch, on session_trash_age_idx). Returns (sessions, utterances)."""
+    candidates = Session.objects.filter(TRASH, deleted_at__lt=cutoff)
+    return _sessions_delete_batch(candidates, user=user, order_by="deleted_at", batch_size=batch_size)
+
+
+def _sessions_delete_batch(candidates, *, user: User | None, order_by: str, batch_size: int) -> tuple[int, int]:
     with transaction.atomic():
-        candidates = Session.objects.filter(last_activity_at__lt=cutoff)
         if user is not None:
             candidates = candidates.filter(user=user)
         ids = list(
-            candidates.order_by("last_activity_at")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:batch_size]
+            candidates.order_by(order_by).select_for_update(skip_locked=True).values_list("id", flat=True)[:batch_size]
         )
         if not ids:
             return 0, 0

@@ -58,6 +58,13 @@ def listed(view):
 assert (listed("live"), listed("pinned"), listed("archived")) == ([titled.pk], [titled.pk], [session.pk])
 assert [h.session.pk for h in session_search_for_user(user=user, q="hilly")] == [session.pk]
 services.session_update(user=user, session_id=session.pk, archived=False)
+services.session_trash(user=user, session_id=titled.pk)
+assert listed("trash") == [titled.pk] and titled.pk not in listed("live")
+assert services.session_restore(user=user, session_id=titled.pk).deleted_at is None
+doomed = services.session_create(user=user)
+services.utterances_append(user=user, session_id=doomed.pk, utterances=[UtteranceIn(role="user", text="bye")])
+services.session_trash(user=user, session_id=doomed.pk)
+assert services.trash_empty(user=user) == (1, 1)
 services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
 services.session_clear(user=user, session_id=session.pk)
 

@@ -8,8 +8,11 @@ from conversation.api import reply_views, views
 urlpatterns = [
     path("sessions/", endpoint(views.SessionListApi), name="sessions"),
     path("sessions/save/", endpoint(views.ConversationSaveApi), name="session-save"),
+    path("sessions/bulk/", endpoint(views.SessionBulkApi), name="sessions-bulk"),
     path("sessions/<str:session_id>/", endpoint(views.SessionDetailApi), name="session"),
     path("sessions/<str:session_id>/utterances/", endpoint(views.UtteranceListApi), name="utterances"),
+    path("sessions/<str:session_id>/restore/", endpoint(views.SessionRestoreApi), name="session-restore"),
+    path("trash/", endpoint(views.TrashApi), name="trash"),
     path("sessions/<str:session_id>/clear/", endpoint(views.SessionClearApi), name="session-clear"),
     path("sessions/<str:session_id>/export/", endpoint(views.SessionExportApi), name="session-export"),
     path("sessions/<str:session_id>/context/", endpoint(reply_views.SessionContextApi), name="session-context"),

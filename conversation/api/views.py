@@ -56,7 +56,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
         view = serializers.ChoiceField(
             choices=list(selectors.SESSION_VIEWS),
             default="live",
-            help_text="live: not archived (pinned ones included); pinned; archived.",
+            help_text="live: not archived (pinned ones included); pinned; archived; trash (newest deletion first).",
         )
         limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE)
         cursor = StrictCharField(required=False)
@@ -101,7 +101,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
         sessions = selectors.session_list_for_user(
             user=request.user, persona=params.get("persona"), view=params["view"]
         )
-        paginator = SessionCursorPagination()
+        paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)
 
@@ -138,10 +138,89 @@ class SessionDetailApi(ReadWriteThrottled, APIView):
         session = services.session_update(user=request.user, session_id=session_id, **body.validated_data)
         return Response(SessionDetailOutputSerializer(session).data)
 
-    @extend_schema(responses={204: None, **errors(404)})
+    class DeleteFilterSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionDeleteFilter"
+
+        permanent = serializers.ChoiceField(
+            choices=["true", "false"],
+            default="false",
+            help_text="true: remove it for good (from the trash or not) instead of moving it to the trash.",
+        )
+
+    @extend_schema(
+        parameters=[DeleteFilterSerializer],
+        responses={204: None, **errors(400, 404)},
+        description="Move the session to the trash (restore it with restore/), or with `permanent=true` "
+        "remove it and every utterance for good.",
+    )
     def delete(self, request: Request, session_id: str) -> Response:
-        services.session_delete(user=request.user, session_id=session_id)
+        filters = self.DeleteFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        if filters.validated_data["permanent"] == "true":
+            services.session_delete(user=request.user, session_id=session_id)
+        else:
+            services.session_trash(user=request.user, session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionRestoreApi(ReadWriteThrottled, APIView):
+    @extend_schema(
+        request=None,
+        responses={200: SessionDetailOutputSerializer, **errors(404)},
+        description="Take the session out of the trash as it was (a session not in the trash is answered as is).",
+    )
+    def post(self, request: Request, session_id: str) -> Response:
+        session = services.session_restore(user=request.user, session_id=session_id)
+        return Response(SessionDetailOutputSerializer(session).data)
+
+
+class SessionBulkApi(ReadWriteThrottled, APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionBulkInput"
+
+        ids = serializers.ListField(
+            child=StrictCharField(max_length=64), allow_empty=False, max_length=settings.MAX_BULK_SESSIONS
+        )
+        action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SessionBulkOutput"
+
+        done = serializers.IntegerField(help_text="Sessions the action applied to (those already so included).")
+        not_found = serializers.ListField(
+            child=serializers.CharField(), help_text="Ids that name none of your sessions (nothing done to them)."
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(400, 413)},
+        description="One action on many sessions at once (at most MAX_BULK_SESSIONS, 500), all in one "
+        "transaction. Sessions in the trash are found by restore and purge only.",
+    )
+    def post(self, request: Request) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.sessions_bulk(
+            user=request.user, session_ids=body.validated_data["ids"], action=body.validated_data["action"]
+        )
+        return Response(self.OutputSerializer({"done": result.done, "not_found": result.not_found}).data)
+
+
+class TrashApi(ReadWriteThrottled, APIView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TrashEmptyOutput"
+
+        sessions = serializers.IntegerField(help_text="Sessions removed for good.")
+        utterances = serializers.IntegerField(help_text="Their utterances.")
+
+    @extend_schema(request=None, responses={200: OutputSerializer}, description="Empty the trash: remove for good.")
+    def delete(self, request: Request) -> Response:
+        sessions, utterances = services.trash_empty(user=request.user)
+        return Response(self.OutputSerializer({"sessions": sessions, "utterances": utterances}).data)
 
 
 class UtteranceListApi(ReadWriteThrottled, APIView):

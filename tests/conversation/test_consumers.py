@@ -85,6 +85,19 @@ async def test_a_user_opens_their_session_but_not_another_users(owner, outsider,
     await ws.disconnect()
 
 
+async def test_a_session_in_the_trash_can_be_neither_opened_nor_written_to(owner, make_session):
+    session = await make_session()
+    await db_call(services.session_trash)(user=owner, session_id=session.pk)
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    assert (await ws.receive_json_from())["code"] == "not_found"
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "t1", "text": "hello?"})
+    refused = await ws.receive_json_from()
+    assert (refused["type"], refused["code"]) == ("error", "not_found")
+    assert not await db_call(Utterance.objects.filter(session_id=session.pk).exists)()
+    await ws.disconnect()
+
+
 @pytest.mark.parametrize(
     ("frame", "code"),
     [

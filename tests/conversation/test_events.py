@@ -56,6 +56,20 @@ async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(o
     assert archived["session"]["deleted_at"] is None
 
 
+async def test_moves_to_and_from_the_trash_are_announced_to_every_tab(owner):
+    session = await db_call(services.session_create)(user=owner, title="Plans")
+    channel = await listen(events.user_group(owner.pk))
+
+    await db_call(services.session_trash)(user=owner, session_id=session.pk)
+    trashed = await receive(channel)
+    await db_call(services.session_restore)(user=owner, session_id=session.pk)
+    restored = await receive(channel)
+
+    assert (trashed["type"], trashed["session"]["id"]) == ("session.updated", str(session.pk))
+    assert trashed["session"]["deleted_at"] is not None
+    assert (restored["type"], restored["session"]["deleted_at"]) == ("session.updated", None)
+
+
 async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_title_rule(owner):
     session = await db_call(services.session_create)(user=owner, title="Old")
     await db_call(services.utterances_append)(

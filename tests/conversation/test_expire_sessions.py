@@ -145,3 +145,25 @@ def test_bad_arguments_answer_one_line_and_exit_non_zero_from_the_command_line(d
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message in result.stderr
+
+
+def trash(session, *, days_ago: int) -> None:
+    services.session_trash(user=session.user, session_id=session.pk)
+    Session.objects.filter(pk=session.pk).update(deleted_at=timezone.now() - timedelta(days=days_ago))
+
+
+def test_it_removes_for_good_what_has_been_in_the_trash_past_the_grace_period(owner, outsider, settings):
+    settings.TRASH_RETENTION_DAYS = 30
+    due, recent, live = (make_chat(owner, days_ago=1) for _ in range(3))
+    theirs = make_chat(outsider, days_ago=1)
+    trash(due, days_ago=31)
+    trash(recent, days_ago=29)
+    trash(theirs, days_ago=40)
+
+    assert "would remove 2 sessions and 6 utterances in the trash for more than 30 days" in run("--dry-run")
+    output = run("--user", "owner@example.com")
+
+    assert "Removed 1 sessions and 3 utterances of owner@example.com in the trash for more than 30 days" in output
+    assert set(Session.objects.values_list("pk", flat=True)) == {recent.pk, live.pk, theirs.pk}
+    assert "Removed 2 sessions and 6 utterances in the trash for more than 7 days" in run("--trash-days", "7")
+    assert list(Session.objects.values_list("pk", flat=True)) == [live.pk]

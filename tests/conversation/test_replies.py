@@ -2,6 +2,7 @@ import asyncio
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 
 from conversation import services
 from conversation.models import ReplyInFlight, Utterance
@@ -246,3 +247,17 @@ def test_a_caller_gone_right_after_the_start_frees_the_session(owner, session, o
     assert texts(session) == [("user", "hello")]
     # The retry asks the model, rather than joining a reply that nobody is writing.
     assert run(owner, session, "hello", client_id="m1")[-1].utterance.text == "Echo: hello"
+
+
+def test_a_session_trashed_while_its_reply_is_written_comes_back_free(owner, session, openai_backend):
+    async def go():
+        stream = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        assert isinstance(await anext(stream), ReplyStarted)
+        await database_sync_to_async(services.session_trash)(user=owner, session_id=session.pk)
+        return [event async for event in stream]
+
+    async_to_sync(go)()
+    services.session_restore(user=owner, session_id=session.pk)
+    assert texts(session) == [("user", "[slow] a b c")]  # the reply was not stored into the trash
+    assert not ReplyInFlight.objects.filter(session=session).exists()
+    assert run(owner, session, "again", client_id="m2")[-1].utterance.text == "Echo: again"

@@ -12,6 +12,14 @@ def test_it_deletes_the_session_with_its_utterances(owner, session):
     assert not Utterance.objects.exists()
 
 
+def test_it_removes_a_session_from_the_trash_for_good(owner, session):
+    say(owner, session, "one")
+    services.session_trash(user=owner, session_id=session.pk)
+    services.session_delete(user=owner, session_id=session.pk)
+    assert not Session.objects.filter(pk=session.pk).exists()
+    assert not Utterance.objects.exists()
+
+
 def test_another_users_session_is_not_found_and_survives(owner, outsider, session):
     say(owner, session, "keep me")
     with pytest.raises(Session.DoesNotExist):

@@ -1,9 +1,7 @@
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from conversation import selectors, services
-from conversation.models import Session
 from tests.helpers import plan_of, say
 
 
@@ -51,15 +49,15 @@ def shelves(owner):
     services.session_update(user=owner, session_id=made["pin"].pk, pinned=True)
     services.session_update(user=owner, session_id=made["arch"].pk, archived=True)
     services.session_update(user=owner, session_id=made["both"].pk, pinned=True, archived=True)
-    Session.objects.filter(pk=made["bin"].pk).update(deleted_at=timezone.now())  # the trash's mark
+    services.session_trash(user=owner, session_id=made["bin"].pk)
     return made
 
 
 @pytest.mark.parametrize(
     ("view", "titles"),
-    [("live", ["pin", "plain"]), ("pinned", ["pin"]), ("archived", ["both", "arch"])],
+    [("live", ["pin", "plain"]), ("pinned", ["pin"]), ("archived", ["both", "arch"]), ("trash", ["bin"])],
 )
-def test_each_view_shows_its_sessions_and_never_the_trash(owner, shelves, view, titles):
+def test_each_view_shows_its_sessions_and_the_trash_only_its_own(owner, shelves, view, titles):
     assert [s["title"] for s in selectors.session_list_for_user(user=owner, view=view)] == titles
 
 
@@ -76,13 +74,17 @@ def test_postgres_pages_each_view_in_order_from_its_own_partial_index(owner, out
         session = services.session_create(user=owner if n % 6 == 0 else outsider, title=f"s{n}")
         if n % 3 == 0 or n % 7 == 0:
             services.session_update(user=session.user, session_id=session.pk, pinned=n % 7 == 0, archived=n % 3 == 0)
+        if n % 11 == 0:
+            services.session_trash(user=session.user, session_id=session.pk)
     with connection.cursor() as cursor:
         # With sorting priced out, the plan shows whether an index gives the view's rows in order. (On
         # test-sized tables the planner may rightly prefer reading all of a user's rows and sorting.)
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL enable_incremental_sort = off")
-    for view in ("live", "pinned", "archived"):
+    for view, index in [(v, f"session_{v}_activity_idx") for v in ("live", "pinned", "archived")] + [
+        ("trash", "session_trash_idx")
+    ]:
         sql, params = selectors.session_list_for_user(user=owner, view=view)[:50].query.sql_with_params()
         plan = plan_of("conversation_session", sql, list(params))
-        assert f"Index Scan using session_{view}_activity_idx" in plan, plan
+        assert f"Index Scan using {index}" in plan, plan
         assert "Sort" not in plan, plan

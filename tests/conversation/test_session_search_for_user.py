@@ -1,10 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 
 from conversation import services
-from conversation.models import Session
 from conversation.search import SearchTooBroad, session_search_for_user
 from tests.helpers import plan_of, say
 
@@ -32,7 +30,7 @@ def test_it_finds_sessions_by_title_and_text_ranking_the_title_first(owner, libr
 def test_it_searches_archived_sessions_but_never_the_trash(owner, library):
     services.session_update(user=owner, session_id=library["bread"].pk, archived=True)
     assert [h.session.pk for h in session_search_for_user(user=owner, q="proofing")] == [library["bread"].pk]
-    Session.objects.filter(pk=library["bread"].pk).update(deleted_at=timezone.now())  # the trash's mark
+    services.session_trash(user=owner, session_id=library["bread"].pk)
     assert session_search_for_user(user=owner, q="proofing") == []
 
 

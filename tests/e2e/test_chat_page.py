@@ -134,24 +134,43 @@ def test_delete_asks_first_and_then_opens_a_new_chat(live_url, signed_in: Page, 
     assert not Session.objects.filter(pk=session.pk).exists()
 
 
+def open_and_listen(page: Page, url: str) -> None:
+    """Open a chat page and wait until its socket has opened the session: it hears events from then on."""
+    frames = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+    page.goto(url)
+    for _ in range(200):
+        if any("session.opened" in str(frame) for frame in frames):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page's socket never opened its session")
+
+
 def test_a_chat_archived_elsewhere_leaves_the_sidebar_of_an_open_page(live_url, signed_in: Page, owner):
     kept = call(services.session_create, user=owner, title="Kept")
     put_away = call(services.session_create, user=owner, title="Old plans")
     page = signed_in
-    frames = []
-    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
-    page.goto(f"{live_url}/c/{kept.pk}/")
+    open_and_listen(page, f"{live_url}/c/{kept.pk}/")
     sidebar = page.locator("#sessions")
     expect(sidebar).to_contain_text("Old plans")
-    for _ in range(200):  # the page's socket has opened its session: it hears the user's events now
-        if any("session.opened" in str(frame) for frame in frames):
-            break
-        page.wait_for_timeout(50)
 
     call(services.session_update, user=owner, session_id=put_away.pk, archived=True)
 
     expect(sidebar).not_to_contain_text("Old plans")
     expect(sidebar).to_contain_text("Kept")
+
+
+def test_a_chat_moved_to_the_trash_elsewhere_closes_in_the_page_showing_it(live_url, signed_in: Page, owner):
+    doomed = call(services.session_create, user=owner, title="Trashed by the app")
+    page = signed_in
+    open_and_listen(page, f"{live_url}/c/{doomed.pk}/")
+    expect(page.locator("#chat-title")).to_have_text("Trashed by the app")
+
+    call(services.session_trash, user=owner, session_id=doomed.pk)
+
+    expect(page).to_have_url(f"{live_url}/")
+    expect(page.locator("#sessions")).not_to_contain_text("Trashed by the app")
+    assert page.goto(f"{live_url}/c/{doomed.pk}/").status == 404
 
 
 def test_export_downloads_a_file_holding_the_messages(live_url, signed_in: Page, owner):

@@ -42,6 +42,7 @@ const handlers = {
   // coming back shows at the next load of the list (its place depends on pages not loaded yet).
   "session.updated": (event) => {
     if (event.session.archived_at || event.session.deleted_at) sessionRemove(event.session.id);
+    if (event.session.deleted_at && event.session.id === state.sessionId) newChat();
   },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {

@@ -80,7 +80,8 @@ export async function deleteChat() {
   if (!ok) return;
   const id = state.sessionId;
   try {
-    await api("DELETE", url.session(id));
+    // For good, as the dialog says: the page's Trash and its Undo are still to come (docs/lifecycle.md).
+    await api("DELETE", `${url.session(id)}?permanent=true`);
     sessionRemove(id);
     newChat();
   } catch (error) {

@@ -24,6 +24,11 @@ ENDPOINTS = [
     ("post", "/api/sessions/save/", {"session_id": "{id}", "messages": [{"role": "user", "text": "s"}]}, 200),
     ("get", "/api/sessions/{id}/context/", None, 200),
     ("post", "/api/sessions/{id}/reply/", {"text": "hi", "client_id": "matrix"}, 200),
+    ("post", "/api/sessions/{id}/restore/", None, 200),
+    ("delete", "/api/sessions/{id}/?permanent=true", None, 204),
+    ("get", "/api/sessions/?view=trash", None, 200),
+    ("delete", "/api/trash/", None, 200),
+    ("post", "/api/sessions/bulk/", {"ids": ["{id}"], "action": "pin"}, 200),
     ("get", "/api/personas/", None, 200),
     ("get", "/api/stats/", None, 200),
 ]
@@ -40,10 +45,16 @@ def target(owner):
 def call(client, method, path, body, session_id):
     path = path.replace("{id}", str(session_id))
     if body is not None:
-        body = {k: (v.replace("{id}", str(session_id)) if isinstance(v, str) else v) for k, v in body.items()}
+        body = {k: _with_id(v, session_id) for k, v in body.items()}
     if isinstance(client, APIClient):
         return getattr(client, method)(path, body, format="json")
     return getattr(client, method)(path, body, content_type="application/json")
+
+
+def _with_id(value, session_id):
+    if isinstance(value, list):
+        return [_with_id(item, session_id) for item in value]
+    return value.replace("{id}", str(session_id)) if isinstance(value, str) else value
 
 
 def ids(endpoint):
@@ -106,3 +117,21 @@ def test_a_browser_write_without_csrf_is_403(owner, target, endpoint):
 def test_a_missing_session_is_the_same_404(owner):
     response = token_client(owner).get(f"/api/sessions/{uuid.uuid4()}/")
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+# What a session in the trash still answers to: its restore and its removal for good.
+TRASH_DOORS = {("post", "/api/sessions/{id}/restore/"), ("delete", "/api/sessions/{id}/?permanent=true")}
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e[1] in SESSION_SCOPED], ids=ids)
+def test_a_session_in_the_trash_is_404_everywhere_but_its_restore_and_removal(owner, target, endpoint):
+    services.session_trash(user=owner, session_id=target.pk)
+    method, path, body, expected = endpoint
+    response = call(token_client(owner), method, path, body, target.pk)
+    if (method, path) in TRASH_DOORS:
+        assert response.status_code == expected
+        return
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Not found."}
+    target.refresh_from_db()  # and nothing was written
+    assert (target.deleted_at is not None, target.message_count, target.utterances.count()) == (True, 1, 1)

@@ -57,11 +57,49 @@ def test_pinning_costs_the_same_queries_whatever_the_sessions_size(api, owner, s
     assert count(session) == count(services.session_create(user=owner)) == 5
 
 
-def test_it_deletes_with_all_utterances(api, owner, session):
+def test_delete_moves_to_the_trash_and_restore_brings_it_back(api, owner, session):
     say(owner, session, "bye")
     assert api.delete(url(session)).status_code == 204
+    assert api.get(url(session)).status_code == 404
+    [row] = api.get("/api/sessions/", {"view": "trash"}).json()["results"]
+    assert (row["id"], row["deleted_at"] is not None, row["message_count"]) == (str(session.pk), True, 1)
+    response = api.post(f"{url(session)}restore/")
+    assert response.status_code == 200
+    assert (response.json()["deleted_at"], response.json()["message_count"]) == (None, 1)
+    assert api.get(url(session)).status_code == 200
+    assert api.post(f"{url(session)}restore/").status_code == 200  # a retried restore answers the same
+
+
+def test_permanent_delete_removes_it_with_all_utterances_from_the_trash_or_not(api, owner, session):
+    say(owner, session, "bye")
+    other = services.session_create(user=owner)
+    say(owner, other, "too")
+    services.session_trash(user=owner, session_id=other.pk)
+    assert api.delete(f"{url(session)}?permanent=true").status_code == 204
+    assert api.delete(f"{url(other)}?permanent=true").status_code == 204
     assert not Session.objects.exists()
     assert not Utterance.objects.exists()
+
+
+def test_permanent_takes_true_or_false_only(api, session):
+    response = api.delete(f"{url(session)}?permanent=yes")
+    assert response.status_code == 400
+    assert "permanent" in response.json()["errors"]
+    session.refresh_from_db()
+    assert session.deleted_at is None
+
+
+def test_emptying_the_trash_answers_what_it_removed(api, owner, outsider):
+    for n in range(3):
+        doomed = services.session_create(user=owner)
+        say(owner, doomed, *["x"] * (n + 1))
+        services.session_trash(user=owner, session_id=doomed.pk)
+    theirs = services.session_create(user=outsider)
+    services.session_trash(user=outsider, session_id=theirs.pk)
+    response = api.delete("/api/trash/")
+    assert (response.status_code, response.json()) == (200, {"sessions": 3, "utterances": 6})
+    assert api.get("/api/sessions/", {"view": "trash"}).json()["results"] == []
+    assert Session.objects.filter(pk=theirs.pk).exists()
 
 
 def test_another_users_session_looks_missing(outsider_api, session):

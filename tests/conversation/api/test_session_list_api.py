@@ -54,7 +54,7 @@ def test_it_makes_a_fixed_number_of_queries(api, owner, django_assert_num_querie
         services.session_create(user=owner, title=f"more{n}", persona="creative-writer")
     with django_assert_num_queries(2):
         assert len(api.get(URL).json()["results"]) == 43
-    for view in ("pinned", "archived"):
+    for view in ("pinned", "archived", "trash"):
         with django_assert_num_queries(2):
             api.get(URL, {"view": view})
 
@@ -109,3 +109,13 @@ def test_search_finds_archived_sessions(api, owner):
     services.session_update(user=owner, session_id=session.pk, archived=True)
     [hit] = api.get(URL, {"q": "lisbon"}).json()["results"]
     assert (hit["id"], hit["archived_at"] is not None) == (str(session.pk), True)
+
+
+def test_the_trash_pages_by_deletion_time(api, owner):
+    made = [services.session_create(user=owner, title=f"t{n}") for n in range(5)]
+    for session in reversed(made):  # t4 deleted first, t0 last
+        services.session_trash(user=owner, session_id=session.pk)
+    first = api.get(URL, {"view": "trash", "limit": 2}).json()
+    rest = api.get(first["next"]).json()
+    rest = rest["results"] + api.get(rest["next"]).json()["results"]
+    assert [s["title"] for s in first["results"] + rest] == ["t0", "t1", "t2", "t3", "t4"]
