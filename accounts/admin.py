@@ -64,10 +64,10 @@ class UserAdmin(DjangoUserAdmin):
         return summary, {name: count for name, count in counts.items() if count}, perms_needed, []
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        services.users_delete(user_ids=[obj.pk])
+        services.users_delete(user_ids=[obj.pk], actor_id=request.user.pk)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        services.users_delete(user_ids=queryset.values_list("id", flat=True))
+        services.users_delete(user_ids=queryset.values_list("id", flat=True), actor_id=request.user.pk)
 
 
 @admin.register(DeviceToken)

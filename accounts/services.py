@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import DeviceToken, User
 from conversation import events
 from conversation import services as conversation_services
-from conversation.models import Session
+from conversation.models import Session, SessionAudit
 
 DELETE_BATCH_SIZE = 1000
 
@@ -72,18 +72,22 @@ def device_tokens_delete_expired(*, now: datetime) -> int:
 
 
 @transaction.atomic
-def users_delete(*, user_ids: Iterable[int]) -> tuple[int, int, int]:
+def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tuple[int, int, int]:
     """Delete accounts with their sessions and utterances; returns (users, sessions, utterances).
 
     The sessions go through conversation's own delete in batches (set-based statements, cached
-    context windows forgotten after the commit), so no row is loaded per utterance.
+    context windows forgotten after the commit, an audit row each naming `actor_id` and the
+    erasure), so no row is loaded per utterance.
     """
     ids = list(user_ids)
     session_ids = list(Session.objects.filter(user_id__in=ids).values_list("id", flat=True))
     sessions = utterances = 0
     for start in range(0, len(session_ids), DELETE_BATCH_SIZE):
         deleted = conversation_services.sessions_delete(
-            session_ids=session_ids[start : start + DELETE_BATCH_SIZE], announce=False
+            session_ids=session_ids[start : start + DELETE_BATCH_SIZE],
+            announce=False,
+            actor_id=actor_id,
+            cause=SessionAudit.Cause.ERASURE,
         )
         sessions, utterances = sessions + deleted[0], utterances + deleted[1]
     _, deleted_by_model = User.objects.filter(id__in=ids).delete()

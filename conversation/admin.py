@@ -6,9 +6,14 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from conversation import selectors, services
-from conversation.models import Persona, Session, Utterance
+from conversation.models import Persona, Session, SessionAudit, Utterance
 
 ADMIN_BATCH_SIZE = 1000
+CONFIRM_TITLES = {
+    "delete": "Delete {n} sessions permanently?",
+    "trash": "Move {n} sessions to the trash?",
+    "end": "End {n} sessions?",
+}
 LATEST_UTTERANCES_SHOWN = 50
 
 
@@ -18,6 +23,19 @@ class PersonaAdmin(admin.ModelAdmin):
     list_editable = ("position",)
     ordering = ("position", "id")
     prepopulated_fields = {"slug": ("name",)}
+
+
+class LifecycleFilter(admin.SimpleListFilter):
+    title = "list"
+    parameter_name = "list"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("pinned", "Pinned"), ("archived", "Archived"), ("trash", "In the trash")]
+
+    def queryset(self, request, queryset):
+        if self.value() in selectors.SESSION_VIEWS:
+            return queryset.filter(selectors.SESSION_VIEWS[self.value()])
+        return queryset
 
 
 class EndedFilter(admin.SimpleListFilter):
@@ -37,9 +55,9 @@ class EndedFilter(admin.SimpleListFilter):
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ("display_title", "user", "persona", "message_count", "last_activity_at", "is_ended")
+    list_display = ("display_title", "user", "persona", "message_count", "last_activity_at", "is_ended", "in_trash")
     list_select_related = ("user", "persona")
-    list_filter = ("persona", "last_activity_at", EndedFilter)
+    list_filter = (LifecycleFilter, "persona", "last_activity_at", EndedFilter)
     search_fields = ("title", "user__email")
     date_hierarchy = "last_activity_at"
     ordering = ("-last_activity_at", "-id")
@@ -51,6 +69,9 @@ class SessionAdmin(admin.ModelAdmin):
         "created_at",
         "last_activity_at",
         "ended_at",
+        "pinned_at",
+        "archived_at",
+        "deleted_at",
         "message_count",
         "user_message_count",
         "assistant_message_count",
@@ -61,7 +82,10 @@ class SessionAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("id", "user", "title", "persona", "metadata")}),
-        ("Activity", {"fields": ("created_at", "last_activity_at", "ended_at")}),
+        (
+            "Activity",
+            {"fields": ("created_at", "last_activity_at", "ended_at", "pinned_at", "archived_at", "deleted_at")},
+        ),
         (
             "Counters",
             {
@@ -77,7 +101,7 @@ class SessionAdmin(admin.ModelAdmin):
         ),
         (f"Latest {LATEST_UTTERANCES_SHOWN} utterances", {"fields": ("latest_utterances",)}),
     )
-    actions = ("delete_sessions", "end_sessions")
+    actions = ("trash_sessions", "delete_sessions", "end_sessions")
 
     def get_readonly_fields(self, request, obj=None):
         # A session never changes owner: its utterances, their search index and its owner's open
@@ -89,6 +113,10 @@ class SessionAdmin(admin.ModelAdmin):
         return obj.display_title
 
     @admin.display(description="ended", boolean=True, ordering="ended_at")
+    @admin.display(boolean=True, description="in the trash")
+    def in_trash(self, obj: Session) -> bool:
+        return obj.deleted_at is not None
+
     def is_ended(self, obj: Session) -> bool:
         return obj.ended_at is not None
 
@@ -117,24 +145,43 @@ class SessionAdmin(admin.ModelAdmin):
         return actions
 
     def delete_model(self, request, obj):
-        services.sessions_delete(session_ids=[obj.pk])
+        services.sessions_delete(session_ids=[obj.pk], actor_id=request.user.pk, cause=SessionAudit.Cause.ADMIN)
 
     def delete_queryset(self, request, queryset):
-        self._delete_in_batches(queryset)
+        self._delete_in_batches(queryset, actor=request.user)
 
-    @admin.action(description="Delete selected sessions", permissions=["delete"])
+    @admin.action(description="Move selected sessions to the trash", permissions=["change"])
+    def trash_sessions(self, request: HttpRequest, queryset: QuerySet[Session]):
+        def trash(sessions: QuerySet[Session]) -> str:
+            ids = list(sessions.values_list("id", flat=True))
+            moved = sum(
+                services.sessions_trash_by_staff(session_ids=ids[start : start + ADMIN_BATCH_SIZE], actor=request.user)
+                for start in range(0, len(ids), ADMIN_BATCH_SIZE)
+            )
+            return f"Moved {moved} sessions to the trash; their owners can restore them."
+
+        return self._confirmed(request, queryset, verb="trash", apply=trash)
+
+    @admin.action(description="Delete selected sessions permanently", permissions=["delete"])
     def delete_sessions(self, request: HttpRequest, queryset: QuerySet[Session]):
-        return self._confirmed(request, queryset, verb="delete", apply=self._delete_in_batches)
+        return self._confirmed(
+            request,
+            queryset,
+            verb="delete",
+            apply=lambda sessions: self._delete_in_batches(sessions, actor=request.user),
+        )
 
     @admin.action(description="End selected sessions", permissions=["change"])
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[Session]):
         return self._confirmed(request, queryset, verb="end", apply=self._end)
 
-    def _delete_in_batches(self, queryset: QuerySet[Session]) -> str:
+    def _delete_in_batches(self, queryset: QuerySet[Session], *, actor) -> str:
         ids = list(queryset.values_list("id", flat=True))
         sessions = utterances = 0
         for start in range(0, len(ids), ADMIN_BATCH_SIZE):
-            deleted = services.sessions_delete(session_ids=ids[start : start + ADMIN_BATCH_SIZE])
+            deleted = services.sessions_delete(
+                session_ids=ids[start : start + ADMIN_BATCH_SIZE], actor_id=actor.pk, cause=SessionAudit.Cause.ADMIN
+            )
             sessions, utterances = sessions + deleted[0], utterances + deleted[1]
         return f"Deleted {sessions} sessions and {utterances} utterances."
 
@@ -149,7 +196,7 @@ class SessionAdmin(admin.ModelAdmin):
         sessions, utterances = selectors.sessions_totals(session_ids=queryset.values("id"))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{verb.capitalize()} {sessions} sessions?",
+            "title": CONFIRM_TITLES[verb].format(n=sessions),
             "verb": verb,
             "action": request.POST["action"],
             "sessions": sessions,
@@ -181,4 +228,24 @@ class UtteranceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Utterances go with their session (or a clear), so that the counters stay exact.
+        return False
+
+
+@admin.register(SessionAudit)
+class SessionAuditAdmin(admin.ModelAdmin):
+    """The removals, read-only: who acted, on whose session, how many utterances went, when."""
+
+    list_display = ("created_at", "action", "cause", "owner_id", "actor_id", "session_id", "utterance_count")
+    list_filter = ("action", "cause")
+    search_fields = ("=session_id", "=owner_id")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

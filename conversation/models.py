@@ -186,3 +186,42 @@ class SocketLease(models.Model):
 
     def __str__(self) -> str:
         return self.channel_name
+
+
+class SessionAudit(models.Model):
+    """One removal of a session, or its return from the trash: who, whose, which, how big, when.
+
+    Never any text. The owner, actor and session are plain ids, not foreign keys: the row outlives
+    the session it records and the account of whoever acted.
+    """
+
+    class Action(models.TextChoices):
+        TRASH = "trash", "Moved to the trash"
+        RESTORE = "restore", "Restored from the trash"
+        PURGE = "purge", "Removed for good"
+
+    class Cause(models.TextChoices):
+        USER = "user", "The owner (page or API)"
+        EXPIRY = "expiry", "Expiry (expire_sessions)"
+        ADMIN = "admin", "Staff, in the admin"
+        ERASURE = "erasure", "Account erasure"
+
+    action = models.CharField(max_length=16, choices=Action.choices)
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    actor_id = models.BigIntegerField(null=True, blank=True, help_text="The user who acted; empty for expiry.")
+    owner_id = models.BigIntegerField()
+    session_id = models.UUIDField()
+    utterance_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "session removal"
+        indexes = [
+            # The admin's list of one owner's removals, newest first: WHERE owner_id = ? ORDER BY created_at DESC.
+            models.Index(fields=["owner_id", "-created_at"], name="sessionaudit_owner_idx"),
+            # What became of one session: WHERE session_id = ?.
+            models.Index(fields=["session_id"], name="sessionaudit_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.session_id}"

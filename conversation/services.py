@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
-from conversation.models import TRASH, Persona, Role, Session, Utterance
+from conversation.models import TRASH, Persona, Role, Session, SessionAudit, Utterance
 from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
 
 UNSET: Any = object()
@@ -382,9 +383,7 @@ def session_trash(*, user: User, session_id: uuid.UUID | str) -> Session:
     on (a reply being written in it is not stored, as after a delete). session_restore puts it back
     as it was."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
-    session.deleted_at = timezone.now()
-    session.save(update_fields=["deleted_at"])
-    _announce_moved(session)
+    _sessions_mark_trashed([session], trashed=True, actor_id=user.pk, cause=SessionAudit.Cause.USER)
     return session
 
 
@@ -394,9 +393,7 @@ def session_restore(*, user: User, session_id: uuid.UUID | str) -> Session:
     that a retried restore answers the same)."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True, in_trash=None)
     if session.deleted_at is not None:
-        session.deleted_at = None
-        session.save(update_fields=["deleted_at"])
-        _announce_moved(session)
+        _sessions_mark_trashed([session], trashed=False, actor_id=user.pk, cause=SessionAudit.Cause.USER)
     return session
 
 
@@ -404,7 +401,61 @@ def session_restore(*, user: User, session_id: uuid.UUID | str) -> Session:
 def session_delete(*, user: User, session_id: uuid.UUID | str) -> None:
     """Remove a session for good, from the trash or not."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True, in_trash=None)
-    sessions_delete(session_ids=[session.pk])
+    sessions_delete(session_ids=[session.pk], actor_id=user.pk)
+
+
+@transaction.atomic
+def sessions_trash_by_staff(*, session_ids: Iterable[uuid.UUID], actor: User) -> int:
+    """The admin's "Move to trash": any owner's sessions not in the trash yet; returns how many moved."""
+    sessions = list(
+        Session.objects.filter(id__in=list(session_ids), deleted_at__isnull=True).select_for_update().order_by("id")
+    )
+    _sessions_mark_trashed(sessions, trashed=True, actor_id=actor.pk, cause=SessionAudit.Cause.ADMIN)
+    return len(sessions)
+
+
+def _sessions_mark_trashed(sessions: list[Session], *, trashed: bool, actor_id: int | None, cause: str) -> None:
+    """Move locked `sessions` to the trash or out of it: one UPDATE, their audit rows, every tab told."""
+    if not sessions:
+        return
+    value = timezone.now() if trashed else None
+    Session.objects.filter(id__in=[session.pk for session in sessions]).update(deleted_at=value)
+    for session in sessions:
+        session.deleted_at = value
+    action = SessionAudit.Action.TRASH if trashed else SessionAudit.Action.RESTORE
+    _audit(action=action, cause=cause, actor_id=actor_id, sessions=[(s.user_id, s.pk) for s in sessions])
+    events.publish_after_commit(
+        [
+            (
+                events.user_group(session.user_id),
+                {"type": "session.updated", "session": events.session_summary(session)},
+            )
+            for session in sessions
+        ]
+    )
+
+
+def _audit(*, action: str, cause: str, actor_id: int | None, sessions: list[tuple[int, uuid.UUID]]) -> None:
+    """An audit row per (owner id, session id), with the session's stored utterances counted (one
+    grouped query)."""
+    counts = dict(
+        Utterance.objects.filter(session_id__in=[session_id for _, session_id in sessions])
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("id"))
+        .values_list("session_id", "n")
+    )
+    SessionAudit.objects.bulk_create(
+        SessionAudit(
+            action=action,
+            cause=cause,
+            actor_id=actor_id,
+            owner_id=owner_id,
+            session_id=session_id,
+            utterance_count=counts.get(session_id, 0),
+        )
+        for owner_id, session_id in sessions
+    )
 
 
 BULK_ACTIONS = ("trash", "restore", "archive", "unarchive", "pin", "unpin", "purge")
@@ -443,10 +494,13 @@ def sessions_bulk(*, user: User, session_ids: Sequence[str], action: str) -> Bul
     found = {session.pk: session for session in sessions.select_for_update(of=("self",)).order_by("id")}
     not_found += [raw for raw, session_id in parsed.items() if session_id not in found]
     if action == "purge":
-        sessions_delete(session_ids=list(found))
+        sessions_delete(session_ids=list(found), actor_id=user.pk)
         return BulkResult(done=len(found), not_found=not_found)
     field, wanted = _BULK_CHANGES[action]
     changed = [session for session in found.values() if (getattr(session, field) is not None) != wanted]
+    if field == "deleted_at":
+        _sessions_mark_trashed(changed, trashed=wanted, actor_id=user.pk, cause=SessionAudit.Cause.USER)
+        return BulkResult(done=len(found), not_found=not_found)
     value = timezone.now() if wanted else None
     Session.objects.filter(id__in=[session.pk for session in changed]).update(**{field: value})
     for session in changed:
@@ -473,19 +527,32 @@ def trash_empty(*, user: User, batch_size: int = 1000) -> tuple[int, int]:
             )
             if not ids:
                 return sessions, utterances
-            deleted = sessions_delete(session_ids=ids)
+            deleted = sessions_delete(session_ids=ids, actor_id=user.pk)
         sessions, utterances = sessions + deleted[0], utterances + deleted[1]
 
 
-def sessions_delete(*, session_ids: Iterable[uuid.UUID], announce: bool = True) -> tuple[int, int]:
+def sessions_delete(
+    *,
+    session_ids: Iterable[uuid.UUID],
+    announce: bool = True,
+    actor_id: int | None = None,
+    cause: str = SessionAudit.Cause.USER,
+) -> tuple[int, int]:
     """Delete sessions and their utterances with set-based statements; returns (sessions, utterances).
 
-    `announce` tells each owner's open tabs (one session.deleted event per owner); expiry does not,
-    as nobody watches sessions idle for months and a batch would otherwise send thousands.
+    Each leaves an audit row (who acted, why). `announce` tells each owner's open tabs (one
+    session.deleted event per owner); expiry does not, as nobody watches sessions idle for months
+    and a batch would otherwise send thousands.
     """
     ids = list(session_ids)
     with transaction.atomic():
         states = list(Session.objects.filter(id__in=ids).values_list("id", "user_id", "context_epoch", "last_seq"))
+        _audit(
+            action=SessionAudit.Action.PURGE,
+            cause=cause,
+            actor_id=actor_id,
+            sessions=[(owner_id, session_id) for session_id, owner_id, _, _ in states],
+        )
         events.after_commit(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
         if announce:
             by_user: dict[int, list[str]] = {}
@@ -545,4 +612,4 @@ def _sessions_delete_batch(candidates, *, user: User | None, order_by: str, batc
         )
         if not ids:
             return 0, 0
-        return sessions_delete(session_ids=ids, announce=False)
+        return sessions_delete(session_ids=ids, announce=False, cause=SessionAudit.Cause.EXPIRY)

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from conversation import services
-from conversation.models import Session, Utterance
+from conversation.models import Session, SessionAudit, Utterance
 from tests.factories import UserFactory
 from tests.helpers import say
 
@@ -110,6 +111,48 @@ def test_delete_asks_for_confirmation_with_counts_then_deletes(staff_client, cha
     assert "Deleted 1 sessions and 2 utterances." in response.content.decode()
     assert not Session.objects.filter(pk=chats["bread"].pk).exists()
     assert Utterance.objects.count() == 1
+
+
+def test_move_to_trash_asks_with_counts_then_moves_and_leaves_audit_rows(staff_client, chats, owner):
+    data = {"action": "trash_sessions", ACTION_CHECKBOX_NAME: [str(chats["bread"].pk)]}
+    response = staff_client.post(CHANGELIST, data)
+    assert "1 session (holding 2 utterances) will go to their owners' trash" in " ".join(
+        response.content.decode().split()
+    )
+    response = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    assert "Moved 1 sessions to the trash" in response.content.decode()
+    chats["bread"].refresh_from_db()
+    assert chats["bread"].deleted_at is not None
+    [row] = SessionAudit.objects.all()
+    assert (row.action, row.cause, row.owner_id, row.utterance_count) == ("trash", "admin", owner.pk, 2)
+    assert services.session_restore(user=owner, session_id=chats["bread"].pk).deleted_at is None
+
+
+def test_a_permanent_delete_in_the_admin_is_audited_with_the_staff_member(staff_client, chats, owner):
+    data = {"action": "delete_sessions", ACTION_CHECKBOX_NAME: [str(chats["bread"].pk)], "confirmed": "yes"}
+    staff_client.post(CHANGELIST, data)
+    [row] = SessionAudit.objects.all()
+    staff = User.objects.get(email="staff@example.com")
+    assert (row.action, row.cause, row.actor_id, row.owner_id) == ("purge", "admin", staff.pk, owner.pk)
+
+
+@pytest.mark.parametrize(("view", "expected"), [("live", ["Story"]), ("archived", []), ("trash", ["Bread"])])
+def test_the_list_filter(staff_client, chats, owner, view, expected):
+    services.session_trash(user=owner, session_id=chats["bread"].pk)
+    assert changelist_titles(staff_client.get(CHANGELIST, {"list": view})) == expected
+
+
+def test_the_audit_rows_are_read_only_and_hold_no_text(staff_client, chats, owner):
+    services.session_trash(user=owner, session_id=chats["bread"].pk)
+    url = reverse("admin:conversation_sessionaudit_changelist")
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert str(chats["bread"].pk) in response.content.decode()
+    assert "one" not in [f.name for f in SessionAudit._meta.get_fields()]
+    row = SessionAudit.objects.get()
+    assert staff_client.get(reverse("admin:conversation_sessionaudit_change", args=[row.pk])).status_code == 200
+    assert staff_client.post(reverse("admin:conversation_sessionaudit_delete", args=[row.pk])).status_code == 403
+    assert staff_client.get(reverse("admin:conversation_sessionaudit_add")).status_code == 403
 
 
 def test_end_asks_for_confirmation_then_ends(staff_client, chats):
