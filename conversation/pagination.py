@@ -32,13 +32,15 @@ class SessionCursorPagination(CursorPagination):
             raise ValidationError({"cursor": ["Invalid cursor: use the next or previous link as given."]}) from None
 
 
-def session_page_for_page(*, request: HttpRequest, user: User, page_size: int) -> tuple[list[dict], str | None]:
-    """One page of the user's sessions for the chat page (`?cursor=` as the API takes it): the rows
-    and the cursor of the next page, or None at the end. ValidationError for a bad cursor."""
-    paginator = SessionCursorPagination()
+def session_page_for_page(
+    *, request: HttpRequest, user: User, page_size: int, view: str = "live"
+) -> tuple[list[dict], str | None]:
+    """One page of one of the user's lists for a page (`?cursor=` as the API takes it): the rows and
+    the cursor of the next page, or None at the end. ValidationError for a bad cursor."""
+    paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[view])
     paginator.page_size = page_size
     try:
-        rows = paginator.paginate_queryset(selectors.session_list_for_user(user=user), Request(request))
+        rows = paginator.paginate_queryset(selectors.session_list_for_user(user=user, view=view), Request(request))
     except ValidationError:
         raise DjangoValidationError({"cursor": "Invalid cursor."}) from None
     next_link = paginator.get_next_link()

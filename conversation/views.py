@@ -1,14 +1,15 @@
 """The chat page and the HTML fragments its scripts load (more sessions, older messages)."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from conversation import selectors
+from conversation import selectors, services
 from conversation.models import Session, display_title
 from conversation.pagination import session_page_for_page
 from conversation.routing import websocket_urlpatterns
@@ -40,9 +41,9 @@ LABELS = {
     "newestFailed": "The newest messages could not be loaded ({reason}); they will be on reconnect.",
     "olderFailed": "Older messages could not be loaded: {reason}",
     "moreChatsFailed": "More chats could not be loaded: {reason}",
-    "deleteTitle": "Delete this chat?",
-    "deleteText": "The chat and all its messages will be deleted for good.",
-    "deleteOk": "Delete",
+    "movedToTrash": "Moved to trash.",
+    "undo": "Undo",
+    "restoreFailed": "The chat could not be restored: {reason}",
     "clearTitle": "Clear this chat's history?",
     "clearText": "Every message will be removed; the chat stays.",
     "clearOk": "Clear",
@@ -59,6 +60,7 @@ def _page_urls() -> dict[str, str]:
         "sessions": reverse("api:sessions"),
         "session": reverse("api:session", args=[ID_PLACEHOLDER]),
         "clear": reverse("api:session-clear", args=[ID_PLACEHOLDER]),
+        "restore": reverse("api:session-restore", args=[ID_PLACEHOLDER]),
         "export": reverse("api:session-export", args=[ID_PLACEHOLDER]),
         "socket": "/" + str(websocket_urlpatterns[0].pattern),
     }
@@ -152,3 +154,47 @@ def messages_fragment(request, session_id):
     response["X-Has-Before"] = "1" if page.has_before else "0"
     response["X-Has-After"] = "1" if page.has_after else "0"
     return response
+
+
+TRASH_PAGE_SIZE = 50
+
+
+@require_GET
+def trash(request):
+    """The user's trash, newest deletion first: restore a chat or delete it for good, or empty it."""
+    try:
+        rows, next_cursor = session_page_for_page(
+            request=request, user=request.user, page_size=TRASH_PAGE_SIZE, view="trash"
+        )
+    except ValidationError:
+        return HttpResponseBadRequest("Invalid cursor.")
+    context = {"rows": rows, "next_cursor": next_cursor, "retention_days": settings.TRASH_RETENTION_DAYS}
+    return render(request, "conversation/trash.html", context)
+
+
+@require_POST
+def trash_restore(request, session_id):
+    try:
+        session = services.session_restore(user=request.user, session_id=session_id)
+    except Session.DoesNotExist:
+        raise Http404("No such chat.") from None
+    messages.success(request, f"Restored \u201c{session.display_title}\u201d.")
+    return redirect("trash")
+
+
+@require_POST
+def trash_delete(request, session_id):
+    try:
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id, in_trash=True)
+        services.session_delete(user=request.user, session_id=session.pk)
+    except Session.DoesNotExist:
+        raise Http404("No such chat.") from None
+    messages.success(request, f"Deleted \u201c{session.display_title}\u201d for good.")
+    return redirect("trash")
+
+
+@require_POST
+def trash_empty(request):
+    sessions, _ = services.trash_empty(user=request.user)
+    messages.success(request, f"Emptied the trash: {sessions} chat{'s' if sessions != 1 else ''} deleted for good.")
+    return redirect("trash")

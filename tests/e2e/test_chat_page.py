@@ -118,20 +118,57 @@ def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
     expect(page.locator("#message-list")).to_contain_text("Which museums in Lisbon?")
 
 
-def test_delete_asks_first_and_then_opens_a_new_chat(live_url, signed_in: Page, owner):
+def test_delete_moves_to_the_trash_and_undo_brings_the_chat_back(live_url, signed_in: Page, owner):
     session = call(services.session_create, user=owner, title="Doomed")
+    call(
+        services.utterances_append,
+        user=owner,
+        session_id=session.pk,
+        utterances=[UtteranceIn(role="user", text="keep")],
+    )
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     page.get_by_role("button", name="Delete").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Delete this chat?")
-    dialog.get_by_role("button", name="Cancel").click()
-    assert Session.objects.filter(pk=session.pk).exists()
-    page.get_by_role("button", name="Delete").click()
-    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page).to_have_url(f"{live_url}/")
+    expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
     expect(page.locator("#sessions")).not_to_contain_text("Doomed")
-    assert not Session.objects.filter(pk=session.pk).exists()
+    assert Session.objects.get(pk=session.pk).deleted_at is not None
+
+    page.get_by_role("button", name="Undo").click()
+
+    expect(page).to_have_url(f"{live_url}/c/{session.pk}/")
+    expect(page.locator("#chat-title")).to_have_text("Doomed")
+    expect(page.locator("#message-list li.message.user")).to_contain_text(["keep"])
+    expect(page.locator("#sessions")).to_contain_text("Doomed")
+    assert Session.objects.get(pk=session.pk).deleted_at is None
+
+
+def test_the_trash_page_restores_deletes_for_good_and_empties(live_url, signed_in: Page, owner):
+    titles = ["Restore me", "Remove me", "Empty me"]
+    for title in titles:
+        created = call(services.session_create, user=owner, title=title)
+        call(services.session_trash, user=owner, session_id=created.pk)
+    page = signed_in
+    page.goto(f"{live_url}/")
+    page.get_by_role("link", name="Trash").click()
+    trash = page.get_by_test_id("trash")
+    expect(trash).to_contain_text("Restore me")
+
+    trash.get_by_role("row").filter(has_text="Restore me").get_by_role("button", name="Restore").click()
+    expect(page.get_by_role("status")).to_contain_text("Restored")
+    expect(page.get_by_test_id("trash")).not_to_contain_text("Restore me")
+
+    row = page.get_by_test_id("trash").get_by_role("row").filter(has_text="Remove me")
+    row.get_by_text("Delete forever").click()
+    row.get_by_role("button", name="Yes, delete").click()
+    expect(page.get_by_role("status")).to_contain_text("for good")
+
+    page.get_by_text("Empty trash").click()
+    page.get_by_role("button", name="Yes, empty the trash").click()
+    expect(page.get_by_test_id("empty-trash")).to_be_visible()
+    assert list(Session.objects.values_list("title", flat=True)) == ["Restore me"]
+    page.get_by_role("link", name="Back to your chats").click()
+    expect(page.locator("#sessions")).to_contain_text("Restore me")
 
 
 def open_and_listen(page: Page, url: str) -> None:

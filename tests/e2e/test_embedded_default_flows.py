@@ -91,11 +91,15 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     expect(results).to_contain_text("Chat number 5 about bread")
     page.get_by_label("Search chats").fill("")
 
-    # Delete the renamed chat: asked first, then gone from the list.
+    # Delete the renamed chat: to the trash, gone from the list, and in the trash page.
     page.get_by_role("button", name="Delete").click()
-    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
     expect(page.locator("#sessions li.session-item")).to_have_count(CHATS - 1)
     expect(page.locator("#sessions")).not_to_contain_text("Renamed on SQLite")
+    page.get_by_role("link", name="Trash").click()
+    expect(page.get_by_test_id("trash")).to_contain_text("Renamed on SQLite")
+    page.go_back()
+    ready(page)
 
     # A reload shows what the server stored: the same rows.
     page.reload()

@@ -1,7 +1,7 @@
 // The open session's header and actions: show, new chat, rename, delete, clear.
 import { composerReset, restoreDraft } from "./composer.js";
 import { socket } from "./live.js";
-import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, labels, showError, state, url } from "./page.js";
+import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, label, labels, showError, state, url } from "./page.js";
 import { markCurrent, sessionRemove, upsertSession } from "./sidebar.js";
 
 export function showSession(summary) {
@@ -73,20 +73,42 @@ export function startRename() {
   field.addEventListener("blur", () => finish(true));
 }
 
+// Delete moves the chat to the trash at once, with a few seconds to take it back ("Undo"); the trash
+// page restores it later, until TRASH_RETENTION_DAYS.
+const UNDO_MS = 8000;
+let toastTimer = null;
+
 export async function deleteChat() {
-  const ok = await confirmAction({
-    title: labels.deleteTitle, text: labels.deleteText, ok: labels.deleteOk,
-  });
-  if (!ok) return;
   const id = state.sessionId;
   try {
-    // For good, as the dialog says: the page's Trash and its Undo are still to come (docs/lifecycle.md).
-    await api("DELETE", `${url.session(id)}?permanent=true`);
-    sessionRemove(id);
-    newChat();
+    await api("DELETE", url.session(id));
   } catch (error) {
     showError(error.message);
+    return;
   }
+  sessionRemove(id);
+  newChat();
+  showToast(labels.movedToTrash, async () => {
+    try {
+      await api("POST", url.restore(id));
+      location.assign(url.chat(id));
+    } catch (error) {
+      showError(label("restoreFailed", { reason: error.message }));
+    }
+  });
+}
+
+function showToast(text, undo) {
+  clearTimeout(toastTimer);
+  els.toastText.textContent = text;
+  els.toast.hidden = false;
+  els.toastUndo.onclick = () => { hideToast(); undo(); };
+  toastTimer = setTimeout(hideToast, UNDO_MS);
+}
+
+function hideToast() {
+  els.toast.hidden = true;
+  els.toastUndo.onclick = null;
 }
 
 export async function clearChat() {
