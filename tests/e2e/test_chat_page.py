@@ -323,11 +323,17 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
     page.keyboard.type("Keyboard chat")
     page.keyboard.press("Enter")
     expect(page.locator("#chat-title")).to_have_text("Keyboard chat")
-    page.get_by_role("button", name="Delete").focus()
+    page.get_by_role("button", name="Clear").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("dialog")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
+    page.get_by_role("button", name="Delete").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
+    page.get_by_role("button", name="Undo").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#chat-title")).to_have_text("Keyboard chat")
 
 
 def test_at_375_pixels_the_sidebar_collapses(live_url, signed_in: Page, owner, artifacts_dir):
