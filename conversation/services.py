@@ -284,7 +284,7 @@ def session_update(
     if changed:
         _announce_changed(session)
     if moved:
-        _announce_moved(session)
+        _announce_moved([session])
     return session
 
 
@@ -328,9 +328,16 @@ def _announce_changed(session: Session) -> None:
     )
 
 
-def _announce_moved(session: Session) -> None:
+def _announce_moved(sessions: list[Session]) -> None:
+    """Pinned, archived, trashed or back: one session.updated per session to its owner's tabs."""
     events.publish_after_commit(
-        [(events.user_group(session.user_id), {"type": "session.updated", "session": events.session_summary(session)})]
+        [
+            (
+                events.user_group(session.user_id),
+                {"type": "session.updated", "session": events.session_summary(session)},
+            )
+            for session in sessions
+        ]
     )
 
 
@@ -424,15 +431,7 @@ def _sessions_mark_trashed(sessions: list[Session], *, trashed: bool, actor_id: 
         session.deleted_at = value
     action = SessionAudit.Action.TRASH if trashed else SessionAudit.Action.RESTORE
     _audit(action=action, cause=cause, actor_id=actor_id, sessions=[(s.user_id, s.pk) for s in sessions])
-    events.publish_after_commit(
-        [
-            (
-                events.user_group(session.user_id),
-                {"type": "session.updated", "session": events.session_summary(session)},
-            )
-            for session in sessions
-        ]
-    )
+    _announce_moved(sessions)
 
 
 def _audit(*, action: str, cause: str, actor_id: int | None, sessions: list[tuple[int, uuid.UUID]]) -> None:
@@ -505,12 +504,7 @@ def sessions_bulk(*, user: User, session_ids: Sequence[str], action: str) -> Bul
     Session.objects.filter(id__in=[session.pk for session in changed]).update(**{field: value})
     for session in changed:
         setattr(session, field, value)
-    events.publish_after_commit(
-        [
-            (events.user_group(user.pk), {"type": "session.updated", "session": events.session_summary(session)})
-            for session in changed
-        ]
-    )
+    _announce_moved(changed)
     return BulkResult(done=len(found), not_found=not_found)
 
 

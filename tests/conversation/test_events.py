@@ -70,6 +70,18 @@ async def test_moves_to_and_from_the_trash_are_announced_to_every_tab(owner):
     assert (restored["type"], restored["session"]["deleted_at"]) == ("session.updated", None)
 
 
+async def test_a_bulk_action_announces_each_session_it_changed(owner):
+    sessions = [await db_call(services.session_create)(user=owner) for _ in range(2)]
+    channel = await listen(events.user_group(owner.pk))
+
+    ids = [str(s.pk) for s in sessions]
+    await db_call(services.sessions_bulk)(user=owner, session_ids=ids, action="archive")
+
+    received = [await receive(channel), await receive(channel)]
+    assert {(e["type"], e["session"]["id"]) for e in received} == {("session.updated", i) for i in ids}
+    assert all(e["session"]["archived_at"] for e in received)
+
+
 async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_title_rule(owner):
     session = await db_call(services.session_create)(user=owner, title="Old")
     await db_call(services.utterances_append)(
