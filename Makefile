@@ -33,10 +33,10 @@ lock: $(VENV)/.installed-dev
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --output-file requirements-dev.txt requirements-dev.in
 
+# One Daphne process and one background worker (scripts/run.sh), on the embedded default unless
+# DATABASE_URL / REDIS_URL are set.
 run: $(VENV)/.installed
-	$(BIN)/python manage.py migrate --no-input
-	@echo "Serving at http://127.0.0.1:$(PORT)/"
-	$(BIN)/python -m chatproject.daphne -b 127.0.0.1 -p $(PORT) chatproject.asgi:application
+	PORT=$(PORT) scripts/run.sh
 
 # The production topology on one machine (scripts/serve.sh): nginx on PORT (8080 here), gunicorn,
 # Daphne; needs DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.

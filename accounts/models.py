@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from knox.models import AbstractAuthToken
 
 
@@ -35,10 +36,16 @@ class UserManager(DjangoUserManager):
         return self.get(email__iexact=username)
 
 
+# The retention a user may choose (days without activity before a session goes to the trash);
+# None keeps everything. The deployment's SESSION_RETENTION_DAYS, when set, caps it.
+RETENTION_CHOICES = (30, 90, 365)
+
+
 class User(AbstractUser):
     username = None
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField(max_length=100, blank=True)
+    retention_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -49,6 +56,10 @@ class User(AbstractUser):
         constraints = [
             # Log-in and sign-up compare addresses case-insensitively; this keeps that exact.
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(retention_days__isnull=True) | models.Q(retention_days__in=RETENTION_CHOICES),
+                name="accounts_user_retention_days_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -81,3 +92,42 @@ class DeviceToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AccountExport(models.Model):
+    """A whole-account export: a zip built by a background job (accounts.tasks), its progress read
+    by the page and the API while it runs, downloadable until `expires_at`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    sessions_total = models.PositiveIntegerField(null=True, blank=True)
+    sessions_done = models.PositiveIntegerField(default=0)
+    utterances_done = models.PositiveBigIntegerField(default=0)
+    # The zip's name in the "exports" storage, and its size in bytes, once done.
+    file = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Bumped with each progress report: a running export silent for EXPORT_STALL_SECONDS was cut off.
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # account_export_list_for_user and the check for one in progress: WHERE user_id = ?
+            # ORDER BY created_at DESC.
+            models.Index(fields=["user", "-created_at"], name="accountexport_user_idx"),
+            # expire_sessions' removal of downloads past their time: WHERE expires_at < now.
+            models.Index(fields=["expires_at"], name="accountexport_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"

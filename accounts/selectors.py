@@ -1,13 +1,46 @@
-"""Account reads: device tokens, and whether an open socket's credentials still hold."""
+"""Account reads: settings, device tokens, and whether an open socket's credentials still hold."""
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import auth
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accounts.models import DeviceToken, User
+from accounts.models import RETENTION_CHOICES, AccountExport, DeviceToken, User
+
+
+def retention_days_effective(*, chosen: int | None, cap: int | None) -> int | None:
+    """Days of inactivity before a session goes to the trash: the owner's choice, capped by the
+    deployment's; None keeps it."""
+    if chosen is None or cap is None:
+        return cap if chosen is None else chosen
+    return min(chosen, cap)
+
+
+def retention_choices(*, cap: int | None) -> list[int | None]:
+    """What a user may choose under the deployment's cap: the choices up to it, and None, which
+    keeps sessions as long as the deployment does (for ever without a cap)."""
+    return [*(days for days in RETENTION_CHOICES if cap is None or days <= cap), None]
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    retention_days: int | None  # the owner's choice
+    retention_days_effective: int | None  # after the deployment's cap
+    retention_choices: list[int | None]
+
+
+def account_settings_get(*, user: User) -> AccountSettings:
+    cap = settings.SESSION_RETENTION_DAYS
+    return AccountSettings(
+        retention_days=user.retention_days,
+        retention_days_effective=retention_days_effective(chosen=user.retention_days, cap=cap),
+        retention_choices=retention_choices(cap=cap),
+    )
 
 
 def device_token_list_for_user(*, user: User) -> list[DeviceToken]:
@@ -36,3 +69,62 @@ def device_token_user_id(*, public_id) -> int | None:
         .values_list("user_id", flat=True)
         .first()
     )
+
+
+def account_export_status(*, export: AccountExport) -> str:
+    """Its status as people see it: a running export silent for EXPORT_STALL_SECONDS was cut off
+    (its worker stopped) and reads as failed; a download past its time as expired."""
+    now = timezone.now()
+    if export.status == AccountExport.Status.RUNNING and (now - export.updated_at).total_seconds() > (
+        settings.EXPORT_STALL_SECONDS
+    ):
+        return AccountExport.Status.FAILED
+    if export.status == AccountExport.Status.DONE and (export.expires_at is None or export.expires_at <= now):
+        return "expired"
+    return export.status
+
+
+def account_export_state(*, export: AccountExport) -> dict:
+    """An export as the API, the page and the live event show it."""
+    status = account_export_status(export=export)
+    error = export.error
+    if status == AccountExport.Status.FAILED and not error:
+        error = "The export was interrupted. Start it again."
+    return {
+        "id": str(export.pk),
+        "status": status,
+        "progress": {
+            "sessions_done": export.sessions_done,
+            "sessions_total": export.sessions_total,
+            "utterances": export.utterances_done,
+        },
+        "size": export.size,
+        "error": error,
+        "created_at": export.created_at,
+        "finished_at": export.finished_at,
+        "expires_at": export.expires_at,
+        "download": reverse("api:account-export-download", args=[export.pk]) if status == "done" else None,
+    }
+
+
+def account_export_get(*, user: User, export_id) -> AccountExport:
+    """One of the user's exports; AccountExport.DoesNotExist for another user's or a malformed id."""
+    try:
+        return AccountExport.objects.get(pk=export_id, user=user)
+    except (ValidationError, ValueError):
+        raise AccountExport.DoesNotExist from None
+
+
+def account_export_latest(*, user: User) -> AccountExport | None:
+    """The user's newest export (accountexport_user_idx), for the account page."""
+    return AccountExport.objects.filter(user=user).order_by("-created_at").first()
+
+
+def account_export_in_progress(*, user: User) -> AccountExport | None:
+    latest = account_export_latest(user=user)
+    if latest is not None and account_export_status(export=latest) in (
+        AccountExport.Status.QUEUED,
+        AccountExport.Status.RUNNING,
+    ):
+        return latest
+    return None

@@ -1,20 +1,36 @@
-"""Account writes: device tokens, the re-check of open sockets, deleting an account with everything it owns."""
+"""Account writes: settings, device tokens, the re-check of open sockets, deleting an account with all
+it owns."""
 
+import json
+import logging
+import tempfile
+import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import DeviceToken, User
+from accounts import archive, tasks
+from accounts.models import AccountExport, DeviceToken, User
+from accounts.selectors import account_export_in_progress, account_export_state, retention_choices
 from conversation import events
 from conversation import services as conversation_services
 from conversation.models import Session, SessionAudit
 
+logger = logging.getLogger(__name__)
+
 DELETE_BATCH_SIZE = 1000
+UNSET: Any = object()
 
 
 def sockets_recheck(*, user_ids: Iterable[int], tokens_only: bool = False) -> None:
@@ -93,3 +109,130 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
     _, deleted_by_model = User.objects.filter(id__in=ids).delete()
     sockets_recheck(user_ids=ids)
     return deleted_by_model.get(User._meta.label, 0), sessions, utterances
+
+
+def account_settings_update(*, user: User, retention_days: Any = UNSET) -> User:
+    """Change the user's settings; a value the deployment does not offer is a ValidationError."""
+    if retention_days is not UNSET:
+        choices = retention_choices(cap=settings.SESSION_RETENTION_DAYS)
+        if isinstance(retention_days, bool) or retention_days not in choices:
+            offered = ", ".join("null (keep)" if days is None else str(days) for days in choices)
+            raise ValidationError({"retention_days": f"Choose one of {offered}."})
+        user.retention_days = retention_days
+        user.save(update_fields=["retention_days"])
+    return user
+
+
+@transaction.atomic
+def account_export_start(*, user: User) -> AccountExport:
+    """Start a whole-account export as a background job, or answer the one already under way (one
+    at a time per account). The job is enqueued in this transaction: a rollback enqueues nothing."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    current = account_export_in_progress(user=user)
+    if current is not None:
+        return current
+    export = AccountExport.objects.create(user=user)
+    tasks.account_export_build.enqueue(export_id=str(export.pk))
+    return export
+
+
+def account_export_build(*, export_id: str) -> None:
+    """The job: write the zip into the "exports" storage, reporting progress on the export's row (and
+    to the owner's tabs) about once a second. A failure marks the export failed and is raised again,
+    so that the job is recorded failed too."""
+    started = AccountExport.objects.filter(pk=export_id, status=AccountExport.Status.QUEUED).update(
+        status=AccountExport.Status.RUNNING, updated_at=timezone.now()
+    )
+    if not started:
+        return  # ran already (a job delivered twice), or its account was erased
+    export = AccountExport.objects.select_related("user").get(pk=export_id)
+    exported_at = timezone.now()
+    export.sessions_total = Session.objects.filter(user=export.user).count()
+    _export_report(export, sessions=0, utterances=0)
+    last_report = time.monotonic()
+
+    def progress(sessions: int, utterances: int) -> None:
+        nonlocal last_report
+        if time.monotonic() - last_report >= EXPORT_PROGRESS_SECONDS:
+            _export_report(export, sessions=sessions, utterances=utterances)
+            last_report = time.monotonic()
+
+    storage, name = storages["exports"], ""
+    try:
+        with tempfile.TemporaryFile() as out:
+            sessions, utterances = archive.account_archive_write(
+                user=export.user, out=out, exported_at=exported_at, progress=progress
+            )
+            out.seek(0)
+            name = storage.save(f"{export.pk}.zip", File(out))
+        finished = timezone.now()
+        export.status, export.file, export.size = AccountExport.Status.DONE, name, storage.size(name)
+        export.finished_at, export.expires_at = finished, finished + timedelta(hours=settings.EXPORT_TTL_HOURS)
+        _export_report(export, sessions=sessions, utterances=utterances)
+    except AccountErased:
+        if name:
+            storage.delete(name)
+    except Exception:
+        if name:
+            storage.delete(name)
+        logger.exception("Account export %s failed", export_id)
+        export.status, export.error = AccountExport.Status.FAILED, "The export failed. Start it again."
+        export.finished_at = timezone.now()
+        _export_report(export, sessions=export.sessions_done, utterances=export.utterances_done)
+        raise
+
+
+EXPORT_PROGRESS_SECONDS = 1.0
+
+
+def _export_report(export: AccountExport, *, sessions: int, utterances: int) -> None:
+    """Save the export's progress and state, and tell its owner's tabs (account.export)."""
+    export.sessions_done, export.utterances_done, export.updated_at = sessions, utterances, timezone.now()
+    fields = ["status", "sessions_total", "sessions_done", "utterances_done", "updated_at"]
+    fields += ["file", "size", "error", "finished_at", "expires_at"]
+    if not AccountExport.objects.filter(pk=export.pk).update(**{field: getattr(export, field) for field in fields}):
+        raise AccountErased
+    # Times spelled as the API spells them (DjangoJSONEncoder, as DRF: "...Z").
+    state = json.loads(json.dumps(account_export_state(export=export), cls=DjangoJSONEncoder))
+    event = {"type": "account.export", "export": state}
+    events.publish_now([(events.user_group(export.user_id), event)])
+
+
+class AccountErased(Exception):
+    """The account of a running export was erased: the export stops."""
+
+
+def account_exports_expire(*, now: datetime) -> int:
+    """Remove the files of exports past their time (the rows stay, as a record); returns how many."""
+    storage = storages["exports"]
+    expired = list(AccountExport.objects.filter(expires_at__lt=now).exclude(file="").values_list("pk", "file"))
+    for export_id, name in expired:
+        AccountExport.objects.filter(pk=export_id).update(file="")
+        storage.delete(name)
+    return len(expired)
+
+
+@transaction.atomic
+def account_erase(*, user: User) -> None:
+    """Erase an account at its owner's request: its sessions (audited as erasure), device tokens,
+    exports and their files, its log-in attempts' records, the account itself; its sockets close."""
+    files = [name for name in AccountExport.objects.filter(user=user).values_list("file", flat=True) if name]
+    events.after_commit(_export_files_delete, names=files)
+    events.after_commit(_throttle_counters_forget, user_id=user.pk)
+    AccessAttempt.objects.filter(username__iexact=user.email).delete()
+    AccessLog.objects.filter(username__iexact=user.email).delete()
+    AccessFailureLog.objects.filter(username__iexact=user.email).delete()
+    users_delete(user_ids=[user.pk], actor_id=user.pk)
+
+
+def _throttle_counters_forget(*, user_id: int) -> None:
+    """The account's rate counters (chatproject/api/throttling.py: throttle_<scope>_<id>:<window>);
+    django-redis finds them by pattern (local memory forgets them when their window ends)."""
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern(f"throttle_*_{user_id}:*")
+
+
+def _export_files_delete(*, names: list[str]) -> None:
+    storage = storages["exports"]
+    for name in names:
+        storage.delete(name)

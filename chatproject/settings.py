@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "conversation",
 ]
@@ -222,6 +224,12 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Account exports (zip files), written by the background worker and read by the web tier: a
+    # folder they share on one machine; on several, a shared volume or an object store's backend.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("EXPORTS_ROOT", default=BASE_DIR / "var" / "exports")},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -231,6 +239,11 @@ STORAGES = {
 # In development whitenoise serves straight from the app and project folders, no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Background jobs (DESIGN "Background jobs"): Django's Tasks API with its database backend, run by
+# `manage.py db_worker` (make run and make serve start it). A job enqueued inside a transaction is
+# a row of that transaction: a rolled-back request enqueues nothing.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
     "version": 1,
@@ -297,7 +310,14 @@ MARKDOWN_MAX_DEPTH = env.int("MARKDOWN_MAX_DEPTH", default=32)
 # Characters of message text one page of the chat renders (at least one message): the rest loads
 # on scroll, so rendering a page stays bounded however long its messages are.
 MESSAGES_PAGE_MAX_CHARS = env.int("MESSAGES_PAGE_MAX_CHARS", default=100_000)
-SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=90)
+# The deployment's cap on how long an inactive session is kept before expire_sessions moves it to
+# the trash, whatever its owner chose (accounts.models.RETENTION_CHOICES); unset: no cap.
+SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=None)
+# A finished account export can be downloaded for this long; expire_sessions then removes its file.
+EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)
+# A running export that has not reported progress for this long was cut off (its worker stopped):
+# it reads as failed, and a new one may start.
+EXPORT_STALL_SECONDS = env.int("EXPORT_STALL_SECONDS", default=300)
 # The most sessions one POST /api/sessions/bulk/ may name.
 MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=500)
 # How long a session stays in the trash before expire_sessions removes it for good.

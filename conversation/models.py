@@ -43,6 +43,8 @@ LIVE = Q(archived_at__isnull=True, deleted_at__isnull=True)
 PINNED = Q(pinned_at__isnull=False, archived_at__isnull=True, deleted_at__isnull=True)
 ARCHIVED = Q(archived_at__isnull=False, deleted_at__isnull=True)
 TRASH = Q(deleted_at__isnull=False)
+# Sessions that retention may move to the trash: not there yet, not pinned (archived ones included).
+RETAINED = Q(deleted_at__isnull=True, pinned_at__isnull=True)
 
 
 class Session(models.Model):
@@ -60,6 +62,9 @@ class Session(models.Model):
     pinned_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When it last came back from the trash: retention counts from then too, so that a restored
+    # session is not moved back by the next expiry run.
+    restored_at = models.DateTimeField(null=True, blank=True)
     # Final utterances only (interim voice transcripts are not counted), in total and by role.
     message_count = models.PositiveIntegerField(default=0)
     user_message_count = models.PositiveIntegerField(default=0)
@@ -85,8 +90,12 @@ class Session(models.Model):
             # The trash, newest deletion first; and the purge of what has been there too long.
             models.Index(fields=["user", "-deleted_at", "-id"], name="session_trash_idx", condition=TRASH),
             models.Index(fields=["deleted_at"], name="session_trash_age_idx", condition=TRASH),
-            # expire_sessions and the admin's activity filter: WHERE last_activity_at < ?.
+            # The admin's activity filter: WHERE last_activity_at < ?.
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
+            # expire_sessions' retention (selectors.sessions_retention_due): WHERE <RETAINED> AND
+            # last_activity_at < ? ORDER BY last_activity_at. Partial, so that the trash it fills is
+            # not scanned again by every later batch.
+            models.Index(fields=["last_activity_at"], name="session_retention_idx", condition=RETAINED),
             # session_search_for_user, title matches: GIN index session_title_search_idx on
             # (user_id, the title's tsvector), PostgreSQL only (migrations 0001 and 0007;
             # conversation/migration_operations.py says why it stays outside the model).

@@ -11,8 +11,9 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User
-from conversation.models import ARCHIVED, LIVE, PINNED, TRASH, Persona, Role, Session, Utterance
+from accounts.models import RETENTION_CHOICES, User
+from accounts.selectors import retention_days_effective
+from conversation.models import ARCHIVED, LIVE, PINNED, RETAINED, TRASH, Persona, Role, Session, Utterance
 
 
 def persona_list() -> QuerySet[Persona]:
@@ -237,12 +238,31 @@ def session_stats_for_user(*, user: User) -> SessionStats:
     )
 
 
-def sessions_inactive_count(*, cutoff: datetime, user: User | None = None) -> tuple[int, int]:
-    """Sessions inactive since before `cutoff` and their utterances: (sessions, utterances), two
-    counting queries on session_activity_idx; nothing is loaded into Python."""
-    sessions = Session.objects.filter(last_activity_at__lt=cutoff)
-    if user is not None:
-        sessions = sessions.filter(user=user)
+def sessions_retention_due(*, now: datetime, cap: int | None, user: User | None = None) -> QuerySet[Session]:
+    """Sessions inactive (and not restored from the trash) for longer than their owner's retention
+    (capped at `cap` days when given), pinned ones and the trash aside. One condition per retention
+    choice, all bounded by the latest cutoff, so that the scan of session_retention_idx stops there."""
+    rules = []
+    for chosen in (*RETENTION_CHOICES, None):
+        days = retention_days_effective(chosen=chosen, cap=cap)
+        if days is not None:
+            owner = Q(user__retention_days=chosen) if chosen is not None else Q(user__retention_days__isnull=True)
+            rules.append((owner, now - timedelta(days=days)))
+    if not rules:
+        return Session.objects.none()
+    condition = Q()
+    for owner, cutoff in rules:
+        idle = Q(last_activity_at__lt=cutoff) & (Q(restored_at__isnull=True) | Q(restored_at__lt=cutoff))
+        condition |= owner & idle
+    sessions = Session.objects.filter(RETAINED, last_activity_at__lt=max(cutoff for _, cutoff in rules)).filter(
+        condition
+    )
+    return sessions if user is None else sessions.filter(user=user)
+
+
+def sessions_retention_due_count(*, now: datetime, cap: int | None, user: User | None = None) -> tuple[int, int]:
+    """What expire_sessions' retention would move to the trash: (sessions, utterances), two counts."""
+    sessions = sessions_retention_due(now=now, cap=cap, user=user)
     return sessions.count(), Utterance.objects.filter(session__in=sessions.values("id")).count()
 
 

@@ -16,7 +16,7 @@ from accounts.models import User
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
 from conversation.models import TRASH, Persona, Role, Session, SessionAudit, Utterance
-from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse
+from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse, sessions_retention_due
 
 UNSET: Any = object()
 
@@ -425,18 +425,20 @@ def _sessions_mark_trashed(sessions: list[Session], *, trashed: bool, actor_id: 
     """Move locked `sessions` to the trash or out of it: one UPDATE, their audit rows, every tab told."""
     if not sessions:
         return
-    value = timezone.now() if trashed else None
-    Session.objects.filter(id__in=[session.pk for session in sessions]).update(deleted_at=value)
+    now = timezone.now()
+    changes = {"deleted_at": now} if trashed else {"deleted_at": None, "restored_at": now}
+    Session.objects.filter(id__in=[session.pk for session in sessions]).update(**changes)
     for session in sessions:
-        session.deleted_at = value
+        for field, value in changes.items():
+            setattr(session, field, value)
     action = SessionAudit.Action.TRASH if trashed else SessionAudit.Action.RESTORE
     _audit(action=action, cause=cause, actor_id=actor_id, sessions=[(s.user_id, s.pk) for s in sessions])
     _announce_moved(sessions)
 
 
-def _audit(*, action: str, cause: str, actor_id: int | None, sessions: list[tuple[int, uuid.UUID]]) -> None:
+def _audit(*, action: str, cause: str, actor_id: int | None, sessions: list[tuple[int, uuid.UUID]]) -> int:
     """An audit row per (owner id, session id), with the session's stored utterances counted (one
-    grouped query)."""
+    grouped query); returns their total."""
     counts = dict(
         Utterance.objects.filter(session_id__in=[session_id for _, session_id in sessions])
         .order_by()
@@ -455,6 +457,7 @@ def _audit(*, action: str, cause: str, actor_id: int | None, sessions: list[tupl
         )
         for owner_id, session_id in sessions
     )
+    return sum(counts.values())
 
 
 BULK_ACTIONS = ("trash", "restore", "archive", "unarchive", "pin", "unpin", "purge")
@@ -578,16 +581,35 @@ def sessions_end(*, session_ids: Iterable[uuid.UUID]) -> int:
     return len(ending)
 
 
-def sessions_expire_batch(*, cutoff: datetime, user: User | None = None, batch_size: int) -> tuple[int, int]:
-    """Delete up to `batch_size` sessions inactive since before `cutoff`, in one short transaction.
+def sessions_retire_batch(
+    *, now: datetime, cap: int | None, user: User | None = None, batch_size: int
+) -> tuple[int, int]:
+    """Move to the trash up to `batch_size` sessions inactive for longer than their owner's
+    retention (capped at `cap` days), pinned ones exempt, in one short transaction; returns
+    (sessions, utterances) moved.
 
-    The rows are locked with FOR UPDATE SKIP LOCKED and the cutoff is checked again under the lock,
-    so a session a user is writing to right now, or that became active since, is left alone.
-    Utterances go with one set-based DELETE; nothing is loaded into Python but the batch's ids.
-    Returns (sessions, utterances) deleted.
+    The rows are locked with FOR UPDATE SKIP LOCKED, and PostgreSQL checks the condition again on a
+    row that changed meanwhile, so a session a user is writing to right now, or that became active
+    since, is left alone. Nobody's tabs are told: nobody watches a session idle for months, and a
+    batch would otherwise send thousands of events. Each move leaves an audit row (expiry).
     """
-    candidates = Session.objects.filter(last_activity_at__lt=cutoff)
-    return _sessions_delete_batch(candidates, user=user, order_by="last_activity_at", batch_size=batch_size)
+    with transaction.atomic():
+        due = sessions_retention_due(now=now, cap=cap, user=user)
+        sessions = list(
+            due.order_by("last_activity_at")
+            .select_for_update(skip_locked=True, of=("self",))
+            .only("id", "user_id")[:batch_size]
+        )
+        if not sessions:
+            return 0, 0
+        Session.objects.filter(id__in=[session.pk for session in sessions]).update(deleted_at=now)
+        utterances = _audit(
+            action=SessionAudit.Action.TRASH,
+            cause=SessionAudit.Cause.EXPIRY,
+            actor_id=None,
+            sessions=[(session.user_id, session.pk) for session in sessions],
+        )
+    return len(sessions), utterances
 
 
 def trash_purge_batch(*, cutoff: datetime, user: User | None = None, batch_size: int) -> tuple[int, int]:

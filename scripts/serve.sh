@@ -3,7 +3,8 @@
 #
 # The production topology on one machine: nginx on PORT (8080) in front of gunicorn (WSGI:
 # HTTP_WORKERS processes, default one per core, of HTTP_THREADS threads, default 4) for pages, the
-# API and exports, and WS_WORKERS (2) Daphne processes for sockets (/ws/) and the streaming reply.
+# API and exports, WS_WORKERS (2) Daphne processes for sockets (/ws/) and the streaming reply, and
+# JOB_WORKERS (1) background workers (manage.py db_worker) for the jobs (account exports).
 # nginx serves the hashed static files itself. Every process shares only PostgreSQL and Redis, so
 # DATABASE_URL and REDIS_URL are required, with production settings (DEBUG=false, SECRET_KEY,
 # ALLOWED_HOSTS). Ctrl+C or TERM stops every process it started; any of them dying stops the rest.
@@ -18,6 +19,7 @@ port=${PORT:-8080}
 http_workers=${HTTP_WORKERS:-$(nproc)}
 http_threads=${HTTP_THREADS:-4}
 ws_workers=${WS_WORKERS:-2}
+job_workers=${JOB_WORKERS:-1}
 
 problems=()
 [ -n "${DATABASE_URL:-}" ] || problems+=("DATABASE_URL (PostgreSQL: postgres://user:pass@host:5432/name)")
@@ -105,6 +107,12 @@ for n in $(seq 1 "$ws_workers"); do
   wait_for_port "Daphne $n" "$ws_port" "$!"
   echo "Daphne $n (sockets, streaming replies) on 127.0.0.1:$ws_port"
   ws_servers+="        server 127.0.0.1:$ws_port;"$'\n'
+done
+
+for n in $(seq 1 "$job_workers"); do
+  "$bin/python" manage.py db_worker --no-reload --worker-id "serve-$$-$n" --verbosity 0 &
+  pids+=($!)
+  echo "Background worker $n (account exports)"
 done
 
 if [ "$(id -u)" -eq 0 ]; then nginx_user="user nobody nogroup;"; else nginx_user=""; fi

@@ -1,4 +1,7 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -147,3 +150,40 @@ def live_url(daphne_url, transactional_db):
     """
     yield daphne_url
     wait_until_sockets_closed()
+
+
+@pytest.fixture(scope="session")
+def exports_root(tmp_path_factory) -> Path:
+    """The exports' storage of the whole run: the test process and the job worker share it."""
+    return tmp_path_factory.mktemp("exports")
+
+
+@pytest.fixture(autouse=True)
+def _exports_in_a_temporary_folder(settings, exports_root):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": exports_root}},
+    }
+
+
+@pytest.fixture(scope="session")
+def job_worker(django_db_setup, django_db_blocker, exports_root):
+    """A real background worker (`manage.py db_worker`, as make run and make serve start it) on the
+    test database: tests that use it commit their data (transaction=True)."""
+    with django_db_blocker.unblock():
+        database_url = database_url_of_tests()
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
+        "DATABASE_URL": database_url,
+        "EXPORTS_ROOT": str(exports_root),
+        "DB_POOL_MIN_SIZE": "1",
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        stdout=(ARTIFACTS / "db_worker.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    stop_process(process)

@@ -65,6 +65,17 @@ doomed = services.session_create(user=user)
 services.utterances_append(user=user, session_id=doomed.pk, utterances=[UtteranceIn(role="user", text="bye")])
 services.session_trash(user=user, session_id=doomed.pk)
 assert services.trash_empty(user=user) == (1, 1)
+# Retention by the owner's setting: an idle session goes to the trash, a pinned one stays.
+from datetime import timedelta
+from accounts import services as account_services
+from conversation.models import Session
+from django.utils import timezone
+account_services.account_settings_update(user=user, retention_days=30)
+idle, kept = services.session_create(user=user), services.session_create(user=user)
+services.session_update(user=user, session_id=kept.pk, pinned=True)
+Session.objects.filter(pk__in=[idle.pk, kept.pk]).update(last_activity_at=timezone.now() - timedelta(days=40))
+assert services.sessions_retire_batch(now=timezone.now(), cap=None, batch_size=10) == (1, 0)
+assert listed("trash") == [idle.pk] and kept.pk in listed("pinned")
 services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
 services.session_clear(user=user, session_id=session.pk)
 

@@ -17,7 +17,7 @@ from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import StrictBooleanField, StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
 from conversation import selectors, services
-from conversation.api.export import export_filename, export_stream
+from conversation.api.export import export_stream
 from conversation.api.serializers import (
     PersonaOutputSerializer,
     SessionDetailOutputSerializer,
@@ -27,6 +27,7 @@ from conversation.api.serializers import (
     UtteranceInputSerializer,
     UtteranceOutputSerializer,
 )
+from conversation.exports import export_filename
 from conversation.inputs import UtteranceIn
 from conversation.pagination import SessionCursorPagination
 from conversation.search import SearchTooBroad, session_search_for_user

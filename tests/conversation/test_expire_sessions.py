@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from conversation import services
-from conversation.models import Session, Utterance
+from conversation.models import Session, SessionAudit, Utterance
 from tests.helpers import say
 
 
@@ -25,57 +26,136 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_a_dry_run_counts_and_changes_nothing(owner):
+def live_ids() -> set:
+    return set(Session.objects.filter(deleted_at__isnull=True).values_list("pk", flat=True))
+
+
+def trashed_ids() -> set:
+    return set(Session.objects.filter(deleted_at__isnull=False).values_list("pk", flat=True))
+
+
+def test_a_dry_run_counts_and_changes_nothing(owner, settings):
+    settings.SESSION_RETENTION_DAYS = 90
     make_chat(owner, days_ago=100)
     make_chat(owner, days_ago=5)
     output = run("--dry-run")
-    assert "would remove 1 sessions and 3 utterances" in output
-    assert Session.objects.count() == 2
+    assert "would move 1 sessions and 3 utterances to the trash" in output
+    assert trashed_ids() == set()
     assert Utterance.objects.count() == 6
 
 
-def test_it_removes_only_sessions_inactive_longer_than_the_retention(owner, settings):
-    settings.SESSION_RETENTION_DAYS = 30
+def test_it_moves_sessions_inactive_longer_than_their_owners_retention_to_the_trash(owner, outsider, settings):
+    settings.SESSION_RETENTION_DAYS = None
+    User.objects.filter(pk=owner.pk).update(retention_days=30)
     old = make_chat(owner, days_ago=31)
     recent = make_chat(owner, days_ago=29)
+    kept = make_chat(outsider, days_ago=1000)  # the outsider keeps everything (the default)
+
     output = run()
-    assert "Removed 1 sessions and 3 utterances" in output
-    assert list(Session.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert not Utterance.objects.filter(session_id=old.pk).exists()
+
+    assert "Moved 1 sessions and 3 utterances to the trash, inactive for longer than their owner's retention" in output
+    assert trashed_ids() == {old.pk}
+    assert live_ids() == {recent.pk, kept.pk}
+    assert Utterance.objects.filter(session_id=old.pk).count() == 3  # restorable as it was
+
+
+def test_each_owner_has_their_own_retention(owner, outsider, settings):
+    settings.SESSION_RETENTION_DAYS = None
+    User.objects.filter(pk=owner.pk).update(retention_days=30)
+    User.objects.filter(pk=outsider.pk).update(retention_days=365)
+    mine, theirs = make_chat(owner, days_ago=100), make_chat(outsider, days_ago=100)
+    very_old = make_chat(outsider, days_ago=400)
+    run()
+    assert trashed_ids() == {mine.pk, very_old.pk}
+    assert live_ids() == {theirs.pk}
+
+
+def test_the_deployments_cap_and_inactive_days_cap_every_owner(owner, outsider, settings):
+    settings.SESSION_RETENTION_DAYS = 90
+    User.objects.filter(pk=outsider.pk).update(retention_days=365)
+    mine, theirs, recent = (
+        make_chat(owner, days_ago=100),
+        make_chat(outsider, days_ago=100),
+        make_chat(owner, days_ago=20),
+    )
+    assert "(at most 90 days)" in run()
+    assert trashed_ids() == {mine.pk, theirs.pk}
+    run("--inactive-days", "10")
+    assert trashed_ids() == {mine.pk, theirs.pk, recent.pk}
+
+
+def test_pinned_sessions_are_exempt_and_archived_ones_are_not(owner, settings):
+    settings.SESSION_RETENTION_DAYS = 30
+    pinned, archived = make_chat(owner, days_ago=100), make_chat(owner, days_ago=100)
+    services.session_update(user=owner, session_id=pinned.pk, pinned=True)
+    services.session_update(user=owner, session_id=archived.pk, archived=True)
+    run()
+    assert trashed_ids() == {archived.pk}
+
+
+def test_a_moved_session_is_audited_and_restorable_then_purged_after_the_grace_period(owner, settings):
+    settings.SESSION_RETENTION_DAYS = 30
+    settings.TRASH_RETENTION_DAYS = 30
+    old = make_chat(owner, days_ago=40)
+    run()
+    audit = SessionAudit.objects.get(session_id=old.pk)
+    assert (audit.action, audit.cause, audit.actor_id, audit.owner_id, audit.utterance_count) == (
+        SessionAudit.Action.TRASH,
+        SessionAudit.Cause.EXPIRY,
+        None,
+        owner.pk,
+        3,
+    )
+    assert "Removed 0 sessions" in run()  # the grace period has only begun
+    Session.objects.filter(pk=old.pk).update(deleted_at=timezone.now() - timedelta(days=31))
+    assert "Removed 1 sessions and 3 utterances in the trash for more than 30 days" in run()
+    assert not Session.objects.filter(pk=old.pk).exists()
+
+
+def test_a_restored_session_is_kept_a_whole_retention_period_again(owner, settings):
+    settings.SESSION_RETENTION_DAYS = 30
+    old = make_chat(owner, days_ago=40)
+    run()
+    services.session_restore(user=owner, session_id=old.pk)
+    run()
+    assert live_ids() == {old.pk}
+    Session.objects.filter(pk=old.pk).update(restored_at=timezone.now() - timedelta(days=31))
+    run()
+    assert trashed_ids() == {old.pk}
 
 
 def test_it_works_in_batches(owner):
     for _ in range(5):
         make_chat(owner, days_ago=10, messages=2)
     output = run("--inactive-days", "7", "--batch-size", "2")
-    assert "Removed 5 sessions and 10 utterances" in output
+    assert "Moved 5 sessions and 10 utterances" in output
     assert "in 3 batches" in output
-    assert not Session.objects.exists()
+    assert live_ids() == set()
 
 
 def test_it_respects_user(owner, outsider):
     make_chat(owner, days_ago=100)
     theirs = make_chat(outsider, days_ago=100)
-    output = run("--user", "OWNER@example.com")
-    assert "Removed 1 sessions" in output
-    assert list(Session.objects.values_list("pk", flat=True)) == [theirs.pk]
+    output = run("--user", "OWNER@example.com", "--inactive-days", "90")
+    assert "Moved 1 sessions and 3 utterances of owner@example.com to the trash" in output
+    assert live_ids() == {theirs.pk}
 
 
-def test_a_session_touched_mid_run_is_not_removed(owner, monkeypatch):
+def test_a_session_touched_mid_run_is_not_moved(owner, monkeypatch):
     first, second = make_chat(owner, days_ago=100), make_chat(owner, days_ago=100)
     Session.objects.filter(pk=first.pk).update(last_activity_at=timezone.now() - timedelta(days=101))
-    real_batch = services.sessions_expire_batch
+    real_batch = services.sessions_retire_batch
 
     def batch_then_user_chats(**kwargs):
         result = real_batch(**kwargs)
-        if Session.objects.filter(pk=second.pk).exists():
+        if second.pk in live_ids():
             say(owner, second, "I'm back")
         return result
 
-    monkeypatch.setattr(services, "sessions_expire_batch", batch_then_user_chats)
+    monkeypatch.setattr(services, "sessions_retire_batch", batch_then_user_chats)
     output = run("--inactive-days", "30", "--batch-size", "1")
-    assert "Removed 1 sessions" in output
-    assert list(Session.objects.values_list("pk", flat=True)) == [second.pk]
+    assert "Moved 1 sessions" in output
+    assert live_ids() == {second.pk}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -101,9 +181,9 @@ def test_a_session_being_written_right_now_is_skipped(owner):
     finally:
         release.set()
         thread.join()
-    assert "Removed 1 sessions" in output
-    assert list(Session.objects.values_list("pk", flat=True)) == [busy.pk]
-    assert not Session.objects.filter(pk=idle.pk).exists()
+    assert "Moved 1 sessions" in output
+    assert live_ids() == {busy.pk}
+    assert trashed_ids() == {idle.pk}
 
 
 @pytest.mark.parametrize(

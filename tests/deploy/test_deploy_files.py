@@ -68,7 +68,7 @@ def test_the_socket_instances_the_target_starts_are_nginx_upstream_servers():
 
 def test_the_units_run_commands_and_files_that_exist():
     commands = get_commands()
-    for name in ("chat-http.service", "chat-ws@.service", "chat-expire.service"):
+    for name in ("chat-http.service", "chat-ws@.service", "chat-worker@.service", "chat-expire.service"):
         service = unit(name)["Service"]
         assert service["EnvironmentFile"] == "/etc/chat/env"
         for line in exec_starts(name):

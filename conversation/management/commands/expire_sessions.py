@@ -11,9 +11,9 @@ from conversation.management.base import ProductCommand, positive_int
 
 class Command(ProductCommand):
     help = (
-        "Delete sessions (with their utterances) whose last activity is older than N days, and those in "
-        "the trash for longer than TRASH_RETENTION_DAYS, in batches, each its own short transaction. "
-        "Safe to run while people chat."
+        "Move to the trash the sessions inactive for longer than their owner's retention (pinned ones "
+        "exempt), and remove for good those in the trash for longer than TRASH_RETENTION_DAYS, in "
+        "batches, each its own short transaction. Safe to run while people chat."
     )
     # A cron job: the system checks belong to deployment (`check --deploy`), and running them on
     # every tick imports the whole URLconf, admin and API, which costs the cron process memory for nothing.
@@ -24,7 +24,10 @@ class Command(ProductCommand):
             "--inactive-days",
             type=positive_int,
             default=None,
-            help="Age of the last activity, in days (default: the SESSION_RETENTION_DAYS setting).",
+            help=(
+                "Cap every owner's retention at this many days for this run (default: the "
+                "SESSION_RETENTION_DAYS setting; unset, each owner's own choice alone)."
+            ),
         )
         parser.add_argument(
             "--trash-days",
@@ -37,7 +40,7 @@ class Command(ProductCommand):
         parser.add_argument("--batch-size", type=positive_int, default=1000, help="Sessions per transaction (1000).")
 
     def handle(self, *args, inactive_days, trash_days, user, dry_run, batch_size, **options) -> None:
-        days = inactive_days or settings.SESSION_RETENTION_DAYS
+        cap = inactive_days or settings.SESSION_RETENTION_DAYS
         trash_days = trash_days or settings.TRASH_RETENTION_DAYS
         owner = None
         if user:
@@ -45,15 +48,15 @@ class Command(ProductCommand):
             if owner is None:
                 raise CommandError(f"No user with e-mail {user!r}.")
         now = timezone.now()
-        cutoff, trash_cutoff = now - timedelta(days=days), now - timedelta(days=trash_days)
+        trash_cutoff = now - timedelta(days=trash_days)
         scope = f" of {owner.email}" if owner else ""
-        inactive = f"inactive for more than {days} days"
+        inactive = "inactive for longer than their owner's retention" + (f" (at most {cap} days)" if cap else "")
         in_trash = f"in the trash for more than {trash_days} days"
 
         if dry_run:
-            sessions, utterances = selectors.sessions_inactive_count(cutoff=cutoff, user=owner)
+            sessions, utterances = selectors.sessions_retention_due_count(now=now, cap=cap, user=owner)
             self.stdout.write(
-                f"Dry run: would remove {sessions} sessions and {utterances} utterances{scope} {inactive}."
+                f"Dry run: would move {sessions} sessions and {utterances} utterances{scope} to the trash, {inactive}."
             )
             sessions, utterances = selectors.trash_due_count(cutoff=trash_cutoff, user=owner)
             self.stdout.write(
@@ -61,21 +64,32 @@ class Command(ProductCommand):
             )
             return
 
-        for batch, cut, what in (
-            (services.sessions_expire_batch, cutoff, inactive),
-            (services.trash_purge_batch, trash_cutoff, in_trash),
-        ):
-            sessions, utterances, batches = self._run(batch, cutoff=cut, user=owner, batch_size=batch_size, **options)
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Removed {sessions} sessions and {utterances} utterances{scope} {what}, in {batches} batches."
-                )
+        sessions, utterances, batches = self._run(
+            lambda: services.sessions_retire_batch(now=now, cap=cap, user=owner, batch_size=batch_size),
+            batch_size=batch_size,
+            **options,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Moved {sessions} sessions and {utterances} utterances{scope} to the trash, {inactive}, "
+                f"in {batches} batches."
             )
+        )
+        sessions, utterances, batches = self._run(
+            lambda: services.trash_purge_batch(cutoff=trash_cutoff, user=owner, batch_size=batch_size),
+            batch_size=batch_size,
+            **options,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Removed {sessions} sessions and {utterances} utterances{scope} {in_trash}, in {batches} batches."
+            )
+        )
 
-    def _run(self, batch, *, cutoff, user, batch_size, **options) -> tuple[int, int, int]:
+    def _run(self, batch, *, batch_size, **options) -> tuple[int, int, int]:
         total_sessions = total_utterances = batches = 0
         while True:
-            sessions, utterances = batch(cutoff=cutoff, user=user, batch_size=batch_size)
+            sessions, utterances = batch()
             if sessions == 0:
                 break
             batches += 1

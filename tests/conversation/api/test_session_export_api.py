@@ -4,8 +4,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from conversation import exports as export
 from conversation import services
-from conversation.api import export
 from tests.helpers import say
 
 

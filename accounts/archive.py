@@ -1,0 +1,81 @@
+"""The whole-account zip: one JSON and one Markdown file per session plus `manifest.json`, written
+session by session and page by page, so memory stays flat whatever the account holds."""
+
+import json
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import BinaryIO
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
+
+from accounts.models import User
+from conversation.exports import export_basename, session_chunks
+from conversation.models import Session
+
+SESSIONS_PER_QUERY = 500
+
+
+def account_sessions(*, user: User) -> Iterator[Session]:
+    """Every session of the user, the trash included, oldest first, a page per query (keyset on
+    created_at, id)."""
+    sessions = Session.objects.filter(user=user).select_related("persona").order_by("created_at", "id")
+    page = list(sessions[:SESSIONS_PER_QUERY])
+    while page:
+        yield from page
+        last = page[-1]
+        after = Q(created_at__gt=last.created_at) | Q(created_at=last.created_at, id__gt=last.id)
+        page = list(sessions.filter(after)[:SESSIONS_PER_QUERY])
+
+
+def account_archive_write(
+    *, user: User, out: BinaryIO, exported_at: datetime, progress: Callable[[int, int], None]
+) -> tuple[int, int]:
+    """Write the user's zip to `out`; `progress(sessions, utterances)` after each session. Returns
+    (sessions, utterances) written."""
+    sessions = utterances = 0
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as manifest_rows,
+    ):
+        for session in account_sessions(user=user):
+            base = f"sessions/{export_basename(session=session, unique=True)}"
+            for export_format, extension in (("json", "json"), ("markdown", "md")):
+                with archive.open(f"{base}.{extension}", "w", force_zip64=True) as entry:
+                    for chunk in session_chunks(session=session, export_format=export_format):
+                        entry.write(chunk.encode())
+            manifest_rows.write(
+                _dumps(
+                    {
+                        "id": session.pk,
+                        "title": session.display_title,
+                        "created_at": session.created_at,
+                        "last_activity_at": session.last_activity_at,
+                        "pinned_at": session.pinned_at,
+                        "archived_at": session.archived_at,
+                        "deleted_at": session.deleted_at,
+                        "messages": session.message_count,
+                        "json": f"{base}.json",
+                        "markdown": f"{base}.md",
+                    }
+                )
+                + "\n"
+            )
+            sessions, utterances = sessions + 1, utterances + session.message_count
+            progress(sessions, utterances)
+        manifest_rows.seek(0)
+        with archive.open("manifest.json", "w") as manifest:
+            head = {"format": "chat-account-export", "version": 1, "exported_at": exported_at, "account": user.email}
+            manifest.write((_dumps(head)[:-1] + ', "sessions": [').encode())
+            separator = ""
+            for row in manifest_rows:
+                manifest.write((separator + row.rstrip("\n")).encode())
+                separator = ", "
+            manifest.write(("], " + _dumps({"counts": {"sessions": sessions, "utterances": utterances}})[1:]).encode())
+    return sessions, utterances
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)

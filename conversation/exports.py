@@ -1,0 +1,82 @@
+"""A session as JSON or Markdown, page by page so memory does not grow with it: the export endpoint
+streams it, the account export writes it into its zip."""
+
+import json
+from collections.abc import Iterator
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.text import slugify
+
+from conversation import selectors
+from conversation.api.serializers import SessionOutputSerializer
+from conversation.models import Session, Utterance
+
+EXPORT_PAGE_SIZE = 500
+ROLE_HEADINGS = {"user": "You", "assistant": "Assistant", "system": "System"}
+
+
+def export_basename(*, session: Session, unique: bool = False) -> str:
+    """`<title>-<day>-<id>`: the id's first 8 characters, or all of it when many files sit together."""
+    slug = slugify(session.title)[:50] or "chat"
+    day = timezone.localtime(session.created_at).date().isoformat()
+    return f"{slug}-{day}-{session.pk if unique else str(session.pk)[:8]}"
+
+
+def export_filename(*, session: Session, export_format: str) -> str:
+    return f"{export_basename(session=session)}.{'md' if export_format == 'markdown' else 'json'}"
+
+
+def session_chunks(*, session: Session, export_format: str) -> Iterator[str]:
+    return session_markdown(session) if export_format == "markdown" else session_json(session)
+
+
+def _pages(session: Session) -> Iterator[list[Utterance]]:
+    after = 0
+    while True:
+        rows = selectors.utterances_after(session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE)
+        if rows:
+            yield rows
+        if len(rows) < EXPORT_PAGE_SIZE:
+            return
+        after = rows[-1].seq
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def session_json(session: Session) -> Iterator[str]:
+    # The session as every endpoint answers it, with its metadata and the time of the export.
+    header = {**SessionOutputSerializer(session).data, "metadata": session.metadata, "exported_at": timezone.now()}
+    yield '{"session": ' + _dumps(header) + ', "messages": ['
+    separator = ""
+    for rows in _pages(session):
+        items = (
+            _dumps(
+                {
+                    "seq": row.seq,
+                    "role": row.role,
+                    "text": row.text,
+                    "created_at": row.created_at,
+                    "client_id": row.client_id,
+                    "metadata": row.metadata,
+                }
+            )
+            for row in rows
+        )
+        yield separator + ", ".join(items)
+        separator = ", "
+    yield "]}\n"
+
+
+def session_markdown(session: Session) -> Iterator[str]:
+    created = timezone.localtime(session.created_at).strftime("%Y-%m-%d %H:%M")
+    yield f"# {session.display_title}\n\n"
+    yield f"_{session.persona.name} · started {created} · {session.message_count} messages_\n\n"
+    for rows in _pages(session):
+        yield "".join(
+            f"### {ROLE_HEADINGS.get(row.role, row.role)} · {timezone.localtime(row.created_at):%Y-%m-%d %H:%M}\n\n"
+            f"{row.text}\n\n"
+            for row in rows
+        )
