@@ -20,7 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import archive, tasks
+from accounts import tasks
 from accounts.models import AccountExport, DeviceToken, User
 from accounts.selectors import account_export_in_progress, account_export_state, retention_choices
 from conversation import events
@@ -156,6 +156,10 @@ def account_export_build(*, export_id: str) -> None:
         if time.monotonic() - last_report >= EXPORT_PROGRESS_SECONDS:
             _export_report(export, sessions=sessions, utterances=utterances)
             last_report = time.monotonic()
+
+    # Imported here, not above: it brings the API's serializers and DRF, which every process that
+    # imports the admin (expire_sessions' cron job) would otherwise load for nothing (~10 MB).
+    from accounts import archive
 
     storage, name = storages["exports"], ""
     try:

@@ -15,6 +15,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
         name="password_change_done",
     ),
+    path("", views.account, name="account"),
+    path("export/", views.account_export, name="account_export"),
+    path("erase/", views.account_erase, name="account_erase"),
     path("tokens/", views.device_tokens, name="device_tokens"),
     path("tokens/<uuid:token_id>/revoke/", views.device_token_revoke, name="device_token_revoke"),
 ]

@@ -34,8 +34,10 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Daphne serves through `python -m chatproject.daphne` (make run, make serve, deploy/), never
+# `runserver`, so its app (which only takes over runserver) is left out: it imports Twisted into
+# every process, ~25 MB in each gunicorn worker, job worker and cron command.
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

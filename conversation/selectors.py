@@ -298,7 +298,8 @@ def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[U
     return list(Utterance.objects.filter(session_id=session_id, is_final=True, seq__gt=after).order_by("seq")[:limit])
 
 
-TODAY = "Today"  # the group of sessions active today, which the page's scripts add to as well
+# The sidebar's recency groups; the page's scripts place rows in them too.
+TODAY, YESTERDAY, PREVIOUS_WEEK, OLDER = "Today", "Yesterday", "Previous 7 days", "Older"
 
 
 def recency_group(moment: datetime) -> str:
@@ -308,7 +309,7 @@ def recency_group(moment: datetime) -> str:
     if day >= today:
         return TODAY
     if day == today - timedelta(days=1):
-        return "Yesterday"
+        return YESTERDAY
     if day > today - timedelta(days=8):
-        return "Previous 7 days"
-    return "Older"
+        return PREVIOUS_WEEK
+    return OLDER

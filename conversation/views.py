@@ -28,6 +28,9 @@ ROW_PLACEHOLDERS = {
 LABELS = {
     "newChat": display_title(""),
     "today": selectors.TODAY,
+    "yesterday": selectors.YESTERDAY,
+    "previousWeek": selectors.PREVIOUS_WEEK,
+    "older": selectors.OLDER,
     "loadingMore": "Loading more…",
     "noChats": "No chats yet.",
     "nothingFound": "Nothing found.",
@@ -47,6 +50,13 @@ LABELS = {
     "clearTitle": "Clear this chat's history?",
     "clearText": "Every message will be removed; the chat stays.",
     "clearOk": "Clear",
+    "pinned": "Pinned",
+    "pin": "Pin",
+    "unpin": "Unpin",
+    "archive": "Archive",
+    "unarchive": "Unarchive",
+    "archivedToast": "Archived: it left your chats and stays under Archived.",
+    "morePinned": "More pinned",
 }
 
 
@@ -67,9 +77,12 @@ def _page_urls() -> dict[str, str]:
 
 
 def _grouped(sessions: list[dict], *, previous_group: str | None = None) -> list[tuple[str | None, dict]]:
-    """(group heading or None, session row) pairs: a heading where the recency group changes."""
+    """(group heading or None, session row) pairs: a heading where the recency group changes. Pinned
+    sessions are left out: the sidebar shows them in their own group on top."""
     rows = []
     for session in sessions:
+        if session["pinned_at"] is not None:
+            continue
         group = selectors.recency_group(session["last_activity_at"])
         rows.append((group if group != previous_group else None, session))
         previous_group = group
@@ -93,6 +106,9 @@ def chat(request, session_id=None):
         except Session.DoesNotExist:
             raise Http404("No such chat.") from None
     sidebar, sidebar_cursor = session_page_for_page(request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE)
+    pinned, pinned_cursor = session_page_for_page(
+        request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE, view="pinned"
+    )
     personas = list(selectors.persona_list())
     session = page.session if page else None
     context = {
@@ -100,6 +116,8 @@ def chat(request, session_id=None):
         "page": page,
         "sidebar": _grouped(sidebar),
         "sidebar_cursor": sidebar_cursor,
+        "pinned": pinned,
+        "pinned_cursor": pinned_cursor,
         "personas": personas,
         "model_configured": bool(settings.ASSISTANT_BASE_URL),
         "row_placeholders": ROW_PLACEHOLDERS,
@@ -110,6 +128,9 @@ def chat(request, session_id=None):
             "lastSeq": page.utterances[-1].seq if page and page.utterances else 0,
             "hasOlder": bool(page and page.has_before),
             "sidebarCursor": sidebar_cursor,
+            "pinnedCursor": pinned_cursor,
+            "pinned": bool(session and session.pinned_at),
+            "archived": bool(session and session.archived_at),
             "maxChars": settings.MAX_UTTERANCE_CHARS,
             "idPlaceholder": ID_PLACEHOLDER,
             "urls": _page_urls(),
@@ -122,15 +143,18 @@ def chat(request, session_id=None):
 
 @require_GET
 def sidebar_fragment(request):
+    """The next page of the sidebar's recency list, or of its Pinned group with `?view=pinned`."""
+    view = "pinned" if request.GET.get("view") == "pinned" else "live"
     try:
-        sidebar, next_cursor = session_page_for_page(request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE)
+        rows, next_cursor = session_page_for_page(
+            request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE, view=view
+        )
     except ValidationError:
         return HttpResponseBadRequest("Invalid cursor.")
-    response = render(
-        request,
-        "conversation/_sidebar_items.html",
-        {"sidebar": _grouped(sidebar, previous_group=request.GET.get("group")), "current_id": None},
+    sidebar = (
+        [(None, row) for row in rows] if view == "pinned" else _grouped(rows, previous_group=request.GET.get("group"))
     )
+    response = render(request, "conversation/_sidebar_items.html", {"sidebar": sidebar, "current_id": None})
     response["X-Next-Cursor"] = next_cursor or ""
     return response
 
@@ -157,6 +181,29 @@ def messages_fragment(request, session_id):
 
 
 TRASH_PAGE_SIZE = 50
+ARCHIVE_PAGE_SIZE = 50
+
+
+@require_GET
+def archived(request):
+    """The user's archived chats, newest activity first: open one, or put it back in the sidebar."""
+    try:
+        rows, next_cursor = session_page_for_page(
+            request=request, user=request.user, page_size=ARCHIVE_PAGE_SIZE, view="archived"
+        )
+    except ValidationError:
+        return HttpResponseBadRequest("Invalid cursor.")
+    return render(request, "conversation/archived.html", {"rows": rows, "next_cursor": next_cursor})
+
+
+@require_POST
+def archived_restore(request, session_id):
+    try:
+        session = services.session_update(user=request.user, session_id=session_id, archived=False)
+    except Session.DoesNotExist:
+        raise Http404("No such chat.") from None
+    messages.success(request, f"\u201c{session.display_title}\u201d is back in your chats.")
+    return redirect("archived")
 
 
 @require_GET

@@ -122,7 +122,7 @@ def openai_backend(settings, model_server):
 
 
 @pytest.fixture(scope="session")
-def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
+def daphne_url(django_db_setup, django_db_blocker, model_server, exports_root) -> str:
     """A Daphne process on a free port, on the test database and the test run's Redis, with the
     assistant pointed at the test model server."""
     with django_db_blocker.unblock():
@@ -133,6 +133,7 @@ def daphne_url(django_db_setup, django_db_blocker, model_server) -> str:
         "DB_POOL_MIN_SIZE": "1",
         "ASSISTANT_BASE_URL": model_server.url,
         "ASSISTANT_MODEL": "test-model",
+        "EXPORTS_ROOT": str(exports_root),
     }
     ARTIFACTS.mkdir(exist_ok=True)
     process, url = start_daphne(env=env, log=ARTIFACTS / "daphne.log")

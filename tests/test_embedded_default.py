@@ -113,6 +113,20 @@ except SearchTooBroad:
     pass
 settings.SEARCH_TIMEOUT_MS = 1000
 assert [h.session.pk for h in session_search_for_user(user=user, q="number 19999")] == [broad.pk]
+
+# The account's own data: the export job's work, then erasure.
+import io, json, zipfile
+from django.core.files.storage import storages
+from accounts.models import AccountExport
+export = account_services.account_export_start(user=user)
+account_services.account_export_build(export_id=str(export.pk))
+export.refresh_from_db()
+assert export.status == AccountExport.Status.DONE, export.error
+with storages["exports"].open(export.file, "rb") as stored:
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(stored.read())).read("manifest.json"))
+assert manifest["counts"]["sessions"] == Session.objects.filter(user=user).count()
+account_services.account_erase(user=user)
+assert not User.objects.filter(pk=user.pk).exists() and not Session.objects.exists()
 print("embedded default ok")
 """
 
@@ -120,6 +134,7 @@ print("embedded default ok")
 def test_the_core_paths_run_on_sqlite(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
+    env["EXPORTS_ROOT"] = str(tmp_path / "exports")
     env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False

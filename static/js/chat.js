@@ -7,8 +7,10 @@ import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/compose
 import { socket } from "./chat/live.js";
 import { loadOlder } from "./chat/messages.js";
 import { $, closeSidebar, els, scrollToBottom, state } from "./chat/page.js";
-import { clearChat, deleteChat, newChat, startRename } from "./chat/session.js";
-import { loadMoreSessions, onSearchInput, runSearch } from "./chat/sidebar.js";
+import {
+  clearChat, deleteChat, newChat, startRename, toggleActions, toggleArchive, togglePin,
+} from "./chat/session.js";
+import { loadMorePinned, loadMoreSessions, onSearchInput, runSearch } from "./chat/sidebar.js";
 
 els.form.addEventListener("submit", (event) => { event.preventDefault(); sendMessage(); });
 els.input.addEventListener("keydown", (event) => {
@@ -20,9 +22,21 @@ els.input.addEventListener("keydown", (event) => {
 els.input.addEventListener("input", saveDraft);
 els.stop.addEventListener("click", () => { if (state.sessionId) socket.send({ type: "stop", session_id: state.sessionId }); });
 $("new-chat").addEventListener("click", () => newChat());
+els.actionsToggle.addEventListener("click", () => toggleActions());
+// An action chosen closes the menu first (Rename's field, a dialog or a toast takes the focus).
+els.actionsMenu.addEventListener("click", (event) => { if (event.target.closest(".menu-item")) toggleActions(false); });
+els.actionsMenu.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") { event.stopPropagation(); toggleActions(false); els.actionsToggle.focus(); }
+});
+document.addEventListener("click", (event) => {
+  if (!els.actionsMenu.hidden && !event.target.closest("#chat-actions")) toggleActions(false);
+});
 $("rename").addEventListener("click", startRename);
+els.pin.addEventListener("click", togglePin);
+els.archive.addEventListener("click", toggleArchive);
 $("delete").addEventListener("click", deleteChat);
 $("clear").addEventListener("click", clearChat);
+els.pinnedMore.addEventListener("click", loadMorePinned);
 els.search.addEventListener("input", onSearchInput);
 els.search.addEventListener("keydown", (event) => {
   if (event.key === "Escape") { els.search.value = ""; runSearch(); }

@@ -132,3 +132,28 @@ def test_a_page_renders_at_most_its_character_budget_and_offers_the_rest(owner, 
     older = owner_client.get(f"/c/{session.pk}/messages/", {"before": 5})
     assert older.content.decode().count('class="message assistant"') == 2
     assert older["X-Has-Before"] == "1"
+
+
+def test_pinned_chats_have_their_own_group_on_top_and_leave_the_recency_list(owner, owner_client):
+    pinned = services.session_create(user=owner, title="Pinned one")
+    services.session_create(user=owner, title="Plain one")
+    services.session_update(user=owner, session_id=pinned.pk, pinned=True)
+    body = owner_client.get("/").content.decode()
+    group = body[body.index('id="pinned-group"') : body.index('id="sessions"')]
+    recency = body[body.index('id="sessions"') :]
+    assert "Pinned one" in group
+    assert "Plain one" not in group
+    assert "Pinned one" not in recency.split("</ul>")[0]
+    assert "Plain one" in recency
+
+
+def test_the_pinned_groups_next_page_comes_from_the_sidebar_fragment(owner, owner_client):
+    for n in range(3):
+        session = services.session_create(user=owner, title=f"pinned {n}")
+        services.session_update(user=owner, session_id=session.pk, pinned=True)
+    services.session_create(user=owner, title="not pinned")
+    response = owner_client.get("/sidebar/", {"view": "pinned"})
+    body = response.content.decode()
+    assert body.count('class="session-item') == 3
+    assert "not pinned" not in body
+    assert "group-heading" not in body

@@ -45,6 +45,7 @@ def test_bulk_actions_and_emptying_the_trash(owner):
 
 
 def test_expiry_of_old_sessions_and_of_the_trash(owner):
+    accounts_services.account_settings_update(user=owner, retention_days=30)
     old = services.session_create(user=owner)
     say(owner, old, "ancient")
     Session.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=400))
@@ -52,7 +53,7 @@ def test_expiry_of_old_sessions_and_of_the_trash(owner):
     services.session_trash(user=owner, session_id=binned.pk)
     Session.objects.filter(pk=binned.pk).update(deleted_at=timezone.now() - timedelta(days=40))
     call_command("expire_sessions", verbosity=0)
-    assert rows()[1:] == [("purge", "expiry", None, owner.pk, 1), ("purge", "expiry", None, owner.pk, 0)]
+    assert rows()[1:] == [("trash", "expiry", None, owner.pk, 1), ("purge", "expiry", None, owner.pk, 0)]
 
 
 def test_account_erasure_keeps_the_record_but_nothing_of_the_text(owner, outsider, session):

@@ -23,6 +23,12 @@ def call(service, **kwargs):
         return pool.submit(_closing_connection, service, kwargs).result()
 
 
+def chat_action(page: Page, name: str, *, role: str = "button"):
+    """Open the "Chat actions" menu and choose `name` in it."""
+    page.get_by_role("button", name="Chat actions").click()
+    page.locator("#actions-menu").get_by_role(role, name=name, exact=True).click()
+
+
 def _closing_connection(service, kwargs):
     try:
         return service(**kwargs)
@@ -86,7 +92,7 @@ def test_rename_in_place(live_url, signed_in: Page, owner):
     session = call(services.session_create, user=owner, title="Old name")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
-    page.get_by_role("button", name="Rename").click()
+    chat_action(page, "Rename")
     field = page.get_by_label("Chat title")
     field.fill("Shiny new name")
     field.press("Enter")
@@ -128,7 +134,7 @@ def test_delete_moves_to_the_trash_and_undo_brings_the_chat_back(live_url, signe
     )
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
-    page.get_by_role("button", name="Delete").click()
+    chat_action(page, "Delete")
     expect(page).to_have_url(f"{live_url}/")
     expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
     expect(page.locator("#sessions")).not_to_contain_text("Doomed")
@@ -221,13 +227,13 @@ def test_export_downloads_a_file_holding_the_messages(live_url, signed_in: Page,
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Export JSON").click()
+        chat_action(page, "Export JSON", role="link")
     download = info.value
     assert download.suggested_filename.endswith(".json")
     data = json.loads(open(download.path()).read())  # noqa: SIM115
     assert [m["text"] for m in data["messages"]] == ["keep this line"]
     with page.expect_download() as info:
-        page.get_by_role("link", name="Export Markdown").click()
+        chat_action(page, "Export Markdown", role="link")
     assert "keep this line" in open(info.value.path()).read()  # noqa: SIM115
 
 
@@ -318,17 +324,32 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
     page.locator("#sessions a").first.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#message-list")).to_contain_text("by keyboard only")
-    page.get_by_role("button", name="Rename").focus()
+    actions = page.get_by_role("button", name="Chat actions")
+    actions.focus()
+    page.keyboard.press("Enter")  # the menu opens on its first action
+    expect(page.get_by_role("button", name="Rename")).to_be_focused()
     page.keyboard.press("Enter")
     page.keyboard.type("Keyboard chat")
     page.keyboard.press("Enter")
     expect(page.locator("#chat-title")).to_have_text("Keyboard chat")
-    page.get_by_role("button", name="Clear").focus()
+    expect(actions).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")  # closes the menu, back on its button
+    expect(page.locator("#actions-menu")).to_be_hidden()
+    expect(actions).to_be_focused()
+    page.keyboard.press("Enter")
+    for _ in range(5):  # Pin, Archive, Export JSON, Export Markdown, Clear
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Clear")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("dialog")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
-    page.get_by_role("button", name="Delete").focus()
+    actions.focus()
+    page.keyboard.press("Enter")
+    for _ in range(6):
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Delete")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
     page.get_by_role("button", name="Undo").focus()

@@ -78,6 +78,7 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     expect(page.locator("#message-list")).not_to_contain_text("of chat 2")
 
     # Rename in place.
+    page.get_by_role("button", name="Chat actions").click()
     page.get_by_role("button", name="Rename").click()
     page.get_by_label("Chat title").fill("Renamed on SQLite")
     page.get_by_label("Chat title").press("Enter")
@@ -92,6 +93,7 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     page.get_by_label("Search chats").fill("")
 
     # Delete the renamed chat: to the trash, gone from the list, and in the trash page.
+    page.get_by_role("button", name="Chat actions").click()
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
     expect(page.locator("#sessions li.session-item")).to_have_count(CHATS - 1)

@@ -17,7 +17,7 @@ from tests.servers import ARTIFACTS, database_url_of_tests, start_topology, stop
 
 
 @pytest.fixture(scope="module")
-def topology(django_db_setup, django_db_blocker, model_server):
+def topology(django_db_setup, django_db_blocker, model_server, exports_root):
     """scripts/serve.sh running with 2 gunicorn workers and 2 Daphne processes (tests/servers.py)."""
     with django_db_blocker.unblock():
         database_url = database_url_of_tests()
@@ -31,6 +31,7 @@ def topology(django_db_setup, django_db_blocker, model_server):
         "ASSISTANT_BASE_URL": model_server.url,
         "ASSISTANT_MODEL": "test-model",
         "LOG_LEVEL": "WARNING",
+        "EXPORTS_ROOT": str(exports_root),
     }
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "serve.log"
@@ -125,6 +126,25 @@ def test_an_export_streams_from_gunicorn_through_nginx(serve, owner):
     assert len(chunks) > 1
     export = httpx.Response(200, content=b"".join(chunks)).json()
     assert [message["text"].split()[:2] for message in export["messages"]] == [["line", str(n)] for n in range(1200)]
+
+
+def test_an_account_export_runs_on_the_topologys_worker_and_downloads_through_nginx(serve, owner):
+    _, key = accounts_services.device_token_create(user=owner, name="Exporter")
+    headers = {"Authorization": f"Token {key}"}
+    httpx.post(f"{serve['url']}/api/sessions/", json={"title": "In the zip"}, headers=headers)
+    started = httpx.post(f"{serve['url']}/api/account/export/", headers=headers)
+    assert started.status_code == 202
+    deadline = time.monotonic() + 30
+    while (state := httpx.get(f"{serve['url']}{started.headers['Location']}", headers=headers).json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, state
+        time.sleep(0.2)
+    assert state["status"] == "done", state
+    download = httpx.get(f"{serve['url']}{state['download']}", headers=headers)
+    assert download.status_code == 200
+    assert len(download.content) == state["size"]
 
 
 def test_pages_on_either_daphne_process_see_every_event_live(serve, owner, page: Page):

@@ -3,8 +3,8 @@ import { Socket } from "../socket.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
 import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, labels, showError, state, url } from "./page.js";
-import { newChat, showSession, showTitle } from "./session.js";
-import { sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
+import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
+import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
 
 const handlers = {
   "session.opened": (event) => {
@@ -38,11 +38,14 @@ const handlers = {
     upsertSession(event.session, { toTop: false });
     if (event.session.id === state.sessionId) showTitle(event.session.title);
   },
-  // Pinned, archived or moved to the trash (or back): the sidebar lists live sessions only. A session
-  // coming back shows at the next load of the list (its place depends on pages not loaded yet).
+  // Pinned, archived or moved to the trash (or back): the sidebar lists live sessions, pinned ones in
+  // their own group; a page showing a session moved to the trash opens a new chat.
   "session.updated": (event) => {
-    if (event.session.archived_at || event.session.deleted_at) sessionRemove(event.session.id);
-    if (event.session.deleted_at && event.session.id === state.sessionId) newChat();
+    const session = event.session;
+    placeSession(session);
+    if (session.id !== state.sessionId) return;
+    if (session.deleted_at) newChat();
+    else showLifecycle({ pinned: Boolean(session.pinned_at), archived: Boolean(session.archived_at) });
   },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {

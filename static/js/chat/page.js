@@ -4,6 +4,8 @@ export const $ = (id) => document.getElementById(id);
 
 export const els = {
   sidebar: $("sidebar"), sessions: $("sessions"), more: $("sidebar-more"), search: $("search"),
+  pinnedGroup: $("pinned-group"), pinned: $("pinned"), pinnedMore: $("pinned-more"),
+  actionsToggle: $("actions-toggle"), actionsMenu: $("actions-menu"), pin: $("pin"), archive: $("archive"),
   searchResults: $("search-results"), searchList: $("search-list"), searchStatus: $("search-status"),
   nav: $("session-nav"), title: $("chat-title"), personaName: $("persona-name"), actions: $("chat-actions"),
   messages: $("messages"), list: $("message-list"), older: $("older"), streaming: $("streaming"),
@@ -21,6 +23,9 @@ export const state = {
   lastSeq: config.lastSeq,
   hasOlder: config.hasOlder,
   sidebarCursor: config.sidebarCursor, // the next sidebar page, null at the end
+  pinnedCursor: config.pinnedCursor, // the next page of the Pinned group
+  pinned: config.pinned, // the open session's pin and archive
+  archived: config.archived,
   reply: null, // {text} while a reply streams in the open session
   sending: null, // the client_id of the message in the box, sent and not yet accepted
   catchingUp: null, // the fetch of newer messages in flight, and the one queued after it

@@ -2,16 +2,58 @@
 import { composerReset, restoreDraft } from "./composer.js";
 import { socket } from "./live.js";
 import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, label, labels, showError, state, url } from "./page.js";
-import { markCurrent, sessionRemove, upsertSession } from "./sidebar.js";
+import { markCurrent, placeSession, sessionRemove, upsertSession } from "./sidebar.js";
 
 export function showSession(summary) {
   state.sessionId = summary.id;
   showTitle(summary.title);
+  showLifecycle({ pinned: Boolean(summary.pinned_at), archived: Boolean(summary.archived_at) });
   els.actions.hidden = false;
   els.empty.hidden = true;
   els.exportJson.href = url.export(summary.id, "json");
   els.exportMd.href = url.export(summary.id, "markdown");
   markCurrent();
+}
+
+// The open session's pin and archive, as the menu offers them.
+export function showLifecycle({ pinned, archived }) {
+  state.pinned = pinned;
+  state.archived = archived;
+  els.pin.textContent = pinned ? labels.unpin : labels.pin;
+  els.archive.textContent = archived ? labels.unarchive : labels.archive;
+}
+
+// "Chat actions": a disclosure holding the chat's actions; Escape or a click elsewhere closes it.
+export function toggleActions(open = els.actionsMenu.hidden) {
+  els.actionsMenu.hidden = !open;
+  els.actionsToggle.setAttribute("aria-expanded", String(open));
+  if (open) els.actionsMenu.querySelector(".menu-item")?.focus();
+}
+
+export async function togglePin() {
+  await move({ pinned: !state.pinned });
+}
+
+export async function toggleArchive() {
+  const archiving = !state.archived;
+  const id = state.sessionId;
+  if (await move({ archived: archiving }) && archiving) {
+    showToast(labels.archivedToast, () => move({ archived: false }, id));
+  }
+}
+
+async function move(change, id = state.sessionId) {
+  try {
+    const session = await api("PATCH", url.session(id), change);
+    if (session.id === state.sessionId) {
+      showLifecycle({ pinned: Boolean(session.pinned_at), archived: Boolean(session.archived_at) });
+    }
+    placeSession(session);
+    return true;
+  } catch (error) {
+    showError(error.message);
+    return false;
+  }
 }
 
 export function showTitle(title) {
@@ -32,6 +74,7 @@ export function newChat({ push = true } = {}) {
   showTitle("");
   els.personaName.textContent = "";
   els.actions.hidden = true;
+  toggleActions(false);
   els.empty.hidden = false;
   if (push) history.pushState({}, "", url.home);
   markCurrent();
@@ -64,7 +107,7 @@ export function startRename() {
     } catch (error) {
       showError(error.message);
     }
-    $("rename").focus();
+    els.actionsToggle.focus();
   };
   field.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); finish(true); }

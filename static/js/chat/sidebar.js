@@ -1,7 +1,8 @@
 // The sidebar: the user's sessions (server-rendered pages, rows from the page's template) and search.
 import { NEW_CHAT, api, els, fragment, label, labels, showError, state, url } from "./page.js";
 
-export function sessionItem(id) { return els.sessions.querySelector(`li.session-item[data-id="${id}"]`); }
+// A session's row, in the Pinned group or in the recency list.
+export function sessionItem(id) { return els.nav.querySelector(`li.session-item[data-id="${id}"]`); }
 
 export function sessionTitle(id) { return sessionItem(id)?.querySelector(".session-title")?.textContent; }
 
@@ -17,7 +18,11 @@ export function upsertSession(summary, { toTop }) {
   item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
   item.querySelector(".count-number").textContent = summary.message_count;
   item.querySelector(".session-count").title = `${summary.message_count} messages`;
-  if (toTop) {
+  if (summary.last_activity_at) item.dataset.activity = summary.last_activity_at;
+  if (item.parentElement === els.pinned || summary.pinned_at) {
+    if (toTop || !item.parentElement) els.pinned.prepend(item);
+    els.pinnedGroup.hidden = false;
+  } else if (toTop) {
     let heading = els.sessions.querySelector("li.group-heading");
     if (!heading || heading.textContent.trim() !== labels.today) {
       heading = document.createElement("li");
@@ -41,6 +46,7 @@ function sidebarNote() {
 
 export function sessionRemove(id) {
   sessionItem(id)?.remove();
+  els.pinnedGroup.hidden = !els.pinned.querySelector("li.session-item") && !state.pinnedCursor;
   for (const heading of els.sessions.querySelectorAll("li.group-heading")) {
     const next = heading.nextElementSibling;
     if (!next || next.classList.contains("group-heading")) heading.remove(); // a group left empty
@@ -48,8 +54,95 @@ export function sessionRemove(id) {
   sidebarNote();
 }
 
+// A session pinned, unpinned, archived, moved to the trash or back (session.updated): it goes to the
+// Pinned group, to its place by last activity among the rows loaded (a place in pages not loaded yet
+// is left to them), or out of the sidebar.
+export function placeSession(summary) {
+  if (summary.archived_at || summary.deleted_at) {
+    sessionRemove(summary.id);
+    return;
+  }
+  const item = sessionItem(summary.id) || newSessionItem(summary.id);
+  const pinned = Boolean(summary.pinned_at);
+  if (pinned ? item.parentElement === els.pinned : item.parentElement === els.sessions) {
+    upsertSession(summary, { toTop: false });
+    return;
+  }
+  sessionRemove(summary.id);
+  item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
+  item.querySelector(".count-number").textContent = summary.message_count;
+  item.dataset.activity = summary.last_activity_at;
+  if (pinned) {
+    insertByActivity(els.pinned, item, Boolean(state.pinnedCursor));
+    els.pinnedGroup.hidden = false;
+  } else {
+    item.dataset.group = recencyGroup(new Date(summary.last_activity_at));
+    if (insertByActivity(els.sessions, item, Boolean(state.sidebarCursor))) groupHeadingFor(item);
+  }
+  markCurrent();
+  sidebarNote();
+}
+
+function insertByActivity(list, item, morePages) {
+  const when = Date.parse(item.dataset.activity);
+  const rows = [...list.querySelectorAll("li.session-item")];
+  const next = rows.find((row) => Date.parse(row.dataset.activity) < when);
+  if (!next && morePages) return false;
+  if (!next) {
+    list.append(item);
+  } else {
+    const before = next.previousElementSibling;
+    const heading = before?.classList.contains("group-heading") && next.dataset.group !== item.dataset.group;
+    (heading ? before : next).before(item);
+  }
+  return true;
+}
+
+// The row's recency group heading above it, when the row before it is of another group.
+function groupHeadingFor(item) {
+  const before = item.previousElementSibling;
+  const group = before?.classList.contains("group-heading") ? before.textContent.trim() : before?.dataset.group;
+  if (group === item.dataset.group) return;
+  const heading = document.createElement("li");
+  heading.className = "group-heading";
+  heading.setAttribute("role", "presentation");
+  heading.textContent = item.dataset.group;
+  item.before(heading);
+  const after = item.nextElementSibling;
+  if (after && !after.classList.contains("group-heading") && after.dataset.group !== item.dataset.group) {
+    const rest = document.createElement("li");
+    rest.className = "group-heading";
+    rest.setAttribute("role", "presentation");
+    rest.textContent = after.dataset.group;
+    item.after(rest);
+  }
+}
+
+// Today, Yesterday, Previous 7 days or Older, as the server groups the rows it renders.
+function recencyGroup(moment) {
+  const day = (date) => new Date(date.getFullYear(), date.getMonth(), date.getDate());
+  const days = Math.round((day(new Date()) - day(moment)) / 86_400_000);
+  if (days <= 0) return labels.today;
+  if (days === 1) return labels.yesterday;
+  if (days < 8) return labels.previousWeek;
+  return labels.older;
+}
+
+export async function loadMorePinned() {
+  if (!state.pinnedCursor) return;
+  try {
+    const { html, headers } = await fragment(url.sidebar(`view=pinned&cursor=${encodeURIComponent(state.pinnedCursor)}`));
+    els.pinned.insertAdjacentHTML("beforeend", html); // server-rendered, escaped
+    state.pinnedCursor = headers.get("X-Next-Cursor") || null;
+    els.pinnedMore.hidden = !state.pinnedCursor;
+    markCurrent();
+  } catch (error) {
+    showError(label("moreChatsFailed", { reason: error.message }));
+  }
+}
+
 export function markCurrent() {
-  for (const item of els.sessions.querySelectorAll("li.session-item")) {
+  for (const item of els.nav.querySelectorAll("li.session-item")) {
     const current = item.dataset.id === state.sessionId;
     item.classList.toggle("current", current);
     const link = item.querySelector("a");

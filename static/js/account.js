@@ -1,0 +1,65 @@
+// The account page's export: start it without leaving the page, then follow it to the download.
+const config = JSON.parse(document.getElementById("account-config").textContent);
+const $ = (id) => document.getElementById(id);
+const els = {
+  form: $("export-form"), status: $("export-status"), progress: $("export-progress"), download: $("export-download"),
+  start: $("export").dataset.startUrl,
+};
+const POLL_MS = 1000;
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function call(method, target) {
+  const response = await fetch(target, {
+    method, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail || `The server answered ${response.status}.`);
+  return body;
+}
+
+function text(state) {
+  const progress = state.progress;
+  const values = {
+    done: progress.sessions_done, total: progress.sessions_total ?? "…", utterances: progress.utterances,
+    megabytes: ((state.size || 0) / 1_000_000).toFixed(1), hours: config.hours, error: state.error,
+  };
+  return config.texts[state.status].replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+}
+
+function show(state) {
+  els.status.textContent = text(state);
+  const going = state.status === "queued" || state.status === "running";
+  els.progress.hidden = !going;
+  els.progress.max = state.progress.sessions_total || 1;
+  els.progress.value = state.progress.sessions_done;
+  els.download.hidden = !state.download;
+  if (state.download) els.download.href = state.download;
+  els.form.querySelector("button").disabled = going;
+  return going;
+}
+
+async function follow(statusUrl) {
+  try {
+    if (show(await call("GET", statusUrl))) setTimeout(() => follow(statusUrl), POLL_MS);
+  } catch (error) {
+    els.status.textContent = error.message;
+    setTimeout(() => follow(statusUrl), POLL_MS * 5);
+  }
+}
+
+els.form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const state = await call("POST", els.start);
+    show(state);
+    follow(`${els.start}${state.id}/`);
+  } catch (error) {
+    els.status.textContent = error.message;
+  }
+});
+
+if (config.status === "queued" || config.status === "running") follow(config.statusUrl);

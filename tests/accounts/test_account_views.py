@@ -1,0 +1,58 @@
+from django.test import Client
+
+from accounts import services
+from accounts.models import AccountExport, User
+from conversation import services as conversation_services
+from tests.factories import DEFAULT_PASSWORD
+
+
+def test_the_account_page_shows_the_retention_and_saves_a_new_one(owner, owner_client, settings):
+    settings.SESSION_RETENTION_DAYS = None
+    body = owner_client.get("/accounts/").content.decode()
+    assert '<option value="keep" selected>' in body
+    response = owner_client.post("/accounts/", {"retention": "30"}, follow=True)
+    assert "Saved." in response.content.decode()
+    assert User.objects.get(pk=owner.pk).retention_days == 30
+
+
+def test_it_offers_only_what_the_deployment_allows(owner, owner_client, settings):
+    settings.SESSION_RETENTION_DAYS = 90
+    body = owner_client.get("/accounts/").content.decode()
+    assert 'value="365"' not in body
+    assert "keeps inactive chats 90 days at most" in body
+    response = owner_client.post("/accounts/", {"retention": "365"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert User.objects.get(pk=owner.pk).retention_days is None
+
+
+def test_starting_an_export_from_the_page_shows_it(owner, owner_client):
+    response = owner_client.post("/accounts/export/", follow=True)
+    assert "Your export has started" in response.content.decode()
+    export = AccountExport.objects.get(user=owner)
+    assert "Your export is waiting to start" in response.content.decode()
+    services.account_export_build(export_id=str(export.pk))
+    body = owner_client.get("/accounts/").content.decode()
+    assert "Your export is ready" in body
+    assert f"/api/account/export/{export.pk}/download/" in body
+
+
+def test_a_wrong_password_deletes_nothing(owner, owner_client):
+    response = owner_client.post("/accounts/erase/", {"password": "nope"})
+    assert response.status_code == 400
+    assert "Wrong password." in response.content.decode()
+    assert User.objects.filter(pk=owner.pk).exists()
+
+
+def test_the_right_password_deletes_the_account_and_logs_out(owner, owner_client):
+    conversation_services.session_create(user=owner, title="mine")
+    response = owner_client.post("/accounts/erase/", {"password": DEFAULT_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/")
+    assert "Your account and everything in it were deleted." in response.content.decode()
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert owner_client.get("/").status_code == 302
+
+
+def test_erasing_takes_post_only_and_a_signed_in_user(owner_client):
+    assert owner_client.get("/accounts/erase/").status_code == 405
+    assert Client().post("/accounts/erase/", {"password": "x"}).status_code == 302
