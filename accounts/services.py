@@ -31,6 +31,12 @@ logger = logging.getLogger(__name__)
 
 DELETE_BATCH_SIZE = 1000
 UNSET: Any = object()
+# How often a running export saves its progress and tells the owner's tabs.
+EXPORT_PROGRESS_SECONDS = 1.0
+
+
+class AccountErased(Exception):
+    """The account of a running export was erased: the export stops."""
 
 
 def sockets_recheck(*, user_ids: Iterable[int], tokens_only: bool = False) -> None:
@@ -186,9 +192,6 @@ def account_export_build(*, export_id: str) -> None:
         raise
 
 
-EXPORT_PROGRESS_SECONDS = 1.0
-
-
 def _export_report(export: AccountExport, *, sessions: int, utterances: int) -> None:
     """Save the export's progress and state, and tell its owner's tabs (account.export)."""
     export.sessions_done, export.utterances_done, export.updated_at = sessions, utterances, timezone.now()
@@ -200,10 +203,6 @@ def _export_report(export: AccountExport, *, sessions: int, utterances: int) -> 
     state = json.loads(json.dumps(account_export_state(export=export), cls=DjangoJSONEncoder))
     event = {"type": "account.export", "export": state}
     events.publish_now([(events.user_group(export.user_id), event)])
-
-
-class AccountErased(Exception):
-    """The account of a running export was erased: the export stops."""
 
 
 def account_exports_expire(*, now: datetime) -> int:

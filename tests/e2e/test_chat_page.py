@@ -324,6 +324,7 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
     page.locator("#sessions a").first.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#message-list")).to_contain_text("by keyboard only")
+    page.wait_for_selector("html[data-ready=true]", state="attached")  # the opened chat's page is wired
     actions = page.get_by_role("button", name="Chat actions")
     actions.focus()
     page.keyboard.press("Enter")  # the menu opens on its first action
