@@ -132,17 +132,19 @@ def copy_chats(
     with cur.copy(
         "COPY conversation_session (id, user_id, title, persona_id, metadata, created_at, last_activity_at,"
         " message_count, user_message_count, assistant_message_count, system_message_count, last_seq,"
-        " context_epoch) FROM STDIN"
+        " context_epoch, head_seq) FROM STDIN"
     ) as copy:
         for n, sid in enumerate(ids):
             at = moment(n)
             row = (sid, user_id, title(), persona_id, "{}", at, at, per_session, users, per_session - users, 0)
-            copy.write_row((*row, per_session, 0))
+            copy.write_row((*row, per_session, 0, per_session))
     with cur.copy(
-        "COPY conversation_utterance (session_id, user_id, seq, role, text, is_final, created_at, metadata) FROM STDIN"
+        "COPY conversation_utterance (session_id, user_id, seq, parent_seq, role, text, is_final, created_at, metadata)"
+        " FROM STDIN"
     ) as copy:
         for n, sid in enumerate(ids):
             at = moment(n)
             for seq in range(1, per_session + 1):
-                copy.write_row((sid, user_id, seq, "user" if seq % 2 else "assistant", text(seq), True, at, "{}"))
+                role = "user" if seq % 2 else "assistant"
+                copy.write_row((sid, user_id, seq, seq - 1 or None, role, text(seq), True, at, "{}"))
     return ids

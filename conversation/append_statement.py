@@ -61,6 +61,7 @@ def append_rows(
     counts = {role: sum(1 for p in finals if p.role == role) for role in Role.values}
     advance_params = [
         len(items),
+        len(items),
         sum(counts.values()),
         counts[Role.USER],
         counts[Role.ASSISTANT],
@@ -81,7 +82,7 @@ def append_rows(
             separators=(",", ":"),
         )
         with db.server_bound_cursor() as cursor:
-            cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), rows_json])
+            cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), len(items), rows_json])
             row = cursor.fetchone()
         if row is None:
             raise Session.DoesNotExist("No such session.")
@@ -114,6 +115,8 @@ def _advance_sql() -> str:
     return f"""
         UPDATE {Session._meta.db_table} SET
             last_seq = last_seq + %s,
+            append_parent_seq = head_seq,
+            head_seq = last_seq + %s,
             message_count = message_count + %s,
             user_message_count = user_message_count + %s,
             assistant_message_count = assistant_message_count + %s,
@@ -133,8 +136,11 @@ def _advance_and_insert_sql() -> str:
     return f"""
         WITH advanced AS ({_advance_sql()}),
         inserted AS (
-            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, {", ".join(names)})
+            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, parent_seq, branch, {", ".join(names)})
             SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
+                   CASE WHEN new.position = 1 THEN advanced.append_parent_seq
+                        ELSE advanced.last_seq - %s + new.position - 1 END,
+                   advanced.head_branch,
                    {", ".join(f"new.{n}" for n in names)}
             FROM advanced,
                  ROWS FROM (json_to_recordset(%s::json) AS ({record}))
@@ -166,12 +172,15 @@ def _session_from_row(row: Sequence, *, db) -> Session:
 
 
 def _utterance_rows(session: Session, items: list[PreparedUtterance]) -> list[Utterance]:
+    """The rows of an append after the head it moved on from, each following the one before."""
     first_seq = session.last_seq - len(items) + 1
     return [
         Utterance(
             session_id=session.id,
             user_id=session.user_id,
             seq=first_seq + offset,
+            parent_seq=session.append_parent_seq if offset == 0 else first_seq + offset - 1,
+            branch=session.head_branch,
             role=item.role,
             text=item.text,
             is_final=item.is_final,

@@ -29,6 +29,7 @@ from redis import RedisError
 
 from conversation import events
 from conversation.models import Session, Utterance
+from conversation.selectors import active_path_filter
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +85,13 @@ def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -
 
 def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dict]] | None:
     """The window from the database: (epoch, last_seq, the last CONTEXT_WINDOW_SIZE final
-    utterances oldest first) of one snapshot, in one query on utterance_session_seq_unique; None
-    when the session is gone."""
+    utterances of the active branch, oldest first) of one snapshot, in one query on
+    utterance_session_seq_unique (two for a branched session); None when the session is gone."""
     session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT s.context_epoch, s.last_seq, u.role, u.text, u.seq
+            SELECT s.context_epoch, s.last_seq, s.branch_path, u.role, u.text, u.seq
             FROM {session_table} s
             LEFT JOIN (
                 SELECT role, text, seq, session_id FROM {utterance_table}
@@ -104,8 +105,20 @@ def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dic
         rows = cursor.fetchall()
     if not rows:
         return None
-    epoch, last_seq = rows[0][0], rows[0][1]
-    messages = [{"role": role, "text": text, "seq": seq} for _, _, role, text, seq in rows if seq is not None]
+    epoch, last_seq, branch_path = rows[0][0], rows[0][1], rows[0][2]
+    branch_path = json.loads(branch_path) if isinstance(branch_path, str) else branch_path
+    if branch_path:
+        # A branched session: its window is the active branch's (a second query; the seqs up to the
+        # state read keep it of that state).
+        recent = (
+            Utterance.objects.filter(
+                active_path_filter(branch_path), session_id=session_id, is_final=True, seq__lte=last_seq
+            )
+            .order_by("-seq")
+            .values_list("role", "text", "seq")[: settings.CONTEXT_WINDOW_SIZE]
+        )
+        rows = [(epoch, last_seq, branch_path, *row) for row in reversed(list(recent))]
+    messages = [{"role": role, "text": text, "seq": seq} for _, _, _, role, text, seq in rows if seq is not None]
     return epoch, last_seq, messages
 
 

@@ -34,7 +34,9 @@ def session_chunks(*, session: Session, export_format: str) -> Iterator[str]:
 def _pages(session: Session) -> Iterator[list[Utterance]]:
     after = 0
     while True:
-        rows = selectors.utterances_after(session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE)
+        rows = selectors.utterances_after(
+            session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE, branch_path=session.branch_path
+        )
         if rows:
             yield rows
         if len(rows) < EXPORT_PAGE_SIZE:

@@ -72,8 +72,20 @@ class Session(models.Model):
     system_message_count = models.PositiveIntegerField(default=0)
     # The seq allocator: only ever grows, survives a clear, so a seq is never reused.
     last_seq = models.BigIntegerField(default=0)
-    # Bumped by a clear, so cached context windows of before the clear are never read again.
+    # Bumped by a clear and by every move of the head to another branch, so cached context windows
+    # of another state are never read again.
     context_epoch = models.PositiveIntegerField(default=0)
+    # Branches (docs/branches.md): the active branch is the path from the first utterance to the
+    # head. Appends extend it: their first utterance's parent is head_seq (null: the session is
+    # empty, or a branch starts at the root), and they go on head_branch. branch_path is the active
+    # path as [[branch, last seq on it or null for all], ...] from the head's branch to the root;
+    # empty while the session has one branch (a plain list, read as it always was).
+    head_seq = models.BigIntegerField(null=True, blank=True)
+    head_branch = models.PositiveIntegerField(default=0, db_default=0)
+    # The head before the last append: the parent of its first utterance. The append statement sets
+    # it from the row it updates (SET sees the old head_seq), so the one statement needs no read first.
+    append_parent_seq = models.BigIntegerField(null=True, blank=True)
+    branch_path = models.JSONField(default=list, db_default=[], blank=True)
 
     class Meta:
         verbose_name = "chat session"
@@ -125,6 +137,10 @@ class Utterance(models.Model):
     # search reads that user's matches only. (Sessions never change owner.)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     seq = models.BigIntegerField()
+    # The tree (docs/branches.md): the utterance this one follows (null for a first one), and the
+    # branch it was stored on (0 until a session is edited or regenerated).
+    parent_seq = models.BigIntegerField(null=True, blank=True)
+    branch = models.PositiveIntegerField(default=0, db_default=0)
     role = models.CharField(max_length=16, choices=Role.choices)
     text = models.TextField()
     is_final = models.BooleanField(default=True)
@@ -146,12 +162,36 @@ class Utterance(models.Model):
             models.CheckConstraint(condition=Q(role__in=Role.values), name="utterance_role_valid"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="utterance_seq_positive"),
         ]
+        indexes = [
+            # The active branch of a branched session: one keyset scan per branch of its path
+            # (selectors.utterance_page, context.context_window_rebuild).
+            models.Index(fields=["session", "branch", "seq"], name="utterance_branch_seq_idx"),
+            # Siblings (utterances after the same parent) and a switch's descent to the newest leaf.
+            models.Index(fields=["session", "parent_seq"], name="utterance_parent_idx"),
+        ]
         # session_search_for_user, text matches: GIN index utterance_text_search_idx on
         # (user_id, search_vector), the generated column, both PostgreSQL only (migrations 0003 and
         # 0004; conversation/migration_operations.py says why they stay outside the model).
 
     def __str__(self) -> str:
         return f"{self.role} #{self.seq}"
+
+
+class SessionBranch(models.Model):
+    """A branch of a session's tree, made by an edit or a regeneration: its utterances follow the
+    utterance `fork_seq` (null: it starts at the root). `path` is the branch's way to the root, as
+    Session.branch_path: [[branch, last seq on it], ...] of the branches it hangs from."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="branches")
+    number = models.PositiveIntegerField()
+    fork_seq = models.BigIntegerField(null=True, blank=True)
+    path = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "number"], name="sessionbranch_number_unique")]
+
+    def __str__(self) -> str:
+        return f"branch {self.number} of {self.session_id}"
 
 
 class ReplyInFlight(models.Model):

@@ -1,7 +1,7 @@
 """Reads. Each selector makes a fixed number of queries, whatever the size of the data."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,7 +80,7 @@ def session_list_for_user(*, user: User, persona: str | None = None, view: str =
     Views (SESSION_VIEWS): "live" (not archived, not in the trash; pinned ones included), "pinned",
     "archived" (newest activity first), "trash" (newest deletion first). Rows are dicts of what a
     list shows: id, title, created_at, last_activity_at, ended_at, message_count, pinned_at,
-    archived_at, deleted_at, persona_slug and persona_name. A list builds no model instances (two per
+    archived_at, deleted_at, head_seq, persona_slug and persona_name. A list builds no model instances (two per
     row, with the persona): it reads twice as fast (bench/domain.py). Each view reads its own
     partial index (session_<view>_activity_idx, session_trash_idx).
     """
@@ -94,6 +94,7 @@ def session_list_for_user(*, user: User, persona: str | None = None, view: str =
         "last_activity_at",
         "ended_at",
         "message_count",
+        "head_seq",
         "pinned_at",
         "archived_at",
         "deleted_at",
@@ -104,7 +105,7 @@ def session_list_for_user(*, user: User, persona: str | None = None, view: str =
 
 # What a page of history shows of each utterance. Pages are read as named rows of these, not models:
 # building fifty model instances cost more than the query that read them.
-UTTERANCE_PAGE_FIELDS = ("seq", "role", "text", "is_final", "client_id", "created_at", "metadata")
+UTTERANCE_PAGE_FIELDS = ("seq", "parent_seq", "role", "text", "is_final", "client_id", "created_at", "metadata")
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,31 @@ class UtterancePage:
     utterances: list  # named rows of UTTERANCE_PAGE_FIELDS (attributes as on Utterance), oldest first
     has_before: bool  # older utterances exist before the first one
     has_after: bool  # newer utterances exist after the last one
+    # The seqs after each parent seq of the page's utterances, ascending (None: the first ones),
+    # when the session has branches; empty for a plain list, where each utterance is its only one.
+    siblings: dict = field(default_factory=dict)
+
+    def siblings_of(self, utterance) -> dict:
+        return siblings_entry(self.siblings, utterance)
+
+
+def siblings_entry(siblings: dict, utterance) -> dict:
+    """{"count", "index" (1-based), "prev", "next"} of `utterance` among its parent's children, from
+    a map of utterance_siblings (an utterance it does not name is its parent's only one)."""
+    seqs = siblings.get(utterance.parent_seq) or [utterance.seq]
+    index = seqs.index(utterance.seq) if utterance.seq in seqs else 0
+    return {
+        "count": len(seqs),
+        "index": index + 1,
+        "prev": seqs[index - 1] if index > 0 else None,
+        "next": seqs[index + 1] if index + 1 < len(seqs) else None,
+    }
+
+
+def utterance_siblings(*, session: Session, utterances: list) -> dict:
+    """The siblings' map of `utterances` (see UtterancePage.siblings): one query for a branched
+    session, none for a plain list."""
+    return _siblings(session.pk, utterances) if session.branch_path else {}
 
 
 def check_limit(limit: Any, *, default: int = 50) -> int:
@@ -139,6 +165,16 @@ def check_seq(value: Any, *, field_name: str) -> int | None:
     return seq
 
 
+def active_path_filter(branch_path: list) -> Q:
+    """The utterances of the active branch of a session whose `branch_path` this is (empty: the
+    session has one branch, all of it). Each [branch, last seq] names a stretch of the path; the
+    head's own branch is all of it (last seq null)."""
+    condition = Q()
+    for branch, top in branch_path:
+        condition |= Q(branch=branch) if top is None else Q(branch=branch, seq__lte=top)
+    return condition
+
+
 def utterance_page(
     *,
     user: User,
@@ -149,12 +185,15 @@ def utterance_page(
     include_interim: bool = False,
     max_chars: int | None = None,
     with_session: bool = False,
+    all_branches: bool = False,
 ) -> UtterancePage:
     """A page of history by keyset on seq: the newest `limit`, or those before/after a seq.
 
     With `max_chars`, the page also stops before its texts pass that many characters (it always
     holds one utterance), so that what renders it is bounded whatever the messages are.
-    Two queries (the session, the page), using utterance_session_seq_unique. The session is read
+    Two queries (the session, the page), using utterance_session_seq_unique; the page holds the
+    active branch only (active_path_filter), or every stored utterance with `all_branches`. A
+    branched session's page has a third, for the siblings of its utterances. The session is read
     whole (with its persona) only `with_session`; otherwise only what the page needs of it.
     """
     limit = check_limit(limit)
@@ -164,33 +203,58 @@ def utterance_page(
         raise ValidationError({"before": "Give before or after, not both."})
     if with_session:
         session = session_get_for_user(user=user, session_id=session_id)
-        session_pk, last_seq = session.pk, session.last_seq
+        session_pk, head_seq, last_seq, branch_path = (
+            session.pk,
+            session.head_seq,
+            session.last_seq,
+            session.branch_path,
+        )
     else:
         session = None
-        session_pk, last_seq = (
+        session_pk, head_seq, last_seq, branch_path = (
             Session.objects.filter(user=user, deleted_at__isnull=True)
-            .values_list("pk", "last_seq")
+            .values_list("pk", "head_seq", "last_seq", "branch_path")
             .get(pk=session_id_parse(session_id))
         )
+    branched = bool(branch_path)
 
-    queryset = Utterance.objects.filter(session_id=session_pk)
+    if all_branches:
+        branch_path = []  # every stored utterance, by seq
+    queryset = Utterance.objects.filter(active_path_filter(branch_path), session_id=session_pk)
     if not include_interim:
         queryset = queryset.filter(is_final=True)
     queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, named=True)
     if after is not None:
         fetched = list(queryset.filter(seq__gt=after).order_by("seq")[: limit + 1])
         rows = _within_chars(fetched[:limit], max_chars)
-        return UtterancePage(session=session, utterances=rows, has_before=after > 0, has_after=len(fetched) > len(rows))
-    if before is not None:
-        queryset = queryset.filter(seq__lt=before)
-    fetched = list(queryset.order_by("-seq")[: limit + 1])
-    rows = _within_chars(fetched[:limit], max_chars)
+        has_before, has_after = after > 0, len(fetched) > len(rows)
+    else:
+        if before is not None:
+            queryset = queryset.filter(seq__lt=before)
+        fetched = list(queryset.order_by("-seq")[: limit + 1])
+        rows = _within_chars(fetched[:limit], max_chars)[::-1]
+        has_before = len(fetched) > len(rows)
+        newest = last_seq if all_branches else head_seq
+        has_after = before is not None and newest is not None and before <= newest
+    siblings = _siblings(session_pk, rows) if branched else {}
     return UtterancePage(
-        session=session,
-        utterances=rows[::-1],
-        has_before=len(fetched) > len(rows),
-        has_after=before is not None and before <= last_seq,
+        session=session, utterances=rows, has_before=has_before, has_after=has_after, siblings=siblings
     )
+
+
+def _siblings(session_pk, rows: list) -> dict:
+    """{parent seq: [its children's seqs, ascending]} for the parents of `rows`: one query on
+    utterance_parent_idx."""
+    parents = {row.parent_seq for row in rows}
+    condition = Q(parent_seq__in=[p for p in parents if p is not None])
+    if None in parents:
+        condition |= Q(parent_seq__isnull=True)
+    found: dict = {}
+    for parent, seq in (
+        Utterance.objects.filter(condition, session_id=session_pk).order_by("seq").values_list("parent_seq", "seq")
+    ):
+        found.setdefault(parent, []).append(seq)
+    return found
 
 
 def _within_chars(rows: list, max_chars: int | None) -> list:
@@ -293,9 +357,14 @@ def sessions_totals_for_users(*, user_ids) -> tuple[int, int]:
     return Session.objects.filter(user_id__in=user_ids).count(), Utterance.objects.filter(user_id__in=user_ids).count()
 
 
-def utterances_after(*, session_id: uuid.UUID, after: int, limit: int) -> list[Utterance]:
-    """Final utterances with seq > after, oldest first: the export's pages (utterance_session_seq_unique)."""
-    return list(Utterance.objects.filter(session_id=session_id, is_final=True, seq__gt=after).order_by("seq")[:limit])
+def utterances_after(*, session_id: uuid.UUID, after: int, limit: int, branch_path: list) -> list[Utterance]:
+    """Final utterances of the active branch (`branch_path`, Session.branch_path) with seq > after,
+    oldest first: the export's pages (utterance_session_seq_unique)."""
+    return list(
+        Utterance.objects.filter(
+            active_path_filter(branch_path), session_id=session_id, is_final=True, seq__gt=after
+        ).order_by("seq")[:limit]
+    )
 
 
 # The sidebar's recency groups; the page's scripts place rows in them too.

@@ -8,15 +8,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import User
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
-from conversation.models import TRASH, Persona, Role, Session, SessionAudit, Utterance
-from conversation.selectors import persona_resolve, session_get_for_user, session_id_parse, sessions_retention_due
+from conversation.models import TRASH, Persona, Role, Session, SessionAudit, SessionBranch, Utterance
+from conversation.selectors import (
+    active_path_filter,
+    check_seq,
+    persona_resolve,
+    session_get_for_user,
+    session_id_parse,
+    sessions_retention_due,
+)
 
 UNSET: Any = object()
 
@@ -359,13 +367,16 @@ def _announce_ended(ended: Iterable[tuple[int, uuid.UUID]], *, ended_at: datetim
 
 @transaction.atomic
 def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
-    """Remove every utterance but keep the session; seq numbering continues after the old ones."""
+    """Remove every utterance, of every branch, but keep the session; seq numbering continues
+    after the old ones."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
     events.after_commit(context.context_windows_forget, states=[(session.pk, session.context_epoch, session.last_seq)])
     Utterance.objects.filter(session=session).delete()
+    SessionBranch.objects.filter(session=session).delete()
     session.message_count = session.user_message_count = 0
     session.assistant_message_count = session.system_message_count = 0
     session.context_epoch += 1
+    session.head_seq, session.head_branch, session.branch_path = None, 0, []
     session.save(
         update_fields=[
             "message_count",
@@ -373,6 +384,9 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
             "assistant_message_count",
             "system_message_count",
             "context_epoch",
+            "head_seq",
+            "head_branch",
+            "branch_path",
         ]
     )
     events.publish_after_commit(
@@ -629,3 +643,202 @@ def _sessions_delete_batch(candidates, *, user: User | None, order_by: str, batc
         if not ids:
             return 0, 0
         return sessions_delete(session_ids=ids, announce=False, cause=SessionAudit.Cause.EXPIRY)
+
+
+# ---- branches (docs/branches.md) ------------------------------------------------------------------
+
+
+def _utterance_at(session: Session, seq: Any) -> Utterance:
+    """The session's utterance `seq`; ValidationError for a seq that is not a whole number."""
+    if isinstance(seq, bool) or not isinstance(seq, int | str):
+        raise ValidationError({"seq": "seq must be a whole number."})
+    seq = check_seq(seq, field_name="seq")
+    if seq is None:
+        raise ValidationError({"seq": "seq must be a whole number."})
+    try:
+        return Utterance.objects.only("seq", "parent_seq", "branch", "role", "is_final").get(session=session, seq=seq)
+    except Utterance.DoesNotExist:
+        raise ValidationError({"seq": f"This chat has no message {seq}."}) from None
+
+
+def _path_to(session: Session, seq: int | None) -> list[list]:
+    """The way from the utterance `seq` to the root, as [[branch, last seq on it], ...]."""
+    if seq is None:
+        return []
+    branch = Utterance.objects.filter(session=session, seq=seq).values_list("branch", flat=True).get()
+    ancestors = SessionBranch.objects.get(session=session, number=branch).path if branch else []
+    return [[branch, seq], *ancestors]
+
+
+def _head_move(session: Session, *, branch: int, seq: int | None, path: list[list]) -> None:
+    """Put the locked session's head on `branch` after `seq`: the active branch is then `path`'s,
+    its counts are counted again and cached windows of the old head are never read."""
+    session.head_branch, session.head_seq = branch, seq
+    session.branch_path = [[branch, None], *path]
+    session.context_epoch += 1
+    counts = dict(
+        Utterance.objects.filter(active_path_filter(session.branch_path), session=session, is_final=True)
+        .order_by()
+        .values("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    session.user_message_count = counts.get(Role.USER, 0)
+    session.assistant_message_count = counts.get(Role.ASSISTANT, 0)
+    session.system_message_count = counts.get(Role.SYSTEM, 0)
+    session.message_count = sum(counts.values())
+    session.save(
+        update_fields=[
+            "head_branch",
+            "head_seq",
+            "branch_path",
+            "context_epoch",
+            "message_count",
+            "user_message_count",
+            "assistant_message_count",
+            "system_message_count",
+        ]
+    )
+
+
+def _branch_start(session: Session, *, fork_seq: int | None) -> int:
+    """A new branch after `fork_seq` (None: at the root), with the head on it: the next append
+    follows `fork_seq` on the new branch. Returns its number."""
+    number = (SessionBranch.objects.filter(session=session).aggregate(top=Max("number"))["top"] or 0) + 1
+    path = _path_to(session, fork_seq)
+    SessionBranch.objects.create(session=session, number=number, fork_seq=fork_seq, path=path)
+    _head_move(session, branch=number, seq=fork_seq, path=path)
+    return number
+
+
+@transaction.atomic
+def utterance_edit(
+    *, user: User, session_id: uuid.UUID | str, seq: Any, text: Any, client_id: Any = None
+) -> AppendResult:
+    """Edit the user message `seq`: a new user message after the same parent, on a new branch that
+    the head moves to (the old one stays, a sibling). A retry with the same client_id finds the
+    edit made and changes nothing."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    prepared = _prepare([inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)], field="utterance")
+    if prepared[0].client_id:
+        existing = Utterance.objects.filter(session=session, client_id=prepared[0].client_id).first()
+        if existing is not None:
+            return AppendResult(session=session, utterances=[existing], created=0)
+    edited = _utterance_at(session, seq)
+    if edited.role != Role.USER:
+        raise ValidationError({"seq": "Only your own messages can be edited; regenerate a reply instead."})
+    _branch_start(session, fork_seq=edited.parent_seq)
+    _announce_head(session)
+    return _append_prepared(user=user, session_id=session.pk, prepared=prepared, expect_stored=False)
+
+
+@transaction.atomic
+def utterance_regenerate_prepare(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
+    """Ready the session for another reply in place of the assistant message `seq`: a new branch
+    after the same parent, with the head on it; the reply then stored there is its sibling."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    answered = _utterance_at(session, seq)
+    if answered.role != Role.ASSISTANT:
+        raise ValidationError({"seq": "Only a reply can be regenerated; edit your message instead."})
+    _branch_start(session, fork_seq=answered.parent_seq)
+    _announce_head(session)
+    return session
+
+
+@transaction.atomic
+def session_switch(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
+    """Make the branch through `seq` the active one: the head becomes the newest utterance under
+    it (its newest leaf). Switching to the branch already active changes nothing."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    target = _utterance_at(session, seq)
+    branches = SessionBranch.objects.filter(session=session).values_list("number", "path")
+    under = {target.branch} | {
+        number for number, path in branches if any(b == target.branch and top >= target.seq for b, top in path)
+    }
+    leaf = (
+        Utterance.objects.filter(session=session, branch__in=under, seq__gte=target.seq)
+        .order_by("-seq")
+        .values_list("seq", "branch")
+        .first()
+    )
+    leaf_seq, leaf_branch = leaf
+    if (leaf_branch, leaf_seq) != (session.head_branch, session.head_seq):
+        path = SessionBranch.objects.get(session=session, number=leaf_branch).path if leaf_branch else []
+        _head_move(session, branch=leaf_branch, seq=leaf_seq, path=path)
+        _announce_head(session)
+    return session
+
+
+def _announce_head(session: Session) -> None:
+    events.publish_after_commit(
+        [
+            (
+                events.session_group(session.pk),
+                {"type": "session.head", "session_id": str(session.pk), "head_seq": session.head_seq},
+            ),
+            (
+                events.user_group(session.user_id),
+                {"type": "session.activity", "session": events.session_summary(session)},
+            ),
+        ]
+    )
+
+
+@transaction.atomic
+def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
+    """A new session whose history is the branch up to `seq` (the way from the first utterance to
+    it), copied in one statement and renumbered from 1; the original is unchanged."""
+    source = session_get_for_user(user=user, session_id=session_id)
+    target = _utterance_at(source, seq)
+    path = _path_to(source, target.seq)
+    fork = session_create(user=user, persona=source.persona, title=source.title, metadata=source.metadata)
+    on_path = " OR ".join("(branch = %s AND seq <= %s)" for _ in path)
+    table = Utterance._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (session_id, user_id, seq, parent_seq, branch, role, text, is_final, client_id,
+                                 created_at, metadata)
+            SELECT %s, user_id, n, CASE WHEN n = 1 THEN NULL ELSE n - 1 END, 0, role, text, is_final, client_id,
+                   created_at, metadata
+            FROM (
+                SELECT user_id, role, text, is_final, client_id, created_at, metadata,
+                       ROW_NUMBER() OVER (ORDER BY seq) AS n
+                FROM {table} WHERE session_id = %s AND ({on_path})
+            ) copied
+            """,  # noqa: S608 - the table is the model's own; every value is a parameter
+            [_db_id(fork.pk), _db_id(source.pk), *(value for stretch in path for value in stretch)],
+        )
+    counts = dict(
+        Utterance.objects.filter(session=fork, is_final=True)
+        .order_by()
+        .values("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    stored = Utterance.objects.filter(session=fork).count()
+    fork.last_seq, fork.head_seq = stored, stored or None
+    fork.user_message_count = counts.get(Role.USER, 0)
+    fork.assistant_message_count = counts.get(Role.ASSISTANT, 0)
+    fork.system_message_count = counts.get(Role.SYSTEM, 0)
+    fork.message_count = sum(counts.values())
+    fork.last_activity_at = timezone.now()
+    fork.save(
+        update_fields=[
+            "last_seq",
+            "head_seq",
+            "message_count",
+            "user_message_count",
+            "assistant_message_count",
+            "system_message_count",
+            "last_activity_at",
+        ]
+    )
+    events.publish_after_commit(
+        [(events.user_group(user.pk), {"type": "session.activity", "session": events.session_summary(fork)})]
+    )
+    return fork
+
+
+def _db_id(session_id: uuid.UUID):
+    return Session._meta.pk.get_db_prep_value(session_id, connection)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
+from conversation.selectors import siblings_entry
 
 # Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
 # per value, its get_attribute and to_representation) cost more than the rest of the request. The
@@ -52,6 +53,10 @@ class SessionOutputSerializer(DirectOutputSerializer):
     last_activity_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
     message_count = serializers.IntegerField()
+    head_seq = serializers.IntegerField(
+        allow_null=True,
+        help_text="The newest utterance of the active branch (the one appends follow); null when empty.",
+    )
     pinned_at = serializers.DateTimeField(allow_null=True, help_text="When it was pinned; null when not.")
     archived_at = serializers.DateTimeField(allow_null=True, help_text="When it was archived; null when not.")
     deleted_at = serializers.DateTimeField(allow_null=True, help_text="When it went to the trash; null when not.")
@@ -65,6 +70,7 @@ class SessionOutputSerializer(DirectOutputSerializer):
             "last_activity_at": iso_datetime(session.last_activity_at, self.zone),
             "ended_at": iso_datetime(session.ended_at, self.zone),
             "message_count": session.message_count,
+            "head_seq": session.head_seq,
             "pinned_at": iso_datetime(session.pinned_at, self.zone),
             "archived_at": iso_datetime(session.archived_at, self.zone),
             "deleted_at": iso_datetime(session.deleted_at, self.zone),
@@ -90,6 +96,7 @@ class SessionRowOutputSerializer(SessionOutputSerializer):
             "last_activity_at": iso_datetime(row["last_activity_at"], self.zone),
             "ended_at": iso_datetime(row["ended_at"], self.zone),
             "message_count": row["message_count"],
+            "head_seq": row["head_seq"],
             "pinned_at": iso_datetime(row["pinned_at"], self.zone),
             "archived_at": iso_datetime(row["archived_at"], self.zone),
             "deleted_at": iso_datetime(row["deleted_at"], self.zone),
@@ -141,8 +148,24 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
         }
 
 
+class SiblingsSerializer(serializers.Serializer):
+    """An utterance's place among its parent's children, from the siblings' map in the context."""
+
+    count = serializers.IntegerField(help_text="Utterances after the same parent (alternatives), this one included.")
+    index = serializers.IntegerField(help_text="This one's place among them, from 1, oldest first.")
+    prev = serializers.IntegerField(allow_null=True, help_text="The seq of the one before, or null.")
+    next = serializers.IntegerField(allow_null=True, help_text="The seq of the one after, or null.")
+
+    def to_representation(self, utterance) -> dict:
+        return siblings_entry(self.context.get("siblings") or {}, utterance)
+
+
 class UtteranceOutputSerializer(DirectOutputSerializer):
+    """An utterance; its `siblings` come from the map in the context (selectors.utterance_siblings)."""
+
     seq = serializers.IntegerField()
+    parent_seq = serializers.IntegerField(allow_null=True, help_text="The utterance it follows; null for a first.")
+    siblings = SiblingsSerializer(source="*")
     role = serializers.CharField()
     text = serializers.CharField()
     is_final = serializers.BooleanField()
@@ -153,6 +176,8 @@ class UtteranceOutputSerializer(DirectOutputSerializer):
     def to_representation(self, utterance) -> dict:
         return {
             "seq": utterance.seq,
+            "parent_seq": utterance.parent_seq,
+            "siblings": siblings_entry(self.context.get("siblings") or {}, utterance),
             "role": utterance.role,
             "text": utterance.text,
             "is_final": utterance.is_final,

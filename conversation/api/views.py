@@ -176,6 +176,41 @@ class SessionRestoreApi(ReadWriteThrottled, APIView):
         return Response(SessionDetailOutputSerializer(session).data)
 
 
+class SeqInputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "SeqInput"
+
+    seq = serializers.JSONField(help_text="An utterance of the session, by its seq (a whole number).")
+
+
+class SessionSwitchApi(ReadWriteThrottled, APIView):
+    @extend_schema(
+        request=SeqInputSerializer,
+        responses={200: SessionDetailOutputSerializer, **errors(400, 404)},
+        description="Make the branch through `seq` the active one: the head becomes the newest utterance under "
+        "it. Every tab of the session hears `session.head`.",
+    )
+    def post(self, request: Request, session_id: str) -> Response:
+        body = SeqInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.session_switch(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
+        return Response(SessionDetailOutputSerializer(session).data)
+
+
+class SessionForkApi(ReadWriteThrottled, APIView):
+    @extend_schema(
+        request=SeqInputSerializer,
+        responses={201: SessionDetailOutputSerializer, **errors(400, 404)},
+        description="A new session whose history is the branch from the first utterance up to `seq`; the "
+        "original is unchanged.",
+    )
+    def post(self, request: Request, session_id: str) -> Response:
+        body = SeqInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fork = services.session_fork(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
+        return Response(SessionDetailOutputSerializer(fork).data, status=status.HTTP_201_CREATED)
+
+
 class SessionBulkApi(ReadWriteThrottled, APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -233,6 +268,11 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
         after = serializers.IntegerField(required=False, min_value=0, help_text="Newer than this seq.")
         limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE, default=50)
         include_interim = serializers.BooleanField(required=False, default=False)
+        branches = serializers.ChoiceField(
+            choices=["active", "all"],
+            default="active",
+            help_text="active: the active branch (the first utterance to the head); all: every stored one, by seq.",
+        )
 
     class PageSerializer(serializers.Serializer):
         class Meta:
@@ -264,17 +304,23 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
     def get(self, request: Request, session_id: str) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = selectors.utterance_page(user=request.user, session_id=session_id, **filters.validated_data)
+        params = dict(filters.validated_data)
+        all_branches = params.pop("branches") == "all"
+        page = selectors.utterance_page(user=request.user, session_id=session_id, all_branches=all_branches, **params)
         link = request.build_absolute_uri(request.path)
-        extra = f"&limit={filters.validated_data['limit']}"
-        if filters.validated_data["include_interim"]:
+        extra = f"&limit={params['limit']}"
+        if params["include_interim"]:
             extra += "&include_interim=true"
+        if all_branches:
+            extra += "&branches=all"
         newest, oldest = (page.utterances[-1].seq, page.utterances[0].seq) if page.utterances else (None, None)
         return Response(
             {
                 "next": f"{link}?after={newest}{extra}" if page.has_after and newest else None,
                 "previous": f"{link}?before={oldest}{extra}" if page.has_before and oldest else None,
-                "results": UtteranceOutputSerializer(page.utterances, many=True).data,
+                "results": UtteranceOutputSerializer(
+                    page.utterances, many=True, context={"siblings": page.siblings}
+                ).data,
             }
         )
 
@@ -296,7 +342,8 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
         result = services.utterances_append(
             user=request.user, session_id=session_id, utterances=utterances_from(body.validated_data["utterances"])
         )
-        data = self.AppendOutputSerializer(result).data
+        siblings = selectors.utterance_siblings(session=result.session, utterances=result.utterances)
+        data = self.AppendOutputSerializer(result, context={"siblings": siblings}).data
         return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 

@@ -256,7 +256,9 @@ async def test_a_resent_message_while_its_reply_runs_joins_it(owner, make_sessio
     assert [e["type"] for e in events].count("send.accepted") == 1
     assert "error" not in [e["type"] for e in events]
     assert len(openai_backend.requests) == 1
-    rows = await db_call(lambda: list(Utterance.objects.filter(session=session).values_list("role", flat=True)))()
+    rows = await db_call(
+        lambda: list(Utterance.objects.filter(session=session).order_by("seq").values_list("role", flat=True))
+    )()
     assert rows == ["user", "assistant"]
     await ws.disconnect()
 
@@ -274,7 +276,9 @@ async def test_a_first_message_sent_again_lands_in_the_session_it_created_once(o
     second = (await receive_until(again, "send.accepted"))[-1]
     await receive_until(again, "reply.end")
     assert second["session_id"] == first["session_id"]
-    rows = await db_call(lambda: list(Utterance.objects.filter(session__user=owner).values_list("role", "text")))()
+    rows = await db_call(
+        lambda: list(Utterance.objects.filter(session__user=owner).order_by("seq").values_list("role", "text"))
+    )()
     assert rows[0] == ("user", "hello")
     assert [role for role, _ in rows] == ["user", "assistant"]
     await again.disconnect()

@@ -92,7 +92,7 @@ def test_the_returned_utterances_are_the_stored_rows(owner, session):
         session_id=session.pk,
         utterances=[UtteranceIn(role="user", text=f"line {n}", metadata={"n": n}) for n in range(5)],
     )
-    stored = {u.pk: (u.seq, u.text, u.metadata) for u in Utterance.objects.filter(session=session)}
+    stored = {u.pk: (u.seq, u.text, u.metadata) for u in Utterance.objects.filter(session=session).order_by("seq")}
     assert [stored[u.pk] for u in result.utterances] == [(n + 1, f"line {n}", {"n": n}) for n in range(5)]
     assert [(u.seq, u.text, u.metadata) for u in result.utterances] == list(stored.values())
 

@@ -72,7 +72,7 @@ def test_a_message_not_yet_accepted_survives_a_reload_and_is_stored_once(live_ur
     expect(message_box(again)).to_have_value("")
     again.reload()
     expect(again.locator("#message-list li.message.user")).to_have_count(1)
-    assert list(Utterance.objects.filter(session__user=owner).values_list("role", "text")) == [
+    assert list(Utterance.objects.filter(session__user=owner).order_by("seq").values_list("role", "text")) == [
         ("user", "words typed on a train"),
         ("assistant", "Echo: words typed on a train"),
     ]

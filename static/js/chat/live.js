@@ -1,7 +1,7 @@
 // The socket (docs/websocket.md) and what each of its events does to the page.
 import { Socket } from "../socket.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
-import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
+import { catchUp, reloadMessages, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, labels, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
@@ -47,6 +47,7 @@ const handlers = {
     if (session.deleted_at) newChat();
     else showLifecycle({ pinned: Boolean(session.pinned_at), archived: Boolean(session.archived_at) });
   },
+  "session.head": (event) => { if (event.session_id === state.sessionId) reloadMessages(); },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {
     for (const id of event.session_ids) sessionRemove(id);

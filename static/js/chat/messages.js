@@ -43,6 +43,26 @@ export function catchUp() {
   return state.catchingUp;
 }
 
+// The head moved to another branch (an edit, a regeneration or a switch, here or in another tab):
+// the newest page of the branch now active replaces what is shown.
+export async function reloadMessages() {
+  const sessionId = state.sessionId;
+  if (!sessionId) return;
+  try {
+    const { html, headers } = await fragment(url.messages(sessionId, "limit=50"));
+    if (sessionId !== state.sessionId) return;
+    const items = parse(html);
+    els.list.replaceChildren(...items);
+    state.firstSeq = items.length ? Number(items[0].dataset.seq) : null;
+    state.lastSeq = items.length ? Number(items[items.length - 1].dataset.seq) : 0;
+    state.hasOlder = headers.get("X-Has-Before") === "1";
+    els.older.hidden = !state.hasOlder;
+    scrollToBottom();
+  } catch (error) {
+    showError(label("newestFailed", { reason: error.message }));
+  }
+}
+
 export async function loadOlder() {
   if (!state.sessionId || !state.hasOlder || state.loadingOlder) return;
   state.loadingOlder = true;

@@ -137,7 +137,7 @@ def test_a_second_message_while_a_reply_is_written_is_a_409_and_stores_nothing(o
         "detail": "A reply is still being written in this session: wait for it to end, or stop it, then send."
     }
     assert first["response"].json()["reply"]["text"] == "Echo: [slow] a b c d"
-    assert list(Utterance.objects.filter(session=session).values_list("role", "client_id")) == [
+    assert list(Utterance.objects.filter(session=session).order_by("seq").values_list("role", "client_id")) == [
         ("user", "m1"),
         ("assistant", "m1:reply"),
     ]

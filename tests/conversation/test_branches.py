@@ -1,0 +1,245 @@
+"""The tree of a session (docs/branches.md): edit, regenerate, switch, fork, clear, through the services."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from conversation import context, selectors, services
+from conversation.models import Session, SessionBranch, Utterance
+from tests.helpers import say
+
+
+def history(user, session) -> list[str]:
+    page = selectors.utterance_page(user=user, session_id=session.pk, limit=200)
+    return [row.text for row in page.utterances]
+
+
+def fresh(session) -> Session:
+    return Session.objects.get(pk=session.pk)
+
+
+@pytest.fixture
+def chat(owner):
+    """Q1 A1 Q2 A2, seqs 1 to 4."""
+    session = services.session_create(user=owner)
+    say(owner, session, "Q1")
+    say(owner, session, "A1", role="assistant")
+    say(owner, session, "Q2")
+    say(owner, session, "A2", role="assistant")
+    return session
+
+
+def test_appends_form_a_chain_and_move_the_head(owner, chat):
+    rows = list(Utterance.objects.filter(session=chat).order_by("seq").values_list("seq", "parent_seq", "branch"))
+    assert rows == [(1, None, 0), (2, 1, 0), (3, 2, 0), (4, 3, 0)]
+    session = fresh(chat)
+    assert (session.head_seq, session.head_branch, session.branch_path) == (4, 0, [])
+
+
+def test_editing_a_message_makes_a_sibling_on_a_new_branch_that_becomes_active(owner, chat):
+    result = services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 better", client_id="e1")
+    edited = result.utterances[0]
+    assert (edited.seq, edited.parent_seq, edited.branch) == (5, 2, 1)
+    say(owner, chat, "A2 better", role="assistant")
+
+    assert history(owner, chat) == ["Q1", "A1", "Q2 better", "A2 better"]
+    session = fresh(chat)
+    assert (session.head_seq, session.head_branch) == (6, 1)
+    assert (session.message_count, session.user_message_count, session.assistant_message_count) == (4, 2, 2)
+    assert Utterance.objects.filter(session=chat).count() == 6  # the first answer is kept
+
+
+def test_editing_the_first_message_starts_a_branch_at_the_root(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=1, text="Q1 again")
+    assert history(owner, chat) == ["Q1 again"]
+    assert Utterance.objects.get(session=chat, seq=5).parent_seq is None
+
+
+def test_regenerating_a_reply_adds_a_sibling_reply(owner, chat):
+    services.utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=4)
+    assert history(owner, chat) == ["Q1", "A1", "Q2"]
+    say(owner, chat, "A2 take two", role="assistant")
+    assert history(owner, chat) == ["Q1", "A1", "Q2", "A2 take two"]
+    assert Utterance.objects.get(session=chat, seq=5).parent_seq == 3
+
+
+def test_switching_goes_to_the_newest_leaf_under_the_chosen_message(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 better")  # seq 5
+    say(owner, chat, "A2 better", role="assistant")  # seq 6
+
+    services.session_switch(user=owner, session_id=chat.pk, seq=4)
+    assert history(owner, chat) == ["Q1", "A1", "Q2", "A2"]
+    assert fresh(chat).head_seq == 4
+    say(owner, chat, "Q3 on the first branch")  # extends the branch switched to
+    assert history(owner, chat) == ["Q1", "A1", "Q2", "A2", "Q3 on the first branch"]
+
+    services.session_switch(user=owner, session_id=chat.pk, seq=2)  # the fork point: its newest leaf
+    assert history(owner, chat) == ["Q1", "A1", "Q2", "A2", "Q3 on the first branch"]
+    services.session_switch(user=owner, session_id=chat.pk, seq=5)
+    assert history(owner, chat) == ["Q1", "A1", "Q2 better", "A2 better"]
+    session = fresh(chat)
+    assert (session.message_count, session.user_message_count) == (4, 2)
+
+
+def test_branches_of_branches_keep_their_whole_way_to_the_root(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")  # 5, branch 1
+    say(owner, chat, "A2 b", role="assistant")  # 6
+    say(owner, chat, "Q3 b")  # 7
+    services.utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=6)  # branch 2 after 5
+    say(owner, chat, "A2 c", role="assistant")  # 8
+    assert history(owner, chat) == ["Q1", "A1", "Q2 b", "A2 c"]
+    assert SessionBranch.objects.get(session=chat, number=2).path == [[1, 5], [0, 2]]
+    services.session_switch(user=owner, session_id=chat.pk, seq=7)
+    assert history(owner, chat) == ["Q1", "A1", "Q2 b", "A2 b", "Q3 b"]
+
+
+def test_history_pages_follow_the_active_branch(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    page = selectors.utterance_page(user=owner, session_id=chat.pk, limit=2)
+    assert [row.seq for row in page.utterances] == [2, 5]
+    assert page.has_before
+    older = selectors.utterance_page(user=owner, session_id=chat.pk, before=2, limit=2)
+    assert [row.seq for row in older.utterances] == [1]
+    assert older.has_after
+
+
+def test_the_context_window_is_the_active_branchs_cached_or_rebuilt(owner, chat):
+    def window() -> tuple[list[str], bool]:
+        got = context.context_window_get(session=fresh(chat))
+        return [m["text"] for m in got.messages], got.cached
+
+    assert window() == (["Q1", "A1", "Q2", "A2"], False)
+    assert window() == (["Q1", "A1", "Q2", "A2"], True)
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    assert window() == (["Q1", "A1", "Q2 b"], False)
+    assert window() == (["Q1", "A1", "Q2 b"], True)
+    services.session_switch(user=owner, session_id=chat.pk, seq=4)
+    assert window() == (["Q1", "A1", "Q2", "A2"], False)
+
+
+def test_forking_copies_the_branch_up_to_the_message_into_a_new_chat(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")  # 5
+    fork = services.session_fork(user=owner, session_id=chat.pk, seq=5)
+    assert history(owner, fork) == ["Q1", "A1", "Q2 b"]
+    rows = list(Utterance.objects.filter(session=fork).order_by("seq").values_list("seq", "parent_seq", "branch"))
+    assert rows == [(1, None, 0), (2, 1, 0), (3, 2, 0)]
+    fork = fresh(fork)
+    assert (fork.last_seq, fork.head_seq, fork.message_count, fork.user_message_count) == (3, 3, 3, 2)
+    say(owner, fork, "continues")
+    assert history(owner, fork) == ["Q1", "A1", "Q2 b", "continues"]
+    assert history(owner, chat) == ["Q1", "A1", "Q2 b"]  # the original is unchanged
+
+
+def test_clearing_removes_every_branch(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    services.session_clear(user=owner, session_id=chat.pk)
+    assert not Utterance.objects.filter(session=chat).exists()
+    assert not SessionBranch.objects.filter(session=chat).exists()
+    say(owner, chat, "fresh start")
+    row = Utterance.objects.get(session=chat)
+    assert (row.seq, row.parent_seq, row.branch) == (6, None, 0)
+    assert history(owner, chat) == ["fresh start"]
+
+
+def test_an_edit_sent_again_with_its_client_id_changes_nothing(owner, chat):
+    first = services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b", client_id="edit-1")
+    again = services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b", client_id="edit-1")
+    assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
+    assert SessionBranch.objects.filter(session=chat).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "seq", "message"),
+    [
+        ("edit", 2, "Only your own messages can be edited"),
+        ("regenerate", 1, "Only a reply can be regenerated"),
+        ("edit", 99, "This chat has no message 99."),
+        ("switch", "x", "whole number"),
+    ],
+)
+def test_a_bad_seq_is_refused_and_changes_nothing(owner, chat, action, seq, message):
+    call = {
+        "edit": lambda: services.utterance_edit(user=owner, session_id=chat.pk, seq=seq, text="t"),
+        "regenerate": lambda: services.utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=seq),
+        "switch": lambda: services.session_switch(user=owner, session_id=chat.pk, seq=seq),
+    }[action]
+    with pytest.raises(ValidationError) as caught:
+        call()
+    assert message in str(caught.value)
+    assert fresh(chat).head_seq == 4
+    assert not SessionBranch.objects.exists()
+
+
+def test_another_users_session_is_not_found(outsider, chat):
+    for call in (
+        lambda: services.utterance_edit(user=outsider, session_id=chat.pk, seq=3, text="t"),
+        lambda: services.session_switch(user=outsider, session_id=chat.pk, seq=1),
+        lambda: services.session_fork(user=outsider, session_id=chat.pk, seq=1),
+    ):
+        with pytest.raises(Session.DoesNotExist):
+            call()
+
+
+def test_a_history_page_makes_the_same_queries_for_one_branch_or_many(owner, chat, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        selectors.utterance_page(user=owner, session_id=chat.pk, limit=50)
+    for n in range(10):
+        services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text=f"Q2 v{n}")
+        say(owner, chat, f"A2 v{n}", role="assistant")
+    with django_assert_num_queries(3):  # the siblings' too, once there are branches
+        page = selectors.utterance_page(user=owner, session_id=chat.pk, limit=50)
+    assert [row.text for row in page.utterances] == ["Q1", "A1", "Q2 v9", "A2 v9"]
+    edited = page.utterances[2]
+    assert page.siblings_of(edited) == {"count": 11, "index": 11, "prev": edited.seq - 2, "next": None}
+    assert page.siblings_of(page.utterances[0]) == {"count": 1, "index": 1, "prev": None, "next": None}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_appends_and_an_edit_at_once_leave_one_consistent_tree(owner):
+    session = services.session_create(user=owner)
+    say(owner, session, "Q1")
+    say(owner, session, "A1", role="assistant")
+    errors = []
+
+    def appender(n: int) -> None:
+        try:
+            for k in range(10):
+                say(owner, session, f"tab {n} message {k}")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def editor() -> None:
+        try:
+            services.utterance_edit(user=owner, session_id=session.pk, seq=1, text="Q1 edited")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=appender, args=(n,)) for n in range(2)] + [threading.Thread(target=editor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = {
+        seq: (parent, branch, text)
+        for seq, parent, branch, text in Utterance.objects.filter(session=session).values_list(
+            "seq", "parent_seq", "branch", "text"
+        )
+    }
+    assert sorted(rows) == list(range(1, 24))  # 2 + 20 appends + 1 edit, each seq once
+    texts = [text for _, _, text in rows.values()]
+    assert len(set(texts)) == len(texts)  # nothing stored twice
+    for seq, (parent, branch, _) in rows.items():  # each follows an earlier one: its branch's, or the fork
+        assert parent is None or (parent < seq and (rows[parent][1] == branch or branch == 1))
+    # The page shows exactly the way from the head up to the root.
+    way, seq = [], fresh(session).head_seq
+    while seq is not None:
+        way.append(rows[seq][2])
+        seq = rows[seq][0]
+    assert history(owner, session) == way[::-1]
