@@ -92,6 +92,9 @@ class Turn:
     reply_client_id: str
     system_prompt: str
     window: list[dict]
+    # The client_id the reply is claimed under, when it is not the message's own (a regeneration
+    # answers an earlier message under a client_id of its own).
+    claim_client_id: str | None = None
 
 
 def progress_key(session_id) -> str:
@@ -236,12 +239,15 @@ def reply_begin(
     text: str,
     client_id: str | None,
     session: Session | None = None,
+    edit_seq: int | str | None = None,
 ) -> Turn:
     """Claim the session's reply and store the message (sync: a request thread or a database thread).
 
     `session`: the user's session `session_id` as the caller has just read it with its persona (the
-    socket does), saving the read. ReplyBusy, with nothing stored, when another message's reply is
-    being written in the session; ReplyBudgetExceeded when the user has the most replies in flight.
+    socket does), saving the read. `edit_seq`: the message is an edit of that user message, stored
+    on a new branch (services.utterance_edit). ReplyBusy, with nothing stored, when another
+    message's reply is being written in the session; ReplyBudgetExceeded when the user has the most
+    replies in flight.
     """
     client_id = client_id or uuid.uuid4().hex
     if session is None or session.user_id != user.pk:
@@ -249,11 +255,16 @@ def reply_begin(
     persona = session.persona
     claimed = _claim(session=session, client_id=client_id)
     try:
-        result = services.utterances_append(
-            user=user,
-            session_id=session.pk,
-            utterances=[inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)],
-        )
+        if edit_seq is None:
+            result = services.utterances_append(
+                user=user,
+                session_id=session.pk,
+                utterances=[inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)],
+            )
+        else:
+            result = services.utterance_edit(
+                user=user, session_id=session.pk, seq=edit_seq, text=text, client_id=client_id
+            )
         session = result.session
         if session.persona_id == persona.pk:
             session.persona = persona  # read with the session above: no second read
@@ -286,6 +297,45 @@ def reply_begin(
         reply_client_id=reply_client_id(client_id, attempt + 1),
         system_prompt=session.persona.system_prompt,
         window=window,
+    )
+
+
+def regenerate_begin(*, user: User, session_id: uuid.UUID | str, seq: int | str, client_id: str | None) -> Turn:
+    """Claim the session's reply and ready another reply in place of the assistant message `seq`
+    (services.utterance_regenerate_prepare: a new branch after the message it answered). A retry
+    with the same client_id joins the reply in flight or answers the one stored, and readies no
+    second branch. ReplyBusy and ReplyBudgetExceeded as reply_begin."""
+    client_id = client_id or uuid.uuid4().hex
+    session = selectors.session_get_for_user(user=user, session_id=session_id)
+    persona = session.persona
+    claimed = _claim(session=session, client_id=client_id)
+    try:
+        answered = selectors.utterance_answered_by(session=session, seq=seq)
+        stored_reply, attempt = reply_latest(session_id=session.pk, client_id=client_id)
+        if claimed and stored_reply is None:
+            session = services.utterance_regenerate_prepare(user=user, session_id=session.pk, seq=seq)
+        if claimed and stored_reply is not None and not _ended_badly(stored_reply):
+            _release(session_id=session.pk, client_id=client_id)
+        else:
+            stored_reply = None
+        if session.persona_id == persona.pk:
+            session.persona = persona
+        window = []
+        if claimed and stored_reply is None:
+            window = [m for m in context_window_get(session=session).messages if m["seq"] <= answered.seq]
+    except BaseException:
+        if claimed:
+            _release(session_id=session.pk, client_id=client_id)
+        raise
+    return Turn(
+        session=session,
+        user_utterance=answered,
+        joined=not claimed,
+        stored_reply=stored_reply,
+        reply_client_id=reply_client_id(client_id, attempt + 1),
+        system_prompt=session.persona.system_prompt,
+        window=window,
+        claim_client_id=client_id,
     )
 
 
@@ -348,7 +398,7 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
     metadata. The reply is stored with one short use of a database connection, nothing is held
     while the model streams.
     """
-    client_id = turn.user_utterance.client_id
+    client_id = turn.claim_client_id or turn.user_utterance.client_id
     start = ReplyStarted(session=turn.session, user_utterance=turn.user_utterance, joined=turn.joined)
     if turn.joined:
         yield start

@@ -175,6 +175,23 @@ def active_path_filter(branch_path: list) -> Q:
     return condition
 
 
+def utterance_answered_by(*, session: Session, seq: Any) -> Utterance:
+    """The message the assistant message `seq` answers (what a regeneration answers again);
+    ValidationError for a seq that is not a reply of the session, or a reply that answers nothing."""
+    if isinstance(seq, bool) or not isinstance(seq, int | str) or check_seq(seq, field_name="seq") is None:
+        raise ValidationError({"seq": "seq must be a whole number."})
+    seq = check_seq(seq, field_name="seq")
+    reply = Utterance.objects.filter(session=session, seq=seq).values_list("role", "parent_seq").first()
+    if reply is None:
+        raise ValidationError({"seq": f"This chat has no message {seq}."})
+    role, parent_seq = reply
+    if role != Role.ASSISTANT:
+        raise ValidationError({"seq": "Only a reply can be regenerated; edit your message instead."})
+    if parent_seq is None:
+        raise ValidationError({"seq": "This reply answers no message: there is nothing to answer again."})
+    return Utterance.objects.get(session=session, seq=parent_seq)
+
+
 def utterance_page(
     *,
     user: User,

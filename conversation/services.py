@@ -24,6 +24,7 @@ from conversation.selectors import (
     session_get_for_user,
     session_id_parse,
     sessions_retention_due,
+    utterance_answered_by,
 )
 
 UNSET: Any = object()
@@ -737,10 +738,8 @@ def utterance_regenerate_prepare(*, user: User, session_id: uuid.UUID | str, seq
     """Ready the session for another reply in place of the assistant message `seq`: a new branch
     after the same parent, with the head on it; the reply then stored there is its sibling."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
-    answered = _utterance_at(session, seq)
-    if answered.role != Role.ASSISTANT:
-        raise ValidationError({"seq": "Only a reply can be regenerated; edit your message instead."})
-    _branch_start(session, fork_seq=answered.parent_seq)
+    answered = utterance_answered_by(session=session, seq=seq)
+    _branch_start(session, fork_seq=answered.seq)
     _announce_head(session)
     return session
 

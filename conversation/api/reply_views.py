@@ -1,7 +1,7 @@
 """The conversation loop over HTTP: the cached context window, and a reply as Server-Sent Events."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -31,6 +31,8 @@ from conversation.replies import (
     ReplyDelta,
     ReplyDone,
     ReplyStarted,
+    Turn,
+    regenerate_begin,
     reply_begin,
     reply_events,
 )
@@ -108,13 +110,24 @@ class SessionReplyApi(APIView):
         "model failure ends the reply with its message in the reply's metadata.error.",
     )
     def post(self, request: Request, session_id: str):
+        return self.reply(request, session_id=session_id)
+
+    def reply(self, request: Request, *, session_id: str, edit_seq: str | None = None):
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         text = inputs.check_text(body.validated_data["text"])
+        client_id = body.validated_data.get("client_id")
+        return self.answer(
+            request,
+            lambda: reply_begin(
+                user=request.user, session_id=session_id, text=text, client_id=client_id, edit_seq=edit_seq
+            ),
+        )
+
+    def answer(self, request: Request, begin: Callable[[], Turn]):
+        """Begin the turn, then answer its events as SSE, or as one JSON body when asked."""
         try:
-            turn = reply_begin(
-                user=request.user, session_id=session_id, text=text, client_id=body.validated_data.get("client_id")
-            )
+            turn = begin()
         except ReplyBusy:
             raise ReplyConflict from None
         except ReplyBudgetExceeded as exc:
@@ -129,6 +142,67 @@ class SessionReplyApi(APIView):
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
+
+
+class UtteranceEditApi(SessionReplyApi):
+    """Edit a user message and get the reply to the edit, with reply/'s rules and answers."""
+
+    class InputSerializer(SessionReplyApi.InputSerializer):
+        class Meta:
+            ref_name = "UtteranceEditInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "As reply/: `start` {user_utterance}, `delta` {text}..., `done` {session, utterance}.",
+            ),
+            (200, "application/json"): SessionReplyApi.OutputSerializer,
+            **errors(400, 404, 409, 413),
+        },
+        description="Edit the user message `seq`: the new text is stored after the same parent, on a new branch "
+        "that becomes the active one (the old message stays, its sibling), then answered as reply/ answers. "
+        "Idempotent by client_id.",
+    )
+    def post(self, request: Request, session_id: str, seq: str):
+        return self.reply(request, session_id=session_id, edit_seq=seq)
+
+
+class UtteranceRegenerateApi(SessionReplyApi):
+    """Another reply in place of an assistant message, answered as reply/ answers."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "UtteranceRegenerateInput"
+
+        client_id = StrictCharField(
+            required=False,
+            allow_null=True,
+            max_length=settings.MAX_CLIENT_ID_CHARS,
+            help_text="Makes a retry regenerate no second time.",
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                OpenApiTypes.OBJECT, "As reply/: `start` {user_utterance: the message answered}, `delta`..., `done`."
+            ),
+            (200, "application/json"): SessionReplyApi.OutputSerializer,
+            **errors(400, 404, 409),
+        },
+        description="Regenerate the assistant message `seq`: a new reply to the same message, stored after it on "
+        "a new branch that becomes the active one (the old reply stays, its sibling). Idempotent by client_id.",
+    )
+    def post(self, request: Request, session_id: str, seq: str):
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        client_id = body.validated_data.get("client_id")
+        return self.answer(
+            request,
+            lambda: regenerate_begin(user=request.user, session_id=session_id, seq=seq, client_id=client_id),
+        )
 
 
 def sse_event(name: str, data) -> bytes:
@@ -173,5 +247,5 @@ async def reply_collect(events) -> dict:
     return result
 
 
-for view in (SessionContextApi, SessionReplyApi):
+for view in (SessionContextApi, SessionReplyApi, UtteranceEditApi, UtteranceRegenerateApi):
     extend_schema(parameters=[SESSION_ID])(view)

@@ -19,6 +19,16 @@ urlpatterns = [
     path("sessions/<str:session_id>/export/", endpoint(views.SessionExportApi), name="session-export"),
     path("sessions/<str:session_id>/context/", endpoint(reply_views.SessionContextApi), name="session-context"),
     path("sessions/<str:session_id>/reply/", endpoint(reply_views.SessionReplyApi), name="session-reply"),
+    path(
+        "sessions/<str:session_id>/utterances/<str:seq>/edit/",
+        endpoint(reply_views.UtteranceEditApi),
+        name="utterance-edit",
+    ),
+    path(
+        "sessions/<str:session_id>/utterances/<str:seq>/regenerate/",
+        endpoint(reply_views.UtteranceRegenerateApi),
+        name="utterance-regenerate",
+    ),
     path("personas/", endpoint(views.PersonaListApi), name="personas"),
     path("stats/", endpoint(views.StatsApi), name="stats"),
 ]

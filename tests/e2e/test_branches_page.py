@@ -21,7 +21,7 @@ def test_a_switch_made_elsewhere_shows_the_other_branch_without_a_reload(live_ur
         )
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
-    page.wait_for_selector("html[data-ready=true]", state="attached")
+    page.wait_for_selector("html[data-live=true]", state="attached")  # its socket is open
     expect(page.locator("#message-list")).to_contain_text("A2 first")
 
     call(services.utterance_regenerate_prepare, user=owner, session_id=session.pk, seq=4)

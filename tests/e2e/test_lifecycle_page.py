@@ -16,11 +16,16 @@ from tests.factories import DEFAULT_PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def live(page: Page) -> Page:
+    """The page once its socket is open: events published from now on reach it."""
+    page.wait_for_selector("html[data-live=true]", state="attached")
+    return page
+
+
 def second_tab(page: Page, url: str) -> Page:
     other = page.context.new_page()
     other.goto(url)
-    other.wait_for_selector("html[data-ready=true]", state="attached")
-    return other
+    return live(other)
 
 
 def test_pinning_moves_the_chat_to_the_pinned_group_in_every_tab(live_url, signed_in: Page, owner):
@@ -86,6 +91,7 @@ def test_a_chat_restored_from_the_trash_comes_back_in_other_tabs_at_its_place(li
     call(services.session_create, user=owner, title="Newest one")
     page = signed_in
     page.reload()
+    live(page)
     call(services.session_trash, user=owner, session_id=restored.pk)
     expect(page.locator("#sessions")).not_to_contain_text("Back from the trash")
 

@@ -63,9 +63,11 @@ export const socket = new Socket(url.socket, {
   onOpen: () => {
     if (state.sessionId) socket.send({ type: "open", session_id: state.sessionId });
     sendOutbox();
+    document.documentElement.dataset.live = "true"; // connected: events reach this page from now on
   },
   onEvent: (event) => handlers[event.type]?.(event),
   onStatus: (text) => {
+    if (text) document.documentElement.dataset.live = "false";
     if (text) showError(text, { connection: true });
     else if (els.error.dataset.connection === "true") showError(""); // the connection's own notice
   },
