@@ -10,8 +10,6 @@ start-up of about a second included) and its peak RSS.
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -20,8 +18,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from bench.expire import PEAK_RSS_LAUNCHER
-from bench.harness import copy_chats, print_table, setup_django
+from bench.harness import command_peak_rss, copy_chats, print_table, setup_django
 
 PER_SESSION = 100
 
@@ -80,28 +77,12 @@ def ours(*, user) -> tuple[float, float, str]:
 
     export = services.account_export_start(user=user)
     start = time.perf_counter()
-    process = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PEAK_RSS_LAUNCHER,
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--batch",
-            "--no-reload",
-            "--no-startup-delay",
-            "--verbosity",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    _, peak_mb = command_peak_rss(
+        ["manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--verbosity", "0"]
     )
     seconds = time.perf_counter() - start
-    peak_mb = int(process.stdout.strip().rsplit("\n", 1)[-1]) / 1024
     export = AccountExport.objects.get(pk=export.pk)
-    assert export.status == AccountExport.Status.DONE, (export.status, process.stderr[-2000:])
+    assert export.status == AccountExport.Status.DONE, (export.status, export.error)
     said = f"{export.sessions_done:,} sessions, {export.utterances_done:,} utterances, {export.size / 1e6:,.0f} MB zip"
     return seconds, peak_mb, said
 

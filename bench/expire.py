@@ -9,8 +9,6 @@ command in its own process, on a tenth of the data, then on all of it (flat in d
 """
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,20 +16,10 @@ from io import StringIO
 
 import psycopg
 
-from bench.harness import copy_chats, paired_median_of_3, print_table, setup_django
+from bench.harness import command_peak_rss, copy_chats, paired_median_of_3, print_table, setup_django
 
 SESSIONS, PER_SESSION = 10_000, 100
 
-PEAK_RSS_LAUNCHER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-sys.stdout.flush()
-print(usage.ru_maxrss)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 # The raw job: what expire_sessions does for one owner, as plain statements.
 RAW_RETIRE = """
@@ -132,18 +120,9 @@ def main() -> None:
     ours_s, raw_s = paired_median_of_3(ours, raw)
 
     def peak_rss_mb() -> float:
-        # Linux carries the peak RSS of the process image an exec replaces into ru_maxrss, so a
-        # command spawned straight from this (large) process would report at least our own size.
-        # A small launcher forks and execs it instead; the figure is then the command's own.
-        process = subprocess.run(
-            [sys.executable, "-c", PEAK_RSS_LAUNCHER, sys.executable, "manage.py", "expire_sessions", *args],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        said, peak_kb = process.stdout.strip().rsplit("\n", 1)
-        print(f"command said: {said}")
-        return int(peak_kb) / 1024
+        said, peak_mb = command_peak_rss(["manage.py", "expire_sessions", *args])
+        print(f"command said: {said.strip()}")
+        return peak_mb
 
     load(dsn, user_id=user.pk, persona_id=persona.pk, sessions=SESSIONS // 10)
     small_mb = peak_rss_mb()

@@ -2,6 +2,8 @@
 
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +33,34 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+_PEAK_RSS_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stdout.flush()
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def command_peak_rss(args: list[str]) -> tuple[str, float]:
+    """Run `python <args>` to its end; (what it printed, its peak RSS in MB).
+
+    Linux carries the peak RSS of the process image an exec replaces into ru_maxrss, so a command
+    spawned straight from this (large) process would report at least our own size. A small
+    launcher forks and execs it instead; the figure is then the command's own.
+    """
+    process = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS_LAUNCHER, sys.executable, *args], capture_output=True, text=True, check=False
+    )
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {process.stderr[-2000:]}")
+    said, _, peak_kb = process.stdout.strip().rpartition("\n")
+    return said, int(peak_kb) / 1024
 
 
 def rate(fn: Callable[[], object], *, seconds: float = 2.0) -> float:

@@ -175,21 +175,27 @@ def active_path_filter(branch_path: list) -> Q:
     return condition
 
 
-def utterance_answered_by(*, session: Session, seq: Any) -> Utterance:
-    """The message the assistant message `seq` answers (what a regeneration answers again);
-    ValidationError for a seq that is not a reply of the session, or a reply that answers nothing."""
+def utterance_at(*, session: Session, seq: Any) -> Utterance:
+    """The session's utterance `seq` (what the branch operations name); ValidationError for a seq
+    that is not a whole number or names no utterance of the session."""
     if isinstance(seq, bool) or not isinstance(seq, int | str) or check_seq(seq, field_name="seq") is None:
         raise ValidationError({"seq": "seq must be a whole number."})
     seq = check_seq(seq, field_name="seq")
-    reply = Utterance.objects.filter(session=session, seq=seq).values_list("role", "parent_seq").first()
-    if reply is None:
-        raise ValidationError({"seq": f"This chat has no message {seq}."})
-    role, parent_seq = reply
-    if role != Role.ASSISTANT:
+    try:
+        return Utterance.objects.only("seq", "parent_seq", "branch", "role", "is_final").get(session=session, seq=seq)
+    except Utterance.DoesNotExist:
+        raise ValidationError({"seq": f"This chat has no message {seq}."}) from None
+
+
+def utterance_answered_by(*, session: Session, seq: Any) -> Utterance:
+    """The message the assistant message `seq` answers (what a regeneration answers again);
+    ValidationError for a seq that is not a reply of the session, or a reply that answers nothing."""
+    reply = utterance_at(session=session, seq=seq)
+    if reply.role != Role.ASSISTANT:
         raise ValidationError({"seq": "Only a reply can be regenerated; edit your message instead."})
-    if parent_seq is None:
+    if reply.parent_seq is None:
         raise ValidationError({"seq": "This reply answers no message: there is nothing to answer again."})
-    return Utterance.objects.get(session=session, seq=parent_seq)
+    return Utterance.objects.get(session=session, seq=reply.parent_seq)  # whole: the reply's answers show it
 
 
 def utterance_page(

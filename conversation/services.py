@@ -19,12 +19,12 @@ from conversation.append_statement import PreparedUtterance
 from conversation.models import TRASH, Persona, Role, Session, SessionAudit, SessionBranch, Utterance
 from conversation.selectors import (
     active_path_filter,
-    check_seq,
     persona_resolve,
     session_get_for_user,
     session_id_parse,
     sessions_retention_due,
     utterance_answered_by,
+    utterance_at,
 )
 
 UNSET: Any = object()
@@ -649,19 +649,6 @@ def _sessions_delete_batch(candidates, *, user: User | None, order_by: str, batc
 # ---- branches (docs/branches.md) ------------------------------------------------------------------
 
 
-def _utterance_at(session: Session, seq: Any) -> Utterance:
-    """The session's utterance `seq`; ValidationError for a seq that is not a whole number."""
-    if isinstance(seq, bool) or not isinstance(seq, int | str):
-        raise ValidationError({"seq": "seq must be a whole number."})
-    seq = check_seq(seq, field_name="seq")
-    if seq is None:
-        raise ValidationError({"seq": "seq must be a whole number."})
-    try:
-        return Utterance.objects.only("seq", "parent_seq", "branch", "role", "is_final").get(session=session, seq=seq)
-    except Utterance.DoesNotExist:
-        raise ValidationError({"seq": f"This chat has no message {seq}."}) from None
-
-
 def _path_to(session: Session, seq: int | None) -> list[list]:
     """The way from the utterance `seq` to the root, as [[branch, last seq on it], ...]."""
     if seq is None:
@@ -725,7 +712,7 @@ def utterance_edit(
         existing = Utterance.objects.filter(session=session, client_id=prepared[0].client_id).first()
         if existing is not None:
             return AppendResult(session=session, utterances=[existing], created=0)
-    edited = _utterance_at(session, seq)
+    edited = utterance_at(session=session, seq=seq)
     if edited.role != Role.USER:
         raise ValidationError({"seq": "Only your own messages can be edited; regenerate a reply instead."})
     _branch_start(session, fork_seq=edited.parent_seq)
@@ -749,7 +736,7 @@ def session_switch(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sess
     """Make the branch through `seq` the active one: the head becomes the newest utterance under
     it (its newest leaf). Switching to the branch already active changes nothing."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
-    target = _utterance_at(session, seq)
+    target = utterance_at(session=session, seq=seq)
     branches = SessionBranch.objects.filter(session=session).values_list("number", "path")
     under = {target.branch} | {
         number for number, path in branches if any(b == target.branch and top >= target.seq for b, top in path)
@@ -788,7 +775,7 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     """A new session whose history is the branch up to `seq` (the way from the first utterance to
     it), copied in one statement and renumbered from 1; the original is unchanged."""
     source = session_get_for_user(user=user, session_id=session_id)
-    target = _utterance_at(source, seq)
+    target = utterance_at(session=source, seq=seq)
     path = _path_to(source, target.seq)
     fork = session_create(user=user, persona=source.persona, title=source.title, metadata=source.metadata)
     on_path = " OR ".join("(branch = %s AND seq <= %s)" for _ in path)

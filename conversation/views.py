@@ -180,20 +180,24 @@ def messages_fragment(request, session_id):
     return response
 
 
-TRASH_PAGE_SIZE = 50
-ARCHIVE_PAGE_SIZE = 50
+LIST_PAGE_SIZE = 50
+
+
+def _list_page(request, *, view: str, template: str, **context):
+    """One page of one of the user's lists (`?cursor=`), rendered with `template`; 400 for a bad cursor."""
+    try:
+        rows, next_cursor = session_page_for_page(
+            request=request, user=request.user, page_size=LIST_PAGE_SIZE, view=view
+        )
+    except ValidationError:
+        return HttpResponseBadRequest("Invalid cursor.")
+    return render(request, template, {"rows": rows, "next_cursor": next_cursor, **context})
 
 
 @require_GET
 def archived(request):
     """The user's archived chats, newest activity first: open one, or put it back in the sidebar."""
-    try:
-        rows, next_cursor = session_page_for_page(
-            request=request, user=request.user, page_size=ARCHIVE_PAGE_SIZE, view="archived"
-        )
-    except ValidationError:
-        return HttpResponseBadRequest("Invalid cursor.")
-    return render(request, "conversation/archived.html", {"rows": rows, "next_cursor": next_cursor})
+    return _list_page(request, view="archived", template="conversation/archived.html")
 
 
 @require_POST
@@ -209,14 +213,9 @@ def archived_restore(request, session_id):
 @require_GET
 def trash(request):
     """The user's trash, newest deletion first: restore a chat or delete it for good, or empty it."""
-    try:
-        rows, next_cursor = session_page_for_page(
-            request=request, user=request.user, page_size=TRASH_PAGE_SIZE, view="trash"
-        )
-    except ValidationError:
-        return HttpResponseBadRequest("Invalid cursor.")
-    context = {"rows": rows, "next_cursor": next_cursor, "retention_days": settings.TRASH_RETENTION_DAYS}
-    return render(request, "conversation/trash.html", context)
+    return _list_page(
+        request, view="trash", template="conversation/trash.html", retention_days=settings.TRASH_RETENTION_DAYS
+    )
 
 
 @require_POST

@@ -114,6 +114,22 @@ except SearchTooBroad:
 settings.SEARCH_TIMEOUT_MS = 1000
 assert [h.session.pk for h in session_search_for_user(user=user, q="number 19999")] == [broad.pk]
 
+# Branches: an edit, a switch back, a fork, and the window of the active branch.
+from conversation.context import context_window_get
+tree = services.session_create(user=user)
+services.utterances_append(user=user, session_id=tree.pk, utterances=[
+    UtteranceIn(role="user", text="q"), UtteranceIn(role="assistant", text="a"),
+])
+def texts(session_id):
+    return [u.text for u in selectors.utterance_page(user=user, session_id=session_id).utterances]
+services.utterance_edit(user=user, session_id=tree.pk, seq=1, text="q edited")
+assert texts(tree.pk) == ["q edited"]
+assert [m["text"] for m in context_window_get(session=Session.objects.get(pk=tree.pk)).messages] == ["q edited"]
+services.session_switch(user=user, session_id=tree.pk, seq=1)
+assert texts(tree.pk) == ["q", "a"]
+forked = services.session_fork(user=user, session_id=tree.pk, seq=2)
+assert texts(forked.pk) == ["q", "a"] and forked.head_seq == 2
+
 # The account's own data: the export job's work, then erasure.
 import io, json, zipfile
 from django.core.files.storage import storages

@@ -1,9 +1,12 @@
 """POST /api/sessions/{id}/utterances/{seq}/regenerate/: another reply on a new branch, answered as reply/."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from conversation import services
-from conversation.models import SessionBranch, Utterance
+from conversation.models import ReplyInFlight, Session, SessionBranch, Utterance
 from tests.conversation.api.test_session_reply_api import parse_sse
 from tests.helpers import say, token_client
 
@@ -63,3 +66,11 @@ def test_a_bad_seq_is_a_400_and_changes_nothing(owner, chat, seq, message):
 
 def test_another_users_session_is_not_found(outsider, chat):
     assert token_client(outsider).post(url(chat, 2), {}, format="json").status_code == 404
+
+
+def test_a_regeneration_while_a_reply_is_being_written_is_a_409_and_changes_nothing(owner, chat):
+    ReplyInFlight.objects.create(session=chat, client_id="other", expires_at=timezone.now() + timedelta(minutes=5))
+    response = token_client(owner).post(url(chat, 2), {}, format="json", HTTP_ACCEPT="application/json")
+    assert response.status_code == 409
+    assert not SessionBranch.objects.exists()
+    assert Session.objects.get(pk=chat.pk).head_seq == 2
