@@ -44,7 +44,7 @@ def account_archive_write(
             base = f"sessions/{export_basename(session=session, unique=True)}"
             for export_format, extension in (("json", "json"), ("markdown", "md")):
                 with archive.open(f"{base}.{extension}", "w", force_zip64=True) as entry:
-                    for chunk in session_chunks(session=session, export_format=export_format):
+                    for chunk in session_chunks(session=session, export_format=export_format, all_branches=True):
                         entry.write(chunk.encode())
             manifest_rows.write(
                 _dumps(

@@ -27,15 +27,20 @@ def export_filename(*, session: Session, export_format: str) -> str:
     return f"{export_basename(session=session)}.{'md' if export_format == 'markdown' else 'json'}"
 
 
-def session_chunks(*, session: Session, export_format: str) -> Iterator[str]:
-    return session_markdown(session) if export_format == "markdown" else session_json(session)
+def session_chunks(*, session: Session, export_format: str, all_branches: bool = False) -> Iterator[str]:
+    """The active branch; with `all_branches` (JSON only) every stored utterance by seq, the whole
+    tree, which each message's parent_seq and the session's head_seq rebuild."""
+    if export_format == "markdown":
+        return session_markdown(session)
+    return session_json(session, all_branches=all_branches)
 
 
-def _pages(session: Session) -> Iterator[list[Utterance]]:
+def _pages(session: Session, *, all_branches: bool = False) -> Iterator[list[Utterance]]:
+    branch_path = [] if all_branches else session.branch_path
     after = 0
     while True:
         rows = selectors.utterances_after(
-            session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE, branch_path=session.branch_path
+            session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE, branch_path=branch_path
         )
         if rows:
             yield rows
@@ -48,16 +53,22 @@ def _dumps(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
-def session_json(session: Session) -> Iterator[str]:
+def session_json(session: Session, *, all_branches: bool = False) -> Iterator[str]:
     # The session as every endpoint answers it, with its metadata and the time of the export.
-    header = {**SessionOutputSerializer(session).data, "metadata": session.metadata, "exported_at": timezone.now()}
+    header = {
+        **SessionOutputSerializer(session).data,
+        "metadata": session.metadata,
+        "exported_at": timezone.now(),
+        "branches": "all" if all_branches else "active",
+    }
     yield '{"session": ' + _dumps(header) + ', "messages": ['
     separator = ""
-    for rows in _pages(session):
+    for rows in _pages(session, all_branches=all_branches):
         items = (
             _dumps(
                 {
                     "seq": row.seq,
+                    "parent_seq": row.parent_seq,
                     "role": row.role,
                     "text": row.text,
                     "created_at": row.created_at,

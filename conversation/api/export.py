@@ -9,11 +9,13 @@ from conversation.exports import session_chunks
 from conversation.models import Session
 
 
-def export_stream(*, session: Session, export_format: str, asynchronous: bool) -> StreamingHttpResponse:
+def export_stream(
+    *, session: Session, export_format: str, all_branches: bool, asynchronous: bool
+) -> StreamingHttpResponse:
     """The export as a streamed response: an async iterator for an ASGI server (Daphne), a plain
     one for a WSGI server (gunicorn). Django gathers the whole body of an iterator of the other
     kind before it sends a byte."""
-    chunks = session_chunks(session=session, export_format=export_format)
+    chunks = session_chunks(session=session, export_format=export_format, all_branches=all_branches)
     content_type = "text/markdown; charset=utf-8" if export_format == "markdown" else "application/json"
     return StreamingHttpResponse(_async_chunks(chunks) if asynchronous else chunks, content_type=content_type)
 

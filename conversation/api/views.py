@@ -360,11 +360,25 @@ class SessionExportApi(ReadWriteThrottled, APIView):
             ref_name = "SessionExportFilter"
 
         format = serializers.ChoiceField(choices=["json", "markdown"], default="json")
+        branches = serializers.ChoiceField(
+            choices=["active", "all"],
+            default="active",
+            help_text="all: every stored message (the whole tree, each with its parent_seq); JSON only.",
+        )
+
+        def validate(self, attrs):
+            if attrs["branches"] == "all" and attrs["format"] != "json":
+                raise serializers.ValidationError(
+                    {"branches": "The whole tree exports as JSON only; Markdown holds the active branch."}
+                )
+            return attrs
 
     @extend_schema(
         parameters=[FilterSerializer],
         responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, "The session and every final message."),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, "The session and every final message of its active branch (or every branch)."
+            ),
             (200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR, "The conversation as Markdown."),
             **errors(400, 404),
         },
@@ -376,7 +390,10 @@ class SessionExportApi(ReadWriteThrottled, APIView):
         export_format = filters.validated_data["format"]
         session = selectors.session_get_for_user(user=request.user, session_id=session_id)
         response = export_stream(
-            session=session, export_format=export_format, asynchronous=isinstance(request._request, ASGIRequest)
+            session=session,
+            export_format=export_format,
+            all_branches=filters.validated_data["branches"] == "all",
+            asynchronous=isinstance(request._request, ASGIRequest),
         )
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=export_filename(session=session, export_format=export_format)

@@ -92,14 +92,37 @@ def test_the_zip_holds_every_session_as_json_and_markdown_with_a_manifest(api, o
     assert sorted(archive.namelist()) == sorted(
         ["manifest.json"] + [row[kind] for row in manifest["sessions"] for kind in ("json", "markdown")]
     )
-    # A session's files are what its own export answers (final messages only); the trash's too.
-    own = json.loads(b"".join(api.get(f"/api/sessions/{bread.pk}/export/").streaming_content))
+    # A session's JSON is what its own export of every branch answers (final messages only); the trash's too.
+    own = json.loads(b"".join(api.get(f"/api/sessions/{bread.pk}/export/", {"branches": "all"}).streaming_content))
     stored = json.loads(archive.read(manifest["sessions"][0]["json"]))
     assert stored["messages"] == own["messages"]
     assert stored["session"] == own["session"] | {"exported_at": stored["session"]["exported_at"]}
     assert [m["text"] for m in stored["messages"]] == ["How long to proof?", "Overnight, in the **fridge**."]
     assert archive.read(manifest["sessions"][0]["markdown"]).decode().startswith("# Bread & Butter\n")
     assert [m["text"] for m in json.loads(archive.read(manifest["sessions"][1]["json"]))["messages"]] == ["Forget this"]
+
+
+def test_a_sessions_json_holds_its_whole_tree_and_its_markdown_the_active_branch(api, owner):
+    session = conversation_services.session_create(user=owner, title="Edited")
+    say(owner, session, "Q1")
+    say(owner, session, "A1", role="assistant")
+    conversation_services.utterance_edit(user=owner, session_id=session.pk, seq=1, text="Q1 b")
+    say(owner, session, "A1 b", role="assistant")
+    export_id = api.post(URL).json()["id"]
+    build(export_id)
+    archive = download(api, api.get(f"{URL}{export_id}/").json())
+    row = json.loads(archive.read("manifest.json"))["sessions"][0]
+    stored = json.loads(archive.read(row["json"]))
+    assert stored["session"]["head_seq"] == 4
+    assert [(m["seq"], m["parent_seq"], m["text"]) for m in stored["messages"]] == [
+        (1, None, "Q1"),
+        (2, 1, "A1"),
+        (3, None, "Q1 b"),
+        (4, 3, "A1 b"),
+    ]
+    markdown = archive.read(row["markdown"]).decode()
+    assert "Q1 b" in markdown
+    assert "A1\n" not in markdown
 
 
 def test_an_empty_account_exports_a_manifest_alone(api):

@@ -99,3 +99,34 @@ def test_exports_hold_the_active_branch(api, chat):
     markdown = b"".join(api.get(f"/api/sessions/{chat.pk}/export/", {"format": "markdown"}).streaming_content)
     assert b"Q2 b" in markdown
     assert b"A2\n" not in markdown
+
+
+def test_the_json_export_of_every_branch_carries_the_whole_tree(api, chat):
+    response = api.get(f"/api/sessions/{chat.pk}/export/", {"format": "json", "branches": "all"})
+    data = json.loads(b"".join(response.streaming_content))
+    assert data["session"]["branches"] == "all"
+    assert data["session"]["head_seq"] == 6
+    assert [(m["seq"], m["parent_seq"], m["text"]) for m in data["messages"]] == [
+        (1, None, "Q1"),
+        (2, 1, "A1"),
+        (3, 2, "Q2"),
+        (4, 3, "A2"),
+        (5, 2, "Q2 b"),
+        (6, 5, "A2 b"),
+    ]
+
+
+def test_the_markdown_export_of_every_branch_is_a_400(api, chat):
+    response = api.get(f"/api/sessions/{chat.pk}/export/", {"format": "markdown", "branches": "all"})
+    assert response.status_code == 400
+    assert "JSON only" in response.json()["errors"]["branches"][0]
+
+
+def test_a_plain_sessions_export_is_its_list_with_each_parent(api, owner):
+    session = services.session_create(user=owner)
+    say(owner, session, "hello")
+    say(owner, session, "hi", role="assistant")
+    body = b"".join(api.get(f"/api/sessions/{session.pk}/export/").streaming_content)
+    data = json.loads(body)
+    assert data["session"]["branches"] == "active"
+    assert [(m["seq"], m["parent_seq"]) for m in data["messages"]] == [(1, None), (2, 1)]
