@@ -5,11 +5,16 @@ Client to server (JSON objects):
 - ``{"type": "open", "session_id"}``: watch one of your sessions (leaves the one watched before).
 - ``{"type": "send", "client_id", "text", "session_id"?, "persona"?}``: a message; without a
   session_id a new session is created (with the persona asked for) and announced.
+- ``{"type": "edit", "seq", "client_id", "text", "session_id"?}``: edit your message ``seq`` (a
+  new branch) and start the reply to the edit; ``{"type": "regenerate", "seq", "client_id",
+  "session_id"?}``: another reply in place of the reply ``seq``. Both follow send's rules.
+- ``{"type": "switch", "seq", "session_id"?}``: make the branch through ``seq`` the active one.
 - ``{"type": "stop", "session_id"?}``: stop the reply in flight (the one watched by default).
+(``session_id`` defaults to the session watched.)
 
-Server to client: ``session.opened``, ``send.accepted``, ``utterance``, ``reply.start``,
+Server to client: ``session.opened``, ``send.accepted``, ``switch.done``, ``utterance``, ``reply.start``,
 ``reply.delta`` (with its ``offset`` in the reply), ``reply.end``, ``session.created``,
-``session.renamed``, ``session.activity``, ``session.cleared``, ``session.deleted`` and ``error``
+``session.renamed``, ``session.activity``, ``session.head``, ``session.cleared``, ``session.deleted`` and ``error``
 (``code``, ``message``). docs/websocket.md describes each one.
 """
 
@@ -114,9 +119,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 client_id=client_id,
             )
             return
-        handler = {"open": self.on_open, "send": self.on_send, "stop": self.on_stop}.get(content["type"])
+        handler = {
+            "open": self.on_open,
+            "send": self.on_send,
+            "edit": self.on_edit,
+            "regenerate": self.on_regenerate,
+            "switch": self.on_switch,
+            "stop": self.on_stop,
+        }.get(content["type"])
         if handler is None:
-            await self.error("unknown_type", f"Unknown message type {content['type']!r}: use open, send or stop.")
+            await self.error(
+                "unknown_type",
+                f"Unknown message type {content['type']!r}: use open, send, edit, regenerate, switch or stop.",
+            )
             return
         try:
             await handler(content)
@@ -165,38 +180,102 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_send(self, content: dict) -> None:
         text = inputs.check_text(content.get("text"))
         client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
-        throttle = budgets.ReplyRateThrottle()
-        session = await db(_send_target)(
-            user=self.user,
-            throttle=throttle,
-            session_id=content.get("session_id"),
+        await self.turn_begin(
+            ref="send",
             client_id=client_id,
-            persona=content.get("persona") or None,
+            target=lambda throttle: _send_target(
+                user=self.user,
+                throttle=throttle,
+                session_id=content.get("session_id"),
+                client_id=client_id,
+                persona=content.get("persona") or None,
+            ),
+            start=lambda session: reply_tasks.reply_start(
+                user=self.user, session=session, text=text, client_id=client_id
+            ),
         )
+
+    async def on_edit(self, content: dict) -> None:
+        text = inputs.check_text(content.get("text"))
+        client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+        session_id = self.session_id_of(content)
+        await self.turn_begin(
+            ref="edit",
+            client_id=client_id,
+            target=lambda throttle: _send_target(
+                user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
+            ),
+            start=lambda session: reply_tasks.reply_start(
+                user=self.user, session=session, text=text, client_id=client_id, edit_seq=content.get("seq")
+            ),
+        )
+
+    async def on_regenerate(self, content: dict) -> None:
+        client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+        session_id = self.session_id_of(content)
+        await self.turn_begin(
+            ref="regenerate",
+            client_id=client_id,
+            target=lambda throttle: _send_target(
+                user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
+            ),
+            start=lambda session: reply_tasks.regenerate_start(
+                user=self.user, session=session, seq=content.get("seq"), client_id=client_id
+            ),
+        )
+
+    def session_id_of(self, content: dict) -> str:
+        """The session a frame names, or the one watched; ValidationError when neither."""
+        session_id = content.get("session_id") or self.watching
+        if session_id is None:
+            raise ValidationError("Name the session (session_id) or open it first.")
+        return str(session_id)
+
+    async def turn_begin(self, *, ref: str, client_id: str, target, start) -> None:
+        """A message and its reply (send, edit, regenerate), one rule for each: the replies-a-minute
+        budget, the session watched, then `start`; answered by send.accepted once stored, or an
+        error naming the client_id (busy, too many replies, rate limited)."""
+        throttle = budgets.ReplyRateThrottle()
+        session = await db(target)(throttle)
         if session is None:
             await self.error(
                 "rate_limited",
                 f"Too many messages: at most {throttle.num_requests} replies a minute. "
                 f"Try again in {math.ceil(throttle.wait() or 1)} s.",
-                ref="send",
+                ref=ref,
                 client_id=client_id,
             )
             return
         await self.watch(session.pk)
         try:
-            await reply_tasks.reply_start(user=self.user, session=session, text=text, client_id=client_id)
+            await start(session)
         except replies.ReplyBusy:
             await self.error(
                 "busy",
                 "A reply is still being written in this session: wait for it to end, or stop it, then send.",
-                ref="send",
+                ref=ref,
                 client_id=client_id,
             )
             return
         except replies.ReplyBudgetExceeded as exc:
-            await self.error("too_many_replies", str(exc), ref="send", client_id=client_id)
+            await self.error("too_many_replies", str(exc), ref=ref, client_id=client_id)
             return
-        await self.send_json({"type": "send.accepted", "client_id": client_id, "session_id": str(session.pk)})
+        await self.send_json(
+            {"type": "send.accepted", "ref": ref, "client_id": client_id, "session_id": str(session.pk)}
+        )
+
+    async def on_switch(self, content: dict) -> None:
+        session = await db(services.session_switch)(
+            user=self.user, session_id=self.session_id_of(content), seq=content.get("seq")
+        )
+        await self.send_json(
+            {
+                "type": "switch.done",
+                "session_id": str(session.pk),
+                "seq": content.get("seq"),
+                "head_seq": session.head_seq,
+            }
+        )
 
     async def on_stop(self, content: dict) -> None:
         session_id = content.get("session_id") or self.watching

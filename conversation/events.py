@@ -50,6 +50,7 @@ def _isoformat(value: datetime | None) -> str | None:
 def utterance_payload(utterance) -> dict:
     return {
         "seq": utterance.seq,
+        "parent_seq": utterance.parent_seq,
         "role": utterance.role,
         "text": utterance.text,
         "is_final": utterance.is_final,

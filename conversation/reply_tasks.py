@@ -39,30 +39,57 @@ STOP_POLL_SECONDS = 1.0
 _running: set[asyncio.Task] = set()
 
 
-async def reply_start(*, user: User, session: Session, text: str, client_id: str) -> asyncio.Task | None:
+async def reply_start(
+    *, user: User, session: Session, text: str, client_id: str, edit_seq: int | str | None = None
+) -> asyncio.Task | None:
     """Store the message and start the reply as a task of its own; answers once the message is stored.
 
     ReplyBusy when another message's reply is being written in the session. A retry of the message
     whose reply is being written starts nothing (None): the socket that sent it watches the session
-    and hears the rest of that reply. `session`: the user's, read with its persona.
+    and hears the rest of that reply. `session`: the user's, read with its persona. `edit_seq`: the
+    message is an edit of that user message (replies.reply_begin).
     """
-    session_id = session.pk
-    turn = await db_async(_begin)(user=user, session=session, text=text, client_id=client_id)
+    turn = await db_async(_begin)(user=user, session=session, text=text, client_id=client_id, edit_seq=edit_seq)
+    return _launch(user=user, turn=turn, client_id=client_id)
+
+
+async def regenerate_start(*, user: User, session: Session, seq: int | str, client_id: str) -> asyncio.Task | None:
+    """Ready another reply in place of the assistant message `seq` and start it as reply_start does
+    (replies.regenerate_begin: ReplyBusy, a retry joins, ValidationError for a bad seq)."""
+    turn = await db_async(_regenerate_begin)(user=user, session=session, seq=seq, client_id=client_id)
+    return _launch(user=user, turn=turn, client_id=client_id)
+
+
+def _launch(*, user: User, turn: replies.Turn, client_id: str) -> asyncio.Task | None:
     if turn.joined:
         return None
-    reply_to = turn.user_utterance.seq
     stream = replies.reply_events(user=user, turn=turn)
     task = asyncio.create_task(
-        _run(user=user, session_id=session_id, client_id=client_id, reply_to=reply_to, stream=stream)
+        _run(
+            user=user,
+            session_id=turn.session.pk,
+            client_id=client_id,
+            reply_to=turn.user_utterance.seq,
+            stream=stream,
+        )
     )
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
 
 
-def _begin(*, user: User, session: Session, text: str, client_id: str) -> replies.Turn:
+def _begin(*, user: User, session: Session, text: str, client_id: str, edit_seq: int | str | None) -> replies.Turn:
     """reply_begin, and the reply's state begun in the cache, in one hop to a database thread."""
-    turn = replies.reply_begin(user=user, session_id=session.pk, session=session, text=text, client_id=client_id)
+    turn = replies.reply_begin(
+        user=user, session_id=session.pk, session=session, text=text, client_id=client_id, edit_seq=edit_seq
+    )
+    if not turn.joined:
+        replies.reply_state_begin(session.pk, reply_to=turn.user_utterance.seq)
+    return turn
+
+
+def _regenerate_begin(*, user: User, session: Session, seq: int | str, client_id: str) -> replies.Turn:
+    turn = replies.regenerate_begin(user=user, session_id=session.pk, seq=seq, client_id=client_id)
     if not turn.joined:
         replies.reply_state_begin(session.pk, reply_to=turn.user_utterance.seq)
     return turn
