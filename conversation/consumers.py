@@ -265,9 +265,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def on_switch(self, content: dict) -> None:
-        session = await db(services.session_switch)(
-            user=self.user, session_id=self.session_id_of(content), seq=content.get("seq")
-        )
+        try:
+            session = await db(services.session_switch)(
+                user=self.user, session_id=self.session_id_of(content), seq=content.get("seq")
+            )
+        except services.ReplyBusy:
+            await self.error(
+                "busy", "A reply is still being written in this session: wait for it to end, or stop it.", ref="switch"
+            )
+            return
         await self.send_json(
             {
                 "type": "switch.done",

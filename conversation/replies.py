@@ -38,6 +38,7 @@ from conversation.assistant import AssistantError, Delta, Usage, assistant_backe
 from conversation.context import context_window_get
 from conversation.db_threads import db_async
 from conversation.models import Persona, ReplyInFlight, Role, Session, Utterance
+from conversation.services import ReplyBusy
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,6 @@ REPLY_SUFFIX = ":reply"
 JOIN_POLL_SECONDS = 0.25
 # Pauses between attempts to store a finished reply while the database is unreachable (~30 s).
 STORE_RETRY_PAUSES_SECONDS = (0.5, 1, 2, 4, 8, 15)
-
-
-class ReplyBusy(Exception):
-    """Another message's reply is being written in this session."""
 
 
 class ReplyBudgetExceeded(Exception):

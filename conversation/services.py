@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
-from conversation.models import TRASH, Persona, Role, Session, SessionAudit, SessionBranch, Utterance
+from conversation.models import TRASH, Persona, ReplyInFlight, Role, Session, SessionAudit, SessionBranch, Utterance
 from conversation.selectors import (
     active_path_filter,
     persona_resolve,
@@ -28,6 +28,10 @@ from conversation.selectors import (
 )
 
 UNSET: Any = object()
+
+
+class ReplyBusy(Exception):
+    """Another message's reply is being written in this session (conversation/replies.py)."""
 
 
 @dataclass(frozen=True)
@@ -734,9 +738,14 @@ def utterance_regenerate_prepare(*, user: User, session_id: uuid.UUID | str, seq
 @transaction.atomic
 def session_switch(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
     """Make the branch through `seq` the active one: the head becomes the newest utterance under
-    it (its newest leaf). Switching to the branch already active changes nothing."""
+    it (its newest leaf). Switching to the branch already active changes nothing. ReplyBusy while a
+    reply is being written in the session: it is stored at the head, so the head stays until then
+    (a reply claims the session without its lock; the claim is seen here, or its message waits for
+    this lock and follows the new head)."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
     target = utterance_at(session=session, seq=seq)
+    if ReplyInFlight.objects.filter(session=session, expires_at__gte=timezone.now()).exists():
+        raise ReplyBusy
     branches = SessionBranch.objects.filter(session=session).values_list("number", "path")
     under = {target.branch} | {
         number for number, path in branches if any(b == target.branch and top >= target.seq for b, top in path)

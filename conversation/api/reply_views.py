@@ -21,7 +21,7 @@ from chatproject.api.fields import StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
 from conversation import inputs, selectors
 from conversation.api.serializers import ContextMessageSerializer, SessionOutputSerializer, UtteranceOutputSerializer
-from conversation.api.views import SESSION_ID
+from conversation.api.views import SESSION_ID, ReplyConflict
 from conversation.budgets import ReplyRateThrottle
 from conversation.context import context_window_get
 from conversation.db_threads import release_connection
@@ -207,12 +207,6 @@ class UtteranceRegenerateApi(SessionReplyApi):
 
 def sse_event(name: str, data) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, cls=DjangoJSONEncoder)}\n\n".encode()
-
-
-class ReplyConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "A reply is still being written in this session: wait for it to end, or stop it, then send."
-    default_code = "reply_in_progress"
 
 
 class TooManyReplies(APIException):

@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +36,12 @@ from conversation.search import SearchTooBroad, session_search_for_user
 
 def utterances_from(validated: list[dict]) -> list[UtteranceIn]:
     return [UtteranceIn(**item) for item in validated]
+
+
+class ReplyConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A reply is still being written in this session: wait for it to end, or stop it, then send."
+    default_code = "reply_in_progress"
 
 
 class SessionListApi(ReadWriteThrottled, APIView):
@@ -186,14 +193,17 @@ class SeqInputSerializer(serializers.Serializer):
 class SessionSwitchApi(ReadWriteThrottled, APIView):
     @extend_schema(
         request=SeqInputSerializer,
-        responses={200: SessionDetailOutputSerializer, **errors(400, 404)},
+        responses={200: SessionDetailOutputSerializer, **errors(400, 404, 409)},
         description="Make the branch through `seq` the active one: the head becomes the newest utterance under "
-        "it. Every tab of the session hears `session.head`.",
+        "it. Every tab of the session hears `session.head`. 409 while a reply is being written in the session.",
     )
     def post(self, request: Request, session_id: str) -> Response:
         body = SeqInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        session = services.session_switch(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
+        try:
+            session = services.session_switch(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
+        except services.ReplyBusy:
+            raise ReplyConflict from None
         return Response(SessionDetailOutputSerializer(session).data)
 
 

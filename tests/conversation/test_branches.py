@@ -1,13 +1,15 @@
 """The tree of a session (docs/branches.md): edit, regenerate, switch, fork, clear, through the services."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from conversation import context, selectors, services
-from conversation.models import Session, SessionBranch, Utterance
+from conversation.models import ReplyInFlight, Session, SessionBranch, Utterance
 from tests.helpers import say
 
 
@@ -81,6 +83,17 @@ def test_switching_goes_to_the_newest_leaf_under_the_chosen_message(owner, chat)
     assert history(owner, chat) == ["Q1", "A1", "Q2 better", "A2 better"]
     session = fresh(chat)
     assert (session.message_count, session.user_message_count) == (4, 2)
+
+
+def test_a_switch_waits_for_the_reply_being_written_which_lands_at_the_head(owner, chat):
+    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    ReplyInFlight.objects.create(session=chat, client_id="m", expires_at=timezone.now() + timedelta(minutes=1))
+    with pytest.raises(services.ReplyBusy):
+        services.session_switch(user=owner, session_id=chat.pk, seq=4)
+    assert fresh(chat).head_seq == 5
+    ReplyInFlight.objects.filter(session=chat).update(expires_at=timezone.now() - timedelta(seconds=1))
+    services.session_switch(user=owner, session_id=chat.pk, seq=4)  # a claim its process left behind
+    assert fresh(chat).head_seq == 4
 
 
 def test_branches_of_branches_keep_their_whole_way_to_the_root(owner, chat):

@@ -132,6 +132,19 @@ async def test_an_edit_while_a_reply_runs_is_busy_and_stores_nothing(owner, chat
     await ws.disconnect()
 
 
+async def test_a_switch_while_a_reply_runs_is_busy_and_the_reply_lands_on_its_branch(owner, chat, openai_backend):
+    session = await chat()
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "send", "session_id": str(session.pk), "client_id": "a", "text": "[slow] a b c"})
+    await receive_until(ws, "send.accepted")
+    await ws.send_json_to({"type": "switch", "seq": 2})
+    error = (await receive_until(ws, "error"))[-1]
+    assert (error["code"], error["ref"]) == ("busy", "switch")
+    end = (await receive_until(ws, "reply.end"))[-1]
+    assert end["utterance"]["parent_seq"] == 5
+    await ws.disconnect()
+
+
 async def test_another_users_session_is_not_found(outsider, chat):
     session = await chat()
     ws = await connect(outsider)

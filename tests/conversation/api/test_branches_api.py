@@ -1,10 +1,13 @@
 """The tree over HTTP: head_seq, parent_seq and siblings on every output; ?branches=all; switch/ and fork/."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from conversation import services
+from conversation.models import ReplyInFlight
 from tests.helpers import say
 
 
@@ -57,6 +60,14 @@ def test_switch_moves_the_head_to_the_newest_leaf_under_the_message(api, chat):
     assert (response.json()["head_seq"], response.json()["message_count"]) == (4, 4)
     assert [text for _, _, text, _, _ in rows(api, chat)] == ["Q1", "A1", "Q2", "A2"]
     assert rows(api, chat)[2][3:] == (1, 2)
+
+
+def test_a_switch_while_a_reply_is_being_written_is_a_409(api, chat):
+    ReplyInFlight.objects.create(session=chat, client_id="m", expires_at=timezone.now() + timedelta(minutes=1))
+    response = api.post(f"/api/sessions/{chat.pk}/switch/", {"seq": 3}, format="json")
+    assert response.status_code == 409
+    assert "still being written" in response.json()["detail"]
+    assert api.get(f"/api/sessions/{chat.pk}/").json()["head_seq"] == 6
 
 
 def test_an_append_after_a_switch_extends_the_branch_switched_to(api, chat):
