@@ -121,6 +121,10 @@ class UtterancePage:
     def siblings_of(self, utterance) -> dict:
         return siblings_entry(self.siblings, utterance)
 
+    def rows(self) -> list[tuple]:
+        """(utterance, its siblings_of) pairs, oldest first: what the page renders."""
+        return [(row, siblings_entry(self.siblings, row)) for row in self.utterances]
+
 
 def siblings_entry(siblings: dict, utterance) -> dict:
     """{"count", "index" (1-based), "prev", "next"} of `utterance` among its parent's children, from

@@ -57,6 +57,9 @@ LABELS = {
     "unarchive": "Unarchive",
     "archivedToast": "Archived: it left your chats and stays under Archived.",
     "morePinned": "More pinned",
+    "copy": "Copy",
+    "copied": "Copied",
+    "copyFailed": "The message could not be copied: {reason}",
 }
 
 
@@ -72,6 +75,8 @@ def _page_urls() -> dict[str, str]:
         "clear": reverse("api:session-clear", args=[ID_PLACEHOLDER]),
         "restore": reverse("api:session-restore", args=[ID_PLACEHOLDER]),
         "export": reverse("api:session-export", args=[ID_PLACEHOLDER]),
+        "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
+        "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
         "socket": "/" + str(websocket_urlpatterns[0].pattern),
     }
 
@@ -174,7 +179,7 @@ def messages_fragment(request, session_id):
         raise Http404("No such chat.") from None
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
-    response = render(request, "conversation/_messages.html", {"utterances": page.utterances})
+    response = render(request, "conversation/_messages.html", {"rows": page.rows()})
     response["X-Has-Before"] = "1" if page.has_before else "0"
     response["X-Has-After"] = "1" if page.has_after else "0"
     return response

@@ -43,6 +43,7 @@ CHAT_MODULES = [
     "js/chat/sidebar.js",
     "js/chat/session.js",
     "js/chat/composer.js",
+    "js/chat/branches.js",
     "js/chat/live.js",
 ]
 

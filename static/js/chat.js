@@ -1,8 +1,10 @@
 // The chat page: one WebSocket (docs/websocket.md), server-rendered HTML fragments for messages
 // and sidebar pages, and nothing typed ever lost (drafts and the outbox live in localStorage).
 // Each part has a module of its own in ./chat/: page (elements, state, helpers), messages,
-// sidebar (and search), session (header and actions), composer (drafts, outbox, sending), live
-// (the socket's events). This one wires them to the page.
+// sidebar (and search), session (header and actions), composer (drafts, outbox, sending), branches
+// (a message's own actions: edit, regenerate, copy, alternatives, fork), live (the socket's
+// events). This one wires them to the page.
+import { onMessageClick, restoreEditor } from "./chat/branches.js";
 import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/composer.js";
 import { socket } from "./chat/live.js";
 import { loadOlder } from "./chat/messages.js";
@@ -22,6 +24,7 @@ els.input.addEventListener("keydown", (event) => {
 els.input.addEventListener("input", saveDraft);
 els.stop.addEventListener("click", () => { if (state.sessionId) socket.send({ type: "stop", session_id: state.sessionId }); });
 $("new-chat").addEventListener("click", () => newChat());
+els.list.addEventListener("click", onMessageClick);
 els.actionsToggle.addEventListener("click", () => toggleActions());
 // An action chosen closes the menu first (Rename's field, a dialog or a toast takes the focus).
 els.actionsMenu.addEventListener("click", (event) => { if (event.target.closest(".menu-item")) toggleActions(false); });
@@ -62,6 +65,7 @@ new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting
 
 restoreDraft();
 showUnsent();
+restoreEditor();
 scrollToBottom();
 socket.connect();
 els.input.focus();

@@ -64,8 +64,8 @@ def test_a_new_chat_streams_a_reply_and_survives_a_reload(live_url, signed_in: P
 
 def test_no_empty_session_is_created_by_new_chat(live_url, signed_in: Page, owner):
     page = signed_in
-    page.get_by_role("button", name="New chat").click()
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     expect(page.locator("#empty-state")).to_be_visible()
     assert not Session.objects.filter(user=owner).exists()
 
@@ -74,7 +74,7 @@ def test_switching_between_two_sessions(live_url, signed_in: Page):
     page = signed_in
     send(page, "first chat about bread")
     expect(assistant_messages(page)).to_have_count(1)
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     expect(page).to_have_url(f"{live_url}/")
     expect(page.get_by_label("Message", exact=True)).to_be_focused()
     send(page, "second chat about kayaks")
@@ -301,7 +301,7 @@ def test_a_draft_survives_a_reload(live_url, signed_in: Page, owner):
     page.get_by_label("Message", exact=True).fill("half a thought")
     page.reload()
     expect(page.get_by_label("Message", exact=True)).to_have_value("half a thought")
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     expect(page.get_by_label("Message", exact=True)).to_have_value("")
     page.go_back()
     expect(page.get_by_label("Message", exact=True)).to_have_value("half a thought")

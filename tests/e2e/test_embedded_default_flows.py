@@ -55,7 +55,7 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
 
     for chat in range(1, CHATS + 1):
         if chat > 1:
-            page.get_by_role("button", name="New chat").click()
+            page.get_by_role("button", name="New chat", exact=True).click()
             expect(page.get_by_role("heading", name="New chat", exact=True)).to_be_visible()
         title = f"Chat number {chat} about bread"
         for n in range(1, SENDS_PER_CHAT + 1):

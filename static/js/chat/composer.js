@@ -34,7 +34,11 @@ function outboxSave(messages) {
   else localStorage.removeItem(outboxKey);
 }
 
-function outboxTake(clientId) {
+export function outboxPut(message) {
+  outboxSave([...outbox(), message]);
+}
+
+export function outboxTake(clientId) {
   const messages = outbox();
   const message = messages.find((m) => m.client_id === clientId);
   if (message) outboxSave(messages.filter((m) => m !== message));
@@ -46,7 +50,7 @@ export function sendOutbox() {
 }
 
 export function showUnsent() {
-  const unsent = outbox().find((m) => (m.session_id || null) === state.sessionId);
+  const unsent = outbox().find((m) => m.type === "send" && (m.session_id || null) === state.sessionId);
   if (unsent) showSending(unsent);
 }
 
@@ -89,7 +93,7 @@ export function sendMessage() {
   const message = { type: "send", client_id: crypto.randomUUID(), text };
   if (state.sessionId) message.session_id = state.sessionId;
   else message.persona = els.persona.value;
-  outboxSave([...outbox(), message]);
+  outboxPut(message);
   showSending(message);
   if (!socket.sendNow(message)) showError(label("notConnected"), { connection: true });
 }

@@ -1,7 +1,8 @@
 // The socket (docs/websocket.md) and what each of its events does to the page.
 import { Socket } from "../socket.js";
+import { branchAccepted, branchRefused, followHead } from "./branches.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
-import { catchUp, reloadMessages, replyBegin, replyDelta, replyFinish } from "./messages.js";
+import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, labels, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
@@ -13,6 +14,10 @@ const handlers = {
     catchUp();
   },
   "send.accepted": (event) => {
+    if (event.ref === "edit" || event.ref === "regenerate") {
+      branchAccepted(event.client_id);
+      return;
+    }
     sendAccepted(event.client_id);
     if (!state.sessionId) {
       history.pushState({}, "", url.chat(event.session_id));
@@ -47,7 +52,7 @@ const handlers = {
     if (session.deleted_at) newChat();
     else showLifecycle({ pinned: Boolean(session.pinned_at), archived: Boolean(session.archived_at) });
   },
-  "session.head": (event) => { if (event.session_id === state.sessionId) reloadMessages(); },
+  "session.head": (event) => { if (event.session_id === state.sessionId) followHead(); },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {
     for (const id of event.session_ids) sessionRemove(id);
@@ -55,6 +60,12 @@ const handlers = {
   },
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
+    else if ((event.ref === "edit" || event.ref === "regenerate") && event.client_id) {
+      branchRefused(event.client_id, event.message);
+    } else if (event.ref === "switch") {
+      state.switchFocus = null;
+      showError(event.message);
+    }
     else showError(event.message, { connection: event.code === "too_many_sockets" });
   },
 };

@@ -15,6 +15,7 @@ export const els = {
   confirmTitle: $("confirm-title"), confirmText: $("confirm-text"), confirmOk: $("confirm-ok"),
   exportJson: $("export-json"), exportMd: $("export-md"), toggleSidebar: $("toggle-sidebar"),
   sessionTemplate: $("session-item-template"), messageTemplate: $("message-template"),
+  editTemplate: $("edit-template"), announce: $("announce"),
 };
 
 export const state = {
@@ -28,6 +29,7 @@ export const state = {
   archived: config.archived,
   reply: null, // {text} while a reply streams in the open session
   sending: null, // the client_id of the message in the box, sent and not yet accepted
+  switchFocus: null, // {seq, control}: the message a switch was asked from, shown once the head moves
   catchingUp: null, // the fetch of newer messages in flight, and the one queued after it
   catchUpNext: null,
   loadingOlder: false,
@@ -40,6 +42,8 @@ export const url = {
   home: config.urls.home,
   chat: (id) => withId(config.urls.chat, id),
   messages: (id, query) => `${withId(config.urls.messages, id)}?${query}`,
+  utterances: (id, query) => `${withId(config.urls.utterances, id)}?${query}`,
+  fork: (id) => withId(config.urls.fork, id),
   sidebar: (query) => `${config.urls.sidebar}?${query}`,
   session: (id) => withId(config.urls.session, id),
   clear: (id) => withId(config.urls.clear, id),
