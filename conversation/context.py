@@ -29,7 +29,7 @@ from redis import RedisError
 
 from conversation import events
 from conversation.models import Session, Utterance
-from conversation.selectors import active_path_filter
+from conversation.selectors import session_db_id
 
 logger = logging.getLogger(__name__)
 
@@ -85,45 +85,40 @@ def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -
 
 def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dict]] | None:
     """The window from the database: (epoch, last_seq, the last CONTEXT_WINDOW_SIZE final
-    utterances of the active branch, oldest first) of one snapshot, in one query on
-    utterance_session_seq_unique (two for a branched session); None when the session is gone."""
+    utterances of the active branch, oldest first) of one snapshot; None when the session is gone.
+
+    One statement, whatever the tree: it walks from the head up the parents (one probe of
+    utterance_session_seq_unique a step) until it holds the window's finals or reaches the root.
+    The active branch is the head's way to the root, so a plain list and a session of hundreds
+    of branches cost the same."""
     session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
+    db_id = session_db_id(session_id)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT s.context_epoch, s.last_seq, s.branch_path, u.role, u.text, u.seq
-            FROM {session_table} s
-            LEFT JOIN (
-                SELECT role, text, seq, session_id FROM {utterance_table}
-                WHERE session_id = %s AND is_final ORDER BY seq DESC LIMIT %s
-            ) u ON u.session_id = s.id
+            WITH RECURSIVE way(seq, parent_seq, role, text, is_final, finals) AS (
+                SELECT u.seq, u.parent_seq, u.role, u.text, u.is_final, CASE WHEN u.is_final THEN 1 ELSE 0 END
+                FROM {session_table} s JOIN {utterance_table} u ON u.session_id = s.id AND u.seq = s.head_seq
+                WHERE s.id = %s
+                UNION ALL
+                SELECT u.seq, u.parent_seq, u.role, u.text, u.is_final,
+                       w.finals + CASE WHEN u.is_final THEN 1 ELSE 0 END
+                FROM way w JOIN {utterance_table} u ON u.session_id = %s AND u.seq = w.parent_seq
+                WHERE w.finals < %s
+            )
+            SELECT s.context_epoch, s.last_seq, w.role, w.text, w.seq
+            FROM {session_table} s LEFT JOIN way w ON w.is_final
             WHERE s.id = %s
-            ORDER BY u.seq
+            ORDER BY w.seq
             """,  # noqa: S608 - table names are the models' own; values are parameters
-            [_db_id(session_id), settings.CONTEXT_WINDOW_SIZE, _db_id(session_id)],
+            [db_id, db_id, settings.CONTEXT_WINDOW_SIZE, db_id],
         )
         rows = cursor.fetchall()
     if not rows:
         return None
-    epoch, last_seq, branch_path = rows[0][0], rows[0][1], rows[0][2]
-    branch_path = json.loads(branch_path) if isinstance(branch_path, str) else branch_path
-    if branch_path:
-        # A branched session: its window is the active branch's (a second query; the seqs up to the
-        # state read keep it of that state).
-        recent = (
-            Utterance.objects.filter(
-                active_path_filter(branch_path), session_id=session_id, is_final=True, seq__lte=last_seq
-            )
-            .order_by("-seq")
-            .values_list("role", "text", "seq")[: settings.CONTEXT_WINDOW_SIZE]
-        )
-        rows = [(epoch, last_seq, branch_path, *row) for row in reversed(list(recent))]
-    messages = [{"role": role, "text": text, "seq": seq} for _, _, _, role, text, seq in rows if seq is not None]
+    epoch, last_seq = rows[0][0], rows[0][1]
+    messages = [{"role": role, "text": text, "seq": seq} for _, _, role, text, seq in rows if seq is not None]
     return epoch, last_seq, messages
-
-
-def _db_id(session_id: uuid.UUID):
-    return Session._meta.pk.get_db_prep_value(session_id, connection)
 
 
 def context_window_get(*, session: Session) -> ContextWindow:

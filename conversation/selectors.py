@@ -1,13 +1,17 @@
 """Reads. Each selector makes a fixed number of queries, whatever the size of the data."""
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,6 +49,11 @@ def session_id_parse(session_id: uuid.UUID | str) -> uuid.UUID:
         return uuid.UUID(str(session_id))
     except ValueError:
         raise Session.DoesNotExist("No such session.") from None
+
+
+def session_db_id(session_id: uuid.UUID | str):
+    """A session id as the database holds it, for plain SQL (a uuid column, or text on SQLite)."""
+    return Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection)
 
 
 def session_get_for_user(
@@ -169,14 +178,82 @@ def check_seq(value: Any, *, field_name: str) -> int | None:
     return seq
 
 
-def active_path_filter(branch_path: list) -> Q:
+def active_path_filter(branch_path: list) -> Q | RawSQL:
     """The utterances of the active branch of a session whose `branch_path` this is (empty: the
     session has one branch, all of it). Each [branch, last seq] names a stretch of the path; the
-    head's own branch is all of it (last seq null)."""
-    condition = Q()
-    for branch, top in branch_path:
-        condition |= Q(branch=branch) if top is None else Q(branch=branch, seq__lte=top)
-    return condition
+    head's own branch is all of it (last seq null). One term per stretch: for a page of the
+    history, path_rows reads only the stretches it needs."""
+    return stretches_filter(list(path_stretches(branch_path)))
+
+
+class Stretch(NamedTuple):
+    """Where one branch lies on a path: its utterances with `after` < seq <= `upto` (None: no end).
+    A branch's utterances all follow its fork point, the last seq of the stretch before it."""
+
+    branch: int
+    after: int
+    upto: int | None
+
+    def meets(self, *, above: int, below: int | None) -> bool:
+        """Whether it can hold a seq in (above, below)."""
+        low = max(self.after, above)
+        ends = [x for x in (self.upto, None if below is None else below - 1) if x is not None]
+        return not ends or low < min(ends)
+
+
+def path_stretches(branch_path: list) -> Iterator[Stretch]:
+    """The stretches of a path (Session.branch_path or SessionBranch.path with the head's own
+    branch first), newest first: their seqs are disjoint and fall as they go to the root."""
+    for i, (branch, top) in enumerate(branch_path):
+        yield Stretch(branch, branch_path[i + 1][1] if i + 1 < len(branch_path) else 0, top)
+
+
+def stretches_filter(stretches: list[Stretch]) -> Q | RawSQL:
+    """The condition "on one of `stretches`" for a query of one session's utterances: one term per
+    stretch, each a range of utterance_branch_seq_idx. Written as SQL: a page builds it each time,
+    and Django's lookups cost more than the query they build."""
+    if not stretches:
+        return Q()
+    terms, params = [], []
+    for stretch in stretches:
+        term = "branch = %s"
+        params.append(stretch.branch)
+        if stretch.after:
+            term += " AND seq > %s"
+            params.append(stretch.after)
+        if stretch.upto is not None:
+            term += " AND seq <= %s"
+            params.append(stretch.upto)
+        terms.append(f"({term})")
+    return RawSQL(" OR ".join(terms), params, output_field=BooleanField())  # noqa: S611 - every value is a parameter
+
+
+def path_rows(
+    queryset: QuerySet, *, branch_path: list, limit: int, above: int = 0, below: int | None = None, newest: bool
+) -> list:
+    """The first `limit` rows of `queryset` (one session's utterances) on the path `branch_path`
+    with above < seq < below: the newest first (`newest`) or the oldest first.
+
+    A page needs a stretch or two of a path of hundreds: the stretches are read in order, two at
+    first, then twice as many each time, until the page is full; so a page costs about the same
+    on a branched session as on a plain one, wherever it lies (utterance_branch_seq_idx,
+    utterance_session_seq_unique)."""
+    if below is not None:
+        queryset = queryset.filter(seq__lt=below)
+    if above:
+        queryset = queryset.filter(seq__gt=above)
+    queryset = queryset.order_by("-seq" if newest else "seq")
+    if not branch_path:
+        return list(queryset[:limit])
+    stretches = (s for s in path_stretches(branch_path) if s.meets(above=above, below=below))
+    if not newest:
+        stretches = reversed(list(stretches))
+    rows: list = []
+    batch = 2
+    while len(rows) < limit and (chunk := list(islice(stretches, batch))):
+        rows += list(queryset.filter(stretches_filter(chunk))[: limit - len(rows)])
+        batch *= 2
+    return rows
 
 
 def utterance_at(*, session: Session, seq: Any) -> Utterance:
@@ -219,8 +296,8 @@ def utterance_page(
     With `max_chars`, the page also stops before its texts pass that many characters (it always
     holds one utterance), so that what renders it is bounded whatever the messages are.
     Two queries (the session, the page), using utterance_session_seq_unique; the page holds the
-    active branch only (active_path_filter), or every stored utterance with `all_branches`. A
-    branched session's page has a third, for the siblings of its utterances. The session is read
+    active branch only (path_rows), or every stored utterance with `all_branches`; a branched
+    session's page carries each utterance's siblings (_sibling_seqs_sql). The session is read
     whole (with its persona) only `with_session`; otherwise only what the page needs of it.
     """
     limit = check_limit(limit)
@@ -247,40 +324,59 @@ def utterance_page(
 
     if all_branches:
         branch_path = []  # every stored utterance, by seq
-    queryset = Utterance.objects.filter(active_path_filter(branch_path), session_id=session_pk)
+    queryset = Utterance.objects.filter(session_id=session_pk)
     if not include_interim:
         queryset = queryset.filter(is_final=True)
-    queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, named=True)
+    if branched:
+        queryset = queryset.annotate(sibling_seqs=_sibling_seqs_sql())
+    queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, *(["sibling_seqs"] if branched else []), named=True)
     if after is not None:
-        fetched = list(queryset.filter(seq__gt=after).order_by("seq")[: limit + 1])
+        fetched = path_rows(queryset, branch_path=branch_path, above=after, limit=limit + 1, newest=False)
         rows = _within_chars(fetched[:limit], max_chars)
         has_before, has_after = after > 0, len(fetched) > len(rows)
     else:
-        if before is not None:
-            queryset = queryset.filter(seq__lt=before)
-        fetched = list(queryset.order_by("-seq")[: limit + 1])
+        fetched = path_rows(queryset, branch_path=branch_path, below=before, limit=limit + 1, newest=True)
         rows = _within_chars(fetched[:limit], max_chars)[::-1]
         has_before = len(fetched) > len(rows)
         newest = last_seq if all_branches else head_seq
         has_after = before is not None and newest is not None and before <= newest
-    siblings = _siblings(session_pk, rows) if branched else {}
+    siblings = {row.parent_seq: sorted(map(int, row.sibling_seqs.split(","))) for row in rows} if branched else {}
     return UtterancePage(
         session=session, utterances=rows, has_before=has_before, has_after=has_after, siblings=siblings
     )
 
 
+def _sibling_seqs_sql() -> RawSQL:
+    """Each utterance's parent's children, "seq,seq,..." (unordered): a probe of
+    utterance_parent_idx a row, inside the page's own query, so a branched session's page makes
+    the same two queries as a plain one's."""
+    table = Utterance._meta.db_table
+    aggregate = "string_agg(c.seq::text, ',')" if connection.vendor == "postgresql" else "group_concat(c.seq)"
+    children = f"SELECT {aggregate} FROM {table} c WHERE c.session_id = {table}.session_id AND c.parent_seq"  # noqa: S608
+    return RawSQL(  # noqa: S611 - no values: the SQL is the model's own
+        f"CASE WHEN {table}.parent_seq IS NULL THEN ({children} IS NULL) ELSE ({children} = {table}.parent_seq) END",
+        [],
+        output_field=CharField(),
+    )
+
+
 def _siblings(session_pk, rows: list) -> dict:
     """{parent seq: [its children's seqs, ascending]} for the parents of `rows`: one query on
-    utterance_parent_idx."""
-    parents = {row.parent_seq for row in rows}
-    condition = Q(parent_seq__in=[p for p in parents if p is not None])
-    if None in parents:
-        condition |= Q(parent_seq__isnull=True)
+    utterance_parent_idx, in plain SQL: through the ORM (an `__in` of fifty values) it cost twice
+    the query it made."""
+    parents = sorted({row.parent_seq for row in rows if row.parent_seq is not None})
+    terms = [f"parent_seq IN ({', '.join(['%s'] * len(parents))})"] if parents else []
+    if any(row.parent_seq is None for row in rows):
+        terms.append("parent_seq IS NULL")
     found: dict = {}
-    for parent, seq in (
-        Utterance.objects.filter(condition, session_id=session_pk).order_by("seq").values_list("parent_seq", "seq")
-    ):
-        found.setdefault(parent, []).append(seq)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT parent_seq, seq FROM {Utterance._meta.db_table} WHERE session_id = %s AND ({' OR '.join(terms)})"  # noqa: S608 - the table is the model's own; values are parameters
+            " ORDER BY seq",
+            [session_db_id(session_pk), *parents],
+        )
+        for parent, seq in cursor.fetchall():
+            found.setdefault(parent, []).append(seq)
     return found
 
 
@@ -386,12 +482,9 @@ def sessions_totals_for_users(*, user_ids) -> tuple[int, int]:
 
 def utterances_after(*, session_id: uuid.UUID, after: int, limit: int, branch_path: list) -> list[Utterance]:
     """Final utterances of the active branch (`branch_path`, Session.branch_path) with seq > after,
-    oldest first: the export's pages (utterance_session_seq_unique)."""
-    return list(
-        Utterance.objects.filter(
-            active_path_filter(branch_path), session_id=session_id, is_final=True, seq__gt=after
-        ).order_by("seq")[:limit]
-    )
+    oldest first: the export's pages (path_rows)."""
+    queryset = Utterance.objects.filter(session_id=session_id, is_final=True)
+    return path_rows(queryset, branch_path=branch_path, above=after, limit=limit, newest=False)
 
 
 # The sidebar's recency groups; the page's scripts place rows in them too.

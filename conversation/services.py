@@ -6,11 +6,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, IntegerField, Max
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,11 +21,13 @@ from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
 from conversation.models import TRASH, Persona, ReplyInFlight, Role, Session, SessionAudit, SessionBranch, Utterance
 from conversation.selectors import (
-    active_path_filter,
+    path_stretches,
     persona_resolve,
+    session_db_id,
     session_get_for_user,
     session_id_parse,
     sessions_retention_due,
+    stretches_filter,
     utterance_answered_by,
     utterance_at,
 )
@@ -664,20 +669,28 @@ def _path_to(session: Session, seq: int | None) -> list[list]:
 
 def _head_move(session: Session, *, branch: int, seq: int | None, path: list[list]) -> None:
     """Put the locked session's head on `branch` after `seq`: the active branch is then `path`'s,
-    its counts are counted again and cached windows of the old head are never read."""
+    its counts are made right and cached windows of the old head are never read.
+
+    The counts change by what lies between the two heads: the old path's utterances after the
+    last one both paths share are taken off, the new path's added (one query each, reading only
+    the utterances after that one; all of them when the two share nothing)."""
+    old_path = session.branch_path or [[session.head_branch, None]]
+    new_path = [[branch, None], *path]
+    shared = _last_shared_seq(old_path, session.head_seq, new_path, seq)
+    counts = {
+        Role.USER: session.user_message_count,
+        Role.ASSISTANT: session.assistant_message_count,
+        Role.SYSTEM: session.system_message_count,
+    }
+    for sign, way in ((-1, old_path), (1, new_path)):
+        for role, n in _path_counts(session, way, after=shared).items():
+            counts[role] = counts.get(role, 0) + sign * n
     session.head_branch, session.head_seq = branch, seq
-    session.branch_path = [[branch, None], *path]
+    session.branch_path = new_path
     session.context_epoch += 1
-    counts = dict(
-        Utterance.objects.filter(active_path_filter(session.branch_path), session=session, is_final=True)
-        .order_by()
-        .values("role")
-        .annotate(n=Count("id"))
-        .values_list("role", "n")
-    )
-    session.user_message_count = counts.get(Role.USER, 0)
-    session.assistant_message_count = counts.get(Role.ASSISTANT, 0)
-    session.system_message_count = counts.get(Role.SYSTEM, 0)
+    session.user_message_count = counts[Role.USER]
+    session.assistant_message_count = counts[Role.ASSISTANT]
+    session.system_message_count = counts[Role.SYSTEM]
     session.message_count = sum(counts.values())
     session.save(
         update_fields=[
@@ -690,6 +703,33 @@ def _head_move(session: Session, *, branch: int, seq: int | None, path: list[lis
             "assistant_message_count",
             "system_message_count",
         ]
+    )
+
+
+def _last_shared_seq(path: list, head: int | None, other: list, other_head: int | None) -> int:
+    """The seq of the last utterance two paths share (0: none). A branch on both holds both
+    stretches' utterances up to the lower of their last seqs (a head's branch: up to its head)."""
+    tops = {number: head if top is None else top for number, top in path}
+    shared = 0
+    for number, top in other:
+        top = other_head if top is None else top
+        if number in tops and top is not None and tops[number] is not None:
+            shared = max(shared, min(top, tops[number]))
+    return shared
+
+
+def _path_counts(session: Session, branch_path: list, *, after: int) -> dict:
+    """{role: final utterances} on the path with seq > after: the stretches it reaches only."""
+    # Newest first: once a stretch ends at or before `after`, so do all the ones after it.
+    stretches = list(takewhile(lambda stretch: stretch.meets(above=after, below=None), path_stretches(branch_path)))
+    if not stretches:
+        return {}
+    return dict(
+        Utterance.objects.filter(stretches_filter(stretches), session=session, is_final=True, seq__gt=after)
+        .order_by()
+        .values("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
     )
 
 
@@ -746,10 +786,22 @@ def session_switch(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sess
     target = utterance_at(session=session, seq=seq)
     if ReplyInFlight.objects.filter(session=session, expires_at__gte=timezone.now()).exists():
         raise ReplyBusy
-    branches = SessionBranch.objects.filter(session=session).values_list("number", "path")
-    under = {target.branch} | {
-        number for number, path in branches if any(b == target.branch and top >= target.seq for b, top in path)
-    }
+    # The branches that may hang from the target: their fork points come after it. Each as three
+    # numbers (its number, fork point and the branch it forks from), not its whole path.
+    parent = Cast(KT("path__0__0"), IntegerField())
+    branches = list(
+        SessionBranch.objects.filter(session=session, fork_seq__gte=target.seq).values_list(
+            "number", "fork_seq", parent
+        )
+    )
+    under = {target.branch}
+    grew = True
+    while grew:
+        grew = False
+        for number, fork_seq, parent in branches:
+            if number not in under and parent in under and (parent != target.branch or fork_seq >= target.seq):
+                under.add(number)
+                grew = True
     leaf = (
         Utterance.objects.filter(session=session, branch__in=under, seq__gte=target.seq)
         .order_by("-seq")
@@ -802,7 +854,7 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
                 FROM {table} WHERE session_id = %s AND ({on_path})
             ) copied
             """,  # noqa: S608 - the table is the model's own; every value is a parameter
-            [_db_id(fork.pk), _db_id(source.pk), *(value for stretch in path for value in stretch)],
+            [session_db_id(fork.pk), session_db_id(source.pk), *(value for stretch in path for value in stretch)],
         )
     counts = dict(
         Utterance.objects.filter(session=fork, is_final=True)
@@ -833,7 +885,3 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
         [(events.user_group(user.pk), {"type": "session.activity", "session": events.session_summary(fork)})]
     )
     return fork
-
-
-def _db_id(session_id: uuid.UUID):
-    return Session._meta.pk.get_db_prep_value(session_id, connection)

@@ -127,6 +127,18 @@ assert texts(tree.pk) == ["q edited"]
 assert [m["text"] for m in context_window_get(session=Session.objects.get(pk=tree.pk)).messages] == ["q edited"]
 services.session_switch(user=user, session_id=tree.pk, seq=1)
 assert texts(tree.pk) == ["q", "a"]
+services.utterances_append(user=user, session_id=tree.pk, utterances=[UtteranceIn(role="user", text="q2")])
+services.utterance_edit(user=user, session_id=tree.pk, seq=4, text="q2 edited")  # a branch off a branch
+page = selectors.utterance_page(user=user, session_id=tree.pk, limit=2)
+assert [(u.text, page.siblings_of(u)["index"], page.siblings_of(u)["count"]) for u in page.utterances] == [
+    ("a", 1, 1), ("q2 edited", 2, 2),
+]
+older = selectors.utterance_page(user=user, session_id=tree.pk, before=page.utterances[0].seq)
+assert [u.text for u in older.utterances] == ["q"]
+assert Session.objects.get(pk=tree.pk).message_count == 3
+services.session_switch(user=user, session_id=tree.pk, seq=3)
+assert texts(tree.pk) == ["q edited"]
+services.session_switch(user=user, session_id=tree.pk, seq=1)
 forked = services.session_fork(user=user, session_id=tree.pk, seq=2)
 assert texts(forked.pk) == ["q", "a"] and forked.head_seq == 2
 

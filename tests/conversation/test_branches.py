@@ -1,5 +1,7 @@
 """The tree of a session (docs/branches.md): edit, regenerate, switch, fork, clear, through the services."""
 
+import contextlib
+import random
 import threading
 from datetime import timedelta
 
@@ -201,7 +203,7 @@ def test_a_history_page_makes_the_same_queries_for_one_branch_or_many(owner, cha
     for n in range(10):
         services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text=f"Q2 v{n}")
         say(owner, chat, f"A2 v{n}", role="assistant")
-    with django_assert_num_queries(3):  # the siblings' too, once there are branches
+    with django_assert_num_queries(2):  # the siblings come with the page
         page = selectors.utterance_page(user=owner, session_id=chat.pk, limit=50)
     assert [row.text for row in page.utterances] == ["Q1", "A1", "Q2 v9", "A2 v9"]
     edited = page.utterances[2]
@@ -256,3 +258,58 @@ def test_appends_and_an_edit_at_once_leave_one_consistent_tree(owner):
         way.append(rows[seq][2])
         seq = rows[seq][0]
     assert history(owner, session) == way[::-1]
+
+
+def test_pages_windows_and_counts_agree_with_the_whole_path_through_random_edits_and_switches(owner, settings):
+    """Pages read a stretch or two at a time and a move of the head counts only what changed: after
+    each of many random operations, every page, the window and the counts are those of the whole
+    active branch read at once."""
+    settings.CONTEXT_WINDOW_SIZE = 4
+    rng = random.Random(18)
+    session = services.session_create(user=owner)
+    for step in range(120):
+        session = fresh(session)
+        seqs = list(Utterance.objects.filter(session=session).values_list("seq", "role"))
+        action = rng.random()
+        if not seqs or action < 0.45:
+            say(owner, session, f"turn {step}", role=rng.choice(["user", "assistant"]), is_final=rng.random() > 0.1)
+        elif action < 0.65 and any(role == "user" for _, role in seqs):
+            seq = rng.choice([s for s, role in seqs if role == "user"])
+            services.utterance_edit(user=owner, session_id=session.pk, seq=seq, text=f"edit {step}")
+        elif action < 0.75 and any(role == "assistant" for _, role in seqs):
+            seq = rng.choice([s for s, role in seqs if role == "assistant"])
+            with contextlib.suppress(ValidationError):  # a reply that answers nothing
+                services.utterance_regenerate_prepare(user=owner, session_id=session.pk, seq=seq)
+        else:
+            services.session_switch(user=owner, session_id=session.pk, seq=rng.choice(seqs)[0])
+
+        session = fresh(session)
+        whole = list(
+            Utterance.objects.filter(selectors.active_path_filter(session.branch_path), session=session)
+            .order_by("seq")
+            .values_list("seq", "role", "is_final")
+        )
+        finals = [(seq, role) for seq, role, final in whole if final]
+        assert session.message_count == len(finals)
+        assert session.user_message_count == sum(1 for _, role in finals if role == "user")
+        assert session.assistant_message_count == sum(1 for _, role in finals if role == "assistant")
+
+        paged, before = [], None
+        while True:
+            page = selectors.utterance_page(user=owner, session_id=session.pk, before=before, limit=3)
+            paged = [u.seq for u in page.utterances] + paged
+            if not page.has_before:
+                break
+            before = page.utterances[0].seq
+        assert paged == [seq for seq, _ in finals]
+        forward, after = [], 0
+        while True:
+            page = selectors.utterance_page(user=owner, session_id=session.pk, after=after, limit=3)
+            forward += [u.seq for u in page.utterances]
+            if not page.has_after:
+                break
+            after = page.utterances[-1].seq
+        assert forward == [seq for seq, _ in finals]
+        assert [m["seq"] for m in context.context_window_rebuild(session_id=session.pk)[2]] == [
+            seq for seq, _ in finals[-4:]
+        ]
