@@ -88,7 +88,7 @@ def main() -> None:
     def raw_path_rows(session_id: str, branch_path: list, *, columns: str, below: int, limit: int) -> list:
         """The newest `limit` finals below `below` on the path, a stretch or two at a time (as a hand
         that knows the stretches' seqs are disjoint would read them)."""
-        stretches = [s for s in selectors.path_stretches(branch_path) if s.meets(above=0, below=below)]
+        stretches = list(selectors.path_stretches(branch_path, below=below))
         rows, start, batch = [], 0, 2
         while start < len(stretches) and len(rows) < limit:
             condition, values = stretches_sql(stretches[start : start + batch])
@@ -179,7 +179,7 @@ def main() -> None:
     our_next, raw_next = flipper(replaced, replacement), flipper(replaced, replacement)
 
     def raw_counts(branch_path: list, after: int) -> dict:
-        stretches = [s for s in selectors.path_stretches(branch_path) if s.meets(above=after, below=None)]
+        stretches = list(selectors.path_stretches(branch_path, above=after))
         condition, values = stretches_sql(stretches)
         return dict(
             conn.execute(

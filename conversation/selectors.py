@@ -194,36 +194,40 @@ class Stretch(NamedTuple):
     after: int
     upto: int | None
 
-    def meets(self, *, above: int, below: int | None) -> bool:
-        """Whether it can hold a seq in (above, below)."""
-        low = max(self.after, above)
-        ends = [x for x in (self.upto, None if below is None else below - 1) if x is not None]
-        return not ends or low < min(ends)
 
-
-def path_stretches(branch_path: list) -> Iterator[Stretch]:
-    """The stretches of a path (Session.branch_path or SessionBranch.path with the head's own
-    branch first), newest first: their seqs are disjoint and fall as they go to the root."""
+def path_stretches(branch_path: list, *, above: int = 0, below: int | None = None) -> Iterator[Stretch]:
+    """The stretches of a path (Session.branch_path, or SessionBranch.path with the head's own
+    branch first) that can hold a seq in (above, below), newest first: their seqs are disjoint and
+    fall as they go to the root, so the look stops at the first one that ends at `above`."""
+    last = len(branch_path) - 1
     for i, (branch, top) in enumerate(branch_path):
-        yield Stretch(branch, branch_path[i + 1][1] if i + 1 < len(branch_path) else 0, top)
+        if top is not None and top <= above:
+            return
+        after = branch_path[i + 1][1] if i < last else 0
+        if below is None or after < below - 1:
+            yield Stretch(branch, after, top)
 
 
-def stretches_filter(stretches: list[Stretch]) -> Q | RawSQL:
-    """The condition "on one of `stretches`" for a query of one session's utterances: one term per
-    stretch, each a range of utterance_branch_seq_idx. Written as SQL: a page builds it each time,
-    and Django's lookups cost more than the query they build."""
+def stretches_filter(stretches: list[Stretch], *, above: int = 0, below: int | None = None) -> Q | RawSQL:
+    """The condition "on one of `stretches`, with above < seq < below" for a query of one
+    session's utterances: one term per stretch, each a range of utterance_branch_seq_idx. Written
+    as SQL: a page builds it each time, and Django's lookups cost more than the query they build."""
     if not stretches:
         return Q()
     terms, params = [], []
     for stretch in stretches:
         term = "branch = %s"
         params.append(stretch.branch)
-        if stretch.after:
+        low = max(stretch.after, above)
+        if low:
             term += " AND seq > %s"
-            params.append(stretch.after)
-        if stretch.upto is not None:
+            params.append(low)
+        if stretch.upto is not None and (below is None or stretch.upto < below):
             term += " AND seq <= %s"
             params.append(stretch.upto)
+        elif below is not None:
+            term += " AND seq < %s"
+            params.append(below)
         terms.append(f"({term})")
     return RawSQL(" OR ".join(terms), params, output_field=BooleanField())  # noqa: S611 - every value is a parameter
 
@@ -238,20 +242,18 @@ def path_rows(
     first, then twice as many each time, until the page is full; so a page costs about the same
     on a branched session as on a plain one, wherever it lies (utterance_branch_seq_idx,
     utterance_session_seq_unique)."""
-    if below is not None:
-        queryset = queryset.filter(seq__lt=below)
-    if above:
-        queryset = queryset.filter(seq__gt=above)
     queryset = queryset.order_by("-seq" if newest else "seq")
     if not branch_path:
-        return list(queryset[:limit])
-    stretches = (s for s in path_stretches(branch_path) if s.meets(above=above, below=below))
-    if not newest:
-        stretches = reversed(list(stretches))
+        if below is not None:
+            queryset = queryset.filter(seq__lt=below)
+        return list(queryset.filter(seq__gt=above)[:limit] if above else queryset[:limit])
+    reaching = path_stretches(branch_path, above=above, below=below)
+    stretches = reaching if newest else reversed(list(reaching))
     rows: list = []
     batch = 2
     while len(rows) < limit and (chunk := list(islice(stretches, batch))):
-        rows += list(queryset.filter(stretches_filter(chunk))[: limit - len(rows)])
+        condition = stretches_filter(chunk, above=above, below=below)
+        rows += list(queryset.filter(condition)[: limit - len(rows)])
         batch *= 2
     return rows
 
@@ -340,7 +342,12 @@ def utterance_page(
         has_before = len(fetched) > len(rows)
         newest = last_seq if all_branches else head_seq
         has_after = before is not None and newest is not None and before <= newest
-    siblings = {row.parent_seq: sorted(map(int, row.sibling_seqs.split(","))) for row in rows} if branched else {}
+    # An utterance without siblings needs no entry (siblings_entry).
+    siblings = {
+        row.parent_seq: sorted(map(int, row.sibling_seqs.split(",")))
+        for row in (rows if branched else [])
+        if "," in row.sibling_seqs
+    }
     return UtterancePage(
         session=session, utterances=rows, has_before=has_before, has_after=has_after, siblings=siblings
     )

@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import takewhile
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, IntegerField, Max
+from django.db.models import Case, Count, IntegerField, JSONField, Max, OuterRef, Subquery, Sum, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -672,8 +671,8 @@ def _head_move(session: Session, *, branch: int, seq: int | None, path: list[lis
     its counts are made right and cached windows of the old head are never read.
 
     The counts change by what lies between the two heads: the old path's utterances after the
-    last one both paths share are taken off, the new path's added (one query each, reading only
-    the utterances after that one; all of them when the two share nothing)."""
+    last one both paths share are taken off, the new path's added (one query, reading only the
+    utterances after that one; all of them when the two share nothing)."""
     old_path = session.branch_path or [[session.head_branch, None]]
     new_path = [[branch, None], *path]
     shared = _last_shared_seq(old_path, session.head_seq, new_path, seq)
@@ -682,9 +681,8 @@ def _head_move(session: Session, *, branch: int, seq: int | None, path: list[lis
         Role.ASSISTANT: session.assistant_message_count,
         Role.SYSTEM: session.system_message_count,
     }
-    for sign, way in ((-1, old_path), (1, new_path)):
-        for role, n in _path_counts(session, way, after=shared).items():
-            counts[role] = counts.get(role, 0) + sign * n
+    for role, change in _path_counts_change(session, old_path, new_path, after=shared).items():
+        counts[role] = counts.get(role, 0) + change
     session.head_branch, session.head_seq = branch, seq
     session.branch_path = new_path
     session.context_epoch += 1
@@ -718,18 +716,23 @@ def _last_shared_seq(path: list, head: int | None, other: list, other_head: int 
     return shared
 
 
-def _path_counts(session: Session, branch_path: list, *, after: int) -> dict:
-    """{role: final utterances} on the path with seq > after: the stretches it reaches only."""
-    # Newest first: once a stretch ends at or before `after`, so do all the ones after it.
-    stretches = list(takewhile(lambda stretch: stretch.meets(above=after, below=None), path_stretches(branch_path)))
-    if not stretches:
+def _path_counts_change(session: Session, old_path: list, new_path: list, *, after: int) -> dict:
+    """{role: final utterances on the new path minus those on the old one} past `after`, in one
+    query over the stretches the two reach past it (no utterance past `after` is on both)."""
+    old, new = list(path_stretches(old_path, above=after)), list(path_stretches(new_path, above=after))
+    if not old and not new:
         return {}
+    change = Value(0)
+    if new:
+        change += Sum(Case(When(stretches_filter(new), then=Value(1)), default=Value(0)))
+    if old:
+        change -= Sum(Case(When(stretches_filter(old), then=Value(1)), default=Value(0)))
     return dict(
-        Utterance.objects.filter(stretches_filter(stretches), session=session, is_final=True, seq__gt=after)
+        Utterance.objects.filter(stretches_filter(old + new), session=session, is_final=True, seq__gt=after)
         .order_by()
         .values("role")
-        .annotate(n=Count("id"))
-        .values_list("role", "n")
+        .annotate(change=change)
+        .values_list("role", "change")
     )
 
 
@@ -802,16 +805,16 @@ def session_switch(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sess
             if number not in under and parent in under and (parent != target.branch or fork_seq >= target.seq):
                 under.add(number)
                 grew = True
-    leaf = (
+    # The newest utterance under the target, with its branch's way to the root (none for branch 0).
+    branch_path = SessionBranch.objects.filter(session=session, number=OuterRef("branch")).values("path")[:1]
+    leaf_seq, leaf_branch, path = (
         Utterance.objects.filter(session=session, branch__in=under, seq__gte=target.seq)
         .order_by("-seq")
-        .values_list("seq", "branch")
+        .values_list("seq", "branch", Subquery(branch_path, output_field=JSONField()))
         .first()
     )
-    leaf_seq, leaf_branch = leaf
     if (leaf_branch, leaf_seq) != (session.head_branch, session.head_seq):
-        path = SessionBranch.objects.get(session=session, number=leaf_branch).path if leaf_branch else []
-        _head_move(session, branch=leaf_branch, seq=leaf_seq, path=path)
+        _head_move(session, branch=leaf_branch, seq=leaf_seq, path=path or [])
         _announce_head(session)
     return session
 
