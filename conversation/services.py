@@ -789,20 +789,18 @@ def session_switch(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sess
     target = utterance_at(session=session, seq=seq)
     if ReplyInFlight.objects.filter(session=session, expires_at__gte=timezone.now()).exists():
         raise ReplyBusy
-    # The branches that may hang from the target: their fork points come after it. Each as three
-    # numbers (its number, fork point and the branch it forks from), not its whole path.
-    parent = Cast(KT("path__0__0"), IntegerField())
+    # The branches that may hang from the target: their fork points come after it. Each as two
+    # numbers (its number and the branch it forks from), not its whole path.
+    forked_from = Cast(KT("path__0__0"), IntegerField())
     branches = list(
-        SessionBranch.objects.filter(session=session, fork_seq__gte=target.seq).values_list(
-            "number", "fork_seq", parent
-        )
+        SessionBranch.objects.filter(session=session, fork_seq__gte=target.seq).values_list("number", forked_from)
     )
     under = {target.branch}
     grew = True
     while grew:
         grew = False
-        for number, fork_seq, parent in branches:
-            if number not in under and parent in under and (parent != target.branch or fork_seq >= target.seq):
+        for number, parent in branches:
+            if number not in under and parent in under:
                 under.add(number)
                 grew = True
     # The newest utterance under the target, with its branch's way to the root (none for branch 0).
