@@ -93,7 +93,9 @@ def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dic
     of branches cost the same."""
     session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
     db_id = session_db_id(session_id)
-    with connection.cursor() as cursor:
+    # Server-bound on PostgreSQL (chatproject/postgresql): one text whatever the session, so
+    # psycopg prepares it and the recursive plan is not made again for every rebuild.
+    with getattr(connection, "server_bound_cursor", connection.cursor)() as cursor:
         cursor.execute(
             f"""
             WITH RECURSIVE way(seq, parent_seq, role, text, is_final, finals) AS (
