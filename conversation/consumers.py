@@ -198,13 +198,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_edit(self, content: dict) -> None:
         text = inputs.check_text(content.get("text"))
         client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
-        session_id = self.session_id_of(content)
         await self.turn_begin(
             ref="edit",
             client_id=client_id,
-            target=lambda throttle: _send_target(
-                user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
-            ),
+            target=self.named_target(content, client_id=client_id),
             start=lambda session: reply_tasks.reply_start(
                 user=self.user, session=session, text=text, client_id=client_id, edit_seq=content.get("seq")
             ),
@@ -212,16 +209,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_regenerate(self, content: dict) -> None:
         client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
-        session_id = self.session_id_of(content)
         await self.turn_begin(
             ref="regenerate",
             client_id=client_id,
-            target=lambda throttle: _send_target(
-                user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
-            ),
+            target=self.named_target(content, client_id=client_id),
             start=lambda session: reply_tasks.regenerate_start(
                 user=self.user, session=session, seq=content.get("seq"), client_id=client_id
             ),
+        )
+
+    def named_target(self, content: dict, *, client_id: str):
+        """turn_begin's `target` for a frame about an existing session (session_id_of)."""
+        session_id = self.session_id_of(content)
+        return lambda throttle: _send_target(
+            user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
         )
 
     def session_id_of(self, content: dict) -> str:

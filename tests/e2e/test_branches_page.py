@@ -14,15 +14,20 @@ from tests.e2e.test_chat_page import call
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def chat_of(owner, title: str, *turns: tuple[str, str]):
+    """A chat of the owner's with these (role, text) turns, stored through the services."""
+    session = call(services.session_create, user=owner, title=title)
+    call(
+        services.utterances_append,
+        user=owner,
+        session_id=session.pk,
+        utterances=[UtteranceIn(role=role, text=text) for role, text in turns],
+    )
+    return session
+
+
 def test_a_switch_made_elsewhere_shows_the_other_branch_without_a_reload(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Branchy")
-    for role, text in (("user", "Q1"), ("assistant", "A1"), ("user", "Q2"), ("assistant", "A2 first")):
-        call(
-            services.utterances_append,
-            user=owner,
-            session_id=session.pk,
-            utterances=[UtteranceIn(role=role, text=text)],
-        )
+    session = chat_of(owner, "Branchy", ("user", "Q1"), ("assistant", "A1"), ("user", "Q2"), ("assistant", "A2 first"))
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     page.wait_for_selector("html[data-live=true]", state="attached")  # its socket is open
@@ -96,14 +101,7 @@ def test_edit_see_both_alternatives_regenerate_copy_and_fork(live_url, signed_in
 
 
 def test_an_edit_being_typed_survives_a_reload_and_escape_cancels_it(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Careful")
-    for role, text in (("user", "Q1"), ("assistant", "A1")):
-        call(
-            services.utterances_append,
-            user=owner,
-            session_id=session.pk,
-            utterances=[UtteranceIn(role=role, text=text)],
-        )
+    session = chat_of(owner, "Careful", ("user", "Q1"), ("assistant", "A1"))
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     page.wait_for_selector("html[data-ready=true]", state="attached")
