@@ -277,24 +277,18 @@ def reply_begin(
             _release(session_id=session.pk, client_id=client_id)
         else:
             stored_reply = None
-        window = []
-        if claimed and stored_reply is None:
-            # Up to the message answered: a retry's prompt leaves out the attempts that failed.
-            user_seq = result.utterances[0].seq
-            window = [m for m in context_window_get(session=session).messages if m["seq"] <= user_seq]
+        return _turn(
+            session=session,
+            answered=result.utterances[0],
+            claimed=claimed,
+            stored_reply=stored_reply,
+            attempt=attempt,
+            client_id=client_id,
+        )
     except BaseException:
         if claimed:
             _release(session_id=session.pk, client_id=client_id)
         raise
-    return Turn(
-        session=session,
-        user_utterance=result.utterances[0],
-        joined=not claimed,
-        stored_reply=stored_reply,
-        reply_client_id=reply_client_id(client_id, attempt + 1),
-        system_prompt=session.persona.system_prompt,
-        window=window,
-    )
 
 
 def regenerate_begin(*, user: User, session_id: uuid.UUID | str, seq: int | str, client_id: str | None) -> Turn:
@@ -317,13 +311,37 @@ def regenerate_begin(*, user: User, session_id: uuid.UUID | str, seq: int | str,
             stored_reply = None
         if session.persona_id == persona.pk:
             session.persona = persona
-        window = []
-        if claimed and stored_reply is None:
-            window = [m for m in context_window_get(session=session).messages if m["seq"] <= answered.seq]
+        return _turn(
+            session=session,
+            answered=answered,
+            claimed=claimed,
+            stored_reply=stored_reply,
+            attempt=attempt,
+            client_id=client_id,
+            claim_client_id=client_id,
+        )
     except BaseException:
         if claimed:
             _release(session_id=session.pk, client_id=client_id)
         raise
+
+
+def _turn(
+    *,
+    session: Session,
+    answered: Utterance,
+    claimed: bool,
+    stored_reply: Utterance | None,
+    attempt: int,
+    client_id: str,
+    claim_client_id: str | None = None,
+) -> Turn:
+    """The Turn of a claimed (or joined) reply to `answered`, with the window the model gets when
+    it is to be asked: up to the message answered, so a retry's prompt leaves out the attempts
+    that failed."""
+    window = []
+    if claimed and stored_reply is None:
+        window = [m for m in context_window_get(session=session).messages if m["seq"] <= answered.seq]
     return Turn(
         session=session,
         user_utterance=answered,
@@ -332,7 +350,7 @@ def regenerate_begin(*, user: User, session_id: uuid.UUID | str, seq: int | str,
         reply_client_id=reply_client_id(client_id, attempt + 1),
         system_prompt=session.persona.system_prompt,
         window=window,
-        claim_client_id=client_id,
+        claim_client_id=claim_client_id,
     )
 
 

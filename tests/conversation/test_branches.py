@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversation import context, selectors, services
@@ -313,3 +314,28 @@ def test_pages_windows_and_counts_agree_with_the_whole_path_through_random_edits
         assert [m["seq"] for m in context.context_window_rebuild(session_id=session.pk)[2]] == [
             seq for seq, _ in finals[-4:]
         ]
+
+
+def test_a_switch_and_an_edit_make_the_same_queries_for_two_branches_or_twenty(owner, chat):
+    def queries_of(action) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            action()
+        return len(captured)
+
+    def measure() -> tuple[int, int]:
+        session = fresh(chat)
+        head_user = Utterance.objects.filter(session=chat, seq=session.head_seq).values_list("parent_seq", flat=True)
+        edit = queries_of(
+            lambda: services.utterance_edit(user=owner, session_id=chat.pk, seq=head_user.get(), text="again")
+        )
+        say(owner, chat, "answer", role="assistant")
+        newest_two = Utterance.objects.filter(session=chat, role="user").order_by("-seq").values_list("seq", flat=True)
+        switch = queries_of(lambda: services.session_switch(user=owner, session_id=chat.pk, seq=newest_two[1]))
+        services.session_switch(user=owner, session_id=chat.pk, seq=newest_two[0])
+        return edit, switch
+
+    first = measure()
+    for _ in range(18):
+        measure()
+    assert SessionBranch.objects.filter(session=chat).count() == 19
+    assert measure() == first

@@ -85,6 +85,22 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     expect(page.locator("#chat-title")).to_have_text("Renamed on SQLite")
     expect(page.locator("#sessions li.current")).to_contain_text("Renamed on SQLite")
 
+    # Edit the last message, see both alternatives, go back to the first, regenerate its reply.
+    last_question = page.locator("#message-list li.message.user").last
+    last_question.get_by_role("button", name="Edit").click()
+    last_question.get_by_role("textbox").fill("message 4 of chat 1, edited")
+    last_question.get_by_role("button", name="Save & send").click()
+    expect(last_question.locator(".sibling-index")).to_have_text("2/2", timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#streaming")).to_be_hidden(timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#message-list li.message.assistant")).to_have_count(SENDS_PER_CHAT)
+    last_question.get_by_role("button", name="Previous alternative").click()
+    expect(last_question.locator(".sibling-index")).to_have_text("1/2")
+    expect(last_question.locator(".message-body")).to_have_text("message 4 of chat 1")
+    last_answer = page.locator("#message-list li.message.assistant").last
+    last_answer.get_by_role("button", name="Regenerate").click()
+    expect(last_answer.locator(".sibling-index")).to_have_text("2/2", timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#streaming")).to_be_hidden(timeout=SEND_TIMEOUT_MS)
+
     # Search by message text.
     page.get_by_label("Search chats").fill("message 3 of chat 5")
     results = page.locator("#search-list li")
