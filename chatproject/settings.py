@@ -414,5 +414,9 @@ SOCKET_LEASE_SECONDS = 3600
 # (chatproject/daphne.py), before it is held whole. A text of MAX_UTTERANCE_CHARS characters, each
 # JSON-escaped to at most 6 bytes, with room for the other fields.
 WS_MAX_FRAME_BYTES = MAX_UTTERANCE_CHARS * 6 + 4096
+# How long Daphne waits for a socket's handshake to be accepted before it drops the connection
+# (its command line's default is 5 s). A busy process (every tab reconnecting after a restart,
+# replies streaming) finishes handshakes late; dropping them only makes each client retry.
+WS_CONNECT_TIMEOUT_SECONDS = env.int("WS_CONNECT_TIMEOUT_SECONDS", default=30)
 # Threads that run the ORM work of async code (sockets, replies); keep below DB_POOL_MAX_SIZE.
 DB_ASYNC_THREADS = env.int("DB_ASYNC_THREADS", default=8)
