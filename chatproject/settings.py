@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "conversation",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +233,12 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env.path("EXPORTS_ROOT", default=BASE_DIR / "var" / "exports")},
     },
+    # Uploaded files waiting for their import job (imports.tasks), deleted once it has read them:
+    # shared by the web tier that receives them and the worker that reads them, as the exports.
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("IMPORTS_ROOT", default=BASE_DIR / "var" / "imports")},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -320,6 +327,11 @@ EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)
 # A running export that has not reported progress for this long was cut off (its worker stopped):
 # it reads as failed, and a new one may start.
 EXPORT_STALL_SECONDS = env.int("EXPORT_STALL_SECONDS", default=300)
+# Imports (docs/imports.md): the largest file accepted (413 above it), the largest file a zip may
+# unpack to, and how long a running import may stay silent before it reads as cut off.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
+IMPORT_MAX_MEMBER_BYTES = env.int("IMPORT_MAX_MEMBER_BYTES", default=4 * 1024**3)
+IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
 # The most sessions one POST /api/sessions/bulk/ may name.
 MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=500)
 # How long a session stays in the trash before expire_sessions removes it for good.

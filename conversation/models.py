@@ -274,3 +274,22 @@ class SessionAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.session_id}"
+
+
+class ImportedConversation(models.Model):
+    """Where an imported session came from: one conversation of one source, once per user. A second
+    import of it finds the session here and adds only what is new (services.conversation_import)."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="origin")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=20)
+    source_id = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            # conversation_import's look-up: WHERE user_id = ? AND source = ? AND source_id = ?.
+            models.UniqueConstraint(fields=["user", "source", "source_id"], name="importedconversation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}"

@@ -122,7 +122,7 @@ def openai_backend(settings, model_server):
 
 
 @pytest.fixture(scope="session")
-def daphne_url(django_db_setup, django_db_blocker, model_server, exports_root) -> str:
+def daphne_url(django_db_setup, django_db_blocker, model_server, exports_root, imports_root) -> str:
     """A Daphne process on a free port, on the test database and the test run's Redis, with the
     assistant pointed at the test model server."""
     with django_db_blocker.unblock():
@@ -134,6 +134,7 @@ def daphne_url(django_db_setup, django_db_blocker, model_server, exports_root) -
         "ASSISTANT_BASE_URL": model_server.url,
         "ASSISTANT_MODEL": "test-model",
         "EXPORTS_ROOT": str(exports_root),
+        "IMPORTS_ROOT": str(imports_root),
     }
     ARTIFACTS.mkdir(exist_ok=True)
     process, url = start_daphne(env=env, log=ARTIFACTS / "daphne.log")
@@ -168,7 +169,21 @@ def _exports_in_a_temporary_folder(settings, exports_root):
 
 
 @pytest.fixture(scope="session")
-def job_worker(django_db_setup, django_db_blocker, exports_root):
+def imports_root(tmp_path_factory) -> Path:
+    """The uploads' storage of the whole run, shared as the exports' is."""
+    return tmp_path_factory.mktemp("imports")
+
+
+@pytest.fixture(autouse=True)
+def _imports_in_a_temporary_folder(settings, imports_root):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": imports_root}},
+    }
+
+
+@pytest.fixture(scope="session")
+def job_worker(django_db_setup, django_db_blocker, exports_root, imports_root):
     """A real background worker (`manage.py db_worker`, as make run and make serve start it) on the
     test database: tests that use it commit their data (transaction=True)."""
     with django_db_blocker.unblock():
@@ -176,6 +191,7 @@ def job_worker(django_db_setup, django_db_blocker, exports_root):
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
         "DATABASE_URL": database_url,
         "EXPORTS_ROOT": str(exports_root),
+        "IMPORTS_ROOT": str(imports_root),
         "DB_POOL_MIN_SIZE": "1",
     }
     ARTIFACTS.mkdir(exist_ok=True)

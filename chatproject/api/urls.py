@@ -13,6 +13,7 @@ app_name = "api"
 urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("conversation.api.urls")),
+    path("", include("imports.api_urls")),
     path("schema/", endpoint(SpectacularAPIView), name="schema"),
     # The split view serves Swagger UI's start-up script as a file of its own (no inline script);
     # Swagger UI sets inline styles as it renders.

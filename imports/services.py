@@ -1,0 +1,217 @@
+"""Import writes: start an import of an uploaded file, and the job that reads it conversation by
+conversation into sessions (conversation.services.conversation_import), with its progress and report."""
+
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from conversation import events
+from conversation import services as conversation_services
+from conversation.selectors import persona_resolve
+from imports import formats, tasks
+from imports.models import ConversationImport, ConversationImportRow
+from imports.selectors import conversation_import_in_progress, conversation_import_state
+
+logger = logging.getLogger(__name__)
+
+# How often a running import saves its progress and report rows, and tells the owner's tabs.
+IMPORT_PROGRESS_SECONDS = 1.0
+
+
+class ImportBusy(Exception):
+    """The account has an import under way: one at a time."""
+
+
+class ImportGone(Exception):
+    """The import's row is gone (its account was erased): the job stops."""
+
+
+def conversation_import_start(*, user: User, upload: File, file_name: str, format_hint: str = "") -> ConversationImport:
+    """Keep the upload in the "imports" storage (moved there when it is on disk already, as Django's
+    temporary uploads are) and enqueue its job in the transaction that records it. ImportBusy while
+    another import of the account runs; ValidationError for a format this product does not read."""
+    if format_hint and format_hint not in formats.FORMATS:
+        raise ValidationError({"format": f"Unknown format {format_hint!r}: use one of {', '.join(formats.FORMATS)}."})
+    storage = storages["imports"]
+    name = storage.save(f"{user.pk}-{int(time.time() * 1000)}.upload", upload)
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            if conversation_import_in_progress(user=user) is not None:
+                raise ImportBusy
+            started = ConversationImport.objects.create(
+                user=user, format=format_hint, file_name=file_name[:255], file=name, size=storage.size(name)
+            )
+            tasks.conversation_import_run.enqueue(import_id=str(started.pk))
+    except BaseException:
+        storage.delete(name)
+        raise
+    return started
+
+
+def conversation_import_file(
+    *, user: User, path: str, format_hint: str = "", progress: Callable[[ConversationImport], None] | None = None
+) -> ConversationImport:
+    """Import a file read in place (the operators' command), as the job does an upload, recorded
+    the same way; returns the finished import."""
+    if format_hint and format_hint not in formats.FORMATS:
+        raise ValidationError({"format": f"Unknown format {format_hint!r}: use one of {', '.join(formats.FORMATS)}."})
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        job = ConversationImport.objects.create(
+            user=user, format=format_hint, file_name=os.path.basename(path)[:255], size=size
+        )
+        conversation_import_run(import_id=str(job.pk), stream=stream, progress=progress)
+    job.refresh_from_db()
+    return job
+
+
+def conversation_import_run(
+    *, import_id: str, stream: IO[bytes] | None = None, progress: Callable[[ConversationImport], None] | None = None
+) -> None:
+    """The job: read the file as a stream, import each conversation in its own transaction, and save
+    progress and report rows about once a second. A file that cannot be read (or breaks off)
+    marks the import failed with the reason; the conversations imported before stay. The upload is
+    deleted once read, whatever happened. `stream` reads a file in place (the command);
+    `progress(import)` is told of each report."""
+    started = ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.QUEUED).update(
+        status=ConversationImport.Status.RUNNING, updated_at=timezone.now()
+    )
+    if not started:
+        return  # ran already (a job delivered twice), or its account was erased
+    job = ConversationImport.objects.select_related("user").get(pk=import_id)
+    storage = storages["imports"]
+    rows: list[ConversationImportRow] = []
+    try:
+        with stream if stream is not None else storage.open(job.file, "rb") as source:
+            reader = formats.conversations_open(source, format_hint=job.format)
+            job.format, job.conversations_total = reader.format, reader.total
+            _report(job, rows, progress)
+            persona = persona_resolve(persona=None)
+            last_report = time.monotonic()
+            for position, conversation in enumerate(reader.conversations, start=1):
+                rows.append(_conversation_import(job, conversation, position=position, persona=persona))
+                job.conversations_done = position
+                job.bytes_done = reader.position()
+                if time.monotonic() - last_report >= IMPORT_PROGRESS_SECONDS:
+                    _report(job, rows, progress)
+                    last_report = time.monotonic()
+        job.status = ConversationImport.Status.DONE
+    except formats.ImportFileError as exc:
+        job.status, job.error = ConversationImport.Status.FAILED, str(exc)[:500]
+    except ImportGone:
+        job.status = ""
+    except Exception:
+        logger.exception("Import %s failed", import_id)
+        job.status, job.error = ConversationImport.Status.FAILED, "The import stopped on an error. Start it again."
+        raise
+    finally:
+        if job.file:
+            storage.delete(job.file)
+            job.file = ""
+        if job.status:
+            job.finished_at = timezone.now()
+            if job.status == ConversationImport.Status.RUNNING:
+                job.status = ConversationImport.Status.FAILED
+            with contextlib.suppress(ImportGone):
+                _report(job, rows, progress)
+
+
+def _conversation_import(job: ConversationImport, conversation: formats.SourceConversation, *, position, persona):
+    """One conversation into the account: its report row, the job's counts moved on."""
+    row = ConversationImportRow(
+        conversation_import=job, position=position, source_id=conversation.id[:200], title=conversation.title[:200]
+    )
+    try:
+        if conversation.problem:
+            raise formats.ConversationProblem(conversation.problem)
+        if not conversation.id:
+            raise formats.ConversationProblem("It has no id, so a second import could not find it.")
+        tree = formats.conversation_tree(conversation)
+        job.skipped_turns += tree.skipped
+        messages = [
+            conversation_services.ImportedMessage(
+                id=node.id,
+                parent_id=tree.parents[node.id],
+                role=node.role,
+                text=node.text,
+                created_at=node.created_at or timezone.now(),
+                metadata=node.metadata,
+            )
+            for node in tree.messages
+        ]
+        outcome = conversation_services.conversation_import(
+            user=job.user,
+            source=conversation.source,
+            source_id=conversation.id,
+            title=conversation.title,
+            messages=messages,
+            head_id=tree.head_id,
+            created_at=conversation.created_at,
+            last_activity_at=conversation.updated_at,
+            persona=persona,
+            state=conversation.state,
+        )
+    except formats.ConversationProblem as exc:
+        row.result, row.error = ConversationImportRow.Result.FAILED, str(exc)[:500]
+    except ValidationError as exc:
+        row.result, row.error = ConversationImportRow.Result.FAILED, _reason(exc)[:500]
+    else:
+        row.result, row.session_id, row.utterances = outcome.result, outcome.session_id, outcome.stored
+        job.utterances += outcome.stored
+    if row.result == ConversationImportRow.Result.FAILED:
+        job.failed += 1
+    elif row.result == ConversationImportRow.Result.PRESENT:
+        job.present += 1
+    else:
+        job.imported += 1
+    return row
+
+
+def _reason(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{where}: {' '.join(texts)}" for where, texts in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def _report(job: ConversationImport, rows: list[ConversationImportRow], progress) -> None:
+    """Save the job's state and the report rows gathered, and tell the owner's tabs (account.import).
+    ImportGone when the import's row is gone."""
+    job.updated_at = timezone.now()
+    fields = [
+        "status",
+        "format",
+        "file",
+        "conversations_total",
+        "conversations_done",
+        "bytes_done",
+        "utterances",
+        "imported",
+        "present",
+        "failed",
+        "skipped_turns",
+        "error",
+        "updated_at",
+        "finished_at",
+    ]
+    if not ConversationImport.objects.filter(pk=job.pk).update(**{field: getattr(job, field) for field in fields}):
+        raise ImportGone
+    ConversationImportRow.objects.bulk_create(rows)
+    rows.clear()
+    if progress is not None:
+        progress(job)
+    # Times spelled as the API spells them (DjangoJSONEncoder, as DRF: "...Z").
+    state = json.loads(json.dumps(conversation_import_state(conversation_import=job), cls=DjangoJSONEncoder))
+    events.publish_now([(events.user_group(job.user_id), {"type": "account.import", "import": state})])

@@ -1,0 +1,235 @@
+"""An import, conversation by conversation, through the real job and services: trees become branches,
+whole or nothing, once, and a grown export adds only what is new."""
+
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.archive import account_archive_write
+from conversation import selectors, services
+from conversation.models import Session, Utterance
+from imports.models import ConversationImport
+from tests.helpers import say
+from tests.imports import samples
+
+
+def history(user, session) -> list[tuple[str, str]]:
+    page = selectors.utterance_page(user=user, session_id=session.pk, limit=200)
+    return [(row.role, row.text) for row in page.utterances]
+
+
+def imported_session(user, source_id) -> Session:
+    return Session.objects.get(user=user, origin__source_id=source_id)
+
+
+def test_a_chatgpt_conversation_becomes_a_session_with_its_branches_its_head_and_its_times(owner, import_file):
+    job = import_file(owner, samples.as_json([samples.chatgpt_trip()]))
+    session = imported_session(owner, "conv-trip")
+
+    assert (job.status, job.format, job.imported, job.failed, job.skipped_turns) == ("done", "chatgpt", 1, 0, 5)
+    assert history(owner, session) == [
+        ("user", "Where should I go in May?"),
+        ("assistant", "Lisbon or Rome."),
+        ("user", "Tell me about Lisbon"),
+        ("assistant", "Lisbon: 22 °C and trams."),
+        ("user", "What is this tram?"),
+        ("assistant", "Tram 28."),
+    ]
+    assert (session.message_count, session.user_message_count, session.assistant_message_count) == (6, 3, 3)
+    assert session.title == "May trip"
+    assert session.metadata == {"import": {"source": "chatgpt", "id": "conv-trip"}}
+    assert session.created_at == datetime.fromtimestamp(samples.T0, tz=UTC)
+    assert session.last_activity_at == datetime.fromtimestamp(samples.T0 + 20, tz=UTC)
+    first_question = Utterance.objects.get(session=session, client_id="import:u1")
+    assert first_question.created_at == datetime.fromtimestamp(samples.T0 + 1, tz=UTC)
+    # The question about Rome and its answer are kept, as the other alternative of the second question.
+    rome = Utterance.objects.get(session=session, text="Tell me about Rome")
+    lisbon = Utterance.objects.get(session=session, text="Tell me about Lisbon")
+    assert rome.parent_seq == lisbon.parent_seq
+    services.session_switch(user=owner, session_id=session.pk, seq=rome.seq)
+    assert history(owner, session)[2:] == [("user", "Tell me about Rome"), ("assistant", "Rome: ruins and pasta.")]
+
+
+def test_an_image_of_a_message_is_noted_in_its_metadata(owner, import_file):
+    import_file(owner, samples.as_json([samples.chatgpt_trip()]))
+
+    tram = Utterance.objects.get(client_id="import:u3")
+    assert tram.metadata == {"attachments": [{"type": "image", "ref": "file-service://file-abc"}]}
+
+
+def test_importing_the_same_file_twice_adds_nothing(owner, import_file):
+    data = samples.chatgpt_zip([samples.chatgpt_trip(), samples.chatgpt_linear("plain")], files=2)
+    import_file(owner, data, name="export.zip")
+
+    again = import_file(owner, data, name="export.zip")
+
+    assert (again.imported, again.present, again.failed, again.utterances) == (0, 2, 0, 0)
+    assert Session.objects.filter(user=owner).count() == 2
+    assert Utterance.objects.filter(user=owner).count() == 8 + 4
+    assert [row.result for row in again.rows.order_by("position")] == ["present", "present"]
+
+
+def test_a_grown_export_adds_only_the_new_messages(owner, import_file):
+    import_file(owner, samples.as_json([samples.chatgpt_linear("grows", turns=2)]))
+    before = imported_session(owner, "grows")
+
+    later = import_file(owner, samples.as_json([samples.chatgpt_linear("grows", turns=3)]))
+
+    session = imported_session(owner, "grows")
+    assert session.pk == before.pk
+    assert (later.imported, later.utterances) == (1, 2)
+    assert later.rows.get().result == "updated"
+    assert [text for _, text in history(owner, session)] == [
+        f"{r} says {n} in grows" for n, r in enumerate(["user", "assistant"] * 3)
+    ]
+    assert (session.message_count, session.head_seq, session.last_seq) == (6, 6, 6)
+
+
+def test_a_text_too_long_to_store_fails_its_conversation_only_and_says_why(owner, import_file, settings):
+    settings.MAX_UTTERANCE_CHARS = 30
+    long = samples.chatgpt_linear("long")
+    long["mapping"]["m1"]["message"]["content"]["parts"] = ["x" * 31]
+
+    job = import_file(owner, samples.as_json([long, samples.chatgpt_linear("ok", turns=1)]))
+
+    assert (job.status, job.imported, job.failed) == ("done", 1, 1)
+    failed = job.rows.get(result="failed")
+    assert failed.source_id == "long"
+    assert failed.error == "message 2: Text is 31 characters; the limit is 30."
+    assert failed.session_id is None
+    assert not Session.objects.filter(origin__source_id="long").exists()
+    assert Utterance.objects.filter(user=owner).count() == 2
+
+
+def test_a_file_cut_short_keeps_the_conversations_before_the_cut_and_fails_with_the_reason(owner, import_file):
+    data = samples.as_json([samples.chatgpt_linear("first"), samples.chatgpt_linear("second")])
+
+    job = import_file(owner, data[:-60])
+
+    assert job.status == "failed"
+    assert "cut short" in job.error
+    assert (job.imported, job.conversations_done) == (1, 1)
+    assert list(Session.objects.filter(user=owner).values_list("origin__source_id", flat=True)) == ["first"]
+
+
+def test_a_corrupt_file_imports_nothing_and_says_so(owner, import_file):
+    job = import_file(owner, b'[{"mapping": {"a": }]')
+
+    assert job.status == "failed"
+    assert "not valid JSON" in job.error
+    assert not Session.objects.filter(user=owner).exists()
+
+
+def test_an_empty_conversation_is_kept_as_an_empty_chat(owner, import_file):
+    job = import_file(owner, samples.as_json([samples.chatgpt_empty()]))
+
+    session = imported_session(owner, "conv-empty")
+    assert job.imported == 1
+    assert (session.title, session.message_count, session.head_seq) == ("New chat", 0, None)
+
+
+def test_a_conversation_without_a_title_gets_the_automatic_one(owner, import_file):
+    import_file(owner, samples.as_json([samples.claude_tree()]))
+
+    session = imported_session(owner, "claude-2")
+    assert session.title == "Name a colour"
+    assert history(owner, session) == [("user", "Name a colour"), ("assistant", "Blue")]
+
+
+def test_an_old_chat_imported_today_is_not_moved_to_the_trash_by_the_next_expiry(owner, import_file):
+    owner.retention_days = 30
+    owner.save()
+    import_file(owner, samples.as_json([samples.chatgpt_linear("2023", t=samples.T0)]))
+
+    due = selectors.sessions_retention_due(now=timezone.now(), cap=None)
+    later = selectors.sessions_retention_due(now=timezone.now() + timedelta(days=31), cap=None)
+
+    assert not due.exists()
+    assert later.count() == 1
+
+
+def test_our_account_export_brought_into_another_account_gives_the_same_sessions(owner, outsider, import_file):
+    bread = services.session_create(user=owner, title="Bread")
+    say(owner, bread, "How long to proof?")
+    say(owner, bread, "Overnight.", role="assistant")
+    say(owner, bread, "And the oven?")
+    say(owner, bread, "250 °C.", role="assistant")
+    services.utterance_edit(user=owner, session_id=bread.pk, seq=3, text="And the flour?", client_id="e1")
+    say(owner, bread, "Strong flour.", role="assistant")
+    services.session_switch(user=owner, session_id=bread.pk, seq=4)
+    say(owner, bread, "Thanks!")
+    pinned = services.session_create(user=owner, title="Pinned")
+    say(owner, pinned, "Keep me")
+    services.session_update(user=owner, session_id=pinned.pk, pinned=True)
+    out = io.BytesIO()
+    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
+
+    job = import_file(outsider, out.getvalue(), name="chat-export.zip")
+
+    assert (job.format, job.imported, job.failed, job.conversations_total) == ("ours", 2, 0, 2)
+    for original in (Session.objects.get(pk=bread.pk), Session.objects.get(pk=pinned.pk)):
+        copy = imported_session(outsider, str(original.pk))
+        assert copy.title == original.title
+        assert history(outsider, copy) == history(owner, original)
+        assert tree_of(copy) == tree_of(original)
+        assert copy.message_count == original.message_count
+        for moment in ("created_at", "last_activity_at", "pinned_at"):
+            assert ms(getattr(copy, moment)) == ms(getattr(original, moment))
+
+
+def ms(moment):
+    """A time as exports write it: to the millisecond."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000) if moment else None
+
+
+def tree_of(session) -> set:
+    """Every message with the one it follows, as (role, text, time): the tree, whatever the seqs."""
+    rows = {u.seq: u for u in Utterance.objects.filter(session=session)}
+    return {
+        ((u.role, u.text, ms(u.created_at)), (rows[u.parent_seq].text if u.parent_seq else None)) for u in rows.values()
+    }
+
+
+def test_our_export_brought_back_into_its_own_account_adds_nothing(owner, import_file):
+    bread = services.session_create(user=owner, title="Bread")
+    say(owner, bread, "How long to proof?")
+    out = io.BytesIO()
+    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
+
+    job = import_file(owner, out.getvalue(), name="chat-export.zip")
+
+    assert (job.imported, job.present) == (0, 1)
+    assert Session.objects.filter(user=owner).count() == 1
+
+
+def test_a_zip_without_conversations_is_refused_with_the_reason(owner, import_file):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("photos/cat.jpg", b"...")
+
+    job = import_file(owner, out.getvalue(), name="photos.zip")
+
+    assert job.status == ConversationImport.Status.FAILED
+    assert "no conversations.json" in job.error
+
+
+@pytest.mark.parametrize(
+    ("data", "source_id", "texts"),
+    [
+        (samples.as_json([samples.openwebui_chat()]), "owui-1", ["Pick a number", "42", "[chart.png]"]),
+        (samples.as_json(samples.librechat_tree()), "lc-1", ["Write a haiku", "Autumn moon / ..."]),
+        (
+            samples.claude_zip([samples.claude_linear()]),
+            "claude-1",
+            ["How long should dough proof?", "Overnight in the fridge.", "[crumb.jpg]", "A good open crumb."],
+        ),
+    ],
+)
+def test_every_format_imports_its_active_branch_as_the_head(owner, import_file, data, source_id, texts):
+    job = import_file(owner, data)
+
+    assert (job.imported, job.failed) == (1, 0)
+    assert [text for _, text in history(owner, imported_session(owner, source_id))] == texts
