@@ -15,6 +15,8 @@ from accounts import selectors, services
 from accounts.forms import LoginForm, SignupForm
 from accounts.lockout import signup_attempt_allowed
 from accounts.models import DeviceToken
+from imports import formats
+from imports import selectors as import_selectors
 
 
 @login_not_required
@@ -160,7 +162,21 @@ def export_text(state: dict) -> str:
     )
 
 
+# What the page says of an import, by status; static/js/imports.js fills them in as it runs.
+IMPORT_TEXTS = {
+    "uploading": "Uploading {file}: {percent}%…",
+    "queued": "{file} is waiting to be imported…",
+    "running": "Importing {file}: {done} chats, {utterances} messages so far…",
+    "done": (
+        "Imported {file}: {imported} chats brought in, {present} already here, {failed} failed, "
+        "{skipped} hidden, tool or reasoning turns left out."
+    ),
+    "failed": "The import of {file} stopped: {error} {imported} chats were brought in before it stopped.",
+}
+
+
 def _account_page(request, *, form, settings_now, erase_form, status: int = 200):
+    latest_import = import_selectors.conversation_import_list_for_user(user=request.user).first()
     export = selectors.account_export_latest(user=request.user)
     state = selectors.account_export_state(export=export) if export else None
     context = {
@@ -176,6 +192,16 @@ def _account_page(request, *, form, settings_now, erase_form, status: int = 200)
             "texts": EXPORT_TEXTS,
             "hours": settings.EXPORT_TTL_HOURS,
         },
+        "import_config": {
+            "url": reverse("api:imports"),
+            "latest": (
+                import_selectors.conversation_import_state(conversation_import=latest_import) if latest_import else None
+            ),
+            "texts": IMPORT_TEXTS,
+            "chatUrl": reverse("chat", args=["00000000-0000-0000-0000-000000000000"]),
+        },
+        "import_formats": formats.FORMATS,
+        "import_max_megabytes": settings.IMPORT_MAX_BYTES // 1024**2,
         "token_count": len(selectors.device_token_list_for_user(user=request.user)),
         "erase_form": erase_form,
     }

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from conversation import events
 from conversation import services as conversation_services
+from conversation.models import Session
 from conversation.selectors import persona_resolve
 from imports import formats, tasks
 from imports.models import ConversationImport, ConversationImportRow
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # How often a running import saves its progress and report rows, and tells the owner's tabs.
 IMPORT_PROGRESS_SECONDS = 1.0
+# The most sessions one report tells the tabs of (the newest): a sidebar shows the newest first.
+IMPORT_ANNOUNCE_SESSIONS = 100
 
 
 class ImportBusy(Exception):
@@ -187,6 +190,7 @@ def _reason(exc: ValidationError) -> str:
 
 
 def _report(job: ConversationImport, rows: list[ConversationImportRow], progress) -> None:
+    arrived = [row.session_id for row in rows if row.result in ("imported", "updated")]
     """Save the job's state and the report rows gathered, and tell the owner's tabs (account.import).
     ImportGone when the import's row is gone."""
     job.updated_at = timezone.now()
@@ -214,4 +218,11 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
         progress(job)
     # Times spelled as the API spells them (DjangoJSONEncoder, as DRF: "...Z").
     state = json.loads(json.dumps(conversation_import_state(conversation_import=job), cls=DjangoJSONEncoder))
-    events.publish_now([(events.user_group(job.user_id), {"type": "account.import", "import": state})])
+    live = []
+    if arrived:
+        # The chat page's sidebar places each at its own time, as a session.updated.
+        sessions = Session.objects.filter(pk__in=arrived).order_by("-last_activity_at")[:IMPORT_ANNOUNCE_SESSIONS]
+        summaries = [events.session_summary(session) for session in sessions]
+        live.append((events.user_group(job.user_id), {"type": "sessions.imported", "sessions": summaries}))
+    live.append((events.user_group(job.user_id), {"type": "account.import", "import": state}))
+    events.publish_now(live)

@@ -1,6 +1,15 @@
 import pytest
+from django.core.files.storage import storages
 
 from imports import services
+
+
+@pytest.fixture(autouse=True)
+def _no_uploads_of_earlier_tests():
+    """The uploads' folder is the run's (the worker shares it): each test starts with it empty."""
+    storage = storages["imports"]
+    for name in storage.listdir("")[1]:
+        storage.delete(name)
 
 
 @pytest.fixture

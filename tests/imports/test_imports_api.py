@@ -14,13 +14,6 @@ from tests.imports import samples
 URL = "/api/imports/"
 
 
-@pytest.fixture(autouse=True)
-def _no_uploads_of_earlier_tests():
-    storage = storages["imports"]
-    for name in storage.listdir("")[1]:
-        storage.delete(name)
-
-
 @pytest.fixture
 def api(owner) -> APIClient:
     client = APIClient()

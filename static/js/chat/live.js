@@ -52,6 +52,8 @@ const handlers = {
     if (session.deleted_at) newChat();
     else showLifecycle({ pinned: Boolean(session.pinned_at), archived: Boolean(session.archived_at) });
   },
+  // Chats an import brought in (or added messages to), each placed at its own last activity.
+  "sessions.imported": (event) => { for (const session of event.sessions) placeSession(session); },
   "session.head": (event) => { if (event.session_id === state.sessionId) followHead(); },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => {

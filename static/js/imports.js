@@ -1,0 +1,150 @@
+// The account page's import: upload a file (with its own progress), follow the job to its end, then
+// show what became of each chat. The job goes on if the page is left; coming back follows it again.
+const config = JSON.parse(document.getElementById("import-config").textContent);
+const $ = (id) => document.getElementById(id);
+const els = {
+  form: $("import-form"), file: $("import-file"), format: $("import-format"), status: $("import-status"),
+  progress: $("import-progress"), report: $("import-report"), rows: $("import-report").querySelector("tbody"),
+  more: $("import-report-more"),
+};
+const POLL_MS = 1000;
+const RESULTS = { imported: "Imported", updated: "Updated with new messages", present: "Already here", failed: "Failed" };
+let nextReport = null;
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function getJson(target) {
+  const response = await fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail || `The server answered ${response.status}.`);
+  return body;
+}
+
+function say(key, values) {
+  els.status.textContent = config.texts[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+function busy(going) {
+  els.form.querySelector("button").disabled = going;
+  els.progress.hidden = !going;
+}
+
+// The upload, by XMLHttpRequest: fetch() cannot tell how much of a body has been sent.
+function upload(file, format) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", config.url);
+    request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("X-CSRFToken", csrfToken());
+    request.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable) return;
+      els.progress.max = event.total;
+      els.progress.value = event.loaded;
+      say("uploading", { file: file.name, percent: Math.floor((100 * event.loaded) / event.total) });
+    });
+    request.addEventListener("load", () => {
+      let body = {};
+      try { body = JSON.parse(request.responseText); } catch { /* an error page: said below */ }
+      if (request.status === 202) resolve(body);
+      else reject(new Error(body.detail || `The server answered ${request.status}.`));
+    });
+    request.addEventListener("error", () => reject(new Error("The upload was cut off: check your connection and try again.")));
+    const data = new FormData();
+    data.append("file", file);
+    if (format) data.append("format", format);
+    request.send(data);
+  });
+}
+
+function show(state) {
+  const { progress, summary } = state;
+  const values = {
+    file: state.file_name || "the file", done: progress.conversations_done, utterances: progress.utterances,
+    imported: summary.imported, present: summary.present, failed: summary.failed, skipped: summary.skipped_turns,
+    error: state.error,
+  };
+  say(state.status, values);
+  const going = state.status === "queued" || state.status === "running";
+  busy(going);
+  if (progress.conversations_total) {
+    els.progress.max = progress.conversations_total;
+    els.progress.value = progress.conversations_done;
+  } else {
+    els.progress.max = progress.bytes_total || 1;
+    els.progress.value = progress.bytes_done;
+  }
+  return going;
+}
+
+function reportRow(row) {
+  const item = document.createElement("tr");
+  const chat = document.createElement("td");
+  const name = row.title || row.source_id || "Untitled chat";
+  if (row.session_id) {
+    const link = document.createElement("a");
+    link.href = config.chatUrl.replace("00000000-0000-0000-0000-000000000000", row.session_id);
+    link.textContent = name;
+    chat.append(link);
+  } else {
+    chat.textContent = name;
+  }
+  const result = document.createElement("td");
+  result.textContent = RESULTS[row.result] + (row.error ? `: ${row.error}` : "");
+  result.className = `import-${row.result}`;
+  const count = document.createElement("td");
+  count.textContent = row.utterances;
+  item.append(chat, result, count);
+  return item;
+}
+
+async function loadReport(target) {
+  const page = await getJson(target);
+  els.rows.append(...page.results.map(reportRow));
+  nextReport = page.next;
+  els.more.hidden = !nextReport;
+  els.report.hidden = false;
+}
+
+async function follow(id) {
+  try {
+    const state = await getJson(`${config.url}${id}/`);
+    if (show(state)) {
+      setTimeout(() => follow(id), POLL_MS);
+    } else if (state.progress.conversations_done) {
+      els.rows.replaceChildren();
+      await loadReport(`${config.url}${id}/report/`);
+    }
+  } catch (error) {
+    els.status.textContent = error.message;
+    setTimeout(() => follow(id), POLL_MS * 5);
+  }
+}
+
+els.form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const file = els.file.files[0];
+  if (!file) return;
+  els.report.hidden = true;
+  busy(true);
+  try {
+    const state = await upload(file, els.format.value);
+    els.form.reset();
+    show(state);
+    follow(state.id);
+  } catch (error) {
+    busy(false);
+    els.status.textContent = error.message;
+  }
+});
+
+els.more.addEventListener("click", () => {
+  if (nextReport) loadReport(nextReport).catch((error) => { els.status.textContent = error.message; });
+});
+
+if (config.latest) {
+  show(config.latest);
+  follow(config.latest.id);
+}
