@@ -61,6 +61,9 @@ class SourceConversation:
     nodes: list[SourceMessage]
     current_id: str | None
     skipped_parts: int = 0  # reasoning or tool parts inside kept messages (Claude, LibreChat)
+    # The nodes are listed in the order they were written (our export, by seq): stored in that order,
+    # so that seqs come back as they were.
+    in_writing_order: bool = False
     problem: str = ""  # set when the conversation could not be read at all
     # Our own export: the session's pinned / archived / trash state, kept on import.
     state: dict = field(default_factory=dict)
@@ -68,8 +71,9 @@ class SourceConversation:
 
 @dataclass
 class ConversationTree:
-    """A conversation's kept messages in the order they are stored: parents before children, each
-    branch's messages one after the other (a depth-first walk, older children first)."""
+    """A conversation's kept messages in the order they are stored, parents before children: a
+    depth-first walk (older children first, each branch's messages one after the other), or the
+    order they were written when the source keeps it."""
 
     messages: list[SourceMessage]
     parents: dict[str, str | None]  # kept message -> its nearest kept ancestor
@@ -421,6 +425,7 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
         updated_at=moment(session.get("last_activity_at")),
         nodes=nodes,
         current_id=_id(head) or (nodes[-1].id if nodes else None),
+        in_writing_order=True,
         state={key: moment((state or session).get(key)) for key in ("pinned_at", "archived_at", "deleted_at")},
     )
 
@@ -429,8 +434,9 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
 
 
 def conversation_tree(conversation: SourceConversation) -> ConversationTree:
-    """The kept messages in storing order, each with its nearest kept ancestor; skipped turns hand
-    their children to it. The head: the source's current node (its nearest kept ancestor), or, when
+    """The kept messages in storing order (a depth-first walk, or the order they were written when
+    the source keeps it), each with its nearest kept ancestor; skipped turns hand their children to
+    it. The head: the source's current node (its nearest kept ancestor), or, when
     the source names none, the newest message. ConversationProblem for a tree that is no tree."""
     by_id: dict[str, SourceMessage] = {}
     for node in conversation.nodes:
@@ -466,6 +472,10 @@ def conversation_tree(conversation: SourceConversation) -> ConversationTree:
     if seen != len(conversation.nodes):
         raise ConversationProblem("Its messages' parents form a loop.")
 
+    if conversation.in_writing_order:
+        position = {node.id: order[node.id] for node in messages}
+        if all(parents[m.id] is None or position[parents[m.id]] < position[m.id] for m in messages):
+            messages.sort(key=lambda node: position[node.id])
     head = kept_ancestor.get(conversation.current_id) if conversation.current_id else None
     if head is None and messages:
         head = max(messages, key=lambda n: (n.created_at or EARLIEST, order[n.id])).id

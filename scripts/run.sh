@@ -2,7 +2,7 @@
 # Usage: scripts/run.sh (`make run`)
 #
 # Development: migrates, then serves the app with one Daphne process on 127.0.0.1:PORT (8000) and
-# runs one background worker (manage.py db_worker: account exports) beside it, on the embedded
+# runs one background worker (manage.py db_worker: account exports and imports) beside it, on the embedded
 # default (SQLite, local memory) or on DATABASE_URL / REDIS_URL when set. Ctrl+C or TERM stops both;
 # either dying stops the other.
 set -euo pipefail
@@ -28,7 +28,7 @@ trap 'exit 143' TERM
 
 "$bin/python" manage.py db_worker --no-reload --worker-id "run-$$" --verbosity 0 &
 pids+=($!)
-echo "Background worker started (account exports)"
+echo "Background worker started (account exports, imports)"
 echo "Serving at http://127.0.0.1:$port/"
 "$bin/python" -m chatproject.daphne -b 127.0.0.1 -p "$port" chatproject.asgi:application &
 pids+=($!)

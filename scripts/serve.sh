@@ -4,7 +4,7 @@
 # The production topology on one machine: nginx on PORT (8080) in front of gunicorn (WSGI:
 # HTTP_WORKERS processes, default one per core, of HTTP_THREADS threads, default 4) for pages, the
 # API and exports, WS_WORKERS (2) Daphne processes for sockets (/ws/) and the streaming reply, and
-# JOB_WORKERS (1) background workers (manage.py db_worker) for the jobs (account exports).
+# JOB_WORKERS (1) background workers (manage.py db_worker) for the jobs (account exports, imports).
 # nginx serves the hashed static files itself. Every process shares only PostgreSQL and Redis, so
 # DATABASE_URL and REDIS_URL are required, with production settings (DEBUG=false, SECRET_KEY,
 # ALLOWED_HOSTS). Ctrl+C or TERM stops every process it started; any of them dying stops the rest.
@@ -112,7 +112,7 @@ done
 for n in $(seq 1 "$job_workers"); do
   "$bin/python" manage.py db_worker --no-reload --worker-id "serve-$$-$n" --verbosity 0 &
   pids+=($!)
-  echo "Background worker $n (account exports)"
+  echo "Background worker $n (account exports, imports)"
 done
 
 if [ "$(id -u)" -eq 0 ]; then nginx_user="user nobody nogroup;"; else nginx_user=""; fi

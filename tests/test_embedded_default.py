@@ -68,7 +68,7 @@ assert services.trash_empty(user=user) == (1, 1)
 # Retention by the owner's setting: an idle session goes to the trash, a pinned one stays.
 from datetime import timedelta
 from accounts import services as account_services
-from conversation.models import Session
+from conversation.models import Session, Utterance
 from django.utils import timezone
 account_services.account_settings_update(user=user, retention_days=30)
 idle, kept = services.session_create(user=user), services.session_create(user=user)
@@ -153,8 +153,34 @@ assert export.status == AccountExport.Status.DONE, export.error
 with storages["exports"].open(export.file, "rb") as stored:
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(stored.read())).read("manifest.json"))
 assert manifest["counts"]["sessions"] == Session.objects.filter(user=user).count()
+# The export brought into another account (the whole tree, the head where it was), then a ChatGPT
+# conversation with an edit, twice (the second adds nothing).
+from imports import services as import_services
+other = User.objects.create_user(email="other@example.com", password="x")
+job = import_services.conversation_import_file(user=other, path=storages["exports"].path(export.file))
+assert (job.status, job.failed, job.imported) == ("done", 0, manifest["counts"]["sessions"]), (job.error, job.failed)
+copy = Session.objects.get(user=other, origin__source_id=str(tree.pk))
+assert [u.text for u in selectors.utterance_page(user=other, session_id=copy.pk).utterances] == texts(tree.pk)
+def tree_rows(session_id):
+    return sorted(Utterance.objects.filter(session_id=session_id).values_list("seq", "parent_seq", "role", "text"))
+assert tree_rows(copy.pk) == tree_rows(tree.pk)
+def node(node_id, parent, role, text):
+    content = {"content_type": "text", "parts": [text]}
+    return {"id": node_id, "parent": parent, "message": {"author": {"role": role}, "content": content}}
+chatgpt = [{"id": "g", "title": "Edited", "current_node": "u2", "mapping": {
+    "u1": node("u1", None, "user", "one"), "a1": node("a1", "u1", "assistant", "two"),
+    "u2": node("u2", None, "user", "one, edited"),
+}}]
+(tmp := __import__("pathlib").Path(storages["exports"].location) / "chatgpt.json").write_text(json.dumps(chatgpt))
+for expected in ("imported", "present"):
+    job = import_services.conversation_import_file(user=other, path=str(tmp))
+    assert job.rows.get().result == expected, job.rows.get().error
+edited = Session.objects.get(user=other, origin__source_id="g")
+assert [u.text for u in selectors.utterance_page(user=other, session_id=edited.pk).utterances] == ["one, edited"]
+services.session_switch(user=other, session_id=edited.pk, seq=1)
+assert [u.text for u in selectors.utterance_page(user=other, session_id=edited.pk).utterances] == ["one", "two"]
 account_services.account_erase(user=user)
-assert not User.objects.filter(pk=user.pk).exists() and not Session.objects.exists()
+assert not User.objects.filter(pk=user.pk).exists() and not Session.objects.filter(user_id=user.pk).exists()
 print("embedded default ok")
 """
 
@@ -163,6 +189,7 @@ def test_the_core_paths_run_on_sqlite(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
     env["EXPORTS_ROOT"] = str(tmp_path / "exports")
+    env["IMPORTS_ROOT"] = str(tmp_path / "imports")
     env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False

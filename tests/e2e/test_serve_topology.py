@@ -13,11 +13,12 @@ from playwright.sync_api import Page, expect
 
 from accounts import services as accounts_services
 from tests.factories import DEFAULT_PASSWORD
+from tests.imports import samples
 from tests.servers import ARTIFACTS, database_url_of_tests, start_topology, stop_topology, wait_until_sockets_closed
 
 
 @pytest.fixture(scope="module")
-def topology(django_db_setup, django_db_blocker, model_server, exports_root):
+def topology(django_db_setup, django_db_blocker, model_server, exports_root, imports_root):
     """scripts/serve.sh running with 2 gunicorn workers and 2 Daphne processes (tests/servers.py)."""
     with django_db_blocker.unblock():
         database_url = database_url_of_tests()
@@ -32,6 +33,7 @@ def topology(django_db_setup, django_db_blocker, model_server, exports_root):
         "ASSISTANT_MODEL": "test-model",
         "LOG_LEVEL": "WARNING",
         "EXPORTS_ROOT": str(exports_root),
+        "IMPORTS_ROOT": str(imports_root),
     }
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "serve.log"
@@ -145,6 +147,24 @@ def test_an_account_export_runs_on_the_topologys_worker_and_downloads_through_ng
     download = httpx.get(f"{serve['url']}{state['download']}", headers=headers)
     assert download.status_code == 200
     assert len(download.content) == state["size"]
+
+
+def test_an_import_larger_than_the_apis_body_limit_goes_through_nginx_to_the_worker(serve, owner):
+    _, key = accounts_services.device_token_create(user=owner, name="Importer")
+    headers = {"Authorization": f"Token {key}"}
+    data = samples.as_json([samples.chatgpt_linear("big", title="Through nginx")]) + b" " * 6_000_000  # > 5 MB
+
+    started = httpx.post(f"{serve['url']}/api/imports/", files={"file": ("c.json", data)}, headers=headers)
+
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + 30
+    while (state := httpx.get(f"{serve['url']}{started.headers['Location']}", headers=headers).json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, state
+        time.sleep(0.2)
+    assert (state["status"], state["summary"]["imported"]) == ("done", 1), state
 
 
 def test_pages_on_either_daphne_process_see_every_event_live(serve, owner, page: Page):

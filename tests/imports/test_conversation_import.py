@@ -175,6 +175,7 @@ def test_our_account_export_brought_into_another_account_gives_the_same_sessions
         assert copy.title == original.title
         assert history(outsider, copy) == history(owner, original)
         assert tree_of(copy) == tree_of(original)
+        assert rows_of(copy) == rows_of(original)  # the very seqs
         assert copy.message_count == original.message_count
         for moment in ("created_at", "last_activity_at", "pinned_at"):
             assert ms(getattr(copy, moment)) == ms(getattr(original, moment))
@@ -191,6 +192,10 @@ def tree_of(session) -> set:
     return {
         ((u.role, u.text, ms(u.created_at)), (rows[u.parent_seq].text if u.parent_seq else None)) for u in rows.values()
     }
+
+
+def rows_of(session) -> list:
+    return list(Utterance.objects.filter(session=session).order_by("seq").values_list("seq", "parent_seq", "text"))
 
 
 def test_our_export_brought_back_into_its_own_account_adds_nothing(owner, import_file):
