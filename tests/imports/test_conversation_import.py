@@ -2,6 +2,7 @@
 whole or nothing, once, and a grown export adds only what is new."""
 
 import io
+import threading
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -238,3 +239,35 @@ def test_every_format_imports_its_active_branch_as_the_head(owner, import_file, 
 
     assert (job.imported, job.failed) == (1, 0)
     assert [text for _, text in history(owner, imported_session(owner, source_id))] == texts
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_imports_of_one_conversation_at_once_store_it_once(owner, tmp_path):
+    from django.db import connection
+
+    from imports import services as import_services
+
+    path = tmp_path / "conversations.json"
+    path.write_bytes(samples.as_json([samples.chatgpt_trip(), samples.chatgpt_linear("plain", turns=50)]))
+    start = threading.Barrier(2)
+    jobs = []
+
+    def run():
+        try:
+            start.wait()
+            jobs.append(import_services.conversation_import_file(user=owner, path=str(path)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(job.imported for job in jobs) == 2
+    assert sum(job.present for job in jobs) == 2
+    assert Session.objects.filter(user=owner).count() == 2
+    assert Utterance.objects.filter(user=owner).count() == 8 + 100
+    trip = imported_session(owner, "conv-trip")
+    assert trip.message_count == 6
