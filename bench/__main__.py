@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire", "account_export", "branches", "api", "context", "ws", "chaos", "serve"]
+BENCHMARKS = ["domain", "expire", "account_export", "imports", "branches", "api", "context", "ws", "chaos", "serve"]
 
 
 def main() -> None:
