@@ -1,6 +1,7 @@
 """Writes. Each service runs in one transaction, takes the acting user explicitly and treats another
 user's session exactly like a missing one (Session.DoesNotExist)."""
 
+import contextlib
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
@@ -977,8 +978,8 @@ def conversation_import(
             )
         )
     title = " ".join(title.split())
-    if len(title) > settings.MAX_TITLE_CHARS:
-        title = inputs.auto_title(title)[: settings.MAX_TITLE_CHARS]
+    if len(title) > settings.MAX_TITLE_CHARS:  # cut at a word: the messages hold the conversation whole
+        title = title[: settings.MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,.;:-") + "…"
     title = inputs.check_title(title)
     try:
         with transaction.atomic():
@@ -1036,9 +1037,10 @@ def _conversation_import(
     )
     if session_id is None and source == "ours":
         # Our own export brought back into the account it came from: its sessions are here.
-        own = Session.objects.filter(user=user, pk=session_id_parse(source_id)).values_list("pk", flat=True).first()
-        if own is not None:
-            return ImportOutcome(result="present", session_id=own, stored=0)
+        with contextlib.suppress(Session.DoesNotExist):
+            own = Session.objects.filter(user=user, pk=session_id_parse(source_id)).values_list("pk", flat=True).first()
+            if own is not None:
+                return ImportOutcome(result="present", session_id=own, stored=0)
     seq_of: dict[str, int] = {}
     if session_id is not None:
         session = Session.objects.select_for_update().get(pk=session_id)

@@ -65,8 +65,9 @@ class SourceConversation:
     # so that seqs come back as they were.
     in_writing_order: bool = False
     problem: str = ""  # set when the conversation could not be read at all
-    # Our own export: the session's pinned / archived / trash state, kept on import.
+    # Our own export: the session's pinned / archived / trash state and its persona, kept on import.
     state: dict = field(default_factory=dict)
+    persona: str = ""
 
 
 @dataclass
@@ -426,6 +427,7 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
         nodes=nodes,
         current_id=_id(head) or (nodes[-1].id if nodes else None),
         in_writing_order=True,
+        persona=_text((session.get("persona") or {}).get("slug")) if isinstance(session.get("persona"), dict) else "",
         state={key: moment((state or session).get(key)) for key in ("pinned_at", "archived_at", "deleted_at")},
     )
 

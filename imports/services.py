@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from conversation import events
 from conversation import services as conversation_services
-from conversation.models import Session
+from conversation.models import Persona, Session
 from conversation.selectors import persona_resolve
 from imports import formats, tasks
 from imports.models import ConversationImport, ConversationImportRow
@@ -102,9 +102,11 @@ def conversation_import_run(
             reader = formats.conversations_open(source, format_hint=job.format)
             job.format, job.conversations_total = reader.format, reader.total
             _report(job, rows, progress)
-            persona = persona_resolve(persona=None)
+            personas = {persona.slug: persona for persona in Persona.objects.all()}
+            personas[""] = persona_resolve(persona=None)
             last_report = time.monotonic()
             for position, conversation in enumerate(reader.conversations, start=1):
+                persona = personas.get(conversation.persona) or personas[""]
                 rows.append(_conversation_import(job, conversation, position=position, persona=persona))
                 job.conversations_done = position
                 job.bytes_done = reader.position()

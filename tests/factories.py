@@ -1,6 +1,7 @@
 import factory
 
 from accounts.models import User
+from conversation.models import Persona
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -18,3 +19,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+
+class PersonaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Persona
+
+    slug = factory.Sequence(lambda n: f"persona-{n}")
+    name = factory.Sequence(lambda n: f"Persona {n}")
+    system_prompt = "You answer briefly."
+    position = 10

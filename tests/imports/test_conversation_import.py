@@ -13,6 +13,7 @@ from accounts.archive import account_archive_write
 from conversation import selectors, services
 from conversation.models import Session, Utterance
 from imports.models import ConversationImport
+from tests.factories import PersonaFactory
 from tests.helpers import say
 from tests.imports import samples
 
@@ -162,7 +163,7 @@ def test_our_account_export_brought_into_another_account_gives_the_same_sessions
     say(owner, bread, "Strong flour.", role="assistant")
     services.session_switch(user=owner, session_id=bread.pk, seq=4)
     say(owner, bread, "Thanks!")
-    pinned = services.session_create(user=owner, title="Pinned")
+    pinned = services.session_create(user=owner, title="Pinned", persona=PersonaFactory())
     say(owner, pinned, "Keep me")
     services.session_update(user=owner, session_id=pinned.pk, pinned=True)
     out = io.BytesIO()
@@ -178,6 +179,7 @@ def test_our_account_export_brought_into_another_account_gives_the_same_sessions
         assert tree_of(copy) == tree_of(original)
         assert rows_of(copy) == rows_of(original)  # the very seqs
         assert copy.message_count == original.message_count
+        assert copy.persona == original.persona
         for moment in ("created_at", "last_activity_at", "pinned_at"):
             assert ms(getattr(copy, moment)) == ms(getattr(original, moment))
 
@@ -271,3 +273,21 @@ def test_two_imports_of_one_conversation_at_once_store_it_once(owner, tmp_path):
     assert Utterance.objects.filter(user=owner).count() == 8 + 100
     trip = imported_session(owner, "conv-trip")
     assert trip.message_count == 6
+
+
+def test_a_title_too_long_is_cut_at_a_word_and_the_conversation_kept(owner, import_file, settings):
+    settings.MAX_TITLE_CHARS = 20
+    chat = samples.chatgpt_linear("titled", title="A very long title about many different things")
+
+    import_file(owner, samples.as_json([chat]))
+
+    assert imported_session(owner, "titled").title == "A very long title…"
+
+
+def test_a_session_export_whose_id_is_not_ours_is_imported_as_a_new_chat(owner, import_file):
+    export = {"session": {"id": "not-a-uuid", "title": "Hand-made"}, "messages": [{"role": "user", "text": "hi"}]}
+
+    job = import_file(owner, samples.as_json(export))
+
+    assert (job.format, job.imported, job.failed) == ("ours", 1, 0)
+    assert history(owner, imported_session(owner, "not-a-uuid")) == [("user", "hi")]

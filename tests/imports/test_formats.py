@@ -166,3 +166,44 @@ def test_a_file_cut_short_reads_up_to_the_cut_then_says_so():
     assert next(conversations).id == "first"
     with pytest.raises(formats.ImportFileError, match="cut short"):
         next(conversations)
+
+
+def nulled_copies(value, path=()):
+    """Copies of `value` with one field at a time set to null, or left out: every gap a version of a
+    format may have."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key, "null"), {**value, key: None}
+            yield (*path, key, "missing"), {k: v for k, v in value.items() if k != key}
+            for subpath, changed in nulled_copies(item, (*path, key)):
+                yield subpath, {**value, key: changed}
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield (*path, index, "null"), [*value[:index], None, *value[index + 1 :]]
+            for subpath, changed in nulled_copies(item, (*path, index)):
+                yield subpath, [*value[:index], changed, *value[index + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("source", "sample"),
+    [
+        ("chatgpt", samples.chatgpt_trip()),
+        ("claude", samples.claude_linear()),
+        ("claude", samples.claude_tree()),
+        ("openwebui", samples.openwebui_chat()),
+        ("librechat", samples.librechat_tree()),
+        ("librechat", samples.librechat_flat()),
+    ],
+)
+def test_any_field_null_or_missing_is_tolerated_or_reported_never_a_crash(source, sample):
+    tried = 0
+    for path, changed in nulled_copies(sample):
+        try:
+            conversation = formats.PARSERS[source](changed)
+            formats.conversation_tree(conversation)
+        except formats.ConversationProblem:
+            pass
+        except Exception as exc:  # pragma: no cover - the failure names the field
+            raise AssertionError(f"{source}: {path} -> {exc!r}") from exc
+        tried += 1
+    assert tried > 20
