@@ -36,6 +36,9 @@ class BoundedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
 
 class ImportOutputSerializer(serializers.Serializer):
     class ProgressSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ImportProgress"
+
         conversations_done = serializers.IntegerField()
         conversations_total = serializers.IntegerField(allow_null=True, help_text="When the file says.")
         utterances = serializers.IntegerField(help_text="Messages stored so far.")
@@ -43,6 +46,9 @@ class ImportOutputSerializer(serializers.Serializer):
         bytes_total = serializers.IntegerField()
 
     class SummarySerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ImportSummary"
+
         imported = serializers.IntegerField(help_text="Conversations stored as new sessions, or grown ones updated.")
         present = serializers.IntegerField(help_text="Conversations imported before, with nothing new.")
         failed = serializers.IntegerField()
@@ -66,6 +72,26 @@ class ImportRowOutputSerializer(serializers.Serializer):
     session_id = serializers.UUIDField(allow_null=True)
     utterances = serializers.IntegerField(help_text="Messages this import stored.")
     error = serializers.CharField(allow_blank=True)
+
+
+class ImportPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ImportOutputSerializer(many=True)
+
+
+class ImportReportPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ImportRowOutputSerializer(many=True)
+
+
+class PageParametersSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "ImportPageParameters"
+
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE)
+    cursor = serializers.CharField(required=False, help_text="As given in `next` or `previous`.")
 
 
 class ImportCursorPagination(SessionCursorPagination):
@@ -100,7 +126,9 @@ class ImportListApi(APIView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
-        responses={200: ImportOutputSerializer(many=True), **error_responses()},
+        operation_id="imports_list",
+        parameters=[PageParametersSerializer],
+        responses={200: ImportPageSerializer, **error_responses(400)},
         description="The user's imports, newest first (cursor-paginated).",
     )
     def get(self, request: Request) -> Response:
@@ -162,7 +190,8 @@ class ImportReportApi(APIView):
     throttle_scope = "api_read"
 
     @extend_schema(
-        responses={200: ImportRowOutputSerializer(many=True), **error_responses(404)},
+        parameters=[PageParametersSerializer],
+        responses={200: ImportReportPageSerializer, **error_responses(400, 404)},
         description="What became of each conversation of the file, in its order (cursor-paginated).",
     )
     def get(self, request: Request, import_id: str) -> Response:

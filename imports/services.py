@@ -49,6 +49,8 @@ def conversation_import_start(*, user: User, upload: File, file_name: str, forma
         raise ValidationError({"format": f"Unknown format {format_hint!r}: use one of {', '.join(formats.FORMATS)}."})
     storage = storages["imports"]
     name = storage.save(f"{user.pk}-{int(time.time() * 1000)}.upload", upload)
+    with contextlib.suppress(FileNotFoundError):  # a temporary upload was moved, not copied
+        upload.close()
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=user.pk).first()
