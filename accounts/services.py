@@ -26,6 +26,7 @@ from accounts.selectors import account_export_in_progress, account_export_state,
 from conversation import events
 from conversation import services as conversation_services
 from conversation.models import Session, SessionAudit
+from imports.models import ConversationImport
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ def device_tokens_delete_expired(*, now: datetime) -> int:
 
 @transaction.atomic
 def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tuple[int, int, int]:
-    """Delete accounts with their sessions and utterances; returns (users, sessions, utterances).
+    """Delete accounts with their sessions and utterances (and the uploads of their imports); returns
+    (users, sessions, utterances).
 
     The sessions go through conversation's own delete in batches (set-based statements, cached
     context windows forgotten after the commit, an audit row each naming `actor_id` and the
@@ -112,6 +114,9 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
             cause=SessionAudit.Cause.ERASURE,
         )
         sessions, utterances = sessions + deleted[0], utterances + deleted[1]
+    # Uploads still waiting for their import job: the job of a deleted import never runs.
+    waiting = list(ConversationImport.objects.filter(user_id__in=ids).exclude(file="").values_list("file", flat=True))
+    events.after_commit(_import_uploads_delete, names=waiting)
     _, deleted_by_model = User.objects.filter(id__in=ids).delete()
     sockets_recheck(user_ids=ids)
     return deleted_by_model.get(User._meta.label, 0), sessions, utterances
@@ -233,6 +238,12 @@ def _throttle_counters_forget(*, user_id: int) -> None:
     django-redis finds them by pattern (local memory forgets them when their window ends)."""
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern(f"throttle_*_{user_id}:*")
+
+
+def _import_uploads_delete(*, names: list[str]) -> None:
+    storage = storages["imports"]
+    for name in names:
+        storage.delete(name)
 
 
 def _export_files_delete(*, names: list[str]) -> None:

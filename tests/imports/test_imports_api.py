@@ -156,3 +156,15 @@ def test_a_browser_uploads_with_its_csrf_token(owner):
 
     assert refused.status_code == 403
     assert accepted.status_code == 202
+
+
+def test_erasing_the_account_deletes_the_upload_waiting_for_its_job(api, owner, django_capture_on_commit_callbacks):
+    from accounts import services as accounts_services
+
+    upload(api, samples.as_json([samples.chatgpt_linear("mine")]))
+    assert len(stored_uploads()) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_services.account_erase(user=owner)
+
+    assert stored_uploads() == []
