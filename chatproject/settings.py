@@ -107,6 +107,13 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         int(prepare_threshold) if prepare_threshold else None
     )
+    # Prepared statements (the server-bound ones only: an append, the context window, a page of
+    # history) are keyed look-ups whose best plan does not depend on the values: a generic plan,
+    # made once. PostgreSQL's default re-plans a statement for its values while its generic plan
+    # looks dearer, and re-planning a branched session's page cost more than running it.
+    server_options = DATABASES["default"]["OPTIONS"].get("options", "")
+    if "plan_cache_mode" not in server_options:
+        DATABASES["default"]["OPTIONS"]["options"] = f"{server_options} -c plan_cache_mode=force_generic_plan".strip()
     if env.bool("DB_POOL", default=True):
         # Under Daphne, CONN_MAX_AGE connections are not reused across requests (each request runs
         # in a fresh thread), so PostgreSQL goes through psycopg's pool. Django's pool checks each

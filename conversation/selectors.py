@@ -1,18 +1,17 @@
 """Reads. Each selector makes a fixed number of queries, whatever the size of the data."""
 
-import json
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, CharField, Count, F, JSONField, Q, QuerySet, Sum
+from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -320,41 +319,43 @@ def utterance_page(
     after = check_seq(after, field_name="after")
     if before is not None and after is not None:
         raise ValidationError({"before": "Give before or after, not both."})
-    sessions = Session.objects.filter(user=user, deleted_at__isnull=True).annotate(fork_seqs=_fork_seqs_sql())
-    if with_session:
-        session = sessions.select_related("persona").get(pk=session_id_parse(session_id))
-        session_pk, head_seq, last_seq, branch_path, fork_seqs = (
-            session.pk,
-            session.head_seq,
-            session.last_seq,
-            session.branch_path,
-            session.fork_seqs,
-        )
-    else:
-        session = None
-        session_pk, head_seq, last_seq, branch_path, fork_seqs = sessions.values_list(
-            "pk", "head_seq", "last_seq", "branch_path", "fork_seqs"
-        ).get(pk=session_id_parse(session_id))
-    branched = bool(branch_path)
+    # Server-bound (chatproject/postgresql): a page's statements repeat, so they are prepared.
+    with getattr(connection, "server_binding", nullcontext)():
+        if with_session:
+            session = session_get_for_user(user=user, session_id=session_id)
+            session_pk, head_seq, last_seq, branch_path = (
+                session.pk,
+                session.head_seq,
+                session.last_seq,
+                session.branch_path,
+            )
+        else:
+            session = None
+            session_pk, head_seq, last_seq, branch_path = (
+                Session.objects.filter(user=user, deleted_at__isnull=True)
+                .values_list("pk", "head_seq", "last_seq", "branch_path")
+                .get(pk=session_id_parse(session_id))
+            )
+        branched = bool(branch_path)
 
-    if all_branches:
-        branch_path = []  # every stored utterance, by seq
-    queryset = Utterance.objects.filter(session_id=session_pk)
-    if not include_interim:
-        queryset = queryset.filter(is_final=True)
-    if branched:
-        queryset = queryset.annotate(sibling_seqs=_sibling_seqs_sql(fork_seqs or []))
-    queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, *(["sibling_seqs"] if branched else []), named=True)
-    if after is not None:
-        fetched = path_rows(queryset, branch_path=branch_path, above=after, limit=limit + 1, newest=False)
-        rows = _within_chars(fetched[:limit], max_chars)
-        has_before, has_after = after > 0, len(fetched) > len(rows)
-    else:
-        fetched = path_rows(queryset, branch_path=branch_path, below=before, limit=limit + 1, newest=True)
-        rows = _within_chars(fetched[:limit], max_chars)[::-1]
-        has_before = len(fetched) > len(rows)
-        newest = last_seq if all_branches else head_seq
-        has_after = before is not None and newest is not None and before <= newest
+        if all_branches:
+            branch_path = []  # every stored utterance, by seq
+        queryset = Utterance.objects.filter(session_id=session_pk)
+        if not include_interim:
+            queryset = queryset.filter(is_final=True)
+        if branched:
+            queryset = queryset.annotate(sibling_seqs=_sibling_seqs_sql(session_pk))
+        queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, *(["sibling_seqs"] if branched else []), named=True)
+        if after is not None:
+            fetched = path_rows(queryset, branch_path=branch_path, above=after, limit=limit + 1, newest=False)
+            rows = _within_chars(fetched[:limit], max_chars)
+            has_before, has_after = after > 0, len(fetched) > len(rows)
+        else:
+            fetched = path_rows(queryset, branch_path=branch_path, below=before, limit=limit + 1, newest=True)
+            rows = _within_chars(fetched[:limit], max_chars)[::-1]
+            has_before = len(fetched) > len(rows)
+            newest = last_seq if all_branches else head_seq
+            has_after = before is not None and newest is not None and before <= newest
     # An utterance without siblings needs no entry (siblings_entry).
     siblings = {
         row.parent_seq: sorted(map(int, row.sibling_seqs.split(",")))
@@ -366,42 +367,21 @@ def utterance_page(
     )
 
 
-def _fork_seqs_sql() -> RawSQL:
-    """The session's fork points, one per branch (null: a branch at the root): the only parents
-    with more than one child, since a second child is only ever stored on a new branch. Read with
-    the session, so that the page probes the children of those parents alone."""
-    branches, sessions = SessionBranch._meta.db_table, Session._meta.db_table
-    if connection.vendor == "postgresql":
-        return RawSQL(  # noqa: S611 - no values: the SQL is the model's own
-            f"ARRAY(SELECT fork_seq FROM {branches} WHERE session_id = {sessions}.id)",  # noqa: S608
-            [],
-            output_field=ArrayField(BigIntegerField(null=True)),
-        )
-    return RawSQL(  # noqa: S611 - no values: the SQL is the model's own
-        f"(SELECT json_group_array(fork_seq) FROM {branches} WHERE session_id = {sessions}.id)",  # noqa: S608
-        [],
-        output_field=JSONField(),
-    )
-
-
-def _sibling_seqs_sql(fork_seqs: list) -> RawSQL:
+def _sibling_seqs_sql(session_pk) -> RawSQL:
     """Each utterance's parent's children, "seq,seq,..." (unordered), for an utterance whose parent
-    is a fork point (null for the others, which have no siblings): a probe of utterance_parent_idx
-    for those rows alone, inside the page's own query, so a branched session's page makes the same
-    two queries as a plain one's and reads little more."""
-    table = Utterance._meta.db_table
-    forks = [seq for seq in fork_seqs if seq is not None]
-    at_root = len(forks) < len(fork_seqs)
-    if connection.vendor == "postgresql":
-        aggregate, is_fork, params = "string_agg(c.seq::text, ',')", f"{table}.parent_seq = ANY(%s)", [forks]
-    else:
-        aggregate, is_fork = "group_concat(c.seq)", f"{table}.parent_seq IN (SELECT value FROM json_each(%s))"  # noqa: S608
-        params = [json.dumps(forks)]
+    is a fork point of the session (null for the others, which have no siblings: a second child is
+    only ever stored on a new branch, which names its fork point). The fork points are read once,
+    as a set the rows are checked against; the children probed (utterance_parent_idx) for the rows
+    that need it alone. Inside the page's own query, so a branched session's page makes the same
+    two queries as a plain one's."""
+    table, branches = Utterance._meta.db_table, SessionBranch._meta.db_table
+    aggregate = "string_agg(c.seq::text, ',')" if connection.vendor == "postgresql" else "group_concat(c.seq)"
     children = f"SELECT {aggregate} FROM {table} c WHERE c.session_id = {table}.session_id AND c.parent_seq"  # noqa: S608
-    root = f"WHEN {table}.parent_seq IS NULL THEN ({children} IS NULL) " if at_root else ""
-    return RawSQL(  # noqa: S611 - every value is a parameter
-        f"CASE {root}WHEN {is_fork} THEN ({children} = {table}.parent_seq) END",
-        params,
+    forks = f"SELECT b.fork_seq FROM {branches} b WHERE b.session_id = %s"  # noqa: S608
+    return RawSQL(  # noqa: S611 - the one value is a parameter
+        f"CASE WHEN {table}.parent_seq IS NULL THEN ({children} IS NULL)"
+        f" WHEN {table}.parent_seq IN ({forks}) THEN ({children} = {table}.parent_seq) END",
+        [session_db_id(session_pk)],
         output_field=CharField(),
     )
 

@@ -21,6 +21,8 @@ while a request holds them.
 
 import functools
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 
 import psycopg
@@ -89,7 +91,42 @@ class RetryingCursorDebugWrapper(RetryReadsOnLostConnection, CursorDebugWrapper)
     pass
 
 
+class DatabaseOperations(base.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # A server-bound cursor sends the text and the values apart (and a prepared statement not
+        # even its text): what ran is composed here, as Django does when every cursor binds so.
+        if isinstance(cursor, psycopg.ClientCursor):
+            return super().last_executed_query(cursor, sql, params)
+        try:
+            return self.compose_sql(sql, params)
+        except psycopg.errors.DataError:
+            return None
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+    _server_binding = False
+
+    @contextmanager
+    def server_binding(self) -> Iterator[None]:
+        """The ORM's queries made inside run on server-bound cursors, as server_bound_cursor()'s: for
+        the hot reads whose texts repeat (a page of history), so that psycopg prepares them and
+        quotes nothing in Python, while the rows are converted as any queryset's."""
+        previous, self._server_binding = self._server_binding, True
+        try:
+            yield
+        finally:
+            self._server_binding = previous
+
+    def create_cursor(self, name=None):
+        if not self._server_binding or name:
+            return super().create_cursor(name)
+        cursor = base.ServerBindingCursor(self.connection)
+        tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+        if self.timezone != tzloader.timezone:  # as Django's own create_cursor
+            base.register_tzloader(self.timezone, cursor)
+        return cursor
+
     def make_cursor(self, cursor):
         return RetryingCursorWrapper(cursor, self)
 
