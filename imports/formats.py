@@ -6,6 +6,7 @@ Nothing here writes; imports.services stores what this reads.
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -614,8 +615,11 @@ def _zip_open(stream: IO[bytes]) -> Reader:
         raise ImportFileError(
             "This zip holds no conversations.json (nor conversations-NNN.json): is it a ChatGPT or Claude export?"
         )
-    with archive.open(members[0][1]) as first:
-        found, _ = _sniff(first)
+    try:
+        with archive.open(members[0][1]) as first:
+            found, _ = _sniff(first)
+    except ZIP_ERRORS as exc:
+        raise ImportFileError(_zip_error(exc)) from exc
     found = found or "chatgpt"
     if found not in ("chatgpt", "claude"):
         raise ImportFileError(f"The zip's {members[0][1]} is not a ChatGPT or Claude export.")
@@ -628,12 +632,23 @@ def _zip_open(stream: IO[bytes]) -> Reader:
     return Reader(format=found, conversations=_guarded(conversations()), total=None, position=stream.tell)
 
 
+# What reading a zip member raises when the zip is damaged, cut short, encrypted (RuntimeError) or
+# compressed in a way Python cannot unpack (NotImplementedError).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
+
+
+def _zip_error(exc: Exception) -> str:
+    if isinstance(exc, RuntimeError | NotImplementedError):
+        return f"The zip file cannot be unpacked ({str(exc)[:200]}): export it again without a password."
+    return "The zip file is damaged or cut short (download it again)."
+
+
 def _guarded(conversations: Iterator[SourceConversation]) -> Iterator[SourceConversation]:
-    """A zip member that breaks off (damaged, cut short) is a file error, not a crash."""
+    """A zip member that breaks off (damaged, cut short, encrypted) is a file error, not a crash."""
     try:
         yield from conversations
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise ImportFileError("The zip file is damaged or cut short (download it again).") from exc
+    except ZIP_ERRORS as exc:
+        raise ImportFileError(_zip_error(exc)) from exc
 
 
 def _ours_zip(archive: zipfile.ZipFile, stream: IO[bytes]) -> Reader:

@@ -207,3 +207,13 @@ def test_any_field_null_or_missing_is_tolerated_or_reported_never_a_crash(source
             raise AssertionError(f"{source}: {path} -> {exc!r}") from exc
         tried += 1
     assert tried > 20
+
+
+def test_a_zip_cut_short_in_its_conversations_is_a_file_error():
+    data = samples.chatgpt_zip([samples.chatgpt_linear(f"c{n}", turns=40) for n in range(30)], files=1)
+    damaged = bytearray(data)
+    start = data.index(b"conversations-000.json") + 200
+    damaged[start : start + 400] = b"\x00" * 400  # the member's compressed bytes, spoiled
+
+    with pytest.raises(formats.ImportFileError, match="damaged or cut short"):
+        list(formats.conversations_open(io.BytesIO(bytes(damaged))).conversations)
