@@ -981,38 +981,27 @@ def conversation_import(
     if len(title) > settings.MAX_TITLE_CHARS:  # cut at a word: the messages hold the conversation whole
         title = title[: settings.MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,.;:-") + "…"
     title = inputs.check_title(title)
+    arguments = {
+        "user": user,
+        "source": source,
+        "source_id": source_id,
+        "title": title,
+        "messages": messages,
+        "prepared": prepared,
+        "head_id": head_id,
+        "created_at": created_at,
+        "last_activity_at": last_activity_at,
+        "persona": persona,
+        "state": state or {},
+    }
     try:
         with transaction.atomic():
-            return _conversation_import(
-                user=user,
-                source=source,
-                source_id=source_id,
-                title=title,
-                messages=messages,
-                prepared=prepared,
-                head_id=head_id,
-                created_at=created_at,
-                last_activity_at=last_activity_at,
-                persona=persona,
-                state=state or {},
-            )
+            return _conversation_import(**arguments)
     except IntegrityError:
         # The same conversation, imported at this moment by another job: it committed first, so
         # this one finds it now and adds what it still lacks.
         with transaction.atomic():
-            return _conversation_import(
-                user=user,
-                source=source,
-                source_id=source_id,
-                title=title,
-                messages=messages,
-                prepared=prepared,
-                head_id=head_id,
-                created_at=created_at,
-                last_activity_at=last_activity_at,
-                persona=persona,
-                state=state or {},
-            )
+            return _conversation_import(**arguments)
 
 
 def _conversation_import(

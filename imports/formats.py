@@ -127,6 +127,29 @@ def _placeholder(attachments: list[dict]) -> str:
     return "[" + ", ".join(a.get("name") or a.get("type") or "attachment" for a in attachments) + "]"
 
 
+def _message(
+    node_id: str,
+    parent_id: str | None,
+    role: str | None,
+    text: str,
+    created_at: datetime | None,
+    *,
+    attachments: list[dict],
+    model: Any = None,
+) -> SourceMessage:
+    """A message as kept: one that holds only attachments reads as their names (noted in its
+    metadata, with its model); one with neither text nor attachments is a turn not imported."""
+    if not text.strip():
+        text = _placeholder(attachments) if attachments and role else ""
+        role = role if text else None
+    metadata: dict = {"attachments": attachments} if attachments else {}
+    if _text(model):
+        metadata["model"] = model
+    return SourceMessage(
+        id=node_id, parent_id=parent_id, role=role, text=text, created_at=created_at, metadata=metadata
+    )
+
+
 # ---- ChatGPT --------------------------------------------------------------------------------------
 
 CHATGPT_TEXT_TYPES = {"text", "multimodal_text"}
@@ -233,20 +256,15 @@ def claude_conversation(item: Any) -> SourceConversation:
                 if isinstance(item_file, dict):
                     name = _text(item_file.get("file_name"))
                     attachments.append({"type": "file", "name": name, "ref": _id(item_file.get("file_uuid"))})
-        text = "\n\n".join(texts)
-        role = CLAUDE_ROLES.get(message.get("sender"))
-        if not text.strip():
-            text = _placeholder(attachments) if attachments else ""
-            role = role if attachments else None
         parent = _id(message.get("parent_message_uuid")) or None if linked else previous
         nodes.append(
-            SourceMessage(
-                id=node_id,
-                parent_id=None if parent in ROOTS else parent,
-                role=role,
-                text=text,
-                created_at=moment(message.get("created_at")),
-                metadata={"attachments": attachments} if attachments else {},
+            _message(
+                node_id,
+                None if parent in ROOTS else parent,
+                CLAUDE_ROLES.get(message.get("sender")),
+                "\n\n".join(texts),
+                moment(message.get("created_at")),
+                attachments=attachments,
             )
         )
         previous = node_id
@@ -295,22 +313,15 @@ def openwebui_conversation(item: Any) -> SourceConversation:
             for f in message.get("files") or []
             if isinstance(f, dict)
         ]
-        text = _openwebui_content(message.get("content"))
-        role = message.get("role") if message.get("role") in ("user", "assistant") else None
-        if not text.strip():
-            text = _placeholder(attachments) if attachments and role else ""
-            role = role if text else None
-        kept: dict = {"attachments": attachments} if attachments else {}
-        if _text(message.get("model")):
-            kept["model"] = message["model"]
         nodes.append(
-            SourceMessage(
-                id=_id(message.get("id")) or key,
-                parent_id=_id(message.get("parentId")) or None,
-                role=role,
-                text=text,
-                created_at=moment(message.get("timestamp")),
-                metadata=kept,
+            _message(
+                _id(message.get("id")) or key,
+                _id(message.get("parentId")) or None,
+                message.get("role") if message.get("role") in ("user", "assistant") else None,
+                _openwebui_content(message.get("content")),
+                moment(message.get("timestamp")),
+                attachments=attachments,
+                model=message.get("model"),
             )
         )
     return SourceConversation(
@@ -363,22 +374,16 @@ def librechat_conversation(item: Any) -> SourceConversation:
             for f in message.get("files") or []
             if isinstance(f, dict)
         ]
-        role = "user" if message.get("isCreatedByUser") else "assistant"
-        if not text.strip():
-            text = _placeholder(attachments) if attachments else ""
-            role = role if text else None
-        kept: dict = {"attachments": attachments} if attachments else {}
-        if _text(message.get("model")):
-            kept["model"] = message["model"]
         parent = _id(message.get("parentMessageId")) or None
         nodes.append(
-            SourceMessage(
-                id=_id(message.get("messageId")) or f"#{index}",
-                parent_id=None if parent in ROOTS else parent,
-                role=role,
-                text=text,
-                created_at=moment(message.get("createdAt")),
-                metadata=kept,
+            _message(
+                _id(message.get("messageId")) or f"#{index}",
+                None if parent in ROOTS else parent,
+                "user" if message.get("isCreatedByUser") else "assistant",
+                text,
+                moment(message.get("createdAt")),
+                attachments=attachments,
+                model=message.get("model"),
             )
         )
     return SourceConversation(
