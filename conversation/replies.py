@@ -367,18 +367,22 @@ def _store_reply(
     if len(text) > settings.MAX_UTTERANCE_CHARS:
         text, metadata = text[: settings.MAX_UTTERANCE_CHARS], {**metadata, "truncated": True}
     try:
-        result = services.utterances_append(
-            user=user,
-            session_id=session_id,
-            utterances=[
-                inputs.UtteranceIn(role=Role.ASSISTANT, text=text, client_id=reply_client_id, metadata=metadata)
-            ],
-        )
+        # The claim goes in the reply's own transaction: whoever hears of the stored reply (its
+        # event is sent after the commit) finds the session free, and a switch made the moment it
+        # shows is not refused as busy.
+        with transaction.atomic():
+            result = services.utterances_append(
+                user=user,
+                session_id=session_id,
+                utterances=[
+                    inputs.UtteranceIn(role=Role.ASSISTANT, text=text, client_id=reply_client_id, metadata=metadata)
+                ],
+            )
+            _release(session_id=session_id, client_id=client_id)
     except Session.DoesNotExist:
         logger.info("session %s was deleted or trashed while its reply was streaming; reply dropped", session_id)
         _release(session_id=session_id, client_id=client_id)  # a restored session is not left busy
         return None
-    _release(session_id=session_id, client_id=client_id)
     # Async callers serialize the session with its persona: the turn's, unless it changed meanwhile
     # (then read here, in a thread).
     if result.session.persona_id == persona.pk:

@@ -261,3 +261,20 @@ def test_a_session_trashed_while_its_reply_is_written_comes_back_free(owner, ses
     assert texts(session) == [("user", "[slow] a b c")]  # the reply was not stored into the trash
     assert not ReplyInFlight.objects.filter(session=session).exists()
     assert run(owner, session, "again", client_id="m2")[-1].utterance.text == "Echo: again"
+
+
+def test_whoever_hears_of_the_stored_reply_finds_the_session_free(owner, session, monkeypatch):
+    from conversation import context
+
+    claimed_when_announced = []
+    extend = context.context_window_extend
+
+    def announce(**kwargs):  # the stored reply's events go out from here, after the commit
+        claimed_when_announced.append(ReplyInFlight.objects.filter(session=session).exists())
+        return extend(**kwargs)
+
+    monkeypatch.setattr(context, "context_window_extend", announce)
+
+    run(owner, session, "hello", client_id="m1")
+
+    assert claimed_when_announced == [True, False]  # the question while it is answered; then the reply
