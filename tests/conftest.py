@@ -54,14 +54,14 @@ def _wait_for_the_servers_connections_to_end(seconds: float = 10.0) -> None:
     with psycopg.connect(database_url_of_tests(), autocommit=True) as watcher:
         while True:
             others = watcher.execute(
-                "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
+                "SELECT pid, client_port, backend_start, state, left(query, 160) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             ).fetchall()
             if not others or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-    if others:
-        print(f"\nStill connected to the test database when it is dropped: {others}", file=sys.stderr)
+    if others:  # past pytest's capture, which would keep it from a passing run's output
+        print(f"\nStill connected to the test database when it is dropped: {others}", file=sys.__stderr__)
 
 
 @pytest.fixture
