@@ -35,33 +35,12 @@ def pytest_collection_modifyitems(items):
 def _close_the_pool_before_dropping_the_test_database(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
+        # The connection first: closing a pooled connection reads `connection.pool`, which opens a
+        # new pool (and its connections to the test database) when none is there, and the test
+        # database could then not be dropped.
+        connection.close()
         if hasattr(connection, "close_pool"):
             connection.close_pool()
-        _wait_for_the_servers_connections_to_end()
-
-
-def _wait_for_the_servers_connections_to_end(seconds: float = 10.0) -> None:
-    """The server processes the tests started are stopped, yet PostgreSQL may not have seen all
-    their connections end when the test database is dropped (a busy CI machine): wait for them,
-    and name any that stays, so that a leak shows as one."""
-    import time
-
-    import psycopg
-
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + seconds
-    with psycopg.connect(database_url_of_tests(), autocommit=True) as watcher:
-        while True:
-            others = watcher.execute(
-                "SELECT pid, client_port, backend_start, state, left(query, 160) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            ).fetchall()
-            if not others or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-    if others:  # past pytest's capture, which would keep it from a passing run's output
-        print(f"\nStill connected to the test database when it is dropped: {others}", file=sys.__stderr__)
 
 
 @pytest.fixture
