@@ -164,14 +164,6 @@ def exports_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("exports")
 
 
-@pytest.fixture(autouse=True)
-def _exports_in_a_temporary_folder(settings, exports_root):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": exports_root}},
-    }
-
-
 @pytest.fixture(scope="session")
 def imports_root(tmp_path_factory) -> Path:
     """The uploads' storage of the whole run, shared as the exports' is."""
@@ -179,10 +171,13 @@ def imports_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _imports_in_a_temporary_folder(settings, imports_root):
+def _files_in_temporary_folders(settings, exports_root, imports_root):
+    """The exports' and the uploads' storages in the run's folders, which the worker shares."""
+    local = "django.core.files.storage.FileSystemStorage"
     settings.STORAGES = {
         **settings.STORAGES,
-        "imports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": imports_root}},
+        "exports": {"BACKEND": local, "OPTIONS": {"location": exports_root}},
+        "imports": {"BACKEND": local, "OPTIONS": {"location": imports_root}},
     }
 
 

@@ -217,3 +217,11 @@ def test_a_zip_cut_short_in_its_conversations_is_a_file_error():
 
     with pytest.raises(formats.ImportFileError, match="damaged or cut short"):
         list(formats.conversations_open(io.BytesIO(bytes(damaged))).conversations)
+
+
+def test_a_zip_member_that_unpacks_past_the_limit_is_refused_before_it_is_read(settings):
+    settings.IMPORT_MAX_MEMBER_BYTES = 1000
+    data = samples.chatgpt_zip([samples.chatgpt_linear(f"c{n}", turns=20) for n in range(5)], files=1)
+
+    with pytest.raises(formats.ImportFileError, match="unpacks to more than 1000 bytes"):
+        formats.conversations_open(io.BytesIO(data))
