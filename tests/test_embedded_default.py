@@ -179,6 +179,21 @@ edited = Session.objects.get(user=other, origin__source_id="g")
 assert [u.text for u in selectors.utterance_page(user=other, session_id=edited.pk).utterances] == ["one, edited"]
 services.session_switch(user=other, session_id=edited.pk, seq=1)
 assert [u.text for u in selectors.utterance_page(user=other, session_id=edited.pk).utterances] == ["one", "two"]
+# The API by device token: the token's fixed statement, and the list's pages both ways.
+from django.test import Client
+_, key = account_services.device_token_create(user=other, name="lite")
+api = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST="localhost")
+for n in range(5):
+    services.session_create(user=other, title=f"paged {n}")
+expected = [str(row["id"]) for row in selectors.session_list_for_user(user=other)]
+pages, url = [], "/api/sessions/?limit=2"
+while url:
+    body = api.get(url).json()
+    pages.append([row["id"] for row in body["results"]])
+    last, url = body, body["next"]
+assert [i for page in pages for i in page] == expected, (pages, expected)
+assert api.get(last["previous"]).json()["results"][0]["id"] == pages[-2][0]
+assert Client(HTTP_AUTHORIZATION="Token nope", HTTP_HOST="localhost").get("/api/sessions/").status_code == 401
 account_services.account_erase(user=user)
 assert not User.objects.filter(pk=user.pk).exists() and not Session.objects.filter(user_id=user.pk).exists()
 print("embedded default ok")

@@ -30,7 +30,7 @@ from conversation.api.serializers import (
 )
 from conversation.exports import export_filename
 from conversation.inputs import UtteranceIn
-from conversation.pagination import SessionCursorPagination
+from conversation.pagination import SessionCursorPagination, SessionList
 from conversation.search import SearchTooBroad, session_search_for_user
 
 
@@ -106,9 +106,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 for hit in hits
             ]
             return Response({"next": None, "previous": None, "results": results})
-        sessions = selectors.session_list_for_user(
-            user=request.user, persona=params.get("persona"), view=params["view"]
-        )
+        sessions = SessionList(user=request.user, persona=params.get("persona"), view=params["view"])
         paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)

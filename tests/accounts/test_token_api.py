@@ -148,3 +148,7 @@ def test_an_authenticated_call_costs_two_queries(owner, django_assert_num_querie
     client.get("/api/stats/")
     with django_assert_num_queries(2):  # the token with its user, then the stats row
         assert client.get("/api/stats/").status_code == 200
+
+
+def test_a_token_header_that_is_not_utf8_is_401_not_an_error(db):
+    assert as_token("\xff\xfe").get("/api/stats/").status_code == 401
