@@ -11,7 +11,7 @@ ORM's own converters, so a row holds what a queryset of the same fields gives, o
 from collections.abc import Callable, Sequence
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.sql import Query
 
@@ -51,3 +51,13 @@ class FixedStatement:
                 compiler.get_converters(expressions),
             )
         return self._compiled[connection.vendor]
+
+
+def condition_sql(queryset: QuerySet) -> str:
+    """The WHERE of a queryset whose conditions hold no values (`IS NULL` and the like), as the ORM
+    writes it for the connection, columns named by their table: for a fixed statement's text."""
+    query = queryset.query
+    condition, values = query.get_compiler(connection=connection).compile(query.where)
+    if values:
+        raise ValueError(f"A fixed statement's condition holds no values: {condition} {values}")
+    return condition

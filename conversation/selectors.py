@@ -1,5 +1,6 @@
 """Reads. Each selector makes a fixed number of queries, whatever the size of the data."""
 
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -14,11 +15,12 @@ from django.db import connection
 from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 
 from accounts.models import RETENTION_CHOICES, User
 from accounts.selectors import retention_days_effective
-from chatproject.fixed_sql import FixedStatement
+from chatproject.fixed_sql import FixedStatement, condition_sql
 from conversation.models import (
     ARCHIVED,
     LIVE,
@@ -191,10 +193,7 @@ def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newe
     columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for table, field in _session_page_columns())
     # The view's condition as the ORM writes it from models.LIVE and the others, so that it matches
     # the partial index's own (the index is built from the same Q).
-    where = Session.objects.filter(SESSION_VIEWS[view]).query
-    condition, values = where.get_compiler(connection=connection).compile(where.where)
-    if values:
-        raise ValueError(f"The {view} view's condition takes values; a fixed statement holds none: {values}")
+    condition = condition_sql(Session.objects.filter(SESSION_VIEWS[view]))
     fields = Session._meta.get_field
     terms = [f"{session}.{quote(fields('user').column)} = %s", f"({condition})"]
     if persona:
@@ -420,27 +419,23 @@ def utterance_page(
             )
         else:
             session = None
-            session_pk, head_seq, last_seq, branch_path = (
-                Session.objects.filter(user=user, deleted_at__isnull=True)
-                .values_list("pk", "head_seq", "last_seq", "branch_path")
-                .get(pk=session_id_parse(session_id))
-            )
+            session_pk, head_seq, last_seq, branch_path = _session_path_for_user(user=user, session_id=session_id)
         branched = bool(branch_path)
 
         if all_branches:
             branch_path = []  # every stored utterance, by seq
-        queryset = Utterance.objects.filter(session_id=session_pk)
-        if not include_interim:
-            queryset = queryset.filter(is_final=True)
-        if branched:
-            queryset = queryset.annotate(sibling_seqs=_sibling_seqs_sql(session_pk))
-        queryset = queryset.values_list(*UTTERANCE_PAGE_FIELDS, *(["sibling_seqs"] if branched else []), named=True)
+        if not branched:
+            page_of = functools.partial(_plain_page, session_pk=session_pk, include_interim=include_interim)
+        else:
+            page_of = functools.partial(
+                path_rows, _branched_page_queryset(session_pk, include_interim), branch_path=branch_path
+            )
         if after is not None:
-            fetched = path_rows(queryset, branch_path=branch_path, above=after, limit=limit + 1, newest=False)
+            fetched = page_of(above=after, limit=limit + 1, newest=False)
             rows = _within_chars(fetched[:limit], max_chars)
             has_before, has_after = after > 0, len(fetched) > len(rows)
         else:
-            fetched = path_rows(queryset, branch_path=branch_path, below=before, limit=limit + 1, newest=True)
+            fetched = page_of(below=before, limit=limit + 1, newest=True)
             rows = _within_chars(fetched[:limit], max_chars)[::-1]
             has_before = len(fetched) > len(rows)
             newest = last_seq if all_branches else head_seq
@@ -454,6 +449,93 @@ def utterance_page(
     return UtterancePage(
         session=session, utterances=rows, has_before=has_before, has_after=has_after, siblings=siblings
     )
+
+
+def _session_path_for_user(*, user: User, session_id) -> tuple:
+    """(pk, head_seq, last_seq, branch_path) of the user's session out of the trash; Session.DoesNotExist
+    otherwise. A fixed statement: every page of history makes it."""
+    found = _SESSION_PATH.rows([user.pk, Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection)])
+    if not found:
+        raise Session.DoesNotExist("No such session.")
+    return tuple(found[0])
+
+
+def _session_path_sql(quote) -> str:
+    session, field = quote(Session._meta.db_table), Session._meta.get_field
+    columns = ", ".join(quote(field(name).column) for name in ("id", "head_seq", "last_seq", "branch_path"))
+    return (
+        f"SELECT {columns} FROM {session}"  # noqa: S608 - names from the models; values are parameters
+        f" WHERE {quote(field('user').column)} = %s AND {quote(field('deleted_at').column)} IS NULL"
+        f" AND {quote(field('id').column)} = %s"
+    )
+
+
+_SESSION_PATH = FixedStatement(
+    sql=_session_path_sql,
+    columns=lambda: [
+        (Session._meta.db_table, Session._meta.get_field(name))
+        for name in ("id", "head_seq", "last_seq", "branch_path")
+    ],
+)
+
+# The rows of a page of history, as values_list(*UTTERANCE_PAGE_FIELDS, named=True) gives them.
+UtteranceRow = create_namedtuple_class(*UTTERANCE_PAGE_FIELDS)
+
+
+def _plain_page(
+    *, session_pk, include_interim: bool, limit: int, newest: bool, above: int = 0, below: int | None = None
+) -> list:
+    """path_rows of a session without branches (every utterance is on its one path): the first `limit`
+    with above < seq < below, newest first or oldest first, on utterance_session_seq_unique. A fixed
+    statement per shape: every page of a plain session's history makes it."""
+    params = [Utterance._meta.get_field("session").get_db_prep_value(session_pk, connection)]
+    if below is not None:
+        params.append(below)
+    if above:
+        params.append(above)
+    statement = plain_page_statement(include_interim, below is not None, bool(above), newest)
+    return [UtteranceRow(*row) for row in statement.rows([*params, limit])]
+
+
+_PLAIN_PAGES: dict[tuple, FixedStatement] = {}
+
+
+def plain_page_statement(include_interim: bool, below: bool, above: bool, newest: bool) -> FixedStatement:
+    """_plain_page's statement for one shape of page; its values, in order: the session's id, `below`'s
+    seq, `above`'s seq, the limit."""
+    key = (include_interim, below, above, newest)
+    if key not in _PLAIN_PAGES:
+        _PLAIN_PAGES[key] = FixedStatement(sql=lambda quote: _plain_page_sql(quote, *key), columns=_plain_page_columns)
+    return _PLAIN_PAGES[key]
+
+
+def _plain_page_columns() -> list:
+    return [(Utterance._meta.db_table, Utterance._meta.get_field(name)) for name in UTTERANCE_PAGE_FIELDS]
+
+
+def _plain_page_sql(quote, include_interim: bool, below: bool, above: bool, newest: bool) -> str:
+    table, field = quote(Utterance._meta.db_table), Utterance._meta.get_field
+    seq = f"{table}.{quote(field('seq').column)}"
+    terms = [f"{table}.{quote(field('session').column)} = %s"]
+    if not include_interim:
+        terms.append(condition_sql(Utterance.objects.filter(is_final=True)))
+    if below:
+        terms.append(f"{seq} < %s")
+    if above:
+        terms.append(f"{seq} > %s")
+    columns = ", ".join(f"{table}.{quote(field(name).column)}" for name in UTTERANCE_PAGE_FIELDS)
+    return (
+        f"SELECT {columns} FROM {table} WHERE {' AND '.join(terms)}"  # noqa: S608 - names from the models
+        f" ORDER BY {seq} {'DESC' if newest else 'ASC'} LIMIT %s"
+    )
+
+
+def _branched_page_queryset(session_pk, include_interim: bool) -> QuerySet:
+    queryset = Utterance.objects.filter(session_id=session_pk)
+    if not include_interim:
+        queryset = queryset.filter(is_final=True)
+    queryset = queryset.annotate(sibling_seqs=_sibling_seqs_sql(session_pk))
+    return queryset.values_list(*UTTERANCE_PAGE_FIELDS, "sibling_seqs", named=True)
 
 
 def _sibling_seqs_sql(session_pk) -> RawSQL:

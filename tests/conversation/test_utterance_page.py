@@ -1,9 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from conversation import selectors
-from conversation.models import Session
-from tests.helpers import say
+from conversation import selectors, services
+from conversation.inputs import UtteranceIn
+from conversation.models import Session, Utterance
+from tests.helpers import plan_of, say
 
 
 @pytest.fixture
@@ -97,3 +98,44 @@ def test_a_page_holds_one_utterance_even_when_it_alone_passes_the_budget(owner, 
     page = selectors.utterance_page(user=owner, session_id=session.pk, limit=50, max_chars=100)
     assert texts(page) == ["b" * 500]
     assert page.has_before
+
+
+def test_a_plain_sessions_page_holds_what_the_queryset_gives(owner, session):
+    services.utterances_append(
+        user=owner,
+        session_id=session.pk,
+        utterances=[
+            UtteranceIn(
+                role="user", text=f"m{n}", client_id=f"c{n}", metadata={"n": n, "tags": ["x"]}, is_final=n % 4 != 0
+            )
+            for n in range(1, 31)
+        ],
+    )
+    stored = (
+        Utterance.objects.filter(session=session)
+        .order_by("seq")
+        .values_list(*selectors.UTTERANCE_PAGE_FIELDS, named=True)
+    )
+    final = [row for row in stored if row.is_final]
+    assert selectors.utterance_page(user=owner, session_id=session.pk, limit=5).utterances == final[-5:]
+    assert (
+        selectors.utterance_page(user=owner, session_id=session.pk, before=20, limit=5).utterances
+        == [row for row in final if row.seq < 20][-5:]
+    )
+    assert (
+        selectors.utterance_page(user=owner, session_id=session.pk, after=7, limit=5).utterances
+        == [row for row in final if row.seq > 7][:5]
+    )
+    page = selectors.utterance_page(user=owner, session_id=session.pk, include_interim=True, limit=100)
+    assert page.utterances == list(stored)
+    assert page.utterances[0].metadata == {"n": 1, "tags": ["x"]}
+
+
+def test_postgres_reads_a_plain_page_backwards_on_the_session_seq_index(owner, session, outsider):
+    say(owner, session, *[f"m{n}" for n in range(300)])
+    say(outsider, services.session_create(user=outsider), *[f"o{n}" for n in range(300)])
+    for key, values in [((False, True, False, True), [300, 50]), ((True, False, False, True), [50])]:
+        statement = selectors.plain_page_statement(*key)
+        plan = plan_of("conversation_utterance", statement.text(), [session.pk, *values])
+        assert "utterance_session_seq_unique" in plan, plan
+        assert "Sort" not in plan, plan
