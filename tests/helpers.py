@@ -30,6 +30,24 @@ def plan_of(table: str, sql: str, params: list) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def generic_plan_of(table: str, sql: str, params: list) -> str:
+    """PostgreSQL's generic plan for `sql` (%s placeholders), as a prepared statement runs it under the
+    connection's plan_cache_mode=force_generic_plan: the plan made without the values."""
+    text, number = sql, 0
+    while "%s" in text:
+        number += 1
+        text = text.replace("%s", f"${number}", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE generic_plan_of AS {text}")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE generic_plan_of({', '.join(['%s'] * len(params))})", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE generic_plan_of")
+
+
 def token_client(user) -> APIClient:
     """An API client authenticated with a new device token of `user`, as a program would be."""
     client = APIClient()
