@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,19 @@ def _close_the_pool_before_dropping_the_test_database(django_db_setup, django_db
         connection.close()
         if hasattr(connection, "close_pool"):
             connection.close_pool()
+        # Threads of this process that ran ORM work keep the connection they last used (the ORM
+        # threads of conversation/db_threads.py between calls, asgiref's thread-sensitive thread
+        # after a socket test), idle; they cannot be closed from here, and the test database
+        # cannot be dropped while they are open: their server sessions are ended instead.
+        others = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+        name = [connection.settings_dict["NAME"]]
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"SELECT pg_terminate_backend(pid) {others}", name)
+            for _ in range(50):  # a terminated session takes a moment to end
+                cursor.execute(f"SELECT count(*) {others}", name)
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.1)
 
 
 @pytest.fixture
