@@ -79,12 +79,49 @@ def session_get_for_user(
     `in_trash`: False (every door but the trash's) finds sessions out of the trash only, True those
     in it only, None either.
     """
+    if not for_update and in_trash is False:
+        return _session_with_persona(user=user, session_id=session_id)
     queryset = Session.objects.filter(user=user).select_related("persona")
     if in_trash is not None:
         queryset = queryset.filter(deleted_at__isnull=not in_trash)
     if for_update:
         queryset = queryset.select_for_update(of=("self",))  # the session's row; personas stay unlocked
     return queryset.get(pk=session_id_parse(session_id))
+
+
+def _session_with_persona(*, user: User, session_id) -> Session:
+    """session_get_for_user's common case (out of the trash, unlocked), as its queryset gives it: one
+    fixed statement, since every socket message and most API calls make it."""
+    found = _SESSION_WITH_PERSONA.rows(
+        [user.pk, Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection)]
+    )
+    if not found:
+        raise Session.DoesNotExist("Session matching query does not exist.")
+    session_names = [f.attname for f in Session._meta.concrete_fields]
+    persona_names = [f.attname for f in Persona._meta.concrete_fields]
+    session = Session.from_db(connection.alias, session_names, found[0][: len(session_names)])
+    session.persona = Persona.from_db(connection.alias, persona_names, found[0][len(session_names) :])
+    return session
+
+
+def _session_with_persona_columns() -> list:
+    return [(Session._meta.db_table, f) for f in Session._meta.concrete_fields] + [
+        (Persona._meta.db_table, f) for f in Persona._meta.concrete_fields
+    ]
+
+
+def _session_with_persona_sql(quote) -> str:
+    session, personas, field = quote(Session._meta.db_table), quote(Persona._meta.db_table), Session._meta.get_field
+    columns = ", ".join(f"{quote(table)}.{quote(f.column)}" for table, f in _session_with_persona_columns())
+    join = f"{session}.{quote(field('persona').column)} = {personas}.{quote(Persona._meta.pk.column)}"
+    return (
+        f"SELECT {columns} FROM {session} INNER JOIN {personas} ON {join}"  # noqa: S608 - names from the models
+        f" WHERE {session}.{quote(field('user').column)} = %s AND {session}.{quote(field('deleted_at').column)} IS NULL"
+        f" AND {session}.{quote(field('id').column)} = %s"
+    )
+
+
+_SESSION_WITH_PERSONA = FixedStatement(sql=_session_with_persona_sql, columns=_session_with_persona_columns)
 
 
 # How each view is ordered (and cursor-paginated): by last activity, the trash by deletion time.
