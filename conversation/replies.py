@@ -28,11 +28,12 @@ from datetime import timedelta
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject.fixed_sql import FixedStatement
 from conversation import inputs, selectors, services
 from conversation.assistant import AssistantError, Delta, Usage, assistant_backend
 from conversation.context import context_window_get
@@ -209,17 +210,38 @@ def _check_user_budget(*, session: Session, now) -> None:
     other. The count reads the in-flight table, which holds only the replies being written now.
     A session already claimed is left to the caller's conflict handling (a retry joins its reply).
     """
-    User.objects.select_for_update().filter(pk=session.user_id).values_list("pk", flat=True).first()
-    in_flight = (
-        ReplyInFlight.objects.filter(session__user_id=session.user_id, expires_at__gte=now)
-        .exclude(session_id=session.pk)
-        .count()
-    )
+    _OWNER_LOCK.rows([session.user_id])
+    expires = ReplyInFlight._meta.get_field("expires_at").get_db_prep_value(now, connection)
+    session_id = Session._meta.pk.get_db_prep_value(session.pk, connection)
+    ((in_flight,),) = _IN_FLIGHT_ELSEWHERE.rows([session.user_id, expires, session_id])
     if (
         in_flight >= settings.MAX_CONCURRENT_REPLIES_PER_USER
         and not ReplyInFlight.objects.filter(session=session).exists()
     ):
         raise ReplyBudgetExceeded
+
+
+def _owner_lock_sql(quote) -> str:
+    table, pk = quote(User._meta.db_table), quote(User._meta.pk.column)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite locks the file
+    return f"SELECT {pk} FROM {table} WHERE {pk} = %s{lock}"  # noqa: S608 - names from the models
+
+
+def _in_flight_elsewhere_sql(quote) -> str:
+    claims, sessions = quote(ReplyInFlight._meta.db_table), quote(Session._meta.db_table)
+    session_id = quote(ReplyInFlight._meta.get_field("session").column)
+    return (
+        f"SELECT COUNT(*) FROM {claims} INNER JOIN {sessions}"  # noqa: S608 - names from the models
+        f" ON {claims}.{session_id} = {sessions}.{quote(Session._meta.pk.column)}"
+        f" WHERE {sessions}.{quote(Session._meta.get_field('user').column)} = %s"
+        f" AND {claims}.{quote(ReplyInFlight._meta.get_field('expires_at').column)} >= %s"
+        f" AND {claims}.{session_id} <> %s"
+    )
+
+
+# _check_user_budget's two statements, fixed (chatproject/fixed_sql.py): every chat turn makes them.
+_OWNER_LOCK = FixedStatement(sql=_owner_lock_sql, columns=lambda: [])
+_IN_FLIGHT_ELSEWHERE = FixedStatement(sql=_in_flight_elsewhere_sql, columns=lambda: [])
 
 
 def _release(*, session_id: uuid.UUID, client_id: str) -> None:

@@ -1,16 +1,18 @@
 """Per-user budgets shared by every door: replies at once, replies a minute, open sockets, frame size."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 import websockets
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import services as accounts_services
 from conversation import replies, services
-from conversation.models import SocketLease, Utterance
+from conversation.models import ReplyInFlight, SocketLease, Utterance
 from tests.helpers import browser_cookie, socket_of
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -58,6 +60,14 @@ async def test_replies_over_the_cap_are_refused_on_the_socket(owner, settings):
 async def test_other_users_replies_do_not_count(owner, outsider, settings):
     settings.MAX_CONCURRENT_REPLIES_PER_USER = 1
     await replies_in_flight(outsider, 1)
+    _, response = await api_reply(owner)
+    assert response.status_code == 200
+
+
+async def test_expired_claims_of_dead_processes_do_not_count(owner, settings):
+    settings.MAX_CONCURRENT_REPLIES_PER_USER = 1
+    await replies_in_flight(owner, 1)
+    await db_call(ReplyInFlight.objects.update)(expires_at=timezone.now() - timedelta(seconds=1))
     _, response = await api_reply(owner)
     assert response.status_code == 200
 
