@@ -6,13 +6,12 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import RETENTION_CHOICES, AccountExport, DeviceToken, User
-from chatproject.fixed_sql import FixedStatement
+from chatproject.fixed_sql import FixedStatement, instances_of, model_columns
 
 
 def retention_days_effective(*, chosen: int | None, cap: int | None) -> int | None:
@@ -55,9 +54,7 @@ def device_token_list_for_user(*, user: User) -> list[DeviceToken]:
 
 
 def _token_columns() -> list:
-    return [("t", field) for field in DeviceToken._meta.concrete_fields] + [
-        ("u", field) for field in User._meta.concrete_fields
-    ]
+    return model_columns("t", DeviceToken) + model_columns("u", User)
 
 
 def _token_sql(quote) -> str:
@@ -76,12 +73,9 @@ _DEVICE_TOKENS_BY_KEY = FixedStatement(sql=_token_sql, columns=_token_columns)
 def device_tokens_for_key(*, token_key: str) -> list[DeviceToken]:
     """The tokens stored under a key (a token's first characters; knox's token_key index), each with
     its user, as knox's look-up gives them: one fixed statement, since every API call by token makes it."""
-    token_names = [field.attname for field in DeviceToken._meta.concrete_fields]
-    user_names = [field.attname for field in User._meta.concrete_fields]
     tokens = []
     for row in _DEVICE_TOKENS_BY_KEY.rows([token_key]):
-        token = DeviceToken.from_db(connection.alias, token_names, row[: len(token_names)])
-        token.user = User.from_db(connection.alias, user_names, row[len(token_names) :])
+        token, token.user = instances_of(row, DeviceToken, User)
         tokens.append(token)
     return tokens
 

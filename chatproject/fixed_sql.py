@@ -11,7 +11,7 @@ ORM's own converters, so a row holds what a queryset of the same fields gives, o
 from collections.abc import Callable, Sequence
 
 from django.db import connection
-from django.db.models import Field, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.sql import Query
 
@@ -61,3 +61,19 @@ def condition_sql(queryset: QuerySet) -> str:
     if values:
         raise ValueError(f"A fixed statement's condition holds no values: {condition} {values}")
     return condition
+
+
+def model_columns(alias: str, model: type[Model]) -> list[tuple[str, Field]]:
+    """Every column of `model` under a table alias, in the order from_db takes them (for a statement
+    that reads whole instances, with instances_of)."""
+    return [(alias, field) for field in model._meta.concrete_fields]
+
+
+def instances_of(row: Sequence, *models: type[Model]) -> list[Model]:
+    """The instances a row of several model_columns() holds, one per model, in order."""
+    instances, start = [], 0
+    for model in models:
+        names = [field.attname for field in model._meta.concrete_fields]
+        instances.append(model.from_db(connection.alias, names, row[start : start + len(names)]))
+        start += len(names)
+    return instances

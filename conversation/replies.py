@@ -212,8 +212,7 @@ def _check_user_budget(*, session: Session, now) -> None:
     """
     _OWNER_LOCK.rows([session.user_id])
     expires = ReplyInFlight._meta.get_field("expires_at").get_db_prep_value(now, connection)
-    session_id = Session._meta.pk.get_db_prep_value(session.pk, connection)
-    ((in_flight,),) = _IN_FLIGHT_ELSEWHERE.rows([session.user_id, expires, session_id])
+    ((in_flight,),) = _IN_FLIGHT_ELSEWHERE.rows([session.user_id, expires, selectors.session_db_id(session.pk)])
     if (
         in_flight >= settings.MAX_CONCURRENT_REPLIES_PER_USER
         and not ReplyInFlight.objects.filter(session=session).exists()

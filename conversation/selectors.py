@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import RETENTION_CHOICES, User
 from accounts.selectors import retention_days_effective
-from chatproject.fixed_sql import FixedStatement, condition_sql
+from chatproject.fixed_sql import FixedStatement, condition_sql, instances_of, model_columns
 from conversation.models import (
     ARCHIVED,
     LIVE,
@@ -92,22 +92,15 @@ def session_get_for_user(
 def _session_with_persona(*, user: User, session_id) -> Session:
     """session_get_for_user's common case (out of the trash, unlocked), as its queryset gives it: one
     fixed statement, since every socket message and most API calls make it."""
-    found = _SESSION_WITH_PERSONA.rows(
-        [user.pk, Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection)]
-    )
+    found = _SESSION_WITH_PERSONA.rows([user.pk, session_db_id(session_id)])
     if not found:
         raise Session.DoesNotExist("Session matching query does not exist.")
-    session_names = [f.attname for f in Session._meta.concrete_fields]
-    persona_names = [f.attname for f in Persona._meta.concrete_fields]
-    session = Session.from_db(connection.alias, session_names, found[0][: len(session_names)])
-    session.persona = Persona.from_db(connection.alias, persona_names, found[0][len(session_names) :])
+    session, session.persona = instances_of(found[0], Session, Persona)
     return session
 
 
 def _session_with_persona_columns() -> list:
-    return [(Session._meta.db_table, f) for f in Session._meta.concrete_fields] + [
-        (Persona._meta.db_table, f) for f in Persona._meta.concrete_fields
-    ]
+    return model_columns(Session._meta.db_table, Session) + model_columns(Persona._meta.db_table, Persona)
 
 
 def _session_with_persona_sql(quote) -> str:
@@ -436,8 +429,8 @@ def utterance_page(
     holds one utterance), so that what renders it is bounded whatever the messages are.
     Two queries (the session, the page), using utterance_session_seq_unique; the page holds the
     active branch only (path_rows), or every stored utterance with `all_branches`; a branched
-    session's page carries each utterance's siblings (_sibling_seqs_sql). The session is read
-    whole (with its persona) only `with_session`; otherwise only what the page needs of it.
+    session's page carries each utterance's siblings (_sibling_seqs_sql). The session is read by
+    session_get_for_user (with its persona) and returned `with_session`.
     """
     limit = check_limit(limit)
     before = check_seq(before, field_name="before")
@@ -446,17 +439,9 @@ def utterance_page(
         raise ValidationError({"before": "Give before or after, not both."})
     # Server-bound (chatproject/postgresql): a page's statements repeat, so they are prepared.
     with getattr(connection, "server_binding", nullcontext)():
-        if with_session:
-            session = session_get_for_user(user=user, session_id=session_id)
-            session_pk, head_seq, last_seq, branch_path = (
-                session.pk,
-                session.head_seq,
-                session.last_seq,
-                session.branch_path,
-            )
-        else:
-            session = None
-            session_pk, head_seq, last_seq, branch_path = _session_path_for_user(user=user, session_id=session_id)
+        found = session_get_for_user(user=user, session_id=session_id)
+        session = found if with_session else None
+        session_pk, head_seq, last_seq, branch_path = found.pk, found.head_seq, found.last_seq, found.branch_path
         branched = bool(branch_path)
 
         if all_branches:
@@ -488,33 +473,6 @@ def utterance_page(
     )
 
 
-def _session_path_for_user(*, user: User, session_id) -> tuple:
-    """(pk, head_seq, last_seq, branch_path) of the user's session out of the trash; Session.DoesNotExist
-    otherwise. A fixed statement: every page of history makes it."""
-    found = _SESSION_PATH.rows([user.pk, Session._meta.pk.get_db_prep_value(session_id_parse(session_id), connection)])
-    if not found:
-        raise Session.DoesNotExist("No such session.")
-    return tuple(found[0])
-
-
-def _session_path_sql(quote) -> str:
-    session, field = quote(Session._meta.db_table), Session._meta.get_field
-    columns = ", ".join(quote(field(name).column) for name in ("id", "head_seq", "last_seq", "branch_path"))
-    return (
-        f"SELECT {columns} FROM {session}"  # noqa: S608 - names from the models; values are parameters
-        f" WHERE {quote(field('user').column)} = %s AND {quote(field('deleted_at').column)} IS NULL"
-        f" AND {quote(field('id').column)} = %s"
-    )
-
-
-_SESSION_PATH = FixedStatement(
-    sql=_session_path_sql,
-    columns=lambda: [
-        (Session._meta.db_table, Session._meta.get_field(name))
-        for name in ("id", "head_seq", "last_seq", "branch_path")
-    ],
-)
-
 # The rows of a page of history, as values_list(*UTTERANCE_PAGE_FIELDS, named=True) gives them.
 UtteranceRow = create_namedtuple_class(*UTTERANCE_PAGE_FIELDS)
 
@@ -525,7 +483,7 @@ def _plain_page(
     """path_rows of a session without branches (every utterance is on its one path): the first `limit`
     with above < seq < below, newest first or oldest first, on utterance_session_seq_unique. A fixed
     statement per shape: every page of a plain session's history makes it."""
-    params = [Utterance._meta.get_field("session").get_db_prep_value(session_pk, connection)]
+    params = [session_db_id(session_pk)]
     if below is not None:
         params.append(below)
     if above:
