@@ -1,14 +1,17 @@
 """chatproject.postgresql: Django's PostgreSQL backend with timestamps parsed in C and a server-bound cursor."""
 
+import select
 from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from django.db import DataError, ProgrammingError, connection, transaction
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
 from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
+from psycopg_pool import ConnectionPool
 
-from chatproject.postgresql.base import IsoTimestamptzLoader
+from chatproject.postgresql.base import IsoTimestamptzLoader, check_when_in_doubt
 from conversation import services
 from conversation.inputs import UtteranceIn
 from conversation.models import Session
@@ -84,17 +87,48 @@ def test_appends_are_prepared_on_their_connection_and_djangos_own_queries_never(
     assert "INSERT INTO conversation_utterance" in statements[0]
 
 
-def _kill_this_connection() -> None:
-    """Ends this connection's server process from another connection, as a PostgreSQL restart does."""
-    import psycopg
-
-    connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
+def _connect() -> psycopg.Connection:
+    """A connection of its own to the test database, outside Django's."""
     settings = connection.settings_dict
-    with psycopg.connect(
+    return psycopg.connect(
         host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"], autocommit=True
-    ) as other:
+    )
+
+
+def _terminate(pid: int) -> None:
+    """Ends a server process from another connection, as a PostgreSQL restart does."""
+    with _connect() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def _kill_this_connection() -> None:
+    connection.ensure_connection()
+    _terminate(connection.connection.info.backend_pid)
+
+
+def test_djangos_pool_checks_connections_with_check_when_in_doubt(db):
+    assert connection.pool._check is check_when_in_doubt
+
+
+def test_the_check_lends_a_quiet_connection_without_a_round_trip(db, tmp_path):
+    def sent_by(check) -> str:
+        trace = tmp_path / "trace"
+        with _connect() as conn, trace.open("w") as file:
+            conn.pgconn.trace(file.fileno())
+            check(conn)
+            conn.pgconn.untrace()
+        return trace.read_text()
+
+    assert sent_by(check_when_in_doubt) == ""
+    assert "Query" in sent_by(ConnectionPool.check_connection)  # what it spares, in the same trace
+
+
+def test_the_check_refuses_a_connection_whose_server_process_ended(db):
+    with _connect() as conn:
+        _terminate(conn.info.backend_pid)
+        assert select.select([conn.pgconn.socket], [], [], 10)[0], "the server never closed the socket"
+        with pytest.raises(psycopg.OperationalError):
+            check_when_in_doubt(conn)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
