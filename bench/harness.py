@@ -129,8 +129,8 @@ def login_session_key(user) -> str:
 
 
 @contextmanager
-def daphne(application: str, tree: Path | None = None, **env: str):
-    """A Daphne process serving `application` on a free loopback port; yields its host:port.
+def daphne_process(application: str, tree: Path | None = None, **env: str):
+    """A Daphne process serving `application` on a free loopback port; yields (host:port, its pid).
     `tree`: serve another checkout of the project (a baseline measured in the same run)."""
     from tests.servers import start_daphne, stop_process
 
@@ -138,9 +138,43 @@ def daphne(application: str, tree: Path | None = None, **env: str):
     level = {"LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR")}
     process, url = start_daphne(env={**level, **env}, log=log, application=application, tree=tree or ROOT)
     try:
-        yield url.removeprefix("http://")
+        yield url.removeprefix("http://"), process.pid
     finally:
         stop_process(process)
+
+
+@contextmanager
+def daphne(application: str, tree: Path | None = None, **env: str):
+    """daphne_process(), yielding its host:port only."""
+    with daphne_process(application, tree, **env) as (host, _):
+        yield host
+
+
+def cpu_seconds(root: int, *, command: str) -> float:
+    """CPU seconds (user and system, all threads) used so far by the processes whose command line
+    holds `command` among `root` and its descendants (Linux /proc)."""
+    parents, used = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command_line = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # from the state on: the name may hold spaces
+        parents[int(entry)] = int(fields[1])
+        if command in command_line:
+            used[int(entry)] = int(fields[11]) + int(fields[12])
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    return sum(ticks for pid, ticks in used.items() if descends(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def copy_chats(

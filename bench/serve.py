@@ -10,6 +10,12 @@ topology's trivial view; socket replies/s per Daphne process >= 2x the main of b
 
 BENCH_BASELINE_TREE=<a checkout of an earlier commit> adds that code's single Daphne to the socket
 figures, on the same database in the same run (`git worktree add /tmp/before <commit>`).
+
+Socket runs also read the Daphne processes' CPU time (/proc) and print what a reply cost them. On a
+machine whose few cores the load generator, PostgreSQL, Redis and nginx share with the Daphne
+processes, replies/s per process says how the cores were shared as much as what a process can do;
+the CPU per reply is the cost itself, and 1000 / it the replies/s a Daphne process with a core of its
+own would give.
 """
 
 import asyncio
@@ -18,11 +24,12 @@ import tempfile
 from pathlib import Path
 
 from bench.api import api_data, api_requests, ensure_wrk, run_wrk
-from bench.harness import daphne, print_table, setup_django
+from bench.harness import cpu_seconds, daphne_process, print_table, setup_django
 from bench.ws import chat_run, make_clients
 
 SOCKET_CLIENTS = int(os.environ.get("BENCH_SERVE_CLIENTS", "100"))
 WS_WORKERS = 2
+DAPHNE = "chatproject.daphne"  # in the command line of every Daphne process the benchmark starts
 # Throttles lifted, and the offline model answering without pauses: the servers' own cost is measured.
 LIFTED = {
     "THROTTLE_API_READ": "100000000/min",
@@ -31,6 +38,15 @@ LIFTED = {
     "WS_MAX_MESSAGES_PER_MINUTE": "100000",
     "ASSISTANT_OFFLINE_DELAY_SECONDS": "0",
 }
+
+
+def socket_run(url: str, clients: list, *, root: int) -> dict:
+    """chat_run's figures, and "cpu_ms": the CPU of the Daphne processes among `root` and its
+    descendants over the run, per reply."""
+    before = cpu_seconds(root, command=DAPHNE)
+    figures = asyncio.run(chat_run(url, clients, SOCKET_CLIENTS))
+    figures["cpu_ms"] = (cpu_seconds(root, command=DAPHNE) - before) * 1000 / max(figures["replies"], 1)
+    return figures
 
 
 def measure_http(wrk: str, base: str, data) -> dict[tuple[str, int], dict]:
@@ -55,19 +71,19 @@ def main() -> None:
     baseline_tree = os.environ.get("BENCH_BASELINE_TREE")
     baseline_ws = None
     if baseline_tree:
-        with daphne("chatproject.asgi:application", tree=Path(baseline_tree), **LIFTED) as host:
-            baseline_ws = asyncio.run(chat_run(f"ws://{host}", clients, SOCKET_CLIENTS))
+        with daphne_process("chatproject.asgi:application", tree=Path(baseline_tree), **LIFTED) as (host, pid):
+            baseline_ws = socket_run(f"ws://{host}", clients, root=pid)
 
-    with daphne("chatproject.asgi:application", **LIFTED) as host:
+    with daphne_process("chatproject.asgi:application", **LIFTED) as (host, pid):
         single = measure_http(wrk, f"http://{host}", data)
-        single_ws = asyncio.run(chat_run(f"ws://{host}", clients, SOCKET_CLIENTS))
+        single_ws = socket_run(f"ws://{host}", clients, root=pid)
 
     log = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "serve.log"
     env = {**LIFTED, "WS_WORKERS": str(WS_WORKERS), "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "ERROR")}
     process, servers = start_topology(env=env, log=log)
     try:
         topology = measure_http(wrk, servers["url"], data)
-        topology_ws = asyncio.run(chat_run(servers["url"].replace("http://", "ws://"), clients, SOCKET_CLIENTS))
+        topology_ws = socket_run(servers["url"].replace("http://", "ws://"), clients, root=process.pid)
     finally:
         stop_topology(process)
     os.unlink(data.append_script)
@@ -115,4 +131,20 @@ def main() -> None:
         f"Production topology (nginx, gunicorn x {os.cpu_count()}, Daphne x {WS_WORKERS}) vs one Daphne process",
         ["request", "one Daphne /s", "topology /s", "topology / one", "vs topology trivial", "p50 ms", "non-2xx"],
         rows,
+    )
+    costs = [("one Daphne", single_ws), (f"topology's {WS_WORKERS} Daphnes", topology_ws)]
+    if baseline_ws is not None:
+        costs.insert(0, (f"one Daphne of {baseline_tree}", baseline_ws))
+    print_table(
+        f"Daphne CPU per socket reply ({SOCKET_CLIENTS} clients)",
+        ["Daphne", "CPU ms per reply", "replies per Daphne CPU-second", "vs the baseline"],
+        [
+            [
+                label,
+                f"{figures['cpu_ms']:.1f}",
+                f"{1000 / figures['cpu_ms']:,.0f}",
+                f"{baseline_ws['cpu_ms'] / figures['cpu_ms']:.1f}x" if baseline_ws is not None else "",
+            ]
+            for label, figures in costs
+        ],
     )

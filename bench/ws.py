@@ -90,6 +90,7 @@ async def chat_run(base: str, clients: list[tuple[str, str]], count: int) -> dic
         *(chat_client(f"{base}/ws/chat/", cookie, sid, deadline, first, replies) for cookie, sid in clients[:count])
     )
     return {
+        "replies": sum(replies),
         "rate": sum(replies) / SECONDS,
         "p50": statistics.median(first),
         "p99": percentile(first, 99),
