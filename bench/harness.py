@@ -1,6 +1,7 @@
 """What every benchmark needs: Django on the throwaway database, timing, and the results table."""
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,6 +142,7 @@ def daphne_process(application: str, tree: Path | None = None, **env: str):
         yield url.removeprefix("http://"), process.pid
     finally:
         stop_process(process)
+    shutil.rmtree(log.parent)  # kept when the run failed, for what the server said
 
 
 @contextmanager

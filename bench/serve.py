@@ -20,6 +20,7 @@ own would give.
 
 import asyncio
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -85,7 +86,8 @@ def main() -> None:
         topology = measure_http(wrk, servers["url"], data)
         topology_ws = socket_run(servers["url"].replace("http://", "ws://"), clients, root=process.pid)
     finally:
-        stop_topology(process)
+        stop_topology(process, servers)
+    shutil.rmtree(log.parent)  # kept when the run failed, for what the servers said
     os.unlink(data.append_script)
 
     rows = []

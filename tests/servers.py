@@ -165,6 +165,7 @@ def start_topology(*, env: dict[str, str], log: Path, timeout: float = 120.0) ->
     while "Serving at" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL)
+            shutil.rmtree(static_root, ignore_errors=True)
             raise RuntimeError(f"make serve's topology did not start; see {log}")
         time.sleep(0.2)
     servers = {}
@@ -180,14 +181,17 @@ def start_topology(*, env: dict[str, str], log: Path, timeout: float = 120.0) ->
     }
 
 
-def stop_topology(process: subprocess.Popen) -> int:
-    """TERM to serve.sh, which stops every process it started; its exit status."""
+def stop_topology(process: subprocess.Popen, servers: dict) -> int:
+    """TERM to serve.sh, which stops every process it started; its exit status. The static files
+    start_topology collected (tens of MB) go too."""
     process.send_signal(signal.SIGTERM)
     try:
         return process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         raise
+    finally:
+        shutil.rmtree(servers["static_root"], ignore_errors=True)
 
 
 def stop_process(process: subprocess.Popen) -> None:

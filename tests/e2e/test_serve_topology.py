@@ -40,7 +40,7 @@ def topology(django_db_setup, django_db_blocker, model_server, exports_root, imp
     process, servers = start_topology(env=env, log=log)
     assert len(servers["daphne"]) == 2
     yield servers
-    assert stop_topology(process) == 143, log.read_text()[-3000:]
+    assert stop_topology(process, servers) == 143, log.read_text()[-3000:]
     with pytest.raises(ProcessLookupError):  # nothing it started is left running
         os.killpg(process.pid, 0)
 
