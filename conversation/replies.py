@@ -189,7 +189,10 @@ def _claim(*, session: Session, client_id: str, sweep: bool = False) -> bool:
     try:
         with transaction.atomic():
             _check_user_budget(session=session, now=now)
-            ReplyInFlight.objects.create(session=session, client_id=client_id, expires_at=expires_at)
+            stamp = ReplyInFlight._meta.get_field("expires_at").get_db_prep_value
+            _CLAIM_INSERT.run(
+                [selectors.session_db_id(session.pk), client_id, stamp(now, connection), stamp(expires_at, connection)]
+            )
         return True
     except IntegrityError:
         pass
@@ -238,16 +241,31 @@ def _in_flight_elsewhere_sql(quote) -> str:
     )
 
 
-# _check_user_budget's two statements, fixed (chatproject/fixed_sql.py): every chat turn makes them.
+def _claim_insert_sql(quote) -> str:
+    table, column = quote(ReplyInFlight._meta.db_table), ReplyInFlight._meta.get_field
+    columns = ", ".join(quote(column(name).column) for name in ("session", "client_id", "started_at", "expires_at"))
+    return f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608 - names from the models
+
+
+def _claim_delete_sql(quote) -> str:
+    table, column = quote(ReplyInFlight._meta.db_table), ReplyInFlight._meta.get_field
+    return (
+        f"DELETE FROM {table} WHERE {quote(column('session').column)} = %s"  # noqa: S608 - names from the models
+        f" AND {quote(column('client_id').column)} = %s"
+    )
+
+
+# A claim's statements, fixed (chatproject/fixed_sql.py): every chat turn makes them, and through the
+# ORM, building them cost more than running them. The release is one DELETE: QuerySet.delete() wraps
+# even a lone fast delete in a transaction of its own (BEGIN and COMMIT: two more round trips).
 _OWNER_LOCK = FixedStatement(sql=_owner_lock_sql, columns=lambda: [])
 _IN_FLIGHT_ELSEWHERE = FixedStatement(sql=_in_flight_elsewhere_sql, columns=lambda: [])
+_CLAIM_INSERT = FixedStatement(sql=_claim_insert_sql, columns=lambda: [])
+_CLAIM_DELETE = FixedStatement(sql=_claim_delete_sql, columns=lambda: [])
 
 
 def _release(*, session_id: uuid.UUID, client_id: str) -> None:
-    # One DELETE statement: QuerySet.delete() wraps even a lone fast delete in a transaction of its
-    # own (BEGIN and COMMIT: two more round trips per reply), for cascades this table does not have.
-    claims = ReplyInFlight.objects.filter(session_id=session_id, client_id=client_id)
-    claims._raw_delete(claims.db)
+    _CLAIM_DELETE.run([selectors.session_db_id(session_id), client_id])
 
 
 def reply_begin(

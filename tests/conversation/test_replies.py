@@ -182,6 +182,28 @@ def test_the_model_is_asked_for_at_most_max_tokens(owner, session, openai_backen
     assert openai_backend.requests[-1]["max_tokens"] == 123
 
 
+def test_the_claim_names_the_message_and_lives_as_long_as_the_reply_state(owner, session, openai_backend):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversation.replies import reply_state_ttl
+
+    async def claim_while_streaming() -> ReplyInFlight:
+        stream = reply_stream(user=owner, session_id=session.pk, text="hello", client_id="m1")
+        await anext(stream)  # ReplyStarted: the session claimed, the message stored
+        claim = await database_sync_to_async(ReplyInFlight.objects.get)(session=session)
+        await stream.aclose()
+        return claim
+
+    before = timezone.now()
+    claim = async_to_sync(claim_while_streaming)()
+    assert claim.client_id == "m1"
+    assert before <= claim.started_at <= timezone.now()
+    assert claim.expires_at - claim.started_at == timedelta(seconds=reply_state_ttl())
+    assert not ReplyInFlight.objects.exists()  # released by the reply that stopped before its first word
+
+
 def test_an_expired_claim_of_a_process_that_died_frees_the_session(owner, session, openai_backend):
     from datetime import timedelta
 
