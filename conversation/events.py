@@ -10,13 +10,14 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 
 import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+
+from chatproject.timestamps import iso_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -30,21 +31,17 @@ def session_group(session_id: uuid.UUID | str) -> str:
 
 
 def session_summary(session) -> dict:
-    """The sidebar's view of a session."""
+    """The sidebar's view of a session; times written as the API writes them."""
     return {
         "id": str(session.pk),
         "title": session.title,
         "message_count": session.message_count,
-        "last_activity_at": session.last_activity_at.isoformat(),
-        "created_at": session.created_at.isoformat(),
-        "pinned_at": _isoformat(session.pinned_at),
-        "archived_at": _isoformat(session.archived_at),
-        "deleted_at": _isoformat(session.deleted_at),
+        "last_activity_at": iso_datetime(session.last_activity_at),
+        "created_at": iso_datetime(session.created_at),
+        "pinned_at": iso_datetime(session.pinned_at),
+        "archived_at": iso_datetime(session.archived_at),
+        "deleted_at": iso_datetime(session.deleted_at),
     }
-
-
-def _isoformat(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def utterance_payload(utterance) -> dict:
@@ -55,7 +52,7 @@ def utterance_payload(utterance) -> dict:
         "text": utterance.text,
         "is_final": utterance.is_final,
         "client_id": utterance.client_id,
-        "created_at": utterance.created_at.isoformat(),
+        "created_at": iso_datetime(utterance.created_at),
         "metadata": utterance.metadata,
     }
 

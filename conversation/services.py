@@ -18,6 +18,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject.timestamps import iso_datetime
 from conversation import append_statement, context, events, inputs
 from conversation.append_statement import PreparedUtterance
 from conversation.models import (
@@ -379,7 +380,7 @@ def _announce_ended(ended: Iterable[tuple[int, uuid.UUID]], *, ended_at: datetim
         [
             (
                 events.user_group(user_id),
-                {"type": "session.ended", "session_ids": session_ids, "ended_at": ended_at.isoformat()},
+                {"type": "session.ended", "session_ids": session_ids, "ended_at": iso_datetime(ended_at)},
             )
             for user_id, session_ids in by_user.items()
         ]

@@ -4,7 +4,7 @@ Input serializers live inside their views (one per view); these outputs are shar
 same session or utterance shape is answered by many endpoints.
 """
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from functools import cached_property
 
 from django.conf import settings
@@ -12,20 +12,13 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
+from chatproject.timestamps import iso_datetime
 from conversation.selectors import siblings_entry
 
 # Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
 # per value, its get_attribute and to_representation) cost more than the rest of the request. The
 # output serializers below build the same dict directly; their fields still document the shape (the
 # OpenAPI schema), and tests/conversation/api/test_serializers.py holds each to DRF's own output.
-
-
-def iso_datetime(value: datetime | None, zone: tzinfo) -> str | None:
-    """DRF's DateTimeField output: ISO 8601 in the given (the current) time zone, "Z" for UTC."""
-    if value is None:
-        return None
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class DirectOutputSerializer(serializers.Serializer):

@@ -40,6 +40,28 @@ async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(own
     assert event["session"]["title"] == "Plans"
 
 
+async def test_events_write_times_as_the_api_does(owner):
+    from tests.helpers import say, token_client
+
+    session = await db_call(services.session_create)(user=owner)
+    utterances = await listen(events.session_group(session.pk))
+    sidebar = await listen(events.user_group(owner.pk))
+
+    await db_call(say)(owner, session, "hello")
+    said = (await receive(utterances))["utterance"]
+    activity = await receive(sidebar)
+    while activity["type"] != "session.activity":
+        activity = await receive(sidebar)
+
+    api = await db_call(token_client)(owner)
+    detail = (await db_call(api.get)(f"/api/sessions/{session.pk}/")).json()
+    page = (await db_call(api.get)(f"/api/sessions/{session.pk}/utterances/")).json()
+    assert said["created_at"] == page["results"][0]["created_at"]
+    assert activity["session"]["created_at"] == detail["created_at"]
+    assert activity["session"]["last_activity_at"] == detail["last_activity_at"]
+    assert said["created_at"].endswith("Z")
+
+
 async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(owner):
     session = await db_call(services.session_create)(user=owner, title="Plans")
     channel = await listen(events.user_group(owner.pk))
