@@ -574,8 +574,7 @@ def sessions_delete(
     """Delete sessions and their utterances with set-based statements; returns (sessions, utterances).
 
     Each leaves an audit row (who acted, why). `announce` tells each owner's open tabs (one
-    session.deleted event per owner); expiry does not, as nobody watches sessions idle for months
-    and a batch would otherwise send thousands.
+    session.deleted event per owner, whatever the number of sessions).
     """
     ids = list(session_ids)
     with transaction.atomic():
@@ -626,8 +625,8 @@ def sessions_retire_batch(
 
     The rows are locked with FOR UPDATE SKIP LOCKED, and PostgreSQL checks the condition again on a
     row that changed meanwhile, so a session a user is writing to right now, or that became active
-    since, is left alone. Nobody's tabs are told: nobody watches a session idle for months, and a
-    batch would otherwise send thousands of events. Each move leaves an audit row (expiry).
+    since, is left alone. Each owner's open tabs are told in one sessions.expired event (a tab left
+    open for days still lists such a session). Each move leaves an audit row (expiry).
     """
     with transaction.atomic():
         due = sessions_retention_due(now=now, cap=cap, user=user)
@@ -639,6 +638,18 @@ def sessions_retire_batch(
         if not sessions:
             return 0, 0
         Session.objects.filter(id__in=[session.pk for session in sessions]).update(deleted_at=now)
+        by_user: dict[int, list[str]] = {}
+        for session in sessions:
+            by_user.setdefault(session.user_id, []).append(str(session.pk))
+        events.publish_after_commit(
+            [
+                (
+                    events.user_group(user_id),
+                    {"type": "sessions.expired", "session_ids": ids, "deleted_at": iso_datetime(now)},
+                )
+                for user_id, ids in by_user.items()
+            ]
+        )
         utterances = _audit(
             action=SessionAudit.Action.TRASH,
             cause=SessionAudit.Cause.EXPIRY,
@@ -664,7 +675,7 @@ def _sessions_delete_batch(candidates, *, user: User | None, order_by: str, batc
         )
         if not ids:
             return 0, 0
-        return sessions_delete(session_ids=ids, announce=False, cause=SessionAudit.Cause.EXPIRY)
+        return sessions_delete(session_ids=ids, cause=SessionAudit.Cause.EXPIRY)
 
 
 # ---- branches (docs/branches.md) ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Live events of sync writes, published to the real Redis channel layer under make test."""
 
 import asyncio
+import io
 import logging
 
 import pytest
@@ -129,6 +130,39 @@ async def test_ending_sessions_announces_them_once_per_owner(owner, outsider):
     event = await receive(channel)
     assert event["type"] == "session.ended"
     assert sorted(event["session_ids"]) == sorted(str(s.pk) for s in mine)
+
+
+async def test_expiry_tells_each_owner_what_it_moved_to_the_trash_and_what_it_removed(owner, outsider, settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.SESSION_RETENTION_DAYS = 30
+    settings.TRASH_RETENTION_DAYS = 30
+    long_ago = timezone.now() - timedelta(days=40)
+
+    def idle(user, **fields) -> Session:
+        session = services.session_create(user=user)
+        Session.objects.filter(pk=session.pk).update(last_activity_at=long_ago, **fields)
+        return session
+
+    idle_ones = [await db_call(idle)(owner) for _ in range(2)]
+    long_trashed = await db_call(idle)(owner, deleted_at=long_ago)
+    await db_call(idle)(outsider)
+    await db_call(services.session_create)(user=owner)  # active: stays
+    channel = await listen(events.user_group(owner.pk))
+
+    await db_call(call_command)("expire_sessions", stdout=io.StringIO())
+
+    expired = await receive(channel)
+    assert expired["type"] == "sessions.expired"
+    assert sorted(expired["session_ids"]) == sorted(str(s.pk) for s in idle_ones)
+    assert expired["deleted_at"].endswith("Z")
+    removed = await receive(channel)
+    assert (removed["type"], removed["session_ids"]) == ("session.deleted", [str(long_trashed.pk)])
+    with pytest.raises(TimeoutError):  # one event of each, not one per session or other users'
+        await asyncio.wait_for(get_channel_layer().receive(channel), timeout=0.5)
 
 
 async def test_a_save_that_ends_the_session_announces_it(owner):

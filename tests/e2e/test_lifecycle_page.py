@@ -3,8 +3,11 @@
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -99,6 +102,25 @@ def test_a_chat_restored_from_the_trash_comes_back_in_other_tabs_at_its_place(li
 
     titles = page.locator("#sessions li.session-item .session-title")
     expect(titles).to_have_text(["Newest one", "Back from the trash", "Older one"])
+
+
+def test_a_chat_that_expiry_moves_to_the_trash_leaves_every_tab(live_url, signed_in: Page, owner, settings):
+    settings.SESSION_RETENTION_DAYS = 30
+    idle = call(services.session_create, user=owner, title="Idle for months")
+    call(services.session_create, user=owner, title="Still in use")
+    Session.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - timedelta(days=40))
+    page = signed_in
+    page.goto(f"{live_url}/c/{idle.pk}/")
+    live(page)
+    other = second_tab(page, f"{live_url}/")
+    expect(other.locator("#sessions")).to_contain_text("Idle for months")
+
+    call(lambda: call_command("expire_sessions", stdout=io.StringIO()))
+
+    for tab in (page, other):
+        expect(tab.locator("#sessions")).not_to_contain_text("Idle for months")
+        expect(tab.locator("#sessions")).to_contain_text("Still in use")
+    expect(page).to_have_url(f"{live_url}/")  # the page that showed it opened a new chat
 
 
 def test_at_375_pixels_the_chat_actions_are_one_menu_that_fits(live_url, signed_in: Page, owner):

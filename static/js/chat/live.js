@@ -7,6 +7,12 @@ import { els, labels, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
 
+// Sessions that left the sidebar for good or for the trash; a page showing one opens a new chat.
+function sessionsGone(ids) {
+  for (const id of ids) sessionRemove(id);
+  if (ids.includes(state.sessionId)) newChat();
+}
+
 const handlers = {
   "session.opened": (event) => {
     if (event.session.id !== state.sessionId) return;
@@ -56,10 +62,9 @@ const handlers = {
   "sessions.imported": (event) => { for (const session of event.sessions) placeSession(session); },
   "session.head": (event) => { if (event.session_id === state.sessionId) followHead(); },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
-  "session.deleted": (event) => {
-    for (const id of event.session_ids) sessionRemove(id);
-    if (event.session_ids.includes(state.sessionId)) newChat();
-  },
+  "session.deleted": (event) => sessionsGone(event.session_ids),
+  // Moved to the trash by expiry (sessions idle past the owner's retention).
+  "sessions.expired": (event) => sessionsGone(event.session_ids),
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
     else if ((event.ref === "edit" || event.ref === "regenerate") && event.client_id) {
