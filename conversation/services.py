@@ -373,18 +373,23 @@ def _announce_moved(sessions: list[Session]) -> None:
 
 def _announce_ended(ended: Iterable[tuple[int, uuid.UUID]], *, ended_at: datetime) -> None:
     """One session.ended event per owner of the (user_id, session_id) pairs, after the commit."""
-    by_user: dict[int, list[str]] = {}
-    for user_id, session_id in ended:
-        by_user.setdefault(user_id, []).append(str(session_id))
     events.publish_after_commit(
         [
             (
                 events.user_group(user_id),
                 {"type": "session.ended", "session_ids": session_ids, "ended_at": iso_datetime(ended_at)},
             )
-            for user_id, session_ids in by_user.items()
+            for user_id, session_ids in _ids_by_owner(ended).items()
         ]
     )
+
+
+def _ids_by_owner(sessions: Iterable[tuple[int, uuid.UUID]]) -> dict[int, list[str]]:
+    """{owner's id: [session ids, as text]} of (user_id, session_id) pairs: for one event per owner."""
+    by_owner: dict[int, list[str]] = {}
+    for user_id, session_id in sessions:
+        by_owner.setdefault(user_id, []).append(str(session_id))
+    return by_owner
 
 
 @transaction.atomic
@@ -587,13 +592,10 @@ def sessions_delete(
         )
         events.after_commit(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
         if announce:
-            by_user: dict[int, list[str]] = {}
-            for sid, uid, _, _ in states:
-                by_user.setdefault(uid, []).append(str(sid))
             events.publish_after_commit(
                 [
                     (events.user_group(uid), {"type": "session.deleted", "session_ids": sids})
-                    for uid, sids in by_user.items()
+                    for uid, sids in _ids_by_owner((uid, sid) for sid, uid, _, _ in states).items()
                 ]
             )
         utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
@@ -638,16 +640,13 @@ def sessions_retire_batch(
         if not sessions:
             return 0, 0
         Session.objects.filter(id__in=[session.pk for session in sessions]).update(deleted_at=now)
-        by_user: dict[int, list[str]] = {}
-        for session in sessions:
-            by_user.setdefault(session.user_id, []).append(str(session.pk))
         events.publish_after_commit(
             [
                 (
                     events.user_group(user_id),
                     {"type": "sessions.expired", "session_ids": ids, "deleted_at": iso_datetime(now)},
                 )
-                for user_id, ids in by_user.items()
+                for user_id, ids in _ids_by_owner((session.user_id, session.pk) for session in sessions).items()
             ]
         )
         utterances = _audit(
