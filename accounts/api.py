@@ -216,9 +216,11 @@ class AccountExportDownloadApi(APIView):
             }.get(state, "The export failed: start a new one.")
             return Response({"detail": reason}, status=status.HTTP_409_CONFLICT)
         day = timezone.localtime(export.created_at).date().isoformat()
-        return FileResponse(
+        response = FileResponse(
             storages["exports"].open(export.file, "rb"), as_attachment=True, filename=f"chat-export-{day}.zip"
         )
+        response["Cache-Control"] = "no-store"  # private data: kept by no browser or proxy cache
+        return response
 
 
 class AccountApi(APIView):

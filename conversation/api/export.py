@@ -17,7 +17,9 @@ def export_stream(
     kind before it sends a byte."""
     chunks = session_chunks(session=session, export_format=export_format, all_branches=all_branches)
     content_type = "text/markdown; charset=utf-8" if export_format == "markdown" else "application/json"
-    return StreamingHttpResponse(_async_chunks(chunks) if asynchronous else chunks, content_type=content_type)
+    response = StreamingHttpResponse(_async_chunks(chunks) if asynchronous else chunks, content_type=content_type)
+    response["Cache-Control"] = "no-store"  # private data: kept by no browser or proxy cache
+    return response
 
 
 async def _async_chunks(chunks: Iterator[str]) -> AsyncIterator[str]:

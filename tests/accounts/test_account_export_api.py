@@ -133,6 +133,14 @@ def test_an_empty_account_exports_a_manifest_alone(api):
     assert json.loads(archive.read("manifest.json"))["counts"] == {"sessions": 0, "utterances": 0}
 
 
+def test_no_cache_keeps_the_downloaded_zip(api):
+    export_id = api.post(URL).json()["id"]
+    build(export_id)
+    response = api.get(f"{URL}{export_id}/download/")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_a_download_before_the_zip_is_ready_is_refused_with_a_reason(api):
     export_id = api.post(URL).json()["id"]
     response = api.get(f"{URL}{export_id}/download/")

@@ -47,6 +47,13 @@ def test_it_exports_markdown(api, chat):
     assert "typing" not in text
 
 
+@pytest.mark.parametrize("export_format", ["json", "markdown"])
+def test_no_cache_keeps_an_export(api, chat, export_format):
+    response = api.get(f"/api/sessions/{chat.pk}/export/", {"format": export_format})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_json_is_the_default(api, chat):
     assert api.get(f"/api/sessions/{chat.pk}/export/")["Content-Type"] == "application/json"
 
