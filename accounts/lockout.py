@@ -8,6 +8,9 @@ client chose never decides it.
 
 import time
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,6 +33,19 @@ def account_name(request: HttpRequest, credentials: dict | None) -> str:
     """E-mail addresses log in in any case, so they are locked out in any case."""
     name = (credentials or {}).get("username") or request.POST.get("username", "")
     return str(name).strip().lower()
+
+
+class AccountLockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler, but a successful log-in resets that account's failures only.
+
+    Axes' own reset deletes every attempt matching any lockout parameter, the address included: an
+    attacker logging in to their own account from the address they guessed another's password from
+    wiped that account's count (issue 29).
+    """
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        deleted, _ = AccessAttempt.objects.filter(username=get_client_username(request, credentials)).delete()
+        return deleted
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None, credentials: dict | None) -> HttpResponse:

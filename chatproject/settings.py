@@ -200,7 +200,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"  # a success resets that account's failures only
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 AXES_USERNAME_CALLABLE = "accounts.lockout.account_name"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
@@ -339,6 +339,14 @@ EXPORT_STALL_SECONDS = env.int("EXPORT_STALL_SECONDS", default=300)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
 IMPORT_MAX_MEMBER_BYTES = env.int("IMPORT_MAX_MEMBER_BYTES", default=4 * 1024**3)
 IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
+# Each import and export runs in a child process of its worker under limits it cannot lift
+# (chatproject/jobs.py): its memory (data: heap and objects), its CPU time, and its wall time; a job
+# over one fails with the reason and the worker goes on. One user runs one job at a time: another of
+# theirs waits JOB_DEFER_SECONDS in the queue and is tried again, so it never holds a worker idle.
+JOB_MAX_MEMORY_MB = env.int("JOB_MAX_MEMORY_MB", default=512)
+JOB_MAX_CPU_SECONDS = env.int("JOB_MAX_CPU_SECONDS", default=900)
+JOB_MAX_SECONDS = env.int("JOB_MAX_SECONDS", default=1800)
+JOB_DEFER_SECONDS = env.float("JOB_DEFER_SECONDS", default=2.0)
 # The most sessions one POST /api/sessions/bulk/ may name.
 MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=500)
 # How long a session stays in the trash before expire_sessions removes it for good.

@@ -97,3 +97,32 @@ def test_a_trusted_proxys_forwarded_address_is_the_client(settings, rf):
     assert client_address(request) == "10.0.0.2"  # no proxy trusted: the peer
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_address(request) == "203.0.113.5"  # what nginx saw, not what the client wrote
+
+
+def test_a_success_on_ones_own_account_does_not_reset_anothers_failures(owner, outsider):
+    # The attacker (outsider) guesses the owner's password from one address, then logs in to their
+    # own account from it: the owner's failures still count, and the next guess locks the owner out.
+    attacker = Client(REMOTE_ADDR="192.0.2.66")
+    for _ in range(LIMIT - 1):
+        assert login_page(attacker, owner.email, "wrong").status_code == 200
+    assert login_page(Client(REMOTE_ADDR="192.0.2.66"), outsider.email, DEFAULT_PASSWORD).status_code == 302
+    assert login_page(attacker, owner.email, "wrong").status_code == 429
+    assert login_page(attacker, owner.email, DEFAULT_PASSWORD).status_code == 429
+    assert login_page(Client(REMOTE_ADDR="198.51.100.9"), owner.email, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_a_success_on_another_account_does_not_lift_the_addresss_lock(owner, outsider):
+    attacker = Client(REMOTE_ADDR="192.0.2.67")
+    for n in range(LIMIT):
+        login_page(attacker, f"someone{n}@example.com", "wrong")
+    assert login_page(Client(REMOTE_ADDR="192.0.2.67"), outsider.email, DEFAULT_PASSWORD).status_code == 429
+    assert login_page(Client(REMOTE_ADDR="192.0.2.67"), owner.email, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_a_success_resets_the_accounts_own_failures(owner):
+    for _ in range(LIMIT - 1):
+        login_page(Client(REMOTE_ADDR="192.0.2.68"), owner.email, "wrong")
+    assert login_page(Client(REMOTE_ADDR="192.0.2.68"), owner.email, DEFAULT_PASSWORD).status_code == 302
+    for _ in range(LIMIT - 1):
+        assert login_page(Client(REMOTE_ADDR="192.0.2.68"), owner.email, "wrong").status_code == 200
+    assert login_page(Client(REMOTE_ADDR="192.0.2.68"), owner.email, DEFAULT_PASSWORD).status_code == 302
