@@ -35,7 +35,11 @@ def main() -> None:
     assert context_window_get(session=session).cached
 
     raw = redis.Redis.from_url(settings.REDIS_URL)
-    raw_key = cache.make_key(context_key(session_id=session.pk, epoch=session.context_epoch, last_seq=session.last_seq))
+    raw_key = cache.make_key(
+        context_key(
+            user_id=session.user_id, session_id=session.pk, epoch=session.context_epoch, last_seq=session.last_seq
+        )
+    )
 
     def raw_read():
         return json.loads(raw.get(raw_key))

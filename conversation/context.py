@@ -1,7 +1,8 @@
 """The context-window cache: each active session's last CONTEXT_WINDOW_SIZE final utterances.
 
-Keys are immutable: ``ctx:{session_id}:{context_epoch}:{last_seq}`` holds the window of exactly that
-state, written once. The session row (read anyway for ownership) names the key, so a reader never
+Keys are immutable: ``ctx:{user_id}:{session_id}:{context_epoch}:{last_seq}`` holds the window of
+exactly that state, written once; the owner in the key keeps a window unreadable by any other account,
+whatever becomes of the id. The session row (read anyway for ownership) names the key, so a reader never
 gets a window of another state: not one missing a committed utterance (last_seq names it), nor one
 holding cleared utterances (a clear bumps the epoch), and windows are stored in seq order.
 
@@ -42,8 +43,8 @@ class ContextWindow:
     cached: bool  # served from the cache
 
 
-def context_key(*, session_id: uuid.UUID, epoch: int, last_seq: int) -> str:
-    return f"ctx:{session_id}:{epoch}:{last_seq}"
+def context_key(*, user_id: int, session_id: uuid.UUID, epoch: int, last_seq: int) -> str:
+    return f"ctx:{user_id}:{session_id}:{epoch}:{last_seq}"
 
 
 def _redis():
@@ -125,7 +126,9 @@ def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dic
 
 def context_window_get(*, session: Session) -> ContextWindow:
     """The window of `session` as read (its epoch and last_seq name the key), or a newer one."""
-    key = context_key(session_id=session.pk, epoch=session.context_epoch, last_seq=session.last_seq)
+    key = context_key(
+        user_id=session.user_id, session_id=session.pk, epoch=session.context_epoch, last_seq=session.last_seq
+    )
     try:
         messages = _cache_get_sliding(key)
     except Exception:
@@ -143,7 +146,9 @@ def context_window_get(*, session: Session) -> ContextWindow:
     epoch, last_seq, messages = rebuilt
     if cache_up:
         try:
-            _cache_put(context_key(session_id=session.pk, epoch=epoch, last_seq=last_seq), messages)
+            _cache_put(
+                context_key(user_id=session.user_id, session_id=session.pk, epoch=epoch, last_seq=last_seq), messages
+            )
         except Exception:
             logger.warning("context cache unreachable; window of %s not stored", session.pk, exc_info=True)
     return ContextWindow(messages=messages, epoch=epoch, last_seq=last_seq, cached=False)
@@ -166,7 +171,14 @@ return 1
 
 
 def context_window_extend(
-    *, session_id: uuid.UUID, epoch: int, previous_seq: int, last_seq: int, new: list[dict], live_events: list
+    *,
+    user_id: int,
+    session_id: uuid.UUID,
+    epoch: int,
+    previous_seq: int,
+    last_seq: int,
+    new: list[dict],
+    live_events: list,
 ) -> None:
     """After an append commits: the window at last_seq is the one at previous_seq plus `new`; and
     the append's live events go out.
@@ -175,8 +187,8 @@ def context_window_extend(
     extension as a script run in Redis, the events as PUBLISH commands). Redis trouble costs the
     window (the next read rebuilds it) and the events, never the write.
     """
-    previous_key = context_key(session_id=session_id, epoch=epoch, last_seq=previous_seq)
-    next_key = context_key(session_id=session_id, epoch=epoch, last_seq=last_seq)
+    previous_key = context_key(user_id=user_id, session_id=session_id, epoch=epoch, last_seq=previous_seq)
+    next_key = context_key(user_id=user_id, session_id=session_id, epoch=epoch, last_seq=last_seq)
     redis = _redis()
     if redis is not None and events.on_cache_redis():
         pipe = redis.pipeline(transaction=False)
@@ -212,9 +224,9 @@ def _extend_script_args(*, previous_key: str, next_key: str, new: list[dict]) ->
     )
 
 
-def context_windows_forget(*, states: Iterable[tuple[uuid.UUID, int, int]]) -> None:
-    """Drop the current windows of cleared or deleted sessions, given (session_id, epoch, last_seq)."""
-    keys = [context_key(session_id=sid, epoch=epoch, last_seq=seq) for sid, epoch, seq in states]
+def context_windows_forget(*, states: Iterable[tuple[int, uuid.UUID, int, int]]) -> None:
+    """Drop the current windows of cleared or deleted sessions, given (user_id, session_id, epoch, last_seq)."""
+    keys = [context_key(user_id=uid, session_id=sid, epoch=epoch, last_seq=seq) for uid, sid, epoch, seq in states]
     if not keys:
         return
     try:

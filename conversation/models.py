@@ -237,6 +237,26 @@ class SocketLease(models.Model):
         return self.channel_name
 
 
+class RetiredSessionId(models.Model):
+    """The id of a session removed for good, and whose it was: an id that once named a session is
+    never given to another user (services.conversation_save refuses it), so nothing keyed by a
+    session id, in the cache or in a client's memory, can reach another owner's data.
+
+    The owner is a plain id, not a foreign key: the row outlives the account, as SessionAudit does.
+    Looked up by its primary key only (the save of a client-chosen id).
+    """
+
+    session_id = models.UUIDField(primary_key=True)
+    owner_id = models.BigIntegerField()
+    retired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "retired session id"
+
+    def __str__(self) -> str:
+        return str(self.session_id)
+
+
 class SessionAudit(models.Model):
     """One removal of a session, or its return from the trash: who, whose, which, how big, when.
 

@@ -26,6 +26,7 @@ from conversation.models import (
     ImportedConversation,
     Persona,
     ReplyInFlight,
+    RetiredSessionId,
     Role,
     Session,
     SessionAudit,
@@ -47,6 +48,17 @@ from conversation.selectors import (
 UNSET: Any = object()
 
 
+class SessionIdTaken(Exception):
+    """A client-chosen session id that named another user's session, now removed for good."""
+
+
+def _session_id_check_unretired(*, user: User, session_id: uuid.UUID) -> None:
+    """An id that once named a session goes back to its owner only (models.RetiredSessionId)."""
+    owner_id = RetiredSessionId.objects.filter(pk=session_id).values_list("owner_id", flat=True).first()
+    if owner_id is not None and owner_id != user.pk:
+        raise SessionIdTaken("This session id was used before and cannot be used again; leave it out for a new one.")
+
+
 class ReplyBusy(Exception):
     """Another message's reply is being written in this session (conversation/replies.py)."""
 
@@ -66,6 +78,8 @@ def session_create(
     metadata: dict | None = None,
     session_id: uuid.UUID | None = None,
 ) -> Session:
+    if session_id is not None:
+        _session_id_check_unretired(user=user, session_id=session_id)
     session = Session(
         id=session_id or uuid.uuid4(),
         user=user,
@@ -217,6 +231,7 @@ def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -
         (events.user_group(user_id), {"type": "session.activity", "session": events.session_summary(session)}),
     ]
     context.context_window_extend(
+        user_id=user_id,
         session_id=session.pk,
         epoch=session.context_epoch,
         previous_seq=session.last_seq - len(rows),
@@ -264,6 +279,8 @@ def conversation_save(
             raise Session.DoesNotExist("No such session.")
     if session is None:
         session = Session(id=session_id_parse(session_id) if session_id is not None else uuid.uuid4(), user=user)
+        if session_id is not None:
+            _session_id_check_unretired(user=user, session_id=session.pk)
         session.persona = persona_resolve(persona=persona)
         session.title = inputs.check_title(title or "")
         session.save(force_insert=True)
@@ -397,7 +414,10 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
     """Remove every utterance, of every branch, but keep the session; seq numbering continues
     after the old ones."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
-    events.after_commit(context.context_windows_forget, states=[(session.pk, session.context_epoch, session.last_seq)])
+    events.after_commit(
+        context.context_windows_forget,
+        states=[(session.user_id, session.pk, session.context_epoch, session.last_seq)],
+    )
     Utterance.objects.filter(session=session).delete()
     SessionBranch.objects.filter(session=session).delete()
     session.message_count = session.user_message_count = 0
@@ -590,7 +610,9 @@ def sessions_delete(
             actor_id=actor_id,
             sessions=[(owner_id, session_id) for session_id, owner_id, _, _ in states],
         )
-        events.after_commit(context.context_windows_forget, states=[(sid, epoch, seq) for sid, _, epoch, seq in states])
+        events.after_commit(
+            context.context_windows_forget, states=[(uid, sid, epoch, seq) for sid, uid, epoch, seq in states]
+        )
         if announce:
             events.publish_after_commit(
                 [
@@ -598,6 +620,10 @@ def sessions_delete(
                     for uid, sids in _ids_by_owner((uid, sid) for sid, uid, _, _ in states).items()
                 ]
             )
+        # ignore_conflicts: an owner may bring a purged id back (_session_id_check_unretired) and purge it again.
+        RetiredSessionId.objects.bulk_create(
+            [RetiredSessionId(session_id=sid, owner_id=uid) for sid, uid, _, _ in states], ignore_conflicts=True
+        )
         utterances, _ = Utterance.objects.filter(session_id__in=ids).delete()
         sessions, _ = Session.objects.filter(id__in=ids).delete()
     return sessions, utterances

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatproject.api.errors import error_responses as errors
-from chatproject.api.fields import StrictBooleanField, StrictCharField
+from chatproject.api.fields import ErrorSerializer, StrictBooleanField, StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
 from conversation import selectors, services
 from conversation.api.export import export_stream
@@ -42,6 +42,11 @@ class ReplyConflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "A reply is still being written in this session: wait for it to end, or stop it, then send."
     default_code = "reply_in_progress"
+
+
+class SessionIdConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "session_id_taken"
 
 
 class SessionListApi(ReadWriteThrottled, APIView):
@@ -428,26 +433,34 @@ class ConversationSaveApi(ReadWriteThrottled, APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer, **errors(400, 404, 413)},
+        responses={
+            200: OutputSerializer,
+            **errors(400, 404, 413),
+            409: OpenApiResponse(ErrorSerializer, "`session_id` named another user's session, since removed."),
+        },
         description=(
             "Save a whole conversation (the voice agent's save on New Chat): creates the session under "
             "`session_id` when new, continues it otherwise, stores only messages not stored yet, and "
             "marks it ended with `end`. A message without client_id is identified by its position, role, "
-            "text and timestamp, so a retried or re-sent save never duplicates it."
+            "text and timestamp, so a retried or re-sent save never duplicates it. An id that once named "
+            "another user's session is never given out again: 409 (its owner may use it again)."
         ),
     )
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        result = services.conversation_save(
-            user=request.user,
-            session_id=data.get("session_id"),
-            persona=data.get("persona"),
-            title=data.get("title"),
-            end=data["end"],
-            messages=utterances_from(data["messages"]),
-        )
+        try:
+            result = services.conversation_save(
+                user=request.user,
+                session_id=data.get("session_id"),
+                persona=data.get("persona"),
+                title=data.get("title"),
+                end=data["end"],
+                messages=utterances_from(data["messages"]),
+            )
+        except services.SessionIdTaken as exc:
+            raise SessionIdConflict(str(exc)) from exc
         session = selectors.session_get_for_user(user=request.user, session_id=result.session.pk)
         return Response({**SessionDetailOutputSerializer(session).data, "created": result.created})
 

@@ -50,7 +50,8 @@ def test_an_append_writes_the_next_window_after_commit(owner, session, django_ca
     window = context_window_get(session=fresh(session))
     assert window.cached
     assert [(m["role"], m["text"]) for m in window.messages] == [("user", "one"), ("assistant", "two")]
-    assert not cache.get(context_key(session_id=session.pk, epoch=0, last_seq=1))  # the old window is dropped
+    # The old window is dropped.
+    assert not cache.get(context_key(user_id=owner.pk, session_id=session.pk, epoch=0, last_seq=1))
 
 
 def extend_after(owner, session, capture, *texts, **fields) -> None:
@@ -131,7 +132,7 @@ def test_a_clear_is_never_read_from_the_cache(owner, session, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         services.session_clear(user=owner, session_id=session.pk)
     assert context_window_get(session=fresh(session)).messages == []
-    assert raw_redis().keys(f"*ctx:{session.pk}*") == [b"chat:1:" + f"ctx:{session.pk}:1:1".encode()]
+    assert raw_redis().keys(f"*ctx:*{session.pk}*") == [b"chat:1:" + f"ctx:{owner.pk}:{session.pk}:1:1".encode()]
 
 
 def test_a_delete_drops_the_cached_window(owner, session, django_capture_on_commit_callbacks):
@@ -139,7 +140,7 @@ def test_a_delete_drops_the_cached_window(owner, session, django_capture_on_comm
     context_window_get(session=fresh(session))
     with django_capture_on_commit_callbacks(execute=True):
         services.session_delete(user=owner, session_id=session.pk)
-    assert raw_redis().keys(f"*ctx:{session.pk}*") == []
+    assert raw_redis().keys(f"*ctx:*{session.pk}*") == []
 
 
 def test_the_ttl_slides_on_every_read(owner, session, settings):
@@ -147,7 +148,7 @@ def test_the_ttl_slides_on_every_read(owner, session, settings):
     say(owner, session, "hello")
     current = fresh(session)
     context_window_get(session=current)
-    key = raw_redis().keys(f"*ctx:{session.pk}*")[0]
+    key = raw_redis().keys(f"*ctx:*{session.pk}*")[0]
     time.sleep(1.1)
     assert raw_redis().pttl(key) < 2000
     assert context_window_get(session=current).cached
@@ -234,16 +235,26 @@ def test_with_redis_down_windows_come_from_the_database_quickly(owner, session, 
     assert context_window_get(session=fresh(session)).cached
 
 
+def test_a_window_is_keyed_by_its_owner(owner, outsider, session):
+    say(owner, session, "my secret")
+    current = fresh(session)
+    context_window_get(session=current)
+    state = {"session_id": session.pk, "epoch": current.context_epoch, "last_seq": current.last_seq}
+    assert raw_redis().exists(cache.make_key(context.context_key(user_id=owner.pk, **state)))
+    assert not raw_redis().exists(cache.make_key(context.context_key(user_id=outsider.pk, **state)))
+
+
 def test_every_state_of_a_session_has_a_key_of_its_own(owner, session):
     other = services.session_create(user=owner)
     keys = {
-        context.context_key(session_id=session.pk, epoch=epoch, last_seq=last_seq)
+        context.context_key(user_id=owner.pk, session_id=session.pk, epoch=epoch, last_seq=last_seq)
         for epoch in (0, 1)
         for last_seq in (0, 1, 10)
     }
     assert len(keys) == 6  # an append (last_seq) or a clear (epoch) names a new key
-    assert context.context_key(session_id=other.pk, epoch=0, last_seq=0) not in keys
-    assert context.context_key(session_id=session.pk, epoch=1, last_seq=10) in keys  # and the same state, the same key
+    assert context.context_key(user_id=owner.pk, session_id=other.pk, epoch=0, last_seq=0) not in keys
+    # And the same state, the same key.
+    assert context.context_key(user_id=owner.pk, session_id=session.pk, epoch=1, last_seq=10) in keys
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -66,3 +66,26 @@ def test_another_users_session_is_not_found(api, outsider_api):
     response = outsider_api.post(URL, voice_payload(session_id), format="json")
     assert response.status_code == 404
     assert Utterance.objects.count() == 4
+
+
+def test_a_purged_id_is_never_given_to_another_user(api, outsider_api, django_capture_on_commit_callbacks):
+    session_id = uuid.uuid4()
+    api.post(URL, voice_payload(session_id), format="json")
+    api.get(f"/api/sessions/{session_id}/context/")  # the owner's window is cached
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/sessions/{session_id}/?permanent=true").status_code == 204
+
+    response = outsider_api.post(URL, voice_payload(session_id), format="json")
+    assert response.status_code == 409
+    assert "cannot be used again" in response.json()["detail"]
+    assert not Session.objects.filter(pk=session_id).exists()
+    assert outsider_api.get(f"/api/sessions/{session_id}/context/").status_code == 404
+
+
+def test_its_owner_may_save_under_a_purged_id_again(api):
+    session_id = uuid.uuid4()
+    api.post(URL, voice_payload(session_id), format="json")
+    assert api.delete(f"/api/sessions/{session_id}/?permanent=true").status_code == 204
+    response = api.post(URL, voice_payload(session_id), format="json")
+    assert (response.status_code, response.json()["created"]) == (200, 4)
+    assert api.delete(f"/api/sessions/{session_id}/?permanent=true").status_code == 204  # and purge it again
