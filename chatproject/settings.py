@@ -313,8 +313,8 @@ MAX_BATCH_UTTERANCES = env.int("MAX_BATCH_UTTERANCES", default=500)
 MAX_METADATA_BYTES = env.int("MAX_METADATA_BYTES", default=16384)
 MAX_TITLE_CHARS = env.int("MAX_TITLE_CHARS", default=200)
 MAX_METADATA_DEPTH = env.int("MAX_METADATA_DEPTH", default=20)
-# What a client may send as a client_id. The column holds 100 characters: the rest is room for what
-# the server derives from it (a reply's ":reply:N").
+# What a client may send as a client_id, and what every stored client_id obeys: ids the server derives
+# (a reply's ":reply:N", conversation/replies.reply_client_id) use a digest past it. The column holds 100.
 MAX_CLIENT_ID_CHARS = 80
 AUTO_TITLE_CHARS = 60
 MAX_PAGE_SIZE = 200

@@ -17,6 +17,7 @@ One rule for every door (the API, the socket):
 """
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -156,16 +157,28 @@ aprogress_get = sync_to_async(progress_get, thread_sensitive=False)
 
 
 def reply_client_id(client_id: str, attempt: int) -> str:
-    return f"{client_id}{REPLY_SUFFIX}" if attempt == 1 else f"{client_id}{REPLY_SUFFIX}:{attempt}"
+    """The client_id a reply is stored under: `{id}:reply`, `{id}:reply:N` for attempt N, or, when
+    that would pass MAX_CLIENT_ID_CHARS, the same suffix after a digest of the id (`#<40 hex>:reply`).
+    A derived id obeys the one client_id rule that every stored id does, so any id a door accepts
+    keeps its reply, whatever the attempt."""
+    suffix = REPLY_SUFFIX if attempt == 1 else f"{REPLY_SUFFIX}:{attempt}"
+    if len(client_id) + len(suffix) <= settings.MAX_CLIENT_ID_CHARS:
+        return client_id + suffix
+    return _reply_digest(client_id) + suffix
+
+
+def _reply_digest(client_id: str) -> str:
+    return "#" + hashlib.sha256(client_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def reply_latest(*, session_id: uuid.UUID, client_id: str) -> tuple[Utterance | None, int]:
-    """The newest stored reply to the message `client_id`, and its attempt number (0: none)."""
-    pattern = re.compile(re.escape(client_id + REPLY_SUFFIX) + r"(?::(\d+))?")
+    """The newest stored reply to the message `client_id`, and its attempt number (0: none),
+    under either form of reply_client_id."""
+    bases = (client_id + REPLY_SUFFIX, _reply_digest(client_id) + REPLY_SUFFIX)
+    pattern = re.compile("(?:" + "|".join(map(re.escape, bases)) + r")(?::(\d+))?")
     latest, attempt = None, 0
-    candidates = Utterance.objects.filter(
-        session_id=session_id, role=Role.ASSISTANT, client_id__startswith=client_id + REPLY_SUFFIX
-    )
+    named = Q(client_id__startswith=bases[0]) | Q(client_id__startswith=bases[1])
+    candidates = Utterance.objects.filter(named, session_id=session_id, role=Role.ASSISTANT)
     for utterance in candidates:
         match = pattern.fullmatch(utterance.client_id)
         if match and int(match.group(1) or 1) > attempt:

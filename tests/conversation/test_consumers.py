@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from chatproject.asgi import application
 from conversation import services
 from conversation.models import Utterance
-from tests.helpers import browser_cookie, socket_headers, socket_open
+from tests.helpers import browser_cookie, say, socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -331,4 +331,28 @@ async def test_api_writes_reach_open_tabs(owner, make_session):
     await db_call(services.session_delete)(user=owner, session_id=session.pk)
     deleted = (await receive_until(ws, "session.deleted"))[-1]
     assert deleted["session_ids"] == [str(session.pk)]
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize("ref", ["send", "edit", "regenerate"])
+async def test_a_message_with_a_client_id_at_the_limit_keeps_its_reply(owner, make_session, settings, ref):
+    session = await make_session()
+    await db_call(say)(owner, session, "Q1")
+    await db_call(say)(owner, session, "A1", role="assistant")
+    client_id = "k" * settings.MAX_CLIENT_ID_CHARS
+    frame = {
+        "send": {"type": "send", "session_id": str(session.pk), "text": "hello"},
+        "edit": {"type": "edit", "session_id": str(session.pk), "seq": 1, "text": "hello again"},
+        "regenerate": {"type": "regenerate", "session_id": str(session.pk), "seq": 2},
+    }[ref]
+    ws = await connect(owner)
+    await ws.send_json_to({**frame, "client_id": client_id})
+    seen = await receive_until(ws, "reply.end")
+    accepted = next(event for event in seen if event["type"] == "send.accepted")
+    assert (accepted["ref"], accepted["client_id"]) == (ref, client_id)
+    reply = seen[-1]["utterance"]
+    assert reply is not None
+    assert reply["role"] == "assistant"
+    stored = await db_call(Utterance.objects.get)(session_id=session.pk, seq=reply["seq"])
+    assert len(stored.client_id) <= settings.MAX_CLIENT_ID_CHARS
     await ws.disconnect()

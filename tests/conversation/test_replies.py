@@ -300,3 +300,24 @@ def test_whoever_hears_of_the_stored_reply_finds_the_session_free(owner, session
     run(owner, session, "hello", client_id="m1")
 
     assert claimed_when_announced == [True, False]  # the question while it is answered; then the reply
+
+
+@pytest.mark.parametrize("length", [72, 73, 74, 75, 80])
+def test_a_message_with_a_client_id_up_to_the_limit_keeps_its_reply_and_every_retry(
+    owner, session, openai_backend, settings, length
+):
+    # 74 + ":reply" and 72 + ":reply:2" are the longest ids the plain form holds within the limit.
+    client_id = "c" * (length - 1) + "z"
+    settings.ASSISTANT_BASE_URL = "http://127.0.0.1:9"  # refused: every attempt ends in an error
+    stored = [run(owner, session, "hello", client_id=client_id)[-1].utterance for _ in range(3)]
+    assert [("error" in reply.metadata) for reply in stored] == [True, True, True]
+    assert len({reply.client_id for reply in stored}) == 3
+    assert all(len(reply.client_id) <= settings.MAX_CLIENT_ID_CHARS for reply in stored)
+    settings.ASSISTANT_BASE_URL = openai_backend.url
+    fourth = run(owner, session, "hello", client_id=client_id)[-1].utterance
+    assert fourth.text == "Echo: hello"
+    assert [role for role, _ in texts(session)] == ["user", "assistant", "assistant", "assistant", "assistant"]
+    # ...and a retry after the success answers it, whichever form its id took.
+    calls = len(openai_backend.requests)
+    assert run(owner, session, "hello", client_id=client_id)[-1].utterance.pk == fourth.pk
+    assert len(openai_backend.requests) == calls

@@ -155,3 +155,27 @@ def test_a_retry_after_an_error_generates_again_and_after_success_answers_the_st
     third = post_json(client, session, "hi", "r1").json()["reply"]
     assert third["seq"] == second["seq"]
     assert len(openai_backend.requests) == 1
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/event-stream"])
+def test_a_message_with_a_client_id_at_the_limit_keeps_its_reply_and_its_retries(
+    owner, session, openai_backend, settings, accept
+):
+    client, client_id = token_client(owner), "k" * settings.MAX_CLIENT_ID_CHARS
+
+    def reply() -> dict:
+        response = client.post(url(session), {"text": "hi", "client_id": client_id}, format="json", HTTP_ACCEPT=accept)
+        assert response.status_code == 200
+        if accept == "application/json":
+            return response.json()["reply"]
+        name, data = parse_sse(b"".join(list(response)).decode())[-1]
+        assert name == "done"
+        return data["utterance"]
+
+    settings.ASSISTANT_BASE_URL = "http://127.0.0.1:9"  # refused: attempts 1 and 2 end in an error
+    failed = [reply(), reply()]
+    assert all("error" in attempt["metadata"] for attempt in failed)
+    settings.ASSISTANT_BASE_URL = openai_backend.url
+    assert reply()["text"] == "Echo: hi"  # attempt 3
+    assert Utterance.objects.filter(session=session, role="assistant").count() == 3
+    assert Utterance.objects.filter(session=session, role="user").count() == 1

@@ -84,3 +84,12 @@ def test_an_edit_while_a_reply_is_being_written_is_a_409_and_stores_nothing(owne
     assert response.status_code == 409
     assert Utterance.objects.filter(session=chat).count() == 2
     assert not SessionBranch.objects.exists()
+
+
+def test_an_edit_with_a_client_id_at_the_limit_keeps_its_reply(owner, chat, openai_backend, settings):
+    client_id = "k" * settings.MAX_CLIENT_ID_CHARS
+    response = token_client(owner).post(
+        url(chat, 1), {"text": "Q1 again", "client_id": client_id}, format="json", HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["reply"]["text"] == "Echo: Q1 again"

@@ -74,3 +74,12 @@ def test_a_regeneration_while_a_reply_is_being_written_is_a_409_and_changes_noth
     assert response.status_code == 409
     assert not SessionBranch.objects.exists()
     assert Session.objects.get(pk=chat.pk).head_seq == 2
+
+
+def test_a_regeneration_with_a_client_id_at_the_limit_keeps_its_reply(owner, chat, openai_backend, settings):
+    client_id = "k" * settings.MAX_CLIENT_ID_CHARS
+    response = token_client(owner).post(
+        url(chat, 2), {"client_id": client_id}, format="json", HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["reply"]["text"].startswith("Echo: ")
