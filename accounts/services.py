@@ -1,6 +1,7 @@
 """Account writes: settings, device tokens, the re-check of open sockets, deleting an account with all
 it owns."""
 
+import contextlib
 import json
 import logging
 import tempfile
@@ -23,10 +24,12 @@ from django.utils import timezone
 from accounts import tasks
 from accounts.models import AccountExport, DeviceToken, User
 from accounts.selectors import account_export_in_progress, account_export_state, retention_choices
+from chatproject import jobs
 from conversation import events
 from conversation import services as conversation_services
 from conversation.models import Session, SessionAudit
 from imports.models import ConversationImport
+from imports.selectors import jobs_running_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -147,15 +150,80 @@ def account_export_start(*, user: User) -> AccountExport:
     return export
 
 
-def account_export_build(*, export_id: str) -> None:
-    """The job: write the zip into the "exports" storage, reporting progress on the export's row (and
-    to the owner's tabs) about once a second. A failure marks the export failed and is raised again,
-    so that the job is recorded failed too."""
-    started = AccountExport.objects.filter(pk=export_id, status=AccountExport.Status.QUEUED).update(
-        status=AccountExport.Status.RUNNING, updated_at=timezone.now()
+def account_export_job(*, export_id: str) -> None:
+    """The export as the worker runs it: the zip is written in a child process under the job limits
+    (chatproject/jobs.py), which the worker keeps alive while it runs; one the limits stop is marked
+    failed with the reason. When its owner has another job running it goes back to the queue for
+    JOB_DEFER_SECONDS instead, so one user never holds two workers."""
+    claimed = _account_export_claim(export_id=export_id, alone=True)
+    if claimed == "busy":
+        run_after = timezone.now() + timedelta(seconds=settings.JOB_DEFER_SECONDS)
+        tasks.account_export_build.using(run_after=run_after).enqueue(export_id=export_id)
+        return
+    if claimed != "running":
+        return
+    limits = jobs.JobLimits.from_settings()
+    outcome = jobs.job_run_limited(
+        function="accounts.services.account_export_write",
+        arguments={"export_id": export_id},
+        limits=limits,
+        heartbeat=lambda: AccountExport.objects.filter(pk=export_id, status=AccountExport.Status.RUNNING).update(
+            updated_at=timezone.now()
+        ),
+        heartbeat_seconds=min(10.0, settings.EXPORT_STALL_SECONDS / 3),
     )
-    if not started:
-        return  # ran already (a job delivered twice), or its account was erased
+    if outcome.stopped_by is not None:
+        _account_export_stop(export_id=export_id, limit=outcome.stopped_by, limits=limits)
+        raise jobs.JobStopped(f"export {export_id}: {outcome}")  # the task is recorded failed too
+
+
+def _account_export_claim(*, export_id: str, alone: bool) -> str:
+    """Move a queued export to running: "running", "busy" (`alone`, and its owner has another job
+    running: it stays queued) or "gone" (ran already, a job delivered twice, or its account erased)."""
+    with transaction.atomic():
+        queued = AccountExport.objects.filter(pk=export_id, status=AccountExport.Status.QUEUED)
+        user_id = queued.values_list("user_id", flat=True).first()
+        if user_id is None:
+            return "gone"
+        User.objects.select_for_update().filter(pk=user_id).first()  # one claim of the user's at a time
+        if alone and jobs_running_for_user(user_id=user_id):
+            return "busy"
+        started = queued.update(status=AccountExport.Status.RUNNING, updated_at=timezone.now())
+    return "running" if started else "gone"
+
+
+def _account_export_stop(*, export_id: str, limit: jobs.JobLimit, limits: jobs.JobLimits) -> None:
+    """An export whose child process a limit stopped (or that crashed): failed with the reason unless
+    it finished (a crash keeps the reason the export gave itself), its owner's tabs told."""
+    export = AccountExport.objects.filter(pk=export_id).first()
+    if export is None or export.status == AccountExport.Status.DONE:
+        return
+    if limit == jobs.JobLimit.MEMORY:
+        reason = f"The export needed more than {limits.memory_mb} MB of memory, so it was stopped."
+    elif limit == jobs.JobLimit.CPU:
+        reason = f"The export took more than {limits.cpu_seconds} s of processing time, so it was stopped."
+    elif limit == jobs.JobLimit.WALL:
+        reason = f"The export took longer than {round(limits.wall_seconds)} s, so it was stopped."
+    else:
+        reason = export.error or "The export failed. Start it again."
+    export.status, export.error = AccountExport.Status.FAILED, reason
+    export.finished_at = export.finished_at or timezone.now()
+    with contextlib.suppress(AccountErased):
+        _export_report(export, sessions=export.sessions_done, utterances=export.utterances_done)
+
+
+def account_export_build(*, export_id: str) -> None:
+    """The export written in this process, without the job limits (tests)."""
+    if _account_export_claim(export_id=export_id, alone=False) == "running":
+        account_export_write(export_id=export_id)
+
+
+def account_export_write(*, export_id: str) -> None:
+    """Writing a running export: the zip into the "exports" storage, reporting progress on the
+    export's row (and to the owner's tabs) about once a second. A failure marks the export failed
+    and is raised again, so that the job is recorded failed too."""
+    if not AccountExport.objects.filter(pk=export_id, status=AccountExport.Status.RUNNING).exists():
+        return
     export = AccountExport.objects.select_related("user").get(pk=export_id)
     exported_at = timezone.now()
     export.sessions_total = Session.objects.filter(user=export.user).count()

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AccountExport, User
+from accounts.selectors import account_export_status
 from imports.models import ConversationImport, ConversationImportRow
 
 
@@ -72,6 +73,16 @@ def conversation_import_in_progress(*, user: User) -> ConversationImport | None:
     ):
         return latest
     return None
+
+
+def jobs_running_for_user(*, user_id: int) -> bool:
+    """Whether the user has an import or an account export running (a stalled one, whose worker is gone,
+    is over): one user runs one job at a time, so that their jobs never fill every worker."""
+    imports = ConversationImport.objects.filter(user_id=user_id, status=ConversationImport.Status.RUNNING)
+    exports = AccountExport.objects.filter(user_id=user_id, status=AccountExport.Status.RUNNING)
+    return any(
+        conversation_import_status(conversation_import=job) == ConversationImport.Status.RUNNING for job in imports
+    ) or any(account_export_status(export=export) == AccountExport.Status.RUNNING for export in exports)
 
 
 def conversation_import_rows(*, conversation_import: ConversationImport) -> QuerySet[ConversationImportRow]:

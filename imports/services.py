@@ -7,8 +7,10 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
@@ -17,13 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import jobs
 from conversation import events
 from conversation import services as conversation_services
 from conversation.models import Persona, Session
 from conversation.selectors import persona_resolve
 from imports import formats, tasks
 from imports.models import ConversationImport, ConversationImportRow
-from imports.selectors import conversation_import_in_progress, conversation_import_state
+from imports.selectors import conversation_import_in_progress, conversation_import_state, jobs_running_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -83,19 +86,101 @@ def conversation_import_file(
     return job
 
 
+def conversation_import_job(*, import_id: str) -> None:
+    """The import as the worker runs it: reading the file happens in a child process under the job
+    limits (chatproject/jobs.py), which the worker keeps alive while it runs; one the limits stop is
+    marked failed with the reason, its upload deleted. When its owner has another job running it
+    goes back to the queue for JOB_DEFER_SECONDS instead, so one user never holds two workers."""
+    claimed = _conversation_import_claim(import_id=import_id, alone=True)
+    if claimed == "busy":
+        run_after = timezone.now() + timedelta(seconds=settings.JOB_DEFER_SECONDS)
+        tasks.conversation_import_run.using(run_after=run_after).enqueue(import_id=import_id)
+        return
+    if claimed != "running":
+        return
+    limits = jobs.JobLimits.from_settings()
+    outcome = jobs.job_run_limited(
+        function="imports.services.conversation_import_read",
+        arguments={"import_id": import_id},
+        limits=limits,
+        heartbeat=lambda: ConversationImport.objects.filter(
+            pk=import_id, status=ConversationImport.Status.RUNNING
+        ).update(updated_at=timezone.now()),
+        heartbeat_seconds=min(10.0, settings.IMPORT_STALL_SECONDS / 3),
+    )
+    if outcome.stopped_by is not None:
+        _conversation_import_stop(import_id=import_id, limit=outcome.stopped_by, limits=limits)
+        raise jobs.JobStopped(f"import {import_id}: {outcome}")  # the task is recorded failed too
+
+
+def _conversation_import_claim(*, import_id: str, alone: bool) -> str:
+    """Move a queued import to running: "running", "busy" (`alone`, and its owner has another job
+    running: it stays queued) or "gone" (ran already, a job delivered twice, or its account erased)."""
+    with transaction.atomic():
+        user_id = (
+            ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.QUEUED)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if user_id is None:
+            return "gone"
+        User.objects.select_for_update().filter(pk=user_id).first()  # one claim of the user's at a time
+        if alone and jobs_running_for_user(user_id=user_id):
+            return "busy"
+        started = ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.QUEUED).update(
+            status=ConversationImport.Status.RUNNING, updated_at=timezone.now()
+        )
+    return "running" if started else "gone"
+
+
+def _stopped_reason(limit: jobs.JobLimit, limits: jobs.JobLimits) -> str:
+    then = " What it imported before stays: start it again with a smaller file."
+    if limit == jobs.JobLimit.MEMORY:
+        return f"The file needed more than {limits.memory_mb} MB of memory to read, so its import was stopped.{then}"
+    if limit == jobs.JobLimit.CPU:
+        return f"Reading the file took more than {limits.cpu_seconds} s of processing time, so it was stopped.{then}"
+    if limit == jobs.JobLimit.WALL:
+        return f"The import took longer than {round(limits.wall_seconds)} s, so it was stopped.{then}"
+    return "The import stopped on an error. Start it again."
+
+
+def _conversation_import_stop(*, import_id: str, limit: jobs.JobLimit, limits: jobs.JobLimits) -> None:
+    """An import whose child process a limit stopped (or that crashed): failed with the reason unless
+    it finished (a crash keeps the reason the import gave itself), its upload deleted, its owner's
+    tabs told."""
+    job = ConversationImport.objects.select_related("user").filter(pk=import_id).first()
+    if job is None:
+        return
+    if job.file:
+        storages["imports"].delete(job.file)
+        job.file = ""
+    if job.status != ConversationImport.Status.DONE and not (
+        limit == jobs.JobLimit.CRASH and job.status == ConversationImport.Status.FAILED
+    ):
+        job.status, job.error = ConversationImport.Status.FAILED, _stopped_reason(limit, limits)[:500]
+    job.finished_at = job.finished_at or timezone.now()
+    with contextlib.suppress(ImportGone):
+        _report(job, [], None)
+
+
 def conversation_import_run(
     *, import_id: str, stream: IO[bytes] | None = None, progress: Callable[[ConversationImport], None] | None = None
 ) -> None:
-    """The job: read the file as a stream, import each conversation in its own transaction, and save
-    progress and report rows about once a second. A file that cannot be read (or breaks off)
-    marks the import failed with the reason; the conversations imported before stay. The upload is
-    deleted once read, whatever happened. `stream` reads a file in place (the command);
-    `progress(import)` is told of each report."""
-    started = ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.QUEUED).update(
-        status=ConversationImport.Status.RUNNING, updated_at=timezone.now()
-    )
-    if not started:
-        return  # ran already (a job delivered twice), or its account was erased
+    """The import read in this process, without the job limits: the operators' command (a file of
+    their own) and tests. `stream` reads a file in place; `progress(import)` is told of each report."""
+    if _conversation_import_claim(import_id=import_id, alone=False) == "running":
+        conversation_import_read(import_id=import_id, stream=stream, progress=progress)
+
+
+def conversation_import_read(
+    *, import_id: str, stream: IO[bytes] | None = None, progress: Callable[[ConversationImport], None] | None = None
+) -> None:
+    """Reading a running import: read the file as a stream, import each conversation in its own
+    transaction, and save progress and report rows about once a second. A file that cannot be read
+    (or breaks off) marks the import failed with the reason; the conversations imported before stay.
+    The upload is deleted once read, whatever happened."""
+    if not ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.RUNNING).exists():
+        return
     job = ConversationImport.objects.select_related("user").get(pk=import_id)
     storage = storages["imports"]
     rows: list[ConversationImportRow] = []

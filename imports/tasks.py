@@ -1,4 +1,5 @@
-"""Background jobs of the imports app (Django's Tasks API; `manage.py db_worker` runs them)."""
+"""Background jobs of the imports app (Django's Tasks API; `manage.py db_worker` runs them, each
+in a child process under the job limits: chatproject/jobs.py)."""
 
 from django_tasks import task
 
@@ -7,4 +8,4 @@ from imports import services
 
 @task()
 def conversation_import_run(import_id: str) -> None:
-    services.conversation_import_run(import_id=import_id)
+    services.conversation_import_job(import_id=import_id)
