@@ -125,6 +125,10 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
             "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
             "timeout": env.float("DB_POOL_TIMEOUT_SECONDS", default=10.0),
+            # psycopg_pool's reconnection backs off 1, 2, 4 ... s until it gives up after this; it
+            # then starts over at once (chatproject/postgresql/pool.py), so after an outage the pool
+            # refills within about a second of the server's return.
+            "reconnect_timeout": env.float("DB_POOL_RECONNECT_TIMEOUT_SECONDS", default=2.0),
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

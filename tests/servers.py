@@ -86,6 +86,9 @@ class PostgresServer:
     def restart(self) -> None:
         self._ctl("-m", "fast", "restart")
 
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "stop")
+
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._ctl("-m", "immediate", "stop")

@@ -16,15 +16,12 @@ A read that meets a dead connection (PostgreSQL restarted, or a proxy dropped it
 held it) is run once more on a fresh one: a SELECT outside a transaction block changes nothing, so
 running it again is safe. Anything else fails as before, for the caller to decide. The pool checks
 each connection before lending it (CONN_HEALTH_CHECKS), so this only concerns connections that die
-while a request holds them.
-
-That check is check_when_in_doubt: psycopg_pool's own (an empty query) only when the idle
-connection's socket has something to say, instead of a round trip before every request.
+while a request holds them. The pool's check and its recovery from a restart or an outage are in
+pool.py.
 """
 
 import functools
 import logging
-import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
@@ -34,8 +31,9 @@ from django.db import utils
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from psycopg.pq import ConnStatus, Format
-from psycopg_pool import ConnectionPool
+from psycopg.pq import Format
+
+from chatproject.postgresql import pool as pool_hooks
 
 
 class IsoTimestamptzLoader(BaseTzLoader):
@@ -56,23 +54,6 @@ logger = logging.getLogger(__name__)
 
 # admin_shutdown, crash_shutdown, cannot_connect_now (class 08 is the connection exceptions).
 LOST_CONNECTION_SQLSTATES = {"57P01", "57P02", "57P03"}
-
-
-def check_when_in_doubt(conn: psycopg.Connection) -> None:
-    """The pool's check of an idle connection before lending it; raises when the connection is dead.
-
-    An idle session hears nothing from its server until it sends something: a server that shut down,
-    restarted or crashed has closed the socket (after a goodbye message when it could), which makes
-    it readable. So a quiet socket is lent as it is, and anything else gets psycopg_pool's own check,
-    a round trip. A network that drops packets silently defeats both checks alike (the round trip
-    would wait for TCP to give up).
-    """
-    if conn.pgconn.status == ConnStatus.OK:
-        poller = select.poll()
-        poller.register(conn.pgconn.socket, select.POLLIN | select.POLLPRI)
-        if not poller.poll(0):
-            return
-    ConnectionPool.check_connection(conn)
 
 
 class RetryReadsOnLostConnection:
@@ -152,10 +133,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     @property
     def pool(self):
         pool = super().pool
-        # Django gives the pool psycopg_pool's own check (CONN_HEALTH_CHECKS), a round trip every
-        # time a request takes a connection, and has no setting for another.
-        if pool is not None and pool._check is ConnectionPool.check_connection:
-            pool._check = check_when_in_doubt
+        if pool is not None:
+            pool_hooks.install(pool)
         return pool
 
     def make_cursor(self, cursor):

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
 from psycopg_pool import ConnectionPool
 
-from chatproject.postgresql.base import IsoTimestamptzLoader, check_when_in_doubt
+from chatproject.postgresql.base import IsoTimestamptzLoader
+from chatproject.postgresql.pool import check_when_in_doubt
 from conversation import services
 from conversation.inputs import UtteranceIn
 from conversation.models import Session
@@ -107,7 +108,8 @@ def _kill_this_connection() -> None:
 
 
 def test_djangos_pool_checks_connections_with_check_when_in_doubt(db):
-    assert connection.pool._check is check_when_in_doubt
+    assert connection.pool._check.func is check_when_in_doubt
+    assert connection.pool._check.keywords == {"pool": connection.pool}
 
 
 def test_the_check_lends_a_quiet_connection_without_a_round_trip(db, tmp_path):

@@ -3,6 +3,7 @@ and every write the server accepted is stored exactly once."""
 
 import asyncio
 import json
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -23,6 +24,10 @@ class Stack:
     url: str
 
 
+# A request waits this long for a pooled connection before its 503 (the server's DB_POOL_TIMEOUT_SECONDS).
+POOL_TIMEOUT = 4.0
+
+
 @pytest.fixture
 def stack(tmp_path):
     postgres = PostgresServer()
@@ -31,7 +36,13 @@ def stack(tmp_path):
     try:
         postgres.create()
         redis.start()
-        env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "DEBUG": "true", "DB_POOL_MIN_SIZE": "2"}
+        env = {
+            "DATABASE_URL": postgres.url,
+            "REDIS_URL": redis.url,
+            "DEBUG": "true",
+            "DB_POOL_MIN_SIZE": "2",
+            "DB_POOL_TIMEOUT_SECONDS": str(POOL_TIMEOUT),
+        }
         manage("migrate", "--no-input", env=env)
         manage(
             "shell",
@@ -128,3 +139,30 @@ def test_requests_succeed_after_postgresql_and_then_redis_restart(stack):
         assert sorted(user_texts) == sorted(accepted)
         assert len(accepted) == 15
         assert sum(u["role"] == "assistant" for u in stored) == 6
+
+
+def test_the_first_request_after_an_outage_gets_a_connection_at_once(stack):
+    """psycopg_pool doubles its reconnect delay while the server is down (about 1, 2, 4, 8, 16 s
+    after the outage's first request); without a bound, after a 21 s outage its next attempts come
+    at about 28 to 37 s and the first request after the return waits out its pool timeout for a
+    503, although the server accepts connections."""
+    with httpx.Client(base_url=stack.url, timeout=30) as api:
+        api.headers["Authorization"] = f"Token {api_token(api, email=EMAIL, password=PASSWORD)}"
+        session_id = api.post("/api/sessions/", json={}).json()["id"]
+        detail = f"/api/sessions/{session_id}/"
+        assert api.get(detail).status_code == 200
+
+        stack.postgres.stop()
+        outage_began = time.monotonic()
+        during = api.get(detail)
+        assert during.status_code == 503
+        assert during.json()["detail"] == "The database is unavailable for a moment; try again."
+        time.sleep(21.5 - (time.monotonic() - outage_began))  # the outage itself: no request
+        stack.postgres.start()  # returns once the server accepts connections
+
+        back = time.monotonic()
+        first = api.get(detail)
+        waited = time.monotonic() - back
+        assert first.status_code == 200, first.text
+        assert waited < 2.5
+        assert api.post(f"{detail}utterances/", json={"role": "user", "text": "back"}).status_code == 201
