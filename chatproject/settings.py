@@ -343,6 +343,14 @@ EXPORT_STALL_SECONDS = env.int("EXPORT_STALL_SECONDS", default=300)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
 IMPORT_MAX_MEMBER_BYTES = env.int("IMPORT_MAX_MEMBER_BYTES", default=4 * 1024**3)
 IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
+# An imported file is refused as it is read (imports/guard.py) once it nests deeper than this, or
+# holds a string longer than this many bytes as written: the longest text stored, each character
+# written as the longest JSON escape (\ud83d\ude00: 12 bytes), so that no storable text is refused.
+# LibreChat's tree export nests each message in the one it answers (two levels a message): it may
+# nest IMPORT_MAX_TREE_DEPTH deep, read without ijson's per-level paths.
+IMPORT_MAX_DEPTH = env.int("IMPORT_MAX_DEPTH", default=64)
+IMPORT_MAX_STRING_BYTES = env.int("IMPORT_MAX_STRING_BYTES", default=12 * MAX_UTTERANCE_CHARS + 4096)
+IMPORT_MAX_TREE_DEPTH = env.int("IMPORT_MAX_TREE_DEPTH", default=20_000)
 # Each import and export runs in a child process of its worker under limits it cannot lift
 # (chatproject/jobs.py): its memory (data: heap and objects), its CPU time, and its wall time; a job
 # over one fails with the reason and the worker goes on. One user runs one job at a time: another of

@@ -16,6 +16,8 @@ import ijson
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
+from imports import guard
+
 FORMATS = {
     "chatgpt": "ChatGPT",
     "claude": "Claude",
@@ -503,14 +505,59 @@ PARSERS = {
 }
 
 
+# What reading a file's JSON raises: not JSON, or past a bound of imports.guard.
+JSON_ERRORS = (ijson.JSONError, guard.InputBoundError)
+
+
+def _bounded(stream: IO[bytes], *, max_depth: int | None = None) -> guard.BoundedStream:
+    """`stream` as the JSON parser reads it: refused past IMPORT_MAX_DEPTH (or `max_depth`) and
+    IMPORT_MAX_STRING_BYTES, as it is read."""
+    return guard.BoundedStream(
+        stream,
+        max_depth=max_depth or settings.IMPORT_MAX_DEPTH,
+        max_string_bytes=settings.IMPORT_MAX_STRING_BYTES,
+    )
+
+
 def _items(stream: IO[bytes], source: str, prefix: str) -> Iterator:
     """Each conversation of a JSON array (or the one object) read from `stream`, parsed; one that
     cannot be parsed is yielded as a SourceConversation with its problem, the rest go on."""
     try:
-        for item in ijson.items(stream, prefix, use_float=True):
+        if source == "librechat":  # its tree nests deep, which ijson.items' paths cannot afford
+            items = _items_deep(_bounded(stream, max_depth=settings.IMPORT_MAX_TREE_DEPTH), prefix)
+        else:
+            items = ijson.items(_bounded(stream), prefix, use_float=True)
+        for item in items:
             yield _parsed(item, source, PARSERS[source])
-    except ijson.JSONError as exc:
+    except JSON_ERRORS as exc:
         raise ImportFileError(_json_error(exc)) from exc
+
+
+def _items_deep(stream: guard.BoundedStream, prefix: str) -> Iterator:
+    """What ijson.items(stream, prefix) yields for prefix "" or "item", built from the parser's
+    events without the path of each (ijson's grow with the depth, so their cost with its square)."""
+    events = ijson.basic_parse(stream, use_float=True)
+    depth = 0 if prefix == "item" else 1  # of the values to yield: 1, inside the array, or the top
+    builder = None
+    for event, value in events:
+        if depth == 0:
+            if event != "start_array":
+                return
+            depth = 1
+            continue
+        if depth == 1:
+            if event == "end_array" and prefix == "item":
+                return
+            builder = ijson.ObjectBuilder()
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if depth == 1:
+            yield builder.value
+            if prefix == "":
+                return
 
 
 def _parsed(item: Any, source: str, parse: Callable[[Any], SourceConversation]) -> SourceConversation:
@@ -532,6 +579,8 @@ def _parsed(item: Any, source: str, parse: Callable[[Any], SourceConversation]) 
 
 
 def _json_error(exc: Exception) -> str:
+    if isinstance(exc, guard.InputBoundError):
+        return str(exc)
     if "premature EOF" in str(exc) or "Incomplete JSON" in type(exc).__name__:
         return "The file ends before its JSON does: it was cut short (download it again)."
     return f"The file is not valid JSON ({str(exc)[:200]})."
@@ -539,24 +588,31 @@ def _json_error(exc: Exception) -> str:
 
 def _sniff(stream: IO[bytes]) -> tuple[str, str]:
     """(format, the ijson prefix of its conversations) from the keys of the first conversation:
-    read as a stream, never more than the start of the file."""
+    read as a stream, never more than the start of the file, and without ijson's paths (a
+    LibreChat tree nests deep)."""
     top_keys: set[str] = set()
     item_keys: set[str] = set()
     is_array = None
+    depth = 0
     try:
-        for count, (prefix, event, value) in enumerate(ijson.parse(stream)):
+        events = ijson.basic_parse(_bounded(stream, max_depth=settings.IMPORT_MAX_TREE_DEPTH))
+        for count, (event, value) in enumerate(events):
             if is_array is None:
                 if event not in ("start_array", "start_map"):
                     break
-                is_array = event == "start_array"
+                is_array, depth = event == "start_array", 1
                 continue
-            if event == "map_key" and prefix == ("item" if is_array else ""):
+            if event == "map_key" and depth == (2 if is_array else 1):
                 (item_keys if is_array else top_keys).add(value)
-            if (is_array and (prefix, event) == ("item", "end_map")) or count > 200_000:
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if (is_array and depth == 1 and event == "end_map") or depth == 0:
+                    break  # the first conversation read, or the file's end
+            if count > 200_000:
                 break
-            if is_array and (prefix, event) == ("", "end_array"):
-                break
-    except ijson.JSONError as exc:
+    except JSON_ERRORS as exc:
         if not (item_keys or top_keys):
             raise ImportFileError(_json_error(exc)) from exc
     keys = item_keys or top_keys
@@ -659,8 +715,10 @@ def _guarded(conversations: Iterator[SourceConversation]) -> Iterator[SourceConv
 def _ours_zip(archive: zipfile.ZipFile, stream: IO[bytes]) -> Reader:
     with archive.open("manifest.json") as manifest:
         try:
-            head = {prefix: value for prefix, _, value in ijson.parse(manifest) if prefix in ("format", "version")}
-        except ijson.JSONError as exc:
+            head = {
+                prefix: value for prefix, _, value in ijson.parse(_bounded(manifest)) if prefix in ("format", "version")
+            }
+        except JSON_ERRORS as exc:
             raise ImportFileError("The export's manifest.json is not valid JSON.") from exc
     if head.get("format") != "chat-account-export":
         raise ImportFileError("This zip's manifest.json is not this product's account export.")
@@ -669,14 +727,14 @@ def _ours_zip(archive: zipfile.ZipFile, stream: IO[bytes]) -> Reader:
     def conversations() -> Iterator[SourceConversation]:
         with archive.open("manifest.json") as manifest:
             try:
-                for entry in ijson.items(manifest, "sessions.item", use_float=True):
+                for entry in ijson.items(_bounded(manifest), "sessions.item", use_float=True):
                     name = entry.get("json") if isinstance(entry, dict) else None
                     if name not in archive.NameToInfo:
                         raise ImportFileError(f"The export's manifest names {str(name)[:100]}, which it lacks.")
                     with archive.open(name) as member:
-                        for item in ijson.items(member, "", use_float=True):
+                        for item in ijson.items(_bounded(member), "", use_float=True):
                             yield _parsed(item, "ours", lambda item, entry=entry: ours_conversation(item, entry))
-            except ijson.JSONError as exc:
+            except JSON_ERRORS as exc:
                 raise ImportFileError(_json_error(exc)) from exc
 
     return Reader(format="ours", conversations=_guarded(conversations()), total=total, position=stream.tell)
