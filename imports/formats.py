@@ -120,6 +120,25 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """Text as every database keeps it: NUL characters (which PostgreSQL refuses) dropped, unpaired
+    surrogates (which no UTF-8 holds) replaced by U+FFFD."""
+    text = text.replace("\x00", "")
+    return text if text.isascii() else SURROGATE.sub("\ufffd", text)
+
+
+def id_check(value: str, *, what: str, max_chars: int | None = None) -> None:
+    """ConversationProblem for an id that cannot be kept as it is: ids find a conversation again on the
+    next import, so they are never altered."""
+    if max_chars is not None and len(value) > max_chars:
+        raise ConversationProblem(f"{what} is {len(value)} characters long; at most {max_chars} can be kept.")
+    if storable(value) != value:
+        raise ConversationProblem(f"{what} holds NUL characters or unpaired surrogates, which cannot be stored.")
+
+
 def _id(value: Any) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) and str(value) else ""
 

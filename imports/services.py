@@ -15,14 +15,14 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from chatproject import jobs
 from conversation import events
 from conversation import services as conversation_services
-from conversation.models import Persona, Session
+from conversation.models import ImportedConversation, Persona, Session
 from conversation.selectors import persona_resolve
 from imports import formats, tasks
 from imports.models import ConversationImport, ConversationImportRow
@@ -221,24 +221,35 @@ def conversation_import_read(
                 _report(job, rows, progress)
 
 
+# The longest source id kept (ImportedConversation.source_id's column).
+SOURCE_ID_CHARS = ImportedConversation._meta.get_field("source_id").max_length
+
+
 def _conversation_import(job: ConversationImport, conversation: formats.SourceConversation, *, position, persona):
     """One conversation into the account: its report row, the job's counts moved on."""
     row = ConversationImportRow(
-        conversation_import=job, position=position, source_id=conversation.id[:200], title=conversation.title[:200]
+        conversation_import=job,
+        position=position,
+        source_id=formats.storable(conversation.id)[:200],
+        title=formats.storable(conversation.title)[:200],
     )
     try:
         if conversation.problem:
             raise formats.ConversationProblem(conversation.problem)
         if not conversation.id:
             raise formats.ConversationProblem("It has no id, so a second import could not find it.")
+        formats.id_check(conversation.id, what="Its id", max_chars=SOURCE_ID_CHARS)
         tree = formats.conversation_tree(conversation)
         job.skipped_turns += tree.skipped
+        for index, node in enumerate(tree.messages, start=1):
+            formats.id_check(node.id, what=f"The id of message {index}")
+        # Texts lose what no database keeps (NUL, unpaired surrogates) rather than the conversation.
         messages = [
             conversation_services.ImportedMessage(
                 id=node.id,
                 parent_id=tree.parents[node.id],
                 role=node.role,
-                text=node.text,
+                text=formats.storable(node.text),
                 created_at=node.created_at or timezone.now(),
                 metadata=node.metadata,
             )
@@ -248,7 +259,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             user=job.user,
             source=conversation.source,
             source_id=conversation.id,
-            title=conversation.title,
+            title=formats.storable(conversation.title),
             messages=messages,
             head_id=tree.head_id,
             created_at=conversation.created_at,
@@ -260,6 +271,9 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
         row.result, row.error = ConversationImportRow.Result.FAILED, str(exc)[:500]
     except ValidationError as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, _reason(exc)[:500]
+    except DataError as exc:  # a value the checks above missed, refused by the database: this one fails
+        logger.warning("Import %s: conversation %s not stored: %s", job.pk, position, exc)
+        row.result, row.error = ConversationImportRow.Result.FAILED, "It holds a value the database cannot store."
     else:
         row.result, row.session_id, row.utterances = outcome.result, outcome.session_id, outcome.stored
         job.utterances += outcome.stored
@@ -283,6 +297,7 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
     """Save the job's state and the report rows gathered, and tell the owner's tabs (account.import).
     ImportGone when the import's row is gone."""
     job.updated_at = timezone.now()
+    job.error = formats.storable(job.error)  # it may quote the file
     fields = [
         "status",
         "format",

@@ -291,3 +291,51 @@ def test_a_session_export_whose_id_is_not_ours_is_imported_as_a_new_chat(owner, 
 
     assert (job.format, job.imported, job.failed) == ("ours", 1, 0)
     assert history(owner, imported_session(owner, "not-a-uuid")) == [("user", "hi")]
+
+
+def unstorable_conversations() -> list[dict]:
+    """One conversation for each value no database column keeps as it is, and a plain one."""
+    long_id = samples.chatgpt_linear("x" * 201)
+    nul_id = samples.chatgpt_linear("nul\x00id")
+    nul_message_id = samples.chatgpt_linear("nul-message-id")
+    mapping = nul_message_id["mapping"]
+    mapping["m\x001"] = {**mapping.pop("m1"), "id": "m\x001"}
+    mapping["m2"]["parent"] = "m\x001"
+    nul_title = samples.chatgpt_linear("nul-title", title="Tea\x00 time")
+    nul_text = samples.chatgpt_linear("nul-text")
+    nul_text["mapping"]["m1"]["message"]["content"]["parts"] = ["Earl\x00 Grey"]
+    return [long_id, nul_id, nul_message_id, nul_title, nul_text, samples.chatgpt_linear("plain")]
+
+
+def test_a_value_no_column_keeps_fails_its_conversation_only_with_the_reason_or_is_cleaned(owner, import_file):
+    job = import_file(owner, samples.as_json(unstorable_conversations()))
+
+    assert (job.status, job.imported, job.failed, job.error) == ("done", 3, 3, "")
+    report = list(job.rows.order_by("position").values_list("source_id", "title", "result", "error"))
+    assert report == [
+        ("x" * 200, "Chat", "failed", "Its id is 201 characters long; at most 200 can be kept."),
+        ("nulid", "Chat", "failed", "Its id holds NUL characters or unpaired surrogates, which cannot be stored."),
+        (
+            "nul-message-id",
+            "Chat",
+            "failed",
+            "The id of message 2 holds NUL characters or unpaired surrogates, which cannot be stored.",
+        ),
+        ("nul-title", "Tea time", "imported", ""),
+        ("nul-text", "Chat", "imported", ""),
+        ("plain", "Chat", "imported", ""),
+    ]
+    assert imported_session(owner, "nul-title").title == "Tea time"
+    assert history(owner, imported_session(owner, "nul-text"))[1] == ("assistant", "Earl Grey")
+
+
+def test_a_file_error_quoting_the_file_is_stored_without_its_nul(owner, import_file):
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        manifest = {"format": "chat-account-export", "sessions": [{"json": "sessions/\x00.json"}]}
+        archive.writestr("manifest.json", samples.as_json(manifest))
+
+    job = import_file(owner, packed.getvalue(), name="export.zip")
+
+    assert job.status == "failed"
+    assert "\x00" not in job.error
