@@ -466,7 +466,7 @@ def conversation_tree(conversation: SourceConversation) -> ConversationTree:
     """The kept messages in storing order (a depth-first walk, or the order they were written when
     the source keeps it), each with its nearest kept ancestor; skipped turns hand their children to
     it. The head: the source's current node (its nearest kept ancestor), or, when
-    the source names none, the newest message. ConversationProblem for a tree that is no tree."""
+    the source names none, the newest leaf. ConversationProblem for a tree that is no tree."""
     by_id: dict[str, SourceMessage] = {}
     for node in conversation.nodes:
         if node.id in by_id:
@@ -506,8 +506,10 @@ def conversation_tree(conversation: SourceConversation) -> ConversationTree:
         if all(parents[m.id] is None or position[parents[m.id]] < position[m.id] for m in messages):
             messages.sort(key=lambda node: position[node.id])
     head = kept_ancestor.get(conversation.current_id) if conversation.current_id else None
-    if head is None and messages:
-        head = max(messages, key=lambda n: (n.created_at or EARLIEST, order[n.id])).id
+    if head is None and messages:  # the newest leaf: a branch shown whole, never cut at an inner message
+        inner = set(parents.values())
+        leaves = [node for node in messages if node.id not in inner]
+        head = max(leaves, key=lambda n: (n.created_at or EARLIEST, order[n.id])).id
     return ConversationTree(
         messages=messages, parents=parents, head_id=head, skipped=skipped + conversation.skipped_parts
     )

@@ -225,3 +225,26 @@ def test_a_zip_member_that_unpacks_past_the_limit_is_refused_before_it_is_read(s
 
     with pytest.raises(formats.ImportFileError, match="unpacks to more than 1000 bytes"):
         formats.conversations_open(io.BytesIO(data))
+
+
+def test_a_librechat_tree_without_a_current_node_is_headed_at_its_newest_leaf():
+    tree = samples.librechat_tree("lc-edited")
+    first = tree["messagesTree"][0]
+    first["createdAt"] = "2024-05-01T08:05:00.000Z"  # written after its replies' clock
+    edited = first["children"][1]
+    del edited["createdAt"]  # an edited branch without a time: it takes its parent's
+    edited["children"] = [
+        {
+            "messageId": "h4",
+            "parentMessageId": "h3",
+            "text": "Another",
+            "isCreatedByUser": True,
+            "createdAt": "2024-05-01T08:01:30.000Z",
+        }
+    ]
+    _, [conversation] = read(samples.as_json(tree))
+
+    tree = formats.conversation_tree(conversation)
+
+    assert tree.head_id == "h4"
+    assert tree.head_id not in tree.parents.values()
