@@ -132,6 +132,7 @@ class ImportListApi(APIView):
         description="The user's imports, newest first (cursor-paginated).",
     )
     def get(self, request: Request) -> Response:
+        PageParametersSerializer(data=request.query_params).is_valid(raise_exception=True)
         paginator = ImportCursorPagination()
         page = paginator.paginate_queryset(selectors.conversation_import_list_for_user(user=request.user), request)
         states = [selectors.conversation_import_state(conversation_import=job) for job in page]
@@ -196,6 +197,7 @@ class ImportReportApi(APIView):
     )
     def get(self, request: Request, import_id: str) -> Response:
         job = selectors.conversation_import_get(user=request.user, import_id=import_id)
+        PageParametersSerializer(data=request.query_params).is_valid(raise_exception=True)
         paginator = ImportRowCursorPagination()
         page = paginator.paginate_queryset(selectors.conversation_import_rows(conversation_import=job), request)
         return paginator.get_paginated_response(ImportRowOutputSerializer(page, many=True).data)

@@ -168,3 +168,26 @@ def test_erasing_the_account_deletes_the_upload_waiting_for_its_job(api, owner, 
         accounts_services.account_erase(user=owner)
 
     assert stored_uploads() == []
+
+
+def test_the_list_pages_by_limit(api):
+    for n in range(3):
+        started = upload(api, samples.as_json([samples.chatgpt_linear(f"c{n}")]), name=f"file{n}.json").json()
+        services.conversation_import_run(import_id=started["id"])
+
+    first = api.get(URL, {"limit": 2}).json()
+    second = api.get(first["next"]).json()
+
+    assert [item["file_name"] for item in first["results"]] == ["file2.json", "file1.json"]
+    assert ([item["file_name"] for item in second["results"]], second["next"]) == (["file0.json"], None)
+
+
+@pytest.mark.parametrize("path", [URL, "/api/imports/{id}/report/"])
+@pytest.mark.parametrize("limit", ["0", "-1", "many", "201", "1.5"])
+def test_a_bad_limit_is_a_400_naming_it(api, path, limit):
+    started = upload(api, samples.as_json([samples.chatgpt_linear("c")])).json()
+
+    response = api.get(path.format(id=started["id"]), {"limit": limit})
+
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["errors"]) == ["limit"]
