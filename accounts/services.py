@@ -255,6 +255,10 @@ def account_export_write(*, export_id: str) -> None:
     except AccountErased:
         if name:
             storage.delete(name)
+    except MemoryError:
+        if name:
+            storage.delete(name)
+        raise  # past the job's memory limit: its worker records why (account_export_job)
     except Exception:
         if name:
             storage.delete(name)

@@ -205,6 +205,9 @@ def conversation_import_read(
         job.status, job.error = ConversationImport.Status.FAILED, str(exc)[:500]
     except ImportGone:
         job.status = ""
+    except MemoryError:
+        job.status = ""  # past the job's memory limit: its worker records why (conversation_import_job)
+        raise
     except Exception:
         logger.exception("Import %s failed", import_id)
         job.status, job.error = ConversationImport.Status.FAILED, "The import stopped on an error. Start it again."

@@ -200,20 +200,36 @@ def job_worker(django_db_setup, django_db_blocker, exports_root, imports_root):
     """A real background worker (`manage.py db_worker`, as make run and make serve start it) on the
     test database: tests that use it commit their data (transaction=True)."""
     with django_db_blocker.unblock():
-        database_url = database_url_of_tests()
+        process = _job_worker_start(exports_root, imports_root, name="db_worker")
+    yield process
+    stop_process(process)
+
+
+@pytest.fixture
+def second_job_worker(job_worker, django_db_blocker, exports_root, imports_root):
+    """Another worker beside job_worker, as make run and make serve start two (JOB_WORKERS)."""
+    with django_db_blocker.unblock():
+        process = _job_worker_start(exports_root, imports_root, name="db_worker_2")
+    yield process
+    stop_process(process)
+
+
+def _job_worker_start(exports_root, imports_root, *, name: str) -> subprocess.Popen:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": database_url_of_tests(),
         "EXPORTS_ROOT": str(exports_root),
         "IMPORTS_ROOT": str(imports_root),
         "DB_POOL_MIN_SIZE": "1",
+        # A running job's heart beats every third of these (chatproject/jobs.py): tests that shorten
+        # the stall time in the test process see it beat.
+        "IMPORT_STALL_SECONDS": "3",
+        "EXPORT_STALL_SECONDS": "3",
     }
     ARTIFACTS.mkdir(exist_ok=True)
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"],
         cwd=Path(__file__).resolve().parent.parent,
         env=environment,
-        stdout=(ARTIFACTS / "db_worker.log").open("wb"),
+        stdout=(ARTIFACTS / f"{name}.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
-    yield process
-    stop_process(process)

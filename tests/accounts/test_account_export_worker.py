@@ -4,17 +4,33 @@ owner's open tabs follow its progress to the download."""
 import asyncio
 import io
 import json
+import time
 import zipfile
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from accounts import services
+from accounts.models import AccountExport, User
 from conversation import services as conversation_services
+from imports.models import ConversationImport
 from tests.helpers import say, socket_of
+from tests.imports import hostile
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_finished_before_the_flush(job_worker):
+    """The worker records a task's result after the job's own row shows it finished: the test's
+    database is emptied only once it has (a worker whose task row vanished under it stops)."""
+    yield
+    deadline = time.monotonic() + 60
+    while DBTaskResult.objects.filter(status="RUNNING").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @database_sync_to_async
@@ -71,3 +87,48 @@ async def test_a_start_rolled_back_enqueues_nothing(owner, job_worker):
     with pytest.raises(RuntimeError):
         await database_sync_to_async(start_then_fail)()
     assert await database_sync_to_async(DBTaskResult.objects.count)() == 0
+
+
+@database_sync_to_async
+def upload(owner, data: bytes) -> dict:
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.post("/api/imports/", {"file": SimpleUploadedFile("export.zip", data)}, format="multipart")
+    assert response.status_code == 202
+    return response.json()
+
+
+@database_sync_to_async
+def row_of(model, pk):
+    return model.objects.get(pk=pk)
+
+
+async def test_one_users_long_import_holds_neither_another_users_export_nor_a_second_worker(
+    owner, job_worker, second_job_worker
+):
+    """Two workers (JOB_WORKERS), and one job at a time per user: while the owner's import runs, their
+    export waits in the queue, and another user's export, started then, is built at once."""
+    other = await database_sync_to_async(User.objects.create_user)(email="other@example.com", password="pw-12345678")
+    tab = await socket_of(owner)
+    slow = await upload(owner, hostile.blank_array(1))
+    async with asyncio.timeout(60):
+        while (event := await tab.receive_json_from(timeout=60))["type"] != "account.import" or event["import"][
+            "status"
+        ] != "running":
+            pass
+
+    mine = await start_export(owner)
+    theirs = await database_sync_to_async(services.account_export_start)(user=other)
+    async with asyncio.timeout(15):
+        while (theirs := await row_of(AccountExport, theirs.pk)).status not in ("done", "failed"):
+            await asyncio.sleep(0.1)
+
+    assert theirs.status == "done"
+    assert (await row_of(ConversationImport, slow["id"])).status == "running", "the import ended too soon to tell"
+    assert (await row_of(AccountExport, mine["id"])).status == "queued"
+    async with asyncio.timeout(120):
+        while (export := await row_of(AccountExport, mine["id"])).status not in ("done", "failed"):
+            await asyncio.sleep(0.2)
+    await tab.disconnect()
+    assert export.status == "done"
+    assert export.created_at < (await row_of(ConversationImport, slow["id"])).finished_at < export.finished_at
