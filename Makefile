@@ -33,7 +33,7 @@ lock: $(VENV)/.installed-dev
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --output-file requirements-dev.txt requirements-dev.in
 
-# One Daphne process and one background worker (scripts/run.sh), on the embedded default unless
+# One Daphne process and JOB_WORKERS (2) background workers (scripts/run.sh), on the embedded default unless
 # DATABASE_URL / REDIS_URL are set.
 run: $(VENV)/.installed
 	PORT=$(PORT) scripts/run.sh
