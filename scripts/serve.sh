@@ -4,7 +4,8 @@
 # The production topology on one machine: nginx on PORT (8080) in front of gunicorn (WSGI:
 # HTTP_WORKERS processes, default one per core, of HTTP_THREADS threads, default 4) for pages, the
 # API and exports, WS_WORKERS (2) Daphne processes for sockets (/ws/) and the streaming reply, and
-# JOB_WORKERS (1) background workers (manage.py db_worker) for the jobs (account exports, imports).
+# JOB_WORKERS (2) background workers (manage.py db_worker) for the jobs (account exports, imports; each in a
+# child process under the job limits, one running job per user, so one user never holds both workers).
 # nginx serves the hashed static files itself. Every process shares only PostgreSQL and Redis, so
 # DATABASE_URL and REDIS_URL are required, with production settings (DEBUG=false, SECRET_KEY,
 # ALLOWED_HOSTS). Ctrl+C or TERM stops every process it started; any of them dying stops the rest.
@@ -19,7 +20,7 @@ port=${PORT:-8080}
 http_workers=${HTTP_WORKERS:-$(nproc)}
 http_threads=${HTTP_THREADS:-4}
 ws_workers=${WS_WORKERS:-2}
-job_workers=${JOB_WORKERS:-1}
+job_workers=${JOB_WORKERS:-2}
 
 problems=()
 [ -n "${DATABASE_URL:-}" ] || problems+=("DATABASE_URL (PostgreSQL: postgres://user:pass@host:5432/name)")
