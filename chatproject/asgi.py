@@ -14,11 +14,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.socket_auth import DeviceTokenSocketMiddleware  # noqa: E402
+from chatproject.body_limit import AsgiBodyLimit  # noqa: E402
 from conversation.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": AsgiBodyLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(DeviceTokenSocketMiddleware(URLRouter(websocket_urlpatterns)))
         ),
