@@ -3,7 +3,19 @@
 import importlib
 import sys
 
-BENCHMARKS = ["domain", "expire", "account_export", "imports", "branches", "api", "context", "ws", "chaos", "serve"]
+BENCHMARKS = [
+    "domain",
+    "expire",
+    "account_export",
+    "imports",
+    "jobs",
+    "branches",
+    "api",
+    "context",
+    "ws",
+    "chaos",
+    "serve",
+]
 
 
 def main() -> None:
