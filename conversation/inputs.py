@@ -5,6 +5,7 @@ service can refuse a whole batch before it writes a row of it.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -168,7 +169,44 @@ def check_client_id(client_id: Any, *, field_name: str = "client_id") -> str | N
         raise ValidationError(
             {field_name: f"client_id is {len(client_id)} characters; the limit is {settings.MAX_CLIENT_ID_CHARS}."}
         )
+    _check_storable(client_id, field_name=field_name, what="client_id")
     return client_id
+
+
+# seq, before and after are bigint columns: past this, PostgreSQL refuses the query and SQLite
+# raises OverflowError while binding it.
+MAX_SEQ = 2**63 - 1
+
+
+def check_seq(value: Any, *, field_name: str = "seq") -> int | None:
+    """A seq as callers name one (a JSON integer, or digits in a query string), 0 to MAX_SEQ; None
+    for none. Floats, booleans and anything else are refused: 1.5 names no message."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?[0-9]{1,40}", text):
+            raise ValidationError({field_name: f"{field_name} must be a whole number."})
+        value = int(text)
+    elif isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError({field_name: f"{field_name} must be a whole number."})
+    if value < 0:
+        raise ValidationError({field_name: f"{field_name} must not be negative."})
+    if value > MAX_SEQ:
+        raise ValidationError({field_name: f"{field_name} must be at most {MAX_SEQ}."})
+    return value
+
+
+def check_slug(value: Any, *, field_name: str, max_length: int = 50) -> str | None:
+    """A slug as a caller names one (a persona): None for none, else a short storable string."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationError({field_name: f"{field_name} must be a string (a slug)."})
+    _check_storable(value, field_name=field_name, what=field_name)
+    if len(value) > max_length:
+        raise ValidationError({field_name: f"{field_name} is {len(value)} characters; the limit is {max_length}."})
+    return value
 
 
 def check_batch_size(count: int, *, field_name: str = "messages") -> None:

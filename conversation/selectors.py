@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import RETENTION_CHOICES, User
 from accounts.selectors import retention_days_effective
 from chatproject.fixed_sql import FixedStatement, condition_sql, instances_of, model_columns
+from conversation import inputs
 from conversation.models import (
     ARCHIVED,
     LIVE,
@@ -297,15 +298,7 @@ def check_limit(limit: Any, *, default: int = 50) -> int:
 
 
 def check_seq(value: Any, *, field_name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        seq = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field_name: f"{field_name} must be a whole number."}) from None
-    if seq < 0:
-        raise ValidationError({field_name: f"{field_name} must not be negative."})
-    return seq
+    return inputs.check_seq(value, field_name=field_name)  # within 64 bits, on every database
 
 
 def active_path_filter(branch_path: list) -> Q | RawSQL:

@@ -157,3 +157,11 @@ def test_the_pinned_groups_next_page_comes_from_the_sidebar_fragment(owner, owne
     assert body.count('class="session-item') == 3
     assert "not pinned" not in body
     assert "group-heading" not in body
+
+
+@pytest.mark.parametrize("query", ["before=9223372036854775808", "after=99999999999999999999999", "before=1e3"])
+def test_the_messages_fragment_refuses_a_seq_past_64_bits_with_a_400(owner, owner_client, session, query):
+    say(owner, session, "m1")
+    response = owner_client.get(f"/c/{session.pk}/messages/?{query}")
+    assert response.status_code == 400
+    assert b"must be" in response.content

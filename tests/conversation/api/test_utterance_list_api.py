@@ -1,3 +1,5 @@
+import pytest
+
 from conversation.models import Utterance
 from tests.helpers import say
 
@@ -60,3 +62,18 @@ def test_history_makes_a_fixed_number_of_queries(api, owner, session, django_ass
 def test_append_makes_a_fixed_number_of_queries(api, session, assert_statements):
     with assert_statements(3):  # token, the append (one statement), the persona of the answered summary
         api.post(url(session), {"utterances": [{"role": "user", "text": "x"}] * 20}, format="json")
+
+
+@pytest.mark.parametrize("param", ["before", "after"])
+@pytest.mark.parametrize("value", ["9223372036854775808", str(2**70), "-1", "1.5"])
+def test_a_seq_past_64_bits_or_not_a_whole_number_is_a_400(api, owner, session, param, value):
+    say(owner, session, "m1")
+    response = api.get(url(session), {param: value})
+    assert response.status_code == 400
+    assert response.json()["errors"][param]
+
+
+def test_the_largest_64_bit_seq_pages_from_the_newest(api, owner, session):
+    say(owner, session, "m1", "m2")
+    response = api.get(url(session), {"before": str(2**63 - 1)})
+    assert [u["text"] for u in response.json()["results"]] == ["m1", "m2"]
