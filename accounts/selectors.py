@@ -1,10 +1,12 @@
 """Account reads: settings, device tokens, and whether an open socket's credentials still hold."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +99,16 @@ def device_token_user_id(*, public_id) -> int | None:
         .values_list("user_id", flat=True)
         .first()
     )
+
+
+def socket_credential_expiry(*, public_id=None, session_key: str | None = None) -> datetime | None:
+    """When a socket's credential stops authenticating by itself, as stored now: a device token's
+    expiry, or a browser log-in's (database sessions); None when never or not known."""
+    if public_id is not None:
+        return DeviceToken.objects.filter(public_id=public_id).values_list("expiry", flat=True).first()
+    if session_key and settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        return LoginSession.objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
+    return None
 
 
 def account_export_status(*, export: AccountExport) -> str:

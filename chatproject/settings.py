@@ -444,11 +444,13 @@ ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=4096)
 # Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
 WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)
 # Budgets per user, whatever the door (conversation/budgets.py, conversation/replies.py): replies
-# being written at once (sockets and the API), and open chat sockets (a lease per socket, pushed
-# forward while it is used, frees the count of a process that died: SOCKET_LEASE_SECONDS).
+# being written at once (sockets and the API), and open chat sockets (a lease per socket; each
+# process pushes its sockets' leases forward every SOCKET_HEARTBEAT_SECONDS, by one UPDATE, so the
+# leases of a process that died stop counting after SOCKET_LEASE_SECONDS).
 MAX_CONCURRENT_REPLIES_PER_USER = env.int("MAX_CONCURRENT_REPLIES_PER_USER", default=3)
 MAX_SOCKETS_PER_USER = env.int("MAX_SOCKETS_PER_USER", default=10)
-SOCKET_LEASE_SECONDS = 3600
+SOCKET_HEARTBEAT_SECONDS = env.float("SOCKET_HEARTBEAT_SECONDS", default=60.0)
+SOCKET_LEASE_SECONDS = env.float("SOCKET_LEASE_SECONDS", default=180.0)
 # The largest frame a socket accepts, in bytes: Daphne refuses a larger one while it arrives
 # (chatproject/daphne.py), before it is held whole. A text of MAX_UTTERANCE_CHARS characters, each
 # JSON-escaped to at most 6 bytes, with room for the other fields.

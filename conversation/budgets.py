@@ -1,6 +1,6 @@
 """Per-user budgets shared by every door: replies a minute (API and socket), open sockets."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,25 +24,31 @@ class ReplyRateThrottle(CountingRateThrottle):
 
 
 @transaction.atomic
-def socket_lease_acquire(*, user_id: int, channel_name: str) -> bool:
-    """Count one more open socket of the user: False, with nothing stored, past MAX_SOCKETS_PER_USER.
+def socket_lease_acquire(*, user_id: int, channel_name: str, process: str, now: datetime | None = None) -> bool:
+    """Count one more open socket of the user, held by `process` (socket_heartbeat.process_id): False,
+    with nothing stored, past MAX_SOCKETS_PER_USER. Leases past their expiry (a process that died,
+    its heartbeat stopped) count no more and are swept here.
 
     The user's row is locked so that sockets opening at once on several processes count in turn.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
     SocketLease.objects.filter(user_id=user_id, expires_at__lt=now).delete()
     if SocketLease.objects.filter(user_id=user_id).count() >= settings.MAX_SOCKETS_PER_USER:
         return False
     SocketLease.objects.create(
-        channel_name=channel_name, user_id=user_id, expires_at=now + timedelta(seconds=settings.SOCKET_LEASE_SECONDS)
+        channel_name=channel_name,
+        user_id=user_id,
+        process=process,
+        expires_at=now + timedelta(seconds=settings.SOCKET_LEASE_SECONDS),
     )
     return True
 
 
-def socket_lease_refresh(*, channel_name: str) -> None:
-    SocketLease.objects.filter(channel_name=channel_name).update(
-        expires_at=timezone.now() + timedelta(seconds=settings.SOCKET_LEASE_SECONDS)
+def socket_leases_heartbeat(*, process: str, now: datetime) -> int:
+    """Push forward every lease `process` holds, by one UPDATE (socketlease_process_idx)."""
+    return SocketLease.objects.filter(process=process).update(
+        expires_at=now + timedelta(seconds=settings.SOCKET_LEASE_SECONDS)
     )
 
 

@@ -18,7 +18,9 @@ Server to client: ``session.opened``, ``send.accepted``, ``switch.done``, ``utte
 (``code``, ``message``). docs/websocket.md describes each one.
 """
 
+import asyncio
 import json
+import logging
 import math
 import time
 import uuid
@@ -29,12 +31,15 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import device_token_user_id, login_session_user_id
-from conversation import budgets, events, inputs, replies, reply_tasks, selectors, services
+from accounts.selectors import device_token_user_id, login_session_user_id, socket_credential_expiry
+from conversation import budgets, events, frames, replies, reply_tasks, selectors, services, socket_heartbeat
 from conversation.db_threads import db_async as db
 from conversation.models import Session
+
+logger = logging.getLogger(__name__)
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -48,6 +53,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Every way out: a close, an exception anywhere, the server cancelling the socket.
+            await self.release()
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -58,36 +70,85 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.session_key = None if self.device_token else self.scope["session"].session_key
         self.watching: uuid.UUID | None = None
         self.recent: deque[float] = deque()
-        self.leased = await db(budgets.socket_lease_acquire)(user_id=user.pk, channel_name=self.channel_name)
-        self.lease_refreshed = time.monotonic()
-        if not self.leased:
+        self.closing = False
+        self.credential_expires = None
+        # Shielded, and kept: cancelled while it runs, release() still learns whether it stored a lease.
+        self.lease = asyncio.ensure_future(
+            db(budgets.socket_lease_acquire)(
+                user_id=user.pk, channel_name=self.channel_name, process=socket_heartbeat.process_id()
+            )
+        )
+        if not await asyncio.shield(self.lease):
             # Accepted, then closed, so that the page sees the code and the reason.
             await self.accept()
             limit = settings.MAX_SOCKETS_PER_USER
             await self.error("too_many_sockets", f"You have {limit} chat tabs or programs connected: close one.")
+            self.closing = True
             await self.close(code=4429)
             return
+        socket_heartbeat.socket_opened(self.channel_name)
+        self.credential_expires = await db(socket_credential_expiry)(
+            public_id=self.device_token, session_key=self.session_key
+        )
+        self.expiry_watch = asyncio.create_task(self.watch_expiry())
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if not getattr(self, "leased", False):
+        if getattr(self, "lease", None) is None:
             return
-        await db(budgets.socket_lease_release)(channel_name=self.channel_name)
+        await self.release()
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         if self.watching is not None:
             await self.channel_layer.group_discard(events.session_group(self.watching), self.channel_name)
 
-    async def auth_recheck(self) -> None:
-        """A log-out, password change, token revocation, deactivation or deletion of this account:
-        close with 4401 if this socket's log-in session or device token no longer authenticates it
-        (the page then goes to log in)."""
+    async def release(self) -> None:
+        """Give the socket's lease back, once, whichever way the socket ends."""
+        lease, self.lease = getattr(self, "lease", None), None
+        if lease is None:
+            return
+        watch = getattr(self, "expiry_watch", None)
+        if watch is not None:
+            watch.cancel()
+        socket_heartbeat.socket_closed(self.channel_name)
+        if await lease:
+            await db(budgets.socket_lease_release)(channel_name=self.channel_name)
+
+    async def auth_recheck(self) -> bool:
+        """A log-out, password change, token revocation, deactivation or deletion of this account, or
+        its credential's expiry: close with 4401 if this socket's log-in session or device token no
+        longer authenticates it (the page then goes to log in). True while it still does."""
         if self.device_token is not None:
             still = await db(device_token_user_id)(public_id=self.device_token)
         else:
             still = await db(login_session_user_id)(session_key=self.session_key)
         if still != self.user.pk:
+            self.closing = True
             await self.close(code=4401)
+            return False
+        return True
+
+    def credential_expired(self) -> bool:
+        return self.credential_expires is not None and timezone.now() >= self.credential_expires
+
+    async def expiry_recheck(self) -> bool:
+        """Past the credential's expiry: re-checked, and its expiry read again (a log-in that was
+        extended meanwhile keeps the socket open). False once the socket is closed."""
+        if not await self.auth_recheck():
+            return False
+        self.credential_expires = await db(socket_credential_expiry)(
+            public_id=self.device_token, session_key=self.session_key
+        )
+        return True
+
+    async def watch_expiry(self) -> None:
+        """Close the socket when its credential expires, with no frame needed to notice."""
+        while self.credential_expires is not None:
+            wait = (self.credential_expires - timezone.now()).total_seconds()
+            # At most an hour at a time, so that a clock set by hand is followed.
+            await asyncio.sleep(min(max(wait, 0), 3600))
+            if self.credential_expired() and not await self.expiry_recheck():
+                return
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if text_data is None:
@@ -100,45 +161,43 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, nested past Python's stack, digits past int's limit
             await self.error("bad_json", "That frame is not valid JSON.")
             return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.error("bad_message", 'Send a JSON object with a "type".')
+        if self.closing or (self.credential_expired() and not await self.expiry_recheck()):
             return
-        client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
-        if time.monotonic() - self.lease_refreshed > settings.SOCKET_LEASE_SECONDS / 2:
-            self.lease_refreshed = time.monotonic()
-            await db(budgets.socket_lease_refresh)(channel_name=self.channel_name)
         if self.rate_limited():
             limit = settings.WS_MAX_MESSAGES_PER_MINUTE
+            ref = content.get("type") if isinstance(content, dict) else None
             await self.error(
                 "rate_limited",
                 f"Too many messages: at most {limit} a minute.",
-                ref=content["type"],
-                client_id=client_id,
-            )
-            return
-        handler = {
-            "open": self.on_open,
-            "send": self.on_send,
-            "edit": self.on_edit,
-            "regenerate": self.on_regenerate,
-            "switch": self.on_switch,
-            "stop": self.on_stop,
-        }.get(content["type"])
-        if handler is None:
-            await self.error(
-                "unknown_type",
-                f"Unknown message type {content['type']!r}: use open, send, edit, regenerate, switch or stop.",
+                ref=ref if isinstance(ref, str) and ref in frames.TYPES else None,
+                client_id=frames.client_id_echo(content),
             )
             return
         try:
-            await handler(content)
+            frame = frames.frame_check(content)
+        except frames.FrameRefused as refused:
+            await self.error(refused.code, refused.message, ref=refused.ref, client_id=refused.client_id)
+            return
+        handler = getattr(self, f"on_{frame.type}")
+        try:
+            await handler(frame)
         except Session.DoesNotExist:
-            await self.error("not_found", "No such session.", ref=content["type"], client_id=client_id)
+            await self.error("not_found", "No such session.", ref=frame.type, client_id=frame.client_id)
         except ValidationError as exc:
-            await self.error("invalid", " ".join(exc.messages), ref=content["type"], client_id=client_id)
+            await self.error("invalid", " ".join(exc.messages), ref=frame.type, client_id=frame.client_id)
+        except Exception:
+            # The frame was checked; what failed is the server's (the database away, say): the
+            # socket stays open, and the client may send the same frame again.
+            logger.exception("chat socket frame %s failed", frame.type)
+            await self.error(
+                "server_error",
+                "The server could not do that just now: try again.",
+                ref=frame.type,
+                client_id=frame.client_id,
+            )
 
     def rate_limited(self) -> bool:
         now = time.monotonic()
@@ -164,8 +223,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.watching = session_id
         await self.channel_layer.group_add(events.session_group(session_id), self.channel_name)
 
-    async def on_open(self, content: dict) -> None:
-        session = await db(selectors.session_get_for_user)(user=self.user, session_id=content.get("session_id") or "")
+    async def on_open(self, frame: frames.Frame) -> None:
+        session = await db(selectors.session_get_for_user)(user=self.user, session_id=frame.session_id)
         await self.watch(session.pk)
         # Joined first, then read: a delta that arrives meanwhile is in both, and the offsets dedupe it.
         progress = await replies.aprogress_get(session.pk)
@@ -177,60 +236,58 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
-    async def on_send(self, content: dict) -> None:
-        text = inputs.check_text(content.get("text"))
-        client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+    async def on_send(self, frame: frames.Frame) -> None:
+        client_id = frame.client_id or uuid.uuid4().hex
         await self.turn_begin(
             ref="send",
             client_id=client_id,
             target=lambda throttle: _send_target(
                 user=self.user,
                 throttle=throttle,
-                session_id=content.get("session_id"),
+                session_id=frame.session_id,
                 client_id=client_id,
-                persona=content.get("persona") or None,
+                persona=frame.persona,
             ),
             start=lambda session: reply_tasks.reply_start(
-                user=self.user, session=session, text=text, client_id=client_id
+                user=self.user, session=session, text=frame.text, client_id=client_id
             ),
         )
 
-    async def on_edit(self, content: dict) -> None:
-        text = inputs.check_text(content.get("text"))
-        client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+    async def on_edit(self, frame: frames.Frame) -> None:
+        client_id = frame.client_id or uuid.uuid4().hex
         await self.turn_begin(
             ref="edit",
             client_id=client_id,
-            target=self.named_target(content, client_id=client_id),
+            target=self.named_target(frame, client_id=client_id),
             start=lambda session: reply_tasks.reply_start(
-                user=self.user, session=session, text=text, client_id=client_id, edit_seq=content.get("seq")
+                user=self.user, session=session, text=frame.text, client_id=client_id, edit_seq=frame.seq
             ),
         )
 
-    async def on_regenerate(self, content: dict) -> None:
-        client_id = inputs.check_client_id(content.get("client_id")) or uuid.uuid4().hex
+    async def on_regenerate(self, frame: frames.Frame) -> None:
+        client_id = frame.client_id or uuid.uuid4().hex
         await self.turn_begin(
             ref="regenerate",
             client_id=client_id,
-            target=self.named_target(content, client_id=client_id),
+            target=self.named_target(frame, client_id=client_id),
             start=lambda session: reply_tasks.regenerate_start(
-                user=self.user, session=session, seq=content.get("seq"), client_id=client_id
+                user=self.user, session=session, seq=frame.seq, client_id=client_id
             ),
         )
 
-    def named_target(self, content: dict, *, client_id: str):
+    def named_target(self, frame: frames.Frame, *, client_id: str):
         """turn_begin's `target` for a frame about an existing session (session_id_of)."""
-        session_id = self.session_id_of(content)
+        session_id = self.session_id_of(frame)
         return lambda throttle: _send_target(
             user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
         )
 
-    def session_id_of(self, content: dict) -> str:
+    def session_id_of(self, frame: frames.Frame) -> uuid.UUID:
         """The session a frame names, or the one watched; ValidationError when neither."""
-        session_id = content.get("session_id") or self.watching
+        session_id = frame.session_id or self.watching
         if session_id is None:
             raise ValidationError("Name the session (session_id) or open it first.")
-        return str(session_id)
+        return session_id
 
     async def turn_begin(self, *, ref: str, client_id: str, target, start) -> None:
         """A message and its reply (send, edit, regenerate), one rule for each: the replies-a-minute
@@ -265,10 +322,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             {"type": "send.accepted", "ref": ref, "client_id": client_id, "session_id": str(session.pk)}
         )
 
-    async def on_switch(self, content: dict) -> None:
+    async def on_switch(self, frame: frames.Frame) -> None:
         try:
             session = await db(services.session_switch)(
-                user=self.user, session_id=self.session_id_of(content), seq=content.get("seq")
+                user=self.user, session_id=self.session_id_of(frame), seq=frame.seq
             )
         except services.ReplyBusy:
             await self.error(
@@ -279,13 +336,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             {
                 "type": "switch.done",
                 "session_id": str(session.pk),
-                "seq": content.get("seq"),
+                "seq": frame.seq,
                 "head_seq": session.head_seq,
             }
         )
 
-    async def on_stop(self, content: dict) -> None:
-        session_id = content.get("session_id") or self.watching
+    async def on_stop(self, frame: frames.Frame) -> None:
+        session_id = frame.session_id or self.watching
         if session_id is None:
             await self.error("invalid", "Nothing to stop: open a session first.", ref="stop")
             return
@@ -295,14 +352,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_event(self, message: dict) -> None:
         """A group event (see conversation/events.py), passed on to the browser as it is."""
         if message["event"]["type"] == "auth.recheck":
-            if self.device_token is not None or not message["event"]["tokens_only"]:
+            if not self.closing and (self.device_token is not None or not message["event"]["tokens_only"]):
                 await self.auth_recheck()
             return
         await self.send_json(message["event"])
 
 
 def _send_target(
-    *, user: User, throttle: budgets.ReplyRateThrottle, session_id: str | None, client_id: str, persona: str | None
+    *,
+    user: User,
+    throttle: budgets.ReplyRateThrottle,
+    session_id: uuid.UUID | None,
+    client_id: str,
+    persona: str | None,
 ) -> Session | None:
     """The session a send goes to (created for a first message), or None past the user's replies
     a minute: both in one hop to a database thread."""

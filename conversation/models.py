@@ -219,18 +219,21 @@ class ReplyInFlight(models.Model):
 class SocketLease(models.Model):
     """One open chat socket, so that a user's open sockets are counted across processes.
 
-    Removed when the socket closes; `expires_at` (pushed forward while the socket is used) frees the
-    lease of a process that died with the socket open.
+    Removed when the socket closes; `expires_at`, pushed forward by its process's heartbeat
+    (conversation/socket_heartbeat.py), frees the lease of a process that died with the socket open.
     """
 
     channel_name = models.CharField(max_length=200, primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
+    process = models.CharField(max_length=64, default="")  # the process holding the socket open
 
     class Meta:
         indexes = [
             # socket_lease_acquire: WHERE user_id = ? AND expires_at >= now (the count) or < now (the sweep).
             models.Index(fields=["user", "expires_at"], name="socketlease_user_expires_idx"),
+            # socket_leases_heartbeat: WHERE process = ?
+            models.Index(fields=["process"], name="socketlease_process_idx"),
         ]
 
     def __str__(self) -> str:

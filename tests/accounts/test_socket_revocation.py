@@ -1,12 +1,16 @@
 """Revocation reaches open sockets: they close with 4401 (the page then goes to log in)."""
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services
+from accounts.models import DeviceToken
 from chatproject.asgi import application
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers import socket_headers, socket_open
@@ -131,3 +135,22 @@ async def test_deleting_a_user_closes_their_sockets(owner):
     socket = await browser_socket(await logged_in_browser(owner))
     await db_call(services.users_delete)(user_ids=[owner.pk])
     assert await closed_with(socket) == 4401
+
+
+async def test_a_socket_closes_when_its_device_token_expires(owner):
+    token, key = await db_call(services.device_token_create)(user=owner, name="phone")
+    expires = timezone.now() + timedelta(seconds=1)
+    await db_call(DeviceToken.objects.filter(pk=token.pk).update)(expiry=expires)
+    socket = await socket_open(socket_headers(token=key))
+    # No frame needed: the socket closes at the token's expiry, with the code a revocation gets.
+    assert await closed_with(socket) == 4401
+    assert timezone.now() >= expires
+
+
+async def test_a_socket_whose_token_was_extended_stays_open_past_the_old_expiry(owner):
+    token, key = await db_call(services.device_token_create)(user=owner, name="phone")
+    await db_call(DeviceToken.objects.filter(pk=token.pk).update)(expiry=timezone.now() + timedelta(seconds=0.5))
+    socket = await socket_open(socket_headers(token=key))
+    await db_call(DeviceToken.objects.filter(pk=token.pk).update)(expiry=timezone.now() + timedelta(days=1))
+    assert await socket.receive_nothing(timeout=1.5)  # the re-check at the old expiry finds it good
+    assert await still_open(socket)

@@ -6,12 +6,14 @@ from datetime import timedelta
 import pytest
 import websockets
 from channels.db import database_sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import services as accounts_services
-from conversation import replies, services
+from conversation import budgets, replies, services, socket_heartbeat
 from conversation.models import ReplyInFlight, SocketLease, Utterance
 from tests.helpers import browser_cookie, socket_of
 
@@ -117,14 +119,65 @@ async def test_sockets_over_the_cap_are_closed_with_a_reason(owner, settings):
     assert not await db_call(SocketLease.objects.exists)()
 
 
-async def test_a_lease_left_by_a_dead_process_expires(owner, settings):
+@db_call
+def lease_of(user, *, process: str, age_seconds: float, name: str = "") -> None:
+    """A lease that `process` took `age_seconds` ago (the clock moved, not slept)."""
+    now = timezone.now() - timedelta(seconds=age_seconds)
+    assert budgets.socket_lease_acquire(
+        user_id=user.pk, channel_name=name or f"{process}!{age_seconds}", process=process, now=now
+    )
+
+
+async def refused(socket) -> bool:
+    event = await socket.receive_json_from(timeout=5)
+    return event.get("code") == "too_many_sockets"
+
+
+async def test_a_lease_left_by_a_dead_process_stops_counting_after_socket_lease_seconds(owner, settings):
     settings.MAX_SOCKETS_PER_USER = 1
-    settings.SOCKET_LEASE_SECONDS = 0
-    await socket_of(owner)  # never disconnected, as if its process had died
-    await asyncio.sleep(0.01)
-    second = await socket_of(owner)
+    await lease_of(owner, process="dead", age_seconds=settings.SOCKET_LEASE_SECONDS - 30)
+    assert await refused(await socket_of(owner))  # its lease still counts...
+    await db_call(SocketLease.objects.update)(expires_at=timezone.now() - timedelta(seconds=1))
+    second = await socket_of(owner)  # ...until SOCKET_LEASE_SECONDS pass without a heartbeat
     await second.send_json_to({"type": "open", "session_id": "00000000-0000-0000-0000-000000000000"})
     assert (await second.receive_json_from(timeout=5))["code"] == "not_found"
+    await second.disconnect()
+
+
+async def test_a_heartbeat_pushes_every_lease_of_its_process_forward_in_one_update(owner, outsider, settings):
+    for n in range(3):
+        await lease_of(owner if n else outsider, process="alive", age_seconds=170, name=f"alive!{n}")
+    await lease_of(owner, process="dead", age_seconds=170)
+
+    @db_call
+    def beat_at(seconds_from_now: float) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            pushed = budgets.socket_leases_heartbeat(
+                process="alive", now=timezone.now() + timedelta(seconds=seconds_from_now)
+            )
+        assert len(queries) == 1
+        return pushed
+
+    assert await beat_at(0) == 3
+    later = timezone.now() + timedelta(seconds=settings.SOCKET_LEASE_SECONDS - 5)
+    # Past the dead process's lease, within the live one's: only the dead one is swept.
+    await db_call(budgets.socket_lease_acquire)(user_id=owner.pk, channel_name="new", process="alive", now=later)
+    assert sorted(await db_call(lambda: list(SocketLease.objects.values_list("process", flat=True)))()) == ["alive"] * 4
+
+
+async def test_an_idle_socket_keeps_its_lease_through_the_process_heartbeat(owner, settings):
+    settings.SOCKET_HEARTBEAT_SECONDS = 0.05
+    socket = await socket_of(owner)
+    lapsing = timezone.now() + timedelta(seconds=1)
+    await db_call(SocketLease.objects.update)(expires_at=lapsing)  # as if SOCKET_LEASE_SECONDS had nearly passed
+    async with asyncio.timeout(5):
+        while (await db_call(SocketLease.objects.get)()).expires_at <= lapsing:
+            await asyncio.sleep(0.05)
+    lease = await db_call(SocketLease.objects.get)()
+    assert lease.process == socket_heartbeat.process_id()
+    assert lease.expires_at > timezone.now() + timedelta(seconds=settings.SOCKET_LEASE_SECONDS - 5)
+    await socket.disconnect()
+    assert not await db_call(SocketLease.objects.exists)()
 
 
 async def test_a_frame_over_the_limit_is_refused_by_the_server_as_it_arrives(live_url, owner, settings):

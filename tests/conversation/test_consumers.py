@@ -1,6 +1,7 @@
 """The chat socket through WebsocketCommunicator, on the real Redis channel layer under make test."""
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -9,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from chatproject.asgi import application
 from conversation import services
-from conversation.models import Utterance
+from conversation.models import SocketLease, Utterance
 from tests.helpers import browser_cookie, say, socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -356,3 +357,72 @@ async def test_a_message_with_a_client_id_at_the_limit_keeps_its_reply(owner, ma
     stored = await db_call(Utterance.objects.get)(session_id=session.pk, seq=reply["seq"])
     assert len(stored.client_id) <= settings.MAX_CLIENT_ID_CHARS
     await ws.disconnect()
+
+
+UNSTORABLE = ["\ud800", "a\x00b"]
+
+
+@pytest.mark.parametrize("bad", UNSTORABLE)
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"type": "send", "text": "hi", "client_id": "{bad}"}, "invalid"),
+        ({"type": "send", "text": "hi {bad}", "client_id": "c1"}, "invalid"),
+        ({"type": "send", "text": "hi", "client_id": "c1", "persona": "{bad}"}, "invalid"),
+        ({"type": "send", "text": "hi", "client_id": "c1", "session_id": "{bad}"}, "not_found"),
+        ({"type": "edit", "seq": 1, "text": "hi", "client_id": "{bad}"}, "invalid"),
+        ({"type": "regenerate", "seq": "{bad}", "client_id": "c1"}, "invalid"),
+        ({"type": "open", "session_id": "{bad}"}, "not_found"),
+        ({"type": "stop", "session_id": "{bad}"}, "not_found"),
+        ({"type": "{bad}"}, "unknown_type"),
+    ],
+)
+async def test_a_frame_with_an_unstorable_string_gets_an_error_and_the_socket_stays_open(
+    owner, make_session, frame, code, bad
+):
+    session = await make_session()
+    ws = await connect(owner)
+    for _ in range(12):  # more than MAX_SOCKETS_PER_USER: a lease leaked by each would lock the account out
+        await ws.send_to(text_data=json.dumps(frame).replace("{bad}", json.dumps(bad)[1:-1]))
+        event = await ws.receive_json_from()
+        assert (event["type"], event["code"]) == ("error", code)
+        assert event["message"]
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    assert (await ws.receive_json_from())["type"] == "session.opened"
+    assert not await db_call(Utterance.objects.filter(session_id=session.pk).exists)()
+    await ws.disconnect()
+    assert not await db_call(SocketLease.objects.exists)()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 30_000 + "]" * 30_000,  # deeper than Python's stack, within the frame limit
+        '{"type": "switch", "seq": ' + "9" * 5000 + "}",  # more digits than int() reads
+        json.dumps({"type": "switch", "seq": 2**63}),
+        json.dumps({"type": "edit", "seq": -1, "text": "x"}),
+        '{"type": "regenerate", "seq": 1e400}',
+        json.dumps({"type": "switch", "seq": 1.5}),
+        json.dumps({"type": "switch", "seq": True}),
+    ],
+)
+async def test_frames_past_what_json_or_64_bits_hold_get_an_error_and_the_socket_stays_open(owner, make_session, text):
+    session = await make_session()
+    ws = await connect(owner)
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    await receive_until(ws, "session.opened")
+    await ws.send_to(text_data=text)
+    event = await ws.receive_json_from()
+    assert (event["type"], event["code"]) in {("error", "bad_json"), ("error", "invalid"), ("error", "too_large")}
+    await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
+    assert (await ws.receive_json_from())["type"] == "session.opened"
+    await ws.disconnect()
+
+
+async def test_a_socket_the_server_cancels_gives_its_lease_back(owner):
+    ws = await connect(owner)
+    assert await db_call(SocketLease.objects.count)() == 1
+    ws.future.cancel()  # as Daphne does to an application that outlives its socket, or at shutdown
+    with contextlib.suppress(asyncio.CancelledError):
+        await ws.future
+    assert not await db_call(SocketLease.objects.exists)()
