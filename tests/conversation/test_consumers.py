@@ -5,12 +5,17 @@ import contextlib
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from chatproject.asgi import application
 from conversation import services
 from conversation.models import SocketLease, Utterance
+from tests.conversation.test_frames import frames_of_known_types, json_values
 from tests.helpers import browser_cookie, say, socket_headers, socket_open
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -426,3 +431,23 @@ async def test_a_socket_the_server_cancels_gives_its_lease_back(owner):
     with contextlib.suppress(asyncio.CancelledError):
         await ws.future
     assert not await db_call(SocketLease.objects.exists)()
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(frames_of_known_types, json_values))
+def test_any_frame_leaves_the_socket_open_and_answering(owner, frame):
+    async def go():
+        ws = await connect(owner)
+        await ws.send_to(text_data=json.dumps(frame))
+        probe = {"type": "open", "session_id": "00000000-0000-0000-0000-000000000000"}
+        await ws.send_json_to(probe)
+        async with asyncio.timeout(10):
+            while True:
+                event = await ws.receive_json_from(timeout=10)
+                if (event["type"], event.get("code"), event.get("ref")) == ("error", "not_found", "open"):
+                    break
+        assert not ws.future.done()
+        await ws.disconnect()
+
+    async_to_sync(go)()
+    assert not SocketLease.objects.exists()

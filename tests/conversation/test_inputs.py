@@ -2,8 +2,12 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from conversation import inputs
+from tests.conversation.test_frames import json_values, storable
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -129,3 +133,61 @@ def test_a_client_id_leaves_room_for_what_the_server_derives_from_it(settings):
     assert len(reply_client_id(longest, 99_999)) <= Utterance._meta.get_field("client_id").max_length
     with pytest.raises(ValidationError):
         inputs.check_client_id(longest + "c")
+
+
+# Every check, against any JSON value (Hypothesis): a normalized value, or one ValidationError with a
+# message; never another exception (a TypeError, an OverflowError, a RecursionError).
+CHECKS = {
+    "role": inputs.normalize_role,
+    "text": inputs.check_text,
+    "title": inputs.check_title,
+    "metadata": inputs.check_metadata,
+    "client_id": inputs.check_client_id,
+    "seq": inputs.check_seq,
+    "persona": lambda value: inputs.check_slug(value, field_name="persona"),
+}
+
+
+def outcome(check, value):
+    try:
+        return check(value), None
+    except ValidationError as exc:
+        return None, exc
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(CHECKS)), json_values)
+def test_every_check_normalizes_any_json_value_or_refuses_it_with_a_message(name, value):
+    result, refused = outcome(CHECKS[name], value)
+    if refused is not None:
+        assert refused.messages
+        assert all(message and storable(message) for message in refused.messages)
+        return
+    if name == "seq":
+        assert result is None or (type(result) is int and 0 <= result <= inputs.MAX_SEQ)
+    elif name == "metadata":
+        assert isinstance(result, dict)
+    elif result is not None:
+        assert isinstance(result, str)
+        assert storable(result)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(json_values)
+def test_a_timestamp_of_any_json_value_is_a_sane_moment(value):
+    moment = inputs.normalize_timestamp(value, now=NOW)
+    assert inputs.EARLIEST_SANE_TIMESTAMP <= moment <= NOW + inputs.LATEST_SANE_SKEW
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, 0), ("42", 42), (" 7 ", 7), ("+7", 7), (inputs.MAX_SEQ, inputs.MAX_SEQ), (str(2**63 - 1), 2**63 - 1)],
+)
+def test_a_seq_is_a_whole_number_within_64_bits(value, expected):
+    assert inputs.check_seq(value) == expected
+
+
+@pytest.mark.parametrize("value", [inputs.MAX_SEQ + 1, str(2**64), -1, "-0x1", 1.0, True, "١٢", "1e3", [1], "+-5"])
+def test_a_seq_past_64_bits_or_not_a_whole_number_is_refused(value):
+    with pytest.raises(ValidationError, match="seq"):
+        inputs.check_seq(value)
