@@ -116,6 +116,10 @@ def moment(value: Any) -> datetime | None:
     return result
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -173,7 +177,7 @@ def _message(
 
 # ---- ChatGPT --------------------------------------------------------------------------------------
 
-CHATGPT_TEXT_TYPES = {"text", "multimodal_text"}
+CHATGPT_TEXT_TYPES = ("text", "multimodal_text")  # a tuple: `in` compares, whatever the value's type
 
 
 def _chatgpt_message(node_id: str, parent: str | None, message: dict) -> SourceMessage:
@@ -192,7 +196,7 @@ def _chatgpt_message(node_id: str, parent: str | None, message: dict) -> SourceM
         return skipped
     texts, attachments = [], []
     if content_type in CHATGPT_TEXT_TYPES:
-        for part in content.get("parts") or []:
+        for part in _list(content.get("parts")):
             if isinstance(part, str):
                 if part:
                     texts.append(part)
@@ -206,7 +210,7 @@ def _chatgpt_message(node_id: str, parent: str | None, message: dict) -> SourceM
         texts.append(f"```{_text(content.get('language')).replace('unknown', '')}\n{content['text']}\n```")
     else:
         return skipped  # reasoning (thoughts, reasoning_recap), browsing, execution output, ...
-    for item in metadata.get("attachments") or []:
+    for item in _list(metadata.get("attachments")):
         if isinstance(item, dict):
             attachments.append({"type": "file", "name": _text(item.get("name")), "ref": _id(item.get("id"))})
     text = "\n\n".join(texts)
@@ -253,7 +257,7 @@ CLAUDE_ROLES = {"human": "user", "assistant": "assistant"}
 def claude_conversation(item: Any) -> SourceConversation:
     if not isinstance(item, dict):
         raise ConversationProblem("Not a conversation (expected an object).")
-    messages = [m for m in item.get("chat_messages") or [] if isinstance(m, dict)]
+    messages = [m for m in _list(item.get("chat_messages")) if isinstance(m, dict)]
     linked = any(_id(m.get("parent_message_uuid")) for m in messages)
     nodes, skipped_parts, previous = [], 0, None
     for index, message in enumerate(messages):
@@ -273,7 +277,7 @@ def claude_conversation(item: Any) -> SourceConversation:
         if not texts and _text(message.get("text")):
             texts.append(message["text"])
         for key in ("attachments", "files"):
-            for item_file in message.get(key) or []:
+            for item_file in _list(message.get(key)):
                 if isinstance(item_file, dict):
                     name = _text(item_file.get("file_name"))
                     attachments.append({"type": "file", "name": name, "ref": _id(item_file.get("file_uuid"))})
@@ -282,7 +286,7 @@ def claude_conversation(item: Any) -> SourceConversation:
             _message(
                 node_id,
                 None if parent in ROOTS else parent,
-                CLAUDE_ROLES.get(message.get("sender")),
+                CLAUDE_ROLES.get(_text(message.get("sender"))),
                 "\n\n".join(texts),
                 moment(message.get("created_at")),
                 attachments=attachments,
@@ -321,7 +325,7 @@ def openwebui_conversation(item: Any) -> SourceConversation:
     current = _id(history.get("currentId")) or None
     if stored is None:  # no tree: the flat list, each message after the one before
         stored, previous = {}, None
-        for index, message in enumerate(m for m in chat.get("messages") or [] if isinstance(m, dict)):
+        for index, message in enumerate(m for m in _list(chat.get("messages")) if isinstance(m, dict)):
             key = _id(message.get("id")) or f"#{index}"
             stored[key] = {**message, "parentId": previous}
             previous = key
@@ -331,7 +335,7 @@ def openwebui_conversation(item: Any) -> SourceConversation:
         message = message if isinstance(message, dict) else {}
         attachments = [
             {"type": _text(f.get("type")) or "file", "name": _text(f.get("name"))}
-            for f in message.get("files") or []
+            for f in _list(message.get("files"))
             if isinstance(f, dict)
         ]
         nodes.append(
@@ -380,19 +384,19 @@ def _librechat_text(message: dict) -> tuple[str, int]:
 def librechat_conversation(item: Any) -> SourceConversation:
     if not isinstance(item, dict):
         raise ConversationProblem("Not a conversation (expected an object).")
-    flat = [m for m in item.get("messages") or [] if isinstance(m, dict)]
-    stack = [m for m in reversed(item.get("messagesTree") or []) if isinstance(m, dict)]
+    flat = [m for m in _list(item.get("messages")) if isinstance(m, dict)]
+    stack = [m for m in reversed(_list(item.get("messagesTree"))) if isinstance(m, dict)]
     while stack:  # the nested export: walked without recursion, whatever its depth
         message = stack.pop()
         flat.append(message)
-        stack.extend(m for m in reversed(message.get("children") or []) if isinstance(m, dict))
+        stack.extend(m for m in reversed(_list(message.get("children"))) if isinstance(m, dict))
     nodes, skipped_parts = [], 0
     for index, message in enumerate(flat):
         text, skipped = _librechat_text(message)
         skipped_parts += skipped
         attachments = [
             {"type": _text(f.get("type")) or "file", "name": _text(f.get("filename"))}
-            for f in message.get("files") or []
+            for f in _list(message.get("files"))
             if isinstance(f, dict)
         ]
         parent = _id(message.get("parentMessageId")) or None
@@ -428,7 +432,7 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
         raise ConversationProblem("Not a session of this product's export.")
     session = item["session"]
     nodes = []
-    for index, message in enumerate(m for m in item.get("messages") or [] if isinstance(m, dict)):
+    for index, message in enumerate(m for m in _list(item.get("messages")) if isinstance(m, dict)):
         parent = message.get("parent_seq")
         metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
         nodes.append(
@@ -441,7 +445,8 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
                 metadata=metadata,
             )
         )
-    if "parent_seq" not in (item.get("messages") or [{}])[0]:  # an export from before branches: a list
+    listed = [m for m in _list(item.get("messages")) if isinstance(m, dict)]
+    if listed and "parent_seq" not in listed[0]:  # an export from before branches: a list
         for before, node in zip([None, *nodes], nodes, strict=False):
             node.parent_id = before.id if before else None
     head = session.get("head_seq")
@@ -526,8 +531,8 @@ PARSERS = {
 }
 
 
-# What reading a file's JSON raises: not JSON, or past a bound of imports.guard.
-JSON_ERRORS = (ijson.JSONError, guard.InputBoundError)
+# What reading a file's JSON raises: not JSON, not UTF-8, or past a bound of imports.guard.
+JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError, guard.InputBoundError)
 
 
 def _bounded(stream: IO[bytes], *, max_depth: int | None = None) -> guard.BoundedStream:
@@ -602,6 +607,8 @@ def _parsed(item: Any, source: str, parse: Callable[[Any], SourceConversation]) 
 def _json_error(exc: Exception) -> str:
     if isinstance(exc, guard.InputBoundError):
         return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"The file is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} is not): export it again."
     if "premature EOF" in str(exc) or "Incomplete JSON" in type(exc).__name__:
         return "The file ends before its JSON does: it was cut short (download it again)."
     return f"The file is not valid JSON ({str(exc)[:200]})."
@@ -750,7 +757,7 @@ def _ours_zip(archive: zipfile.ZipFile, stream: IO[bytes]) -> Reader:
             try:
                 for entry in ijson.items(_bounded(manifest), "sessions.item", use_float=True):
                     name = entry.get("json") if isinstance(entry, dict) else None
-                    if name not in archive.NameToInfo:
+                    if not isinstance(name, str) or name not in archive.NameToInfo:
                         raise ImportFileError(f"The export's manifest names {str(name)[:100]}, which it lacks.")
                     with archive.open(name) as member:
                         for item in ijson.items(_bounded(member), "", use_float=True):
