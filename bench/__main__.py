@@ -15,6 +15,7 @@ BENCHMARKS = [
     "ws",
     "chaos",
     "serve",
+    "restarts",
 ]
 
 
