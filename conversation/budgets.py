@@ -1,5 +1,6 @@
 """Per-user budgets shared by every door: replies a minute (API and socket), open sockets."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -45,8 +46,11 @@ def socket_lease_acquire(*, user_id: int, channel_name: str, process: str, now: 
     return True
 
 
-def socket_leases_heartbeat(*, process: str, now: datetime) -> int:
-    """Push forward every lease `process` holds, by one UPDATE (socketlease_process_idx)."""
+def socket_leases_heartbeat(*, process: str, now: datetime, released: Sequence[str] = ()) -> int:
+    """Push forward every lease `process` holds, by one UPDATE (socketlease_process_idx); first
+    delete those of `released` sockets (closed, their release failed), which must lapse instead."""
+    if released:
+        SocketLease.objects.filter(channel_name__in=released).delete()
     return SocketLease.objects.filter(process=process).update(
         expires_at=now + timedelta(seconds=settings.SOCKET_LEASE_SECONDS)
     )

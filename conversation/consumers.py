@@ -110,9 +110,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         watch = getattr(self, "expiry_watch", None)
         if watch is not None:
             watch.cancel()
-        socket_heartbeat.socket_closed(self.channel_name)
-        if await lease:
-            await db(budgets.socket_lease_release)(channel_name=self.channel_name)
+        try:
+            if await lease:
+                await db(budgets.socket_lease_release)(channel_name=self.channel_name)
+        except Exception:
+            # The database away: the heartbeat deletes it once it is back, instead of renewing it.
+            logger.warning("socket lease %s not released; left to the heartbeat", self.channel_name, exc_info=True)
+            socket_heartbeat.release_later(self.channel_name)
+        finally:
+            socket_heartbeat.socket_closed(self.channel_name)
 
     async def auth_recheck(self) -> bool:
         """A log-out, password change, token revocation, deactivation or deletion of this account, or

@@ -23,6 +23,8 @@ _process: tuple[int, str] | None = None
 # The open sockets of each event loop (a process has one; tests start many), and its beating task.
 _open: dict[asyncio.AbstractEventLoop, set[str]] = {}
 _beating: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+# Leases of closed sockets whose release failed: the next beat deletes them rather than renew them.
+_unreleased: set[str] = set()
 
 
 def process_id() -> str:
@@ -52,9 +54,17 @@ def socket_closed(channel_name: str) -> None:
             task.cancel()
 
 
+def release_later(channel_name: str) -> None:
+    _unreleased.add(channel_name)
+
+
 async def beat_once() -> int:
     """One heartbeat now: the number of leases pushed forward."""
-    return await db_async(budgets.socket_leases_heartbeat)(process=process_id(), now=timezone.now())
+    released = list(_unreleased)
+    beat = db_async(budgets.socket_leases_heartbeat)
+    pushed = await beat(process=process_id(), now=timezone.now(), released=released)
+    _unreleased.difference_update(released)
+    return pushed
 
 
 async def _beat() -> None:

@@ -204,3 +204,12 @@ async def test_a_frame_at_the_limit_gets_an_answer(live_url, owner, settings):
     answer = await asyncio.wait_for(socket.recv(), timeout=10)
     assert '"error"' in answer
     await socket.close()
+
+
+async def test_a_lease_whose_release_failed_is_deleted_by_the_next_heartbeat_not_renewed(owner):
+    process = socket_heartbeat.process_id()
+    await lease_of(owner, process=process, age_seconds=10, name="closed")
+    await lease_of(owner, process=process, age_seconds=10, name="open")
+    socket_heartbeat.release_later("closed")  # as release() does when the database was away
+    assert await socket_heartbeat.beat_once() == 1
+    assert await db_call(lambda: list(SocketLease.objects.values_list("channel_name", flat=True)))() == ["open"]
