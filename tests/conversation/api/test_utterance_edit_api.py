@@ -63,7 +63,14 @@ def test_a_retried_edit_stores_nothing_twice(owner, chat, openai_backend):
 
 
 @pytest.mark.parametrize(
-    ("seq", "message"), [(2, "Only your own messages"), (9, "no message 9"), ("x", "whole number")]
+    ("seq", "message"),
+    [
+        (2, "Only your own messages"),
+        (9, "no message 9"),
+        ("x", "whole number"),
+        (2**63, "at most 9223372036854775807"),
+        ("1e3", "whole number"),
+    ],
 )
 def test_a_bad_seq_is_a_400_and_stores_nothing(owner, chat, seq, message):
     response = token_client(owner).post(url(chat, seq), {"text": "t"}, format="json", HTTP_ACCEPT="application/json")

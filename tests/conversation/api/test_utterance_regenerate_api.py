@@ -55,7 +55,16 @@ def test_a_retried_regeneration_answers_the_same_reply(owner, chat, openai_backe
     assert SessionBranch.objects.filter(session=chat).count() == 1
 
 
-@pytest.mark.parametrize(("seq", "message"), [(1, "Only a reply"), (7, "no message 7"), ("x", "whole number")])
+@pytest.mark.parametrize(
+    ("seq", "message"),
+    [
+        (1, "Only a reply"),
+        (7, "no message 7"),
+        ("x", "whole number"),
+        (2**63, "at most 9223372036854775807"),
+        (2**70, "at most 9223372036854775807"),
+    ],
+)
 def test_a_bad_seq_is_a_400_and_changes_nothing(owner, chat, seq, message):
     response = token_client(owner).post(url(chat, seq), {}, format="json", HTTP_ACCEPT="application/json")
     assert response.status_code == 400
