@@ -34,6 +34,8 @@ EXIT_OUT_OF_MEMORY = 71
 # Seconds the child may use past its CPU limit (SIGXCPU) before the kernel kills it (SIGKILL).
 CPU_GRACE_SECONDS = 2
 PR_SET_PDEATHSIG = 1
+# How often the worker samples its job's peak memory (for the log and the outcome).
+PEAK_SAMPLE_SECONDS = 0.1
 
 
 class JobLimit(StrEnum):
@@ -68,7 +70,7 @@ class JobLimits:
 @dataclass(frozen=True)
 class JobOutcome:
     stopped_by: JobLimit | None  # None: the job ran to its end (and recorded its own result)
-    peak_rss_mb: float
+    peak_rss_mb: float  # sampled every PEAK_SAMPLE_SECONDS
     cpu_seconds: float
     wall_seconds: float
 
@@ -90,10 +92,10 @@ def job_run_limited(
     command += [str(limits.cpu_seconds), str(os.getpid())]
     child = subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ | _child_environment())  # noqa: S603
     deadline = started + limits.wall_seconds
-    status, usage, killed = _wait(child, deadline=deadline, heartbeat=heartbeat, every=heartbeat_seconds)
+    status, usage, killed, peak_kb = _wait(child, deadline=deadline, heartbeat=heartbeat, every=heartbeat_seconds)
     outcome = JobOutcome(
         stopped_by=_stopped_by(status, killed=killed),
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=peak_kb / 1024,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         wall_seconds=time.monotonic() - started,
     )
@@ -117,8 +119,10 @@ def _child_environment() -> dict[str, str]:
 
 
 def _wait(child: subprocess.Popen, *, deadline: float, heartbeat, every: float):
-    """Wait for the child until `deadline`, beating the heart; kill it there. (status, rusage, killed)."""
-    killed = False
+    """Wait for the child until `deadline`, beating the heart; kill it there. (status, rusage, killed,
+    its peak RSS in KB as last sampled: wait4's ru_maxrss would count the worker's own size, which a
+    child carries across exec)."""
+    killed, peak_kb = False, 0
     pidfd = os.pidfd_open(child.pid)
     try:
         next_beat = time.monotonic() + every
@@ -128,7 +132,10 @@ def _wait(child: subprocess.Popen, *, deadline: float, heartbeat, every: float):
                 child.kill()
                 killed = True
                 break
-            if select.select([pidfd], [], [], max(0.0, min(deadline, next_beat) - now))[0]:
+            wake = min(deadline, next_beat, now + PEAK_SAMPLE_SECONDS)
+            exited = select.select([pidfd], [], [], max(0.0, wake - now))[0]
+            peak_kb = max(peak_kb, _high_water_kb(child.pid))
+            if exited:
                 break
             if heartbeat is not None and time.monotonic() >= next_beat:
                 heartbeat()
@@ -137,7 +144,16 @@ def _wait(child: subprocess.Popen, *, deadline: float, heartbeat, every: float):
         os.close(pidfd)
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, for wait4's figures
-    return status, usage, killed
+    return status, usage, killed, peak_kb
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's peak RSS so far (VmHWM), 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
 
 
 def _stopped_by(status: int, *, killed: bool) -> JobLimit | None:
