@@ -138,7 +138,10 @@ def _wait(child: subprocess.Popen, *, deadline: float, heartbeat, every: float):
             if exited:
                 break
             if heartbeat is not None and time.monotonic() >= next_beat:
-                heartbeat()
+                try:
+                    heartbeat()
+                except Exception:  # a missed beat (a database busy or restarting) must not orphan the child
+                    logger.warning("A job's heartbeat failed", exc_info=True)
                 next_beat = time.monotonic() + every
     finally:
         os.close(pidfd)
