@@ -116,6 +116,18 @@ user = User.objects.create_user(email="{email}", password="pw-12345678")
 print(account_export_start(user=user).pk)
 """
 EXPORT_STATUS = "from accounts.models import AccountExport; print(AccountExport.objects.get(pk='{pk}').status)"
+HOSTILE_IMPORT = """
+from django.core.files.base import ContentFile
+from accounts.models import User
+from imports.services import conversation_import_start
+from tests.imports import hostile
+user = User.objects.create_user(email="hostile@example.com", password="pw-12345678")
+print(conversation_import_start(user=user, upload=ContentFile(hostile.many_strings(14_000_000)), file_name="x.zip").pk)
+"""
+IMPORT_STATE = (
+    "from imports.models import ConversationImport; job = ConversationImport.objects.get(pk='{pk}'); "
+    "print(job.status, job.error, sep='|')"
+)
 
 
 def test_a_worker_that_dies_is_started_again_and_jobs_run_on_sqlite(run_script):
@@ -134,13 +146,19 @@ def test_a_worker_that_dies_is_started_again_and_jobs_run_on_sqlite(run_script):
     assert alive(workers["2"])
     assert health(run_script.port) == 200
 
-    # A job runs in its child process on SQLite, taken by either worker.
+    # Jobs run in their child processes on SQLite: a file past the memory limit fails with that
+    # reason, and an export started beside it is built.
+    import_id = run_script.manage_shell(HOSTILE_IMPORT)
     export_id = run_script.manage_shell(EXPORT.format(email="lite@example.com"))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while (status := run_script.manage_shell(EXPORT_STATUS.format(pk=export_id))) in ("queued", "running"):
         assert time.monotonic() < deadline, status
         time.sleep(0.5)
     assert status == "done"
+    while (state := run_script.manage_shell(IMPORT_STATE.format(pk=import_id))).startswith(("queued", "running")):
+        assert time.monotonic() < deadline, state
+        time.sleep(0.5)
+    assert state.startswith("failed|The file needed more than 512 MB of memory to read"), state
 
     os.kill(daphne, signal.SIGKILL)
     run_script.line_matching(rf"Daphne \(pid {daphne}\) killed by signal KILL: stopping the background workers too")
