@@ -26,10 +26,13 @@ LINGER_SECONDS = 5.0
 
 
 class BoundedRequest(WebRequest):
-    # Twisted reads a whole POSTed form into memory to parse it for request.args, which Daphne
-    # never reads: it passes the body on as it came.
-    _parsePOSTFormSubmission = False
     body_refused = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Twisted reads a whole POSTed form into memory to parse it for request.args, which Daphne
+        # never reads (it passes the body on as it came): some ten times the body's size.
+        self._parsePOSTFormSubmission = False
 
     def gotLength(self, length):
         """All headers are in: the limit for the path, and the declared length checked against it."""
