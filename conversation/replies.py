@@ -11,7 +11,8 @@ One rule for every door (the API, the socket):
 - A retry with the same client_id stores no second user message. While the first reply is being
   written it joins it (never a second model call); after a completed reply it answers the stored
   one; after a reply that ended in an error or was interrupted it asks the model again, stored as
-  a new attempt (client_id `{id}:reply:2`, `:reply:3`, ...), so an error is never replayed forever.
+  a new attempt (client_id `{id}:reply:2`, `:reply:3`, ...; reply_client_id keeps every derived id
+  within MAX_CLIENT_ID_CHARS), so an error is never replayed forever.
 - No database connection is held while the model streams: the claim and the user's message take
   one briefly, the stored reply another.
 """
