@@ -90,7 +90,9 @@ def job_run_limited(
     started = time.monotonic()
     command = [sys.executable, "-m", "chatproject.jobs", function, json.dumps(arguments), str(limits.memory_mb)]
     command += [str(limits.cpu_seconds), str(os.getpid())]
-    child = subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ | _child_environment())  # noqa: S603
+    # Two malloc arenas at most: a thread's arena is memory the job would pay for without using.
+    environment = os.environ | {"MALLOC_ARENA_MAX": "2"}
+    child = subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment)  # noqa: S603
     deadline = started + limits.wall_seconds
     status, usage, killed, peak_kb = _wait(child, deadline=deadline, heartbeat=heartbeat, every=heartbeat_seconds)
     outcome = JobOutcome(
@@ -111,11 +113,6 @@ def job_run_limited(
             outcome.wall_seconds,
         )
     return outcome
-
-
-def _child_environment() -> dict[str, str]:
-    # Two malloc arenas at most: a thread's arena is memory the job would pay for without using.
-    return {"MALLOC_ARENA_MAX": "2", "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "")}
 
 
 def _wait(child: subprocess.Popen, *, deadline: float, heartbeat, every: float):
@@ -196,6 +193,7 @@ def _child_main(argv: list[str]) -> None:
     _die_with_parent(int(parent_pid))
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
     django.setup()
     module, name = function.rsplit(".", 1)
     run = getattr(importlib.import_module(module), name)
