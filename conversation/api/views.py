@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import ErrorSerializer, StrictBooleanField, StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
-from conversation import selectors, services
+from conversation import inputs, selectors, services
 from conversation.api.export import export_stream
 from conversation.api.serializers import (
     PersonaOutputSerializer,
@@ -277,8 +277,12 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
         class Meta:
             ref_name = "UtteranceListFilter"
 
-        before = serializers.IntegerField(required=False, min_value=0, help_text="Older than this seq.")
-        after = serializers.IntegerField(required=False, min_value=0, help_text="Newer than this seq.")
+        before = serializers.IntegerField(
+            required=False, min_value=0, max_value=inputs.MAX_SEQ, help_text="Older than this seq."
+        )
+        after = serializers.IntegerField(
+            required=False, min_value=0, max_value=inputs.MAX_SEQ, help_text="Newer than this seq."
+        )
         limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.MAX_PAGE_SIZE, default=50)
         include_interim = serializers.BooleanField(required=False, default=False)
         branches = serializers.ChoiceField(
