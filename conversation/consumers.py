@@ -41,6 +41,9 @@ from conversation.models import Session
 
 logger = logging.getLogger(__name__)
 
+# How long a socket whose credential re-check failed (the database away) waits to try again.
+EXPIRY_RECHECK_RETRY_SECONDS = 5
+
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict) -> None:
@@ -140,11 +143,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def expiry_recheck(self) -> bool:
         """Past the credential's expiry: re-checked, and its expiry read again (a log-in that was
         extended meanwhile keeps the socket open). False once the socket is closed."""
-        if not await self.auth_recheck():
-            return False
-        self.credential_expires = await db(socket_credential_expiry)(
-            public_id=self.device_token, session_key=self.session_key
-        )
+        try:
+            if not await self.auth_recheck():
+                return False
+            self.credential_expires = await db(socket_credential_expiry)(
+                public_id=self.device_token, session_key=self.session_key
+            )
+        except Exception:
+            # The database away: looked at again at the next frame, or by the watch in a while.
+            logger.warning("chat socket credential re-check failed", exc_info=True)
         return True
 
     async def watch_expiry(self) -> None:
@@ -153,8 +160,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             wait = (self.credential_expires - timezone.now()).total_seconds()
             # At most an hour at a time, so that a clock set by hand is followed.
             await asyncio.sleep(min(max(wait, 0), 3600))
-            if self.credential_expired() and not await self.expiry_recheck():
-                return
+            if self.credential_expired():
+                if not await self.expiry_recheck():
+                    return
+                if self.credential_expired():  # the re-check failed: again in a while
+                    await asyncio.sleep(EXPIRY_RECHECK_RETRY_SECONDS)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if text_data is None:
