@@ -80,8 +80,10 @@ class AsgiBodyLimit:
 
         async def bounded_receive():
             nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
-            if message["type"] == "http.request" and not refused:
+            if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit.max_bytes:
                     refused = True
