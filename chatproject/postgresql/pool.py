@@ -18,11 +18,15 @@ waits out its timeout, though the server is back. Settings give reconnect_timeou
 (DB_POOL_RECONNECT_TIMEOUT_SECONDS) and reconnect_failed (start_over) starts a fresh attempt at
 once, whose first delay is psycopg_pool's 1 s again: a reconnecting pool tries about every second.
 Both are psycopg_pool's own parameters, where a pool subclass would override its private methods.
+While attempts keep failing the server is away, and a request waits for a connection only
+reconnect_timeout (time for an attempt or two) before its 503, instead of the pool's whole timeout;
+the first connection made gives the timeout back.
 """
 
 import functools
 import logging
 import select
+import weakref
 
 import psycopg
 from psycopg.pq import ConnStatus
@@ -48,17 +52,34 @@ def check_when_in_doubt(conn: psycopg.Connection, *, pool: ConnectionPool | None
         raise
 
 
+# Each pool's own timeout, while its server is away.
+_usual_timeouts: weakref.WeakKeyDictionary[ConnectionPool, float] = weakref.WeakKeyDictionary()
+
+
 def start_over(pool: ConnectionPool) -> None:
     """reconnect_failed: an attempt to connect gave up after reconnect_timeout; the next one starts
     now (check() grows a pool that is short of connections), its delays from 1 s again."""
-    if not pool.closed:
-        pool.check()
+    if pool.closed:
+        return
+    pool.timeout = min(_usual_timeouts.get(pool, pool.timeout), pool.reconnect_timeout)
+    pool.check()
+
+
+def configure_and_restore(conn: psycopg.Connection, *, pool: ConnectionPool, configure) -> None:
+    """The pool's configure callback, run on each new connection: the server is back."""
+    if configure is not None:
+        configure(conn)
+    pool.timeout = _usual_timeouts.get(pool, pool.timeout)
 
 
 def install(pool: ConnectionPool) -> None:
     """The hooks on a pool Django built (it passes the settings' pool options to psycopg_pool, but
-    chooses the check itself and has no way to name a callable)."""
+    chooses the check and the configure callback itself and has no way to name a callable)."""
+    if pool in _usual_timeouts:
+        return
+    _usual_timeouts[pool] = pool.timeout
     if pool._check is ConnectionPool.check_connection:  # CONN_HEALTH_CHECKS on
         pool._check = functools.partial(check_when_in_doubt, pool=pool)
     if pool._reconnect_failed is None:
         pool._reconnect_failed = start_over
+    pool._configure = functools.partial(configure_and_restore, pool=pool, configure=pool._configure)
