@@ -127,7 +127,8 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
             "timeout": env.float("DB_POOL_TIMEOUT_SECONDS", default=10.0),
             # psycopg_pool's reconnection backs off 1, 2, 4 ... s until it gives up after this; it
             # then starts over at once (chatproject/postgresql/pool.py), so after an outage the pool
-            # refills within about a second of the server's return.
+            # refills within about a second of the server's return. Meanwhile a request waits this
+            # long for a connection (not the whole timeout) before its 503.
             "reconnect_timeout": env.float("DB_POOL_RECONNECT_TIMEOUT_SECONDS", default=2.0),
         }
     else:
