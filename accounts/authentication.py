@@ -30,6 +30,8 @@ class DeviceTokenAuthentication(TokenAuthentication):
             token = token.decode("utf-8")
         except UnicodeDecodeError:  # knox's own answers 500 to a header that is not UTF-8
             raise AuthenticationFailed(invalid) from None
+        if "\x00" in token:  # no token holds one, and PostgreSQL refuses it in the look-up (a 500)
+            raise AuthenticationFailed(invalid)
         for auth_token in selectors.device_tokens_for_key(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue

@@ -154,3 +154,11 @@ async def test_a_socket_whose_token_was_extended_stays_open_past_the_old_expiry(
     await db_call(DeviceToken.objects.filter(pk=token.pk).update)(expiry=timezone.now() + timedelta(days=1))
     assert await socket.receive_nothing(timeout=1.5)  # the re-check at the old expiry finds it good
     assert await still_open(socket)
+
+
+@pytest.mark.parametrize("key", ["a\x00b" * 10, "\x00", "é" * 64, "x" * 5000])
+async def test_a_handshake_with_a_malformed_token_is_refused_as_anonymous(db, key):
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    headers.append((b"authorization", b"Token " + key.encode("latin-1", "replace")))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    assert await communicator.connect() == (False, 4401)

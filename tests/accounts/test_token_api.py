@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -152,3 +153,9 @@ def test_an_authenticated_call_costs_two_queries(owner, django_assert_num_querie
 
 def test_a_token_header_that_is_not_utf8_is_401_not_an_error(db):
     assert as_token("\xff\xfe").get("/api/stats/").status_code == 401
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "\x00" * 64, "é" * 64])
+def test_a_malformed_token_is_a_401_not_a_500(db, key):
+    response = APIClient().get("/api/sessions/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 401
