@@ -451,3 +451,12 @@ def test_any_frame_leaves_the_socket_open_and_answering(owner, frame):
 
     async_to_sync(go)()
     assert not SocketLease.objects.exists()
+
+
+async def test_a_socket_closed_by_its_client_before_its_connect_finished_gives_its_lease_back(owner):
+    headers = socket_headers(cookie=await browser_cookie(owner))
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    await communicator.send_input({"type": "websocket.connect"})
+    await communicator.send_input({"type": "websocket.disconnect", "code": 1001})
+    await communicator.wait(timeout=10)
+    assert not await db_call(SocketLease.objects.exists)()
