@@ -53,12 +53,12 @@ chmod 755 "$rundir"
 static_root=${STATIC_ROOT:-$root/staticfiles}
 export STATIC_ROOT=$static_root
 
-pids=()
+declare -A roles=()  # pid -> what it is: gunicorn, Daphne N, nginx, or a job worker's number
 stop_all() {
   status=$?
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${!roles[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${!roles[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$rundir"
   exit "$status"
 }
@@ -94,7 +94,7 @@ wait_for_port() {
 http_port=$(next_port)
 HTTP_BIND="127.0.0.1:$http_port" HTTP_WORKERS=$http_workers HTTP_THREADS=$http_threads \
   "$bin/gunicorn" -c deploy/gunicorn.conf.py &
-pids+=($!)
+roles[$!]=gunicorn
 wait_for_port gunicorn "$http_port" "$!"
 echo "gunicorn (WSGI: $http_workers workers x $http_threads threads) on 127.0.0.1:$http_port"
 
@@ -104,17 +104,18 @@ for n in $(seq 1 "$ws_workers"); do
   # X-Real-IP is set by nginx alone (never taken from the client): the socket's client address.
   "$bin/python" -m chatproject.daphne --proxy-headers --proxy-headers-host X-Real-IP \
     -b 127.0.0.1 -p "$ws_port" chatproject.asgi:application &
-  pids+=($!)
+  roles[$!]="Daphne $n"
   wait_for_port "Daphne $n" "$ws_port" "$!"
   echo "Daphne $n (sockets, streaming replies) on 127.0.0.1:$ws_port"
   ws_servers+="        server 127.0.0.1:$ws_port;"$'\n'
 done
 
-for n in $(seq 1 "$job_workers"); do
-  "$bin/python" manage.py db_worker --no-reload --worker-id "serve-$$-$n" --verbosity 0 &
-  pids+=($!)
-  echo "Background worker $n (account exports, imports)"
-done
+start_worker() {
+  "$bin/python" manage.py db_worker --no-reload --worker-id "serve-$$-$1" --verbosity 0 &
+  roles[$!]=$1
+  echo "Background worker $1 (account exports, imports; pid $!)"
+}
+for n in $(seq 1 "$job_workers"); do start_worker "$n"; done
 
 if [ "$(id -u)" -eq 0 ]; then nginx_user="user nobody nogroup;"; else nginx_user=""; fi
 cat >"$rundir/nginx.conf" <<NGINX
@@ -159,14 +160,26 @@ $ws_servers        keepalive 32;
 }
 NGINX
 "$nginx_bin" -e "$rundir/nginx-error.log" -p "$rundir" -c "$rundir/nginx.conf" -g "daemon off;" &
-pids+=($!)
+roles[$!]=nginx
 wait_for_port nginx "$port" "$!"
 echo "Serving at http://$host:$port/ (nginx; Ctrl+C stops every process)"
 
-# The first process to end, for any reason, ends the topology.
-set +e
-wait -n "${pids[@]}"
-status=$?
-set -e
-echo "a process of the topology exited ($status); stopping the others" >&2
-exit "$status"
+how_it_ended() {
+  if [ "$1" -gt 128 ]; then echo "killed by signal $(kill -l $(($1 - 128)))"; else echo "exited with status $1"; fi
+}
+# A job worker that ends is started again (as systemd's chat-worker@ units are); any other process
+# ending, for any reason, ends the topology.
+while true; do
+  status=0
+  wait -n -p died "${!roles[@]}" || status=$?
+  role=${roles[$died]}
+  unset "roles[$died]"
+  if [[ "$role" =~ ^[0-9]+$ ]]; then
+    echo "Background worker $role (pid $died) $(how_it_ended "$status"): starting it again" >&2
+    sleep 1
+    start_worker "$role"
+    continue
+  fi
+  echo "$role (pid $died) $(how_it_ended "$status"); stopping the others" >&2
+  exit $((status == 0 ? 1 : status))
+done

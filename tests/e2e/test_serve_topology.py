@@ -5,6 +5,7 @@ whichever process caused it; SSE through nginx streams; static files and readine
 
 import os
 import re
+import signal
 import time
 
 import httpx
@@ -70,6 +71,19 @@ def test_readiness_answers_through_nginx(serve):
     response = httpx.get(f"{serve['url']}/health/ready/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": True, "cache": True}, "failed": []}
+
+
+def test_a_job_worker_that_dies_is_started_again_while_the_rest_serves_on(serve, owner):
+    log = ARTIFACTS / "serve.log"
+    started = r"Background worker 1 \(account exports, imports; pid (\d+)\)"
+    pid = int(re.findall(started, log.read_text())[-1])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while int(re.findall(started, log.read_text())[-1]) == pid:
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.1)
+    assert f"Background worker 1 (pid {pid}) killed by signal KILL: starting it again" in log.read_text()
+    assert httpx.get(f"{serve['url']}/health/ready/").status_code == 200
 
 
 def test_hashed_static_files_are_cached_for_a_year_and_plain_names_revalidated(serve):
