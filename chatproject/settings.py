@@ -352,6 +352,10 @@ IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
 IMPORT_MAX_DEPTH = env.int("IMPORT_MAX_DEPTH", default=64)
 IMPORT_MAX_STRING_BYTES = env.int("IMPORT_MAX_STRING_BYTES", default=12 * MAX_UTTERANCE_CHARS + 4096)
 IMPORT_MAX_TREE_DEPTH = env.int("IMPORT_MAX_TREE_DEPTH", default=20_000)
+# Each conversation of a file costs a report row: a file of a million tiny entries must not cost a
+# million rows. Past either bound the import stops with the reason; what it imported stays.
+IMPORT_MAX_CONVERSATIONS = env.int("IMPORT_MAX_CONVERSATIONS", default=50_000)
+IMPORT_MAX_FAILED_CONVERSATIONS = env.int("IMPORT_MAX_FAILED_CONVERSATIONS", default=1_000)
 # Each import and export runs in a child process of its worker under limits it cannot lift
 # (chatproject/jobs.py): its memory (data: heap and objects), its CPU time, and its wall time; a job
 # over one fails with the reason and the worker goes on. One user runs one job at a time: another of

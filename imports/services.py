@@ -192,9 +192,21 @@ def conversation_import_read(
             personas = {persona.slug: persona for persona in Persona.objects.all()}
             personas[""] = persona_resolve(persona=None)
             last_report = time.monotonic()
+            failed = 0
             for position, conversation in enumerate(reader.conversations, start=1):
+                if position > settings.IMPORT_MAX_CONVERSATIONS:
+                    raise formats.ImportFileError(
+                        f"The file holds more than {settings.IMPORT_MAX_CONVERSATIONS:,} conversations, more than one "
+                        "import takes: the import stopped there (the conversations before it are imported)."
+                    )
                 persona = personas.get(conversation.persona) or personas[""]
                 rows.append(_conversation_import(job, conversation, position=position, persona=persona))
+                failed += rows[-1].result == ConversationImportRow.Result.FAILED
+                if failed > settings.IMPORT_MAX_FAILED_CONVERSATIONS:
+                    raise formats.ImportFileError(
+                        f"More than {settings.IMPORT_MAX_FAILED_CONVERSATIONS:,} conversations of this file could not "
+                        "be read, so it is probably not an export this product reads: the import stopped there."
+                    )
                 job.conversations_done = position
                 job.bytes_done = reader.position()
                 if time.monotonic() - last_report >= IMPORT_PROGRESS_SECONDS:

@@ -339,3 +339,23 @@ def test_a_file_error_quoting_the_file_is_stored_without_its_nul(owner, import_f
 
     assert job.status == "failed"
     assert "\x00" not in job.error
+
+
+def test_a_file_of_entries_that_are_no_conversations_stops_after_the_failure_bound(owner, import_file, settings):
+    # Each entry would cost a report row: a file of a million of them must not cost a million rows.
+    settings.IMPORT_MAX_FAILED_CONVERSATIONS = 3
+    job = import_file(owner, samples.as_json([samples.chatgpt_linear("good"), *range(100)]))
+
+    assert (job.status, job.imported, job.failed) == ("failed", 1, 4)
+    assert "More than 3 conversations of this file could not be read" in job.error
+    assert job.rows.count() == 5
+    assert imported_session(owner, "good").message_count == 4
+
+
+def test_a_file_of_more_conversations_than_one_import_takes_stops_there(owner, import_file, settings):
+    settings.IMPORT_MAX_CONVERSATIONS = 2
+    job = import_file(owner, samples.as_json([samples.chatgpt_linear(f"c{n}") for n in range(5)]))
+
+    assert (job.status, job.imported) == ("failed", 2)
+    assert "more than 2 conversations" in job.error
+    assert Session.objects.filter(user=owner).count() == 2
