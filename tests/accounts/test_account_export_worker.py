@@ -110,7 +110,7 @@ async def test_one_users_long_import_holds_neither_another_users_export_nor_a_se
     export waits in the queue, and another user's export, started then, is built at once."""
     other = await database_sync_to_async(User.objects.create_user)(email="other@example.com", password="pw-12345678")
     tab = await socket_of(owner)
-    slow = await upload(owner, hostile.blank_array(1))
+    slow = await upload(owner, hostile.blank_array(0.5))
     async with asyncio.timeout(60):
         while (event := await tab.receive_json_from(timeout=60))["type"] != "account.import" or event["import"][
             "status"

@@ -122,7 +122,7 @@ async def test_a_running_import_stays_in_progress_while_it_runs_however_long_it_
     could start another beside it; now the worker beats its heart until it is really over."""
     settings.IMPORT_STALL_SECONDS = 3  # as the worker's (tests/conftest.py)
     tab = await socket_of(owner)
-    started = await upload(owner, hostile.blank_array(1))
+    started = await upload(owner, hostile.blank_array(0.25))  # silent for seconds: past the stall time
     await import_states(tab, started["id"], until=("running",), seconds=30)
 
     second = await database_sync_to_async(upload_answer)(owner, samples.as_json([samples.chatgpt_trip()]))
