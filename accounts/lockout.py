@@ -30,8 +30,18 @@ def client_address(request: HttpRequest) -> str:
 
 
 def account_name(request: HttpRequest, credentials: dict | None) -> str:
-    """E-mail addresses log in in any case, so they are locked out in any case."""
-    name = (credentials or {}).get("username") or request.POST.get("username", "")
+    """E-mail addresses log in in any case, so they are locked out in any case.
+
+    django-axes names the account `username` in the credentials it records a failure with, but
+    `email` (AXES_USERNAME_FORM_FIELD, the user model's USERNAME_FIELD) in those it checks before the
+    password is tried: both are read, or the check before a JSON log-in (the token API) looked up
+    no account and let a locked one in."""
+    credentials = credentials or {}
+    name = (
+        credentials.get("username")
+        or credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+        or request.POST.get("username", "")
+    )
     return str(name).strip().lower()
 
 

@@ -75,6 +75,15 @@ def test_the_token_endpoint_answers_json_429_with_retry_after(owner):
     assert int(refused["Retry-After"]) > 0
 
 
+def test_a_locked_account_gets_no_token_from_any_address_even_with_its_password(owner):
+    for n in range(LIMIT):
+        token_call(owner.email, "wrong", REMOTE_ADDR=f"192.0.2.{10 + n}")
+    assert token_call(owner.email, "wrong", REMOTE_ADDR="192.0.2.30").status_code == 429
+    refused = token_call(owner.email, DEFAULT_PASSWORD, REMOTE_ADDR="192.0.2.31")
+    assert refused.status_code == 429
+    assert "token" not in refused.json()
+
+
 def test_failures_on_one_door_count_on_the_others(owner, client):
     for _ in range(LIMIT):
         token_call(owner.email, "wrong")
