@@ -343,6 +343,7 @@ EXPORT_STALL_SECONDS = env.int("EXPORT_STALL_SECONDS", default=300)
 # unpack to, and how long a running import may stay silent before it reads as cut off.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
 IMPORT_MAX_MEMBER_BYTES = env.int("IMPORT_MAX_MEMBER_BYTES", default=4 * 1024**3)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=4 * 1024**3)  # a zip's members in all
 IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
 # An imported file is refused as it is read (imports/guard.py) once it nests deeper than this, or
 # holds a string longer than this many bytes as written: the longest text stored, each character

@@ -695,6 +695,10 @@ def _zip_open(stream: IO[bytes]) -> Reader:
     too_big = [n for n, info in names.items() if info.file_size > settings.IMPORT_MAX_MEMBER_BYTES]
     if too_big:
         raise ImportFileError(f"{too_big[0]} unpacks to more than {settings.IMPORT_MAX_MEMBER_BYTES} bytes.")
+    # A member is never read past the size it declares (zipfile stops there), and each is read once:
+    # what unpacking costs is bounded by the sum.
+    if sum(info.file_size for info in names.values()) > settings.IMPORT_MAX_UNPACKED_BYTES:
+        raise ImportFileError(f"The zip unpacks to more than {settings.IMPORT_MAX_UNPACKED_BYTES:,} bytes in all.")
     if "manifest.json" in names:
         return _ours_zip(archive, stream)
     members = sorted(
@@ -753,12 +757,16 @@ def _ours_zip(archive: zipfile.ZipFile, stream: IO[bytes]) -> Reader:
     total = sum(1 for name in archive.namelist() if name.startswith("sessions/") and name.endswith(".json"))
 
     def conversations() -> Iterator[SourceConversation]:
+        read: set[str] = set()
         with archive.open("manifest.json") as manifest:
             try:
                 for entry in ijson.items(_bounded(manifest), "sessions.item", use_float=True):
                     name = entry.get("json") if isinstance(entry, dict) else None
                     if not isinstance(name, str) or name not in archive.NameToInfo:
                         raise ImportFileError(f"The export's manifest names {str(name)[:100]}, which it lacks.")
+                    if name in read:
+                        raise ImportFileError(f"The export's manifest names {name[:100]} twice.")
+                    read.add(name)
                     with archive.open(name) as member:
                         for item in ijson.items(_bounded(member), "", use_float=True):
                             yield _parsed(item, "ours", lambda item, entry=entry: ours_conversation(item, entry))

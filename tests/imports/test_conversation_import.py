@@ -2,6 +2,7 @@
 whole or nothing, once, and a grown export adds only what is new."""
 
 import io
+import json
 import threading
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -359,3 +360,33 @@ def test_a_file_of_more_conversations_than_one_import_takes_stops_there(owner, i
     assert (job.status, job.imported) == ("failed", 2)
     assert "more than 2 conversations" in job.error
     assert Session.objects.filter(user=owner).count() == 2
+
+
+def test_a_manifest_naming_one_member_twice_is_refused_after_its_first_reading(owner, outsider, import_file):
+    # Each reading of a member costs its unpacking: a manifest naming a gigabyte member a thousand times
+    # held a worker for as long as the job limits let it.
+    services.session_create(user=owner, title="Bread")
+    out = io.BytesIO()
+    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    manifest = json.loads(source.read("manifest.json"))
+    manifest["sessions"] = manifest["sessions"] * 3
+    doubled = io.BytesIO()
+    with zipfile.ZipFile(doubled, "w") as archive:
+        for name in source.namelist():
+            archive.writestr(name, json.dumps(manifest) if name == "manifest.json" else source.read(name))
+
+    job = import_file(outsider, doubled.getvalue(), name="chat-export.zip")
+
+    assert (job.status, job.imported) == ("failed", 1)
+    assert "twice" in job.error
+
+
+def test_a_zip_whose_members_unpack_past_the_bound_in_all_is_refused(owner, import_file, settings):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 5000
+    data = samples.chatgpt_zip([samples.chatgpt_linear(f"c{n}", turns=20) for n in range(6)], files=3)
+
+    job = import_file(owner, data, name="chatgpt.zip")
+
+    assert (job.status, job.imported) == ("failed", 0)
+    assert "unpacks to more than 5,000 bytes in all" in job.error
