@@ -197,7 +197,9 @@ assert Client(HTTP_AUTHORIZATION="Token nope", HTTP_HOST="localhost").get("/api/
 account_services.account_erase(user=user)
 assert not User.objects.filter(pk=user.pk).exists() and not Session.objects.filter(user_id=user.pk).exists()
 # An id that named the erased account's session is never another user's (its cached window neither).
-taken = api.post("/api/sessions/save/", {"session_id": str(session.pk), "messages": []}, content_type="application/json")
+taken = api.post(
+    "/api/sessions/save/", {"session_id": str(session.pk), "messages": []}, content_type="application/json"
+)
 assert taken.status_code == 409, taken.content
 assert api.get(f"/api/sessions/{session.pk}/context/").status_code == 404
 print("embedded default ok")
