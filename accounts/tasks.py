@@ -6,6 +6,8 @@ from django_tasks import task
 from accounts import services
 
 
-@task()
+# Exports have a worker of their own beside the general ones (scripts/run.sh, serve.sh, deploy/):
+# however many imports run, an export is never queued behind them.
+@task(queue_name="exports")
 def account_export_build(export_id: str) -> None:
     services.account_export_job(export_id=export_id)

@@ -78,7 +78,17 @@ def ours(*, user) -> tuple[float, float, str]:
     export = services.account_export_start(user=user)
     start = time.perf_counter()
     _, peak_mb = command_peak_rss(
-        ["manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--verbosity", "0"]
+        [
+            "manage.py",
+            "db_worker",
+            "--batch",
+            "--queue-name",
+            "*",
+            "--no-reload",
+            "--no-startup-delay",
+            "--verbosity",
+            "0",
+        ]
     )
     seconds = time.perf_counter() - start
     export = AccountExport.objects.get(pk=export.pk)

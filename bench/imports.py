@@ -129,7 +129,17 @@ def import_with_worker(*, user, path: str) -> tuple[float, float, object]:
         tasks.conversation_import_run.enqueue(import_id=str(job.pk))
     start = time.perf_counter()
     _, peak_mb = command_peak_rss(
-        ["manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--verbosity", "0"]
+        [
+            "manage.py",
+            "db_worker",
+            "--batch",
+            "--queue-name",
+            "*",
+            "--no-reload",
+            "--no-startup-delay",
+            "--verbosity",
+            "0",
+        ]
     )
     seconds = time.perf_counter() - start
     job.refresh_from_db()

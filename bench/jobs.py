@@ -119,7 +119,17 @@ class TreeSampler:
 def start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
     return [
         subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"],
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--queue-name",
+                "*",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+            ],
             cwd=ROOT,
             env=env | {"LOG_LEVEL": "ERROR"},
             stdout=subprocess.DEVNULL,

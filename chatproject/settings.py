@@ -264,7 +264,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background jobs (DESIGN "Background jobs"): Django's Tasks API with its database backend, run by
 # `manage.py db_worker` (make run and make serve start it). A job enqueued inside a transaction is
 # a row of that transaction: a rolled-back request enqueues nothing.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Queues: imports and exports, each job on its own (accounts/tasks.py, imports/tasks.py); workers take
+# every queue ('*'), and one more takes exports only, so no number of imports holds an export back.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports"]}}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,6 @@ from django_tasks import task
 from imports import services
 
 
-@task()
+@task(queue_name="imports")
 def conversation_import_run(import_id: str) -> None:
     services.conversation_import_job(import_id=import_id)

@@ -110,12 +110,16 @@ for n in $(seq 1 "$ws_workers"); do
   ws_servers+="        server 127.0.0.1:$ws_port;"$'\n'
 done
 
+# Workers 1..JOB_WORKERS take every queue; the worker named "exports" takes account exports only.
 start_worker() {
-  "$bin/python" manage.py db_worker --no-reload --worker-id "serve-$$-$1" --verbosity 0 &
+  local queues='*' jobs="account exports, imports"
+  if [ "$1" = exports ]; then queues=exports jobs="account exports only"; fi
+  "$bin/python" manage.py db_worker --no-reload --queue-name "$queues" --worker-id "serve-$$-$1" --verbosity 0 &
   roles[$!]=$1
-  echo "Background worker $1 (account exports, imports; pid $!)"
+  echo "Background worker $1 ($jobs; pid $!)"
 }
 for n in $(seq 1 "$job_workers"); do start_worker "$n"; done
+start_worker exports
 
 if [ "$(id -u)" -eq 0 ]; then nginx_user="user nobody nogroup;"; else nginx_user=""; fi
 cat >"$rundir/nginx.conf" <<NGINX
@@ -174,7 +178,7 @@ while true; do
   wait -n -p died "${!roles[@]}" || status=$?
   role=${roles[$died]}
   unset "roles[$died]"
-  if [[ "$role" =~ ^[0-9]+$ ]]; then
+  if [[ "$role" =~ ^([0-9]+|exports)$ ]]; then
     echo "Background worker $role (pid $died) $(how_it_ended "$status"): starting it again" >&2
     sleep 1
     start_worker "$role"

@@ -214,7 +214,16 @@ def second_job_worker(job_worker, django_db_blocker, exports_root, imports_root)
     stop_process(process)
 
 
-def _job_worker_start(exports_root, imports_root, *, name: str) -> subprocess.Popen:
+@pytest.fixture
+def export_worker(job_worker, django_db_blocker, exports_root, imports_root):
+    """The worker that takes account exports only, as make run and make serve start one."""
+    with django_db_blocker.unblock():
+        process = _job_worker_start(exports_root, imports_root, name="db_worker_exports", queues="exports")
+    yield process
+    stop_process(process)
+
+
+def _job_worker_start(exports_root, imports_root, *, name: str, queues: str = "*") -> subprocess.Popen:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
         "DATABASE_URL": database_url_of_tests(),
         "EXPORTS_ROOT": str(exports_root),
@@ -227,7 +236,17 @@ def _job_worker_start(exports_root, imports_root, *, name: str) -> subprocess.Po
     }
     ARTIFACTS.mkdir(exist_ok=True)
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"],
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--no-reload",
+            "--queue-name",
+            queues,
+            "--interval",
+            "0.1",
+            "--no-startup-delay",
+        ],
         cwd=Path(__file__).resolve().parent.parent,
         env=environment,
         stdout=(ARTIFACTS / f"{name}.log").open("wb"),

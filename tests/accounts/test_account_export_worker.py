@@ -132,3 +132,26 @@ async def test_one_users_long_import_holds_neither_another_users_export_nor_a_se
     await tab.disconnect()
     assert export.status == "done"
     assert export.created_at < (await row_of(ConversationImport, slow["id"])).finished_at < export.finished_at
+
+
+async def test_an_export_waits_behind_no_number_of_imports(owner, job_worker, second_job_worker, export_worker):
+    """Two accounts' long imports hold both general workers: a third account's export is built at
+    once by the worker that takes exports only."""
+    importers = [
+        await database_sync_to_async(User.objects.create_user)(email=f"importer{n}@example.com", password="pw-12345678")
+        for n in range(2)
+    ]
+    slow = [await upload(importer, hostile.blank_array(0.5)) for importer in importers]
+    async with asyncio.timeout(30):
+        for job in slow:
+            while (await row_of(ConversationImport, job["id"])).status != "running":
+                await asyncio.sleep(0.1)
+
+    export = await database_sync_to_async(services.account_export_start)(user=owner)
+    async with asyncio.timeout(15):
+        while (export := await row_of(AccountExport, export.pk)).status not in ("done", "failed"):
+            await asyncio.sleep(0.1)
+
+    assert export.status == "done"
+    statuses = [(await row_of(ConversationImport, job["id"])).status for job in slow]
+    assert statuses == ["running", "running"], "the imports ended too soon to tell"

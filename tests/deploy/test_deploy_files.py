@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 
+from django.conf import settings
 from django.core.management import get_commands
 
 from tests.servers import ROOT
@@ -66,9 +67,19 @@ def test_the_socket_instances_the_target_starts_are_nginx_upstream_servers():
     assert re.search(rf"upstream chat_http \{{\s*server {re.escape(http_bind)};", site)
 
 
+def test_the_target_starts_workers_for_every_queue_and_one_for_exports_only():
+    wants = unit("chat.target")["Unit"]["Wants"].split()
+    assert "chat-export-worker.service" in wants
+    assert "--queue-name exports" in exec_starts("chat-export-worker.service")[0]
+    assert "--queue-name *" in exec_starts("chat-worker@.service")[0]
+    queues = {name for backend in settings.TASKS.values() for name in backend["QUEUES"]}
+    assert {"exports", "imports"} <= queues
+
+
 def test_the_units_run_commands_and_files_that_exist():
     commands = get_commands()
-    for name in ("chat-http.service", "chat-ws@.service", "chat-worker@.service", "chat-expire.service"):
+    units = ("chat-http.service", "chat-ws@.service", "chat-worker@.service", "chat-export-worker.service")
+    for name in (*units, "chat-expire.service"):
         service = unit(name)["Service"]
         assert service["EnvironmentFile"] == "/etc/chat/env"
         for line in exec_starts(name):
