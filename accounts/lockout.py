@@ -60,10 +60,7 @@ class AccountLockoutHandler(AxesDatabaseHandler):
 
 def locked_out(request: HttpRequest, response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
-    message = (
-        f"Too many failed log-ins for this account or from this address. Try again in {minutes} minutes, "
-        "or reset your password."
-    )
+    message = f"Too many failed log-ins for this account or from this address. Try again in {minutes} minutes."
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)

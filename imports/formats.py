@@ -611,7 +611,8 @@ def _json_error(exc: Exception) -> str:
         return f"The file is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} is not): export it again."
     if "premature EOF" in str(exc) or "Incomplete JSON" in type(exc).__name__:
         return "The file ends before its JSON does: it was cut short (download it again)."
-    return f"The file is not valid JSON ({str(exc)[:200]})."
+    said = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else "nothing more"
+    return f"The file is not valid JSON, so it is not an export this product reads (the parser said: {said})."
 
 
 def _sniff(stream: IO[bytes]) -> tuple[str, str]:

@@ -72,6 +72,7 @@ def test_the_token_endpoint_answers_json_429_with_retry_after(owner):
     refused = token_call(owner.email, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.99")
     assert refused.status_code == 429
     assert refused.json()["detail"].startswith("Too many failed log-ins")
+    assert "reset" not in refused.json()["detail"]  # there is no password reset to promise
     assert int(refused["Retry-After"]) > 0
 
 

@@ -123,6 +123,7 @@ def test_a_corrupt_file_imports_nothing_and_says_so(owner, import_file):
 
     assert job.status == "failed"
     assert "not valid JSON" in job.error
+    assert "\n" not in job.error  # one sentence, not the parser's picture of where it stopped
     assert not Session.objects.filter(user=owner).exists()
 
 
