@@ -28,20 +28,10 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-how_it_ended() {
-  if [ "$1" -gt 128 ]; then echo "killed by signal $(kill -l $(($1 - 128)))"; else echo "exited with status $1"; fi
-}
-# Workers 1..JOB_WORKERS take every queue; the worker named "exports" takes account exports only.
-start_worker() {
-  local queues='*' jobs="account exports, imports"
-  if [ "$1" = exports ]; then queues=exports jobs="account exports only"; fi
-  "$bin/python" manage.py db_worker --no-reload --queue-name "$queues" --worker-id "run-$$-$1" --verbosity 0 &
-  roles[$!]=$1
-  echo "Background worker $1 started (pid $!; $jobs)"
-}
-
-for n in $(seq 1 "$job_workers"); do start_worker "$n"; done
-start_worker exports
+# shellcheck source=scripts/job-workers.sh
+source "$root/scripts/job-workers.sh"
+for n in $(seq 1 "$job_workers"); do start_worker "run-$$" "$n"; done
+start_worker "run-$$" exports
 "$bin/python" -m chatproject.daphne -b 127.0.0.1 -p "$port" chatproject.asgi:application &
 roles[$!]=Daphne
 echo "Serving at http://127.0.0.1:$port/ (Daphne, pid $!)"
@@ -56,5 +46,5 @@ while true; do
   fi
   echo "Background worker $role (pid $died) $(how_it_ended "$status"): starting it again" >&2
   sleep 1
-  start_worker "$role"
+  start_worker "run-$$" "$role"
 done

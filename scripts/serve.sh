@@ -110,16 +110,10 @@ for n in $(seq 1 "$ws_workers"); do
   ws_servers+="        server 127.0.0.1:$ws_port;"$'\n'
 done
 
-# Workers 1..JOB_WORKERS take every queue; the worker named "exports" takes account exports only.
-start_worker() {
-  local queues='*' jobs="account exports, imports"
-  if [ "$1" = exports ]; then queues=exports jobs="account exports only"; fi
-  "$bin/python" manage.py db_worker --no-reload --queue-name "$queues" --worker-id "serve-$$-$1" --verbosity 0 &
-  roles[$!]=$1
-  echo "Background worker $1 ($jobs; pid $!)"
-}
-for n in $(seq 1 "$job_workers"); do start_worker "$n"; done
-start_worker exports
+# shellcheck source=scripts/job-workers.sh
+source "$here/job-workers.sh"
+for n in $(seq 1 "$job_workers"); do start_worker "serve-$$" "$n"; done
+start_worker "serve-$$" exports
 
 if [ "$(id -u)" -eq 0 ]; then nginx_user="user nobody nogroup;"; else nginx_user=""; fi
 cat >"$rundir/nginx.conf" <<NGINX
@@ -168,9 +162,6 @@ roles[$!]=nginx
 wait_for_port nginx "$port" "$!"
 echo "Serving at http://$host:$port/ (nginx; Ctrl+C stops every process)"
 
-how_it_ended() {
-  if [ "$1" -gt 128 ]; then echo "killed by signal $(kill -l $(($1 - 128)))"; else echo "exited with status $1"; fi
-}
 # A job worker that ends is started again (as systemd's chat-worker@ units are); any other process
 # ending, for any reason, ends the topology.
 while true; do
@@ -181,7 +172,7 @@ while true; do
   if [[ "$role" =~ ^([0-9]+|exports)$ ]]; then
     echo "Background worker $role (pid $died) $(how_it_ended "$status"): starting it again" >&2
     sleep 1
-    start_worker "$role"
+    start_worker "serve-$$" "$role"
     continue
   fi
   echo "$role (pid $died) $(how_it_ended "$status"); stopping the others" >&2

@@ -197,6 +197,25 @@ def stop_topology(process: subprocess.Popen, servers: dict) -> int:
         shutil.rmtree(servers["static_root"], ignore_errors=True)
 
 
+def run_on_sqlite(script: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """`script` run by Python on the embedded default: a fresh SQLite file in `tmp_path`, the local-memory
+    cache (no REDIS_URL), the run's folders there too. The suite itself runs on PostgreSQL."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
+    env["EXPORTS_ROOT"] = str(tmp_path / "exports")
+    env["IMPORTS_ROOT"] = str(tmp_path / "imports")
+    env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def stop_process(process: subprocess.Popen) -> None:
     process.terminate()
     try:

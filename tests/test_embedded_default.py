@@ -4,12 +4,7 @@ The suite runs on PostgreSQL; this drives the services once on a fresh SQLite fi
 subprocess, so that vendor-specific SQL cannot break `make run` unnoticed.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import run_on_sqlite
 
 SCRIPT = """
 import django
@@ -207,13 +202,6 @@ print("embedded default ok")
 
 
 def test_the_core_paths_run_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
-    env["EXPORTS_ROOT"] = str(tmp_path / "exports")
-    env["IMPORTS_ROOT"] = str(tmp_path / "imports")
-    env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = run_on_sqlite(SCRIPT, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "embedded default ok" in result.stdout

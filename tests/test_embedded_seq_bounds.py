@@ -1,11 +1,7 @@
 """seq, before and after past 64 bits are a clear 400 on the embedded default (SQLite) too, where
 binding such an integer raises OverflowError (a 500 until they were bounded)."""
 
-import os
-import subprocess
-import sys
-
-from tests.test_embedded_default import ROOT
+from tests.servers import run_on_sqlite
 
 SCRIPT = """
 import django
@@ -52,13 +48,6 @@ print("seq bounds ok")
 
 
 def test_seqs_past_64_bits_are_refused_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
-    env["EXPORTS_ROOT"] = str(tmp_path / "exports")
-    env["IMPORTS_ROOT"] = str(tmp_path / "imports")
-    env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = run_on_sqlite(SCRIPT, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "seq bounds ok" in result.stdout

@@ -75,7 +75,7 @@ def test_readiness_answers_through_nginx(serve):
 
 def test_a_job_worker_that_dies_is_started_again_while_the_rest_serves_on(serve, owner):
     log = ARTIFACTS / "serve.log"
-    started = r"Background worker 1 \(account exports, imports; pid (\d+)\)"
+    started = r"Background worker 1 started \(pid (\d+);"
     pid = int(re.findall(started, log.read_text())[-1])
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 20

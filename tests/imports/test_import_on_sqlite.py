@@ -2,15 +2,10 @@
 a subprocess on a fresh SQLite file, as tests/test_embedded_default.py runs the core paths."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from tests.imports import samples
 from tests.imports.test_conversation_import import unstorable_conversations
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.servers import run_on_sqlite
 
 SCRIPT = """
 import json, sys
@@ -30,20 +25,7 @@ print(json.dumps({"status": job.status, "error": job.error, "rows": rows}))
 def test_the_embedded_default_fails_or_cleans_the_same_conversations(tmp_path):
     path = tmp_path / "conversations.json"
     path.write_bytes(samples.as_json(unstorable_conversations()))
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
-    env["IMPORTS_ROOT"] = str(tmp_path / "imports")
-    env["EXPORTS_ROOT"] = str(tmp_path / "exports")
-    env["DJANGO_SETTINGS_MODULE"] = "chatproject.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_on_sqlite(SCRIPT, str(path), tmp_path=tmp_path)
 
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
