@@ -36,7 +36,7 @@ def test_an_import_waits_in_the_queue_while_its_owner_has_an_export_running(owne
 
     started.refresh_from_db()
     assert started.status == ConversationImport.Status.QUEUED
-    runs = [task.task_result.run_after for task in DBTaskResult.objects.filter(task_path=IMPORT_TASK)]
+    runs = [result.task.run_after for result in DBTaskResult.objects.filter(task_path=IMPORT_TASK)]
     assert runs.count(None) == 1  # the first, at once
     assert [run > timezone.now() + timedelta(seconds=20) for run in runs if run is not None] == [True]
 
