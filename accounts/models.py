@@ -4,8 +4,9 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
 from knox.models import AbstractAuthToken
+
+from chatproject.jobs.models import Job
 
 
 class UserManager(DjangoUserManager):
@@ -94,30 +95,19 @@ class DeviceToken(AbstractAuthToken):
         return self.name
 
 
-class AccountExport(models.Model):
-    """A whole-account export: a zip built by a background job (accounts.tasks), its progress read
-    by the page and the API while it runs, downloadable until `expires_at`."""
+class AccountExport(Job):
+    """A whole-account export: a zip built by a background job (account_data.tasks), its progress
+    read by the page and the API while it runs, downloadable until `expires_at`."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    stall_setting = "EXPORT_STALL_SECONDS"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     sessions_total = models.PositiveIntegerField(null=True, blank=True)
     sessions_done = models.PositiveIntegerField(default=0)
     utterances_done = models.PositiveBigIntegerField(default=0)
     # The zip's name in the "exports" storage, and its size in bytes, once done.
     file = models.CharField(max_length=200, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # Bumped with each progress report: a running export silent for EXPORT_STALL_SECONDS was cut off.
-    updated_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,12 +7,10 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.sessions.models import Session as LoginSession
-from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accounts.models import RETENTION_CHOICES, AccountExport, DeviceToken, User
+from accounts.models import RETENTION_CHOICES, DeviceToken, User
 from chatproject.fixed_sql import FixedStatement, instances_of, model_columns
 
 
@@ -108,63 +106,4 @@ def socket_credential_expiry(*, public_id=None, session_key: str | None = None) 
         return DeviceToken.objects.filter(public_id=public_id).values_list("expiry", flat=True).first()
     if session_key and settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
         return LoginSession.objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
-    return None
-
-
-def account_export_status(*, export: AccountExport) -> str:
-    """Its status as people see it: a running export silent for EXPORT_STALL_SECONDS was cut off
-    (its worker stopped) and reads as failed; a download past its time as expired."""
-    now = timezone.now()
-    if export.status == AccountExport.Status.RUNNING and (now - export.updated_at).total_seconds() > (
-        settings.EXPORT_STALL_SECONDS
-    ):
-        return AccountExport.Status.FAILED
-    if export.status == AccountExport.Status.DONE and (export.expires_at is None or export.expires_at <= now):
-        return "expired"
-    return export.status
-
-
-def account_export_state(*, export: AccountExport) -> dict:
-    """An export as the API, the page and the live event show it."""
-    status = account_export_status(export=export)
-    error = export.error
-    if status == AccountExport.Status.FAILED and not error:
-        error = "The export was interrupted. Start it again."
-    return {
-        "id": str(export.pk),
-        "status": status,
-        "progress": {
-            "sessions_done": export.sessions_done,
-            "sessions_total": export.sessions_total,
-            "utterances": export.utterances_done,
-        },
-        "size": export.size,
-        "error": error,
-        "created_at": export.created_at,
-        "finished_at": export.finished_at,
-        "expires_at": export.expires_at,
-        "download": reverse("api:account-export-download", args=[export.pk]) if status == "done" else None,
-    }
-
-
-def account_export_get(*, user: User, export_id) -> AccountExport:
-    """One of the user's exports; AccountExport.DoesNotExist for another user's or a malformed id."""
-    try:
-        return AccountExport.objects.get(pk=export_id, user=user)
-    except (ValidationError, ValueError):
-        raise AccountExport.DoesNotExist from None
-
-
-def account_export_latest(*, user: User) -> AccountExport | None:
-    """The user's newest export (accountexport_user_idx), for the account page."""
-    return AccountExport.objects.filter(user=user).order_by("-created_at").first()
-
-
-def account_export_in_progress(*, user: User) -> AccountExport | None:
-    latest = account_export_latest(user=user)
-    if latest is not None and account_export_status(export=latest) in (
-        AccountExport.Status.QUEUED,
-        AccountExport.Status.RUNNING,
-    ):
-        return latest
     return None

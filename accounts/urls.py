@@ -1,9 +1,10 @@
+"""Sign-up, log-in, password and device tokens: the accounts app's routes, joined with the account
+page's (account_data/urls.py) under /accounts/ in the `accounts` namespace by chatproject/urls.py."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-
-app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -15,9 +16,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
         name="password_change_done",
     ),
-    path("", views.account, name="account"),
-    path("export/", views.account_export, name="account_export"),
-    path("erase/", views.account_erase, name="account_erase"),
     path("tokens/", views.device_tokens, name="device_tokens"),
     path("tokens/<uuid:token_id>/revoke/", views.device_token_revoke, name="device_token_revoke"),
 ]

@@ -72,7 +72,7 @@ def raw_export(dsn: str, *, user_id: int) -> float:
 def ours(*, user) -> tuple[float, float, str]:
     """Start the export through the service, run one worker until the queue is empty; (seconds of
     the job, peak RSS in MB, what the export's row says)."""
-    from accounts import services
+    from account_data import services
     from accounts.models import AccountExport
 
     export = services.account_export_start(user=user)

@@ -175,8 +175,8 @@ def main() -> None:
     from django.conf import settings
     from django.core.files.base import ContentFile
 
+    from account_data.services import account_export_start
     from accounts.models import AccountExport, User
-    from accounts.services import account_export_start
     from conversation import services as conversation_services
     from conversation.inputs import UtteranceIn
     from imports.models import ConversationImport

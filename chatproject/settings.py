@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "conversation",
     "imports",
+    "account_data",
 ]
 
 MIDDLEWARE = [

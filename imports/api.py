@@ -4,7 +4,7 @@ read its report."""
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from chatproject.api.errors import error_responses
 from chatproject.api.fields import ErrorSerializer
 from chatproject.api.parsers import RequestTooLarge
+from chatproject.jobs.api import JobDetailApi
 from conversation.pagination import SessionCursorPagination
 from imports import formats, selectors, services
 from imports.models import ConversationImport, ConversationImportRow
@@ -178,13 +179,13 @@ class ImportListApi(APIView):
         return Response(ImportOutputSerializer(state).data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
-class ImportDetailApi(APIView):
-    throttle_scope = "api_read"
+@extend_schema_view(get=extend_schema(responses={200: ImportOutputSerializer, **error_responses(404)}))
+class ImportDetailApi(JobDetailApi):
+    model = ConversationImport
+    output_serializer = ImportOutputSerializer
 
-    @extend_schema(responses={200: ImportOutputSerializer, **error_responses(404)})
-    def get(self, request: Request, import_id: str) -> Response:
-        job = selectors.conversation_import_get(user=request.user, import_id=import_id)
-        return Response(ImportOutputSerializer(selectors.conversation_import_state(conversation_import=job)).data)
+    def state(self, job: ConversationImport) -> dict:
+        return selectors.conversation_import_state(conversation_import=job)
 
 
 class ImportReportApi(APIView):

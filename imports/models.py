@@ -1,24 +1,17 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+
+from chatproject.jobs.models import Job
 
 
-class ConversationImport(models.Model):
+class ConversationImport(Job):
     """One uploaded file of conversations, imported by a background job (imports.tasks). The file
     waits in the "imports" storage until the job has read it; progress and the summary live here,
     one report row per conversation in ConversationImportRow."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    stall_setting = "IMPORT_STALL_SECONDS"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     # The format asked for ("" to detect it), then the one found.
     format = models.CharField(max_length=20, blank=True)
     file_name = models.CharField(max_length=255, blank=True)  # as uploaded, for the page
@@ -32,11 +25,6 @@ class ConversationImport(models.Model):
     present = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     skipped_turns = models.PositiveBigIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # Bumped with each progress report: a running import silent for IMPORT_STALL_SECONDS was cut off.
-    updated_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -7,7 +7,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -15,33 +14,36 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DataError, transaction
+from django.db import DataError
 from django.utils import timezone
 
 from accounts.models import User
-from chatproject import jobs
+from chatproject.jobs.limits import JobLimit, JobLimits
+from chatproject.jobs.services import (
+    JobGone,
+    JobKind,
+    ProgressClock,
+    job_claim,
+    job_run_in_worker,
+    job_save,
+    job_start,
+)
 from conversation import events
 from conversation import services as conversation_services
 from conversation.models import ImportedConversation, Persona, Session
 from conversation.selectors import persona_resolve
-from imports import formats, tasks
+from imports import formats
 from imports.models import ConversationImport, ConversationImportRow
-from imports.selectors import conversation_import_in_progress, conversation_import_state, jobs_running_for_user
+from imports.selectors import conversation_import_state
 
 logger = logging.getLogger(__name__)
 
-# How often a running import saves its progress and report rows, and tells the owner's tabs.
-IMPORT_PROGRESS_SECONDS = 1.0
 # The most sessions one report tells the tabs of (the newest): a sidebar shows the newest first.
 IMPORT_ANNOUNCE_SESSIONS = 100
 
 
 class ImportBusy(Exception):
     """The account has an import under way: one at a time."""
-
-
-class ImportGone(Exception):
-    """The import's row is gone (its account was erased): the job stops."""
 
 
 def conversation_import_start(*, user: User, upload: File, file_name: str, format_hint: str = "") -> ConversationImport:
@@ -55,14 +57,16 @@ def conversation_import_start(*, user: User, upload: File, file_name: str, forma
     with contextlib.suppress(FileNotFoundError):  # a temporary upload was moved, not copied
         upload.close()
     try:
-        with transaction.atomic():
-            User.objects.select_for_update().filter(pk=user.pk).first()
-            if conversation_import_in_progress(user=user) is not None:
-                raise ImportBusy
-            started = ConversationImport.objects.create(
-                user=user, format=format_hint, file_name=file_name[:255], file=name, size=storage.size(name)
-            )
-            tasks.conversation_import_run.enqueue(import_id=str(started.pk))
+        started, new = job_start(
+            kind=CONVERSATION_IMPORT,
+            user=user,
+            format=format_hint,
+            file_name=file_name[:255],
+            file=name,
+            size=storage.size(name),
+        )
+        if not new:
+            raise ImportBusy
     except BaseException:
         storage.delete(name)
         raise
@@ -87,80 +91,29 @@ def conversation_import_file(
 
 
 def conversation_import_job(*, import_id: str) -> None:
-    """The import as the worker runs it: reading the file happens in a child process under the job
-    limits (chatproject/jobs.py), which the worker keeps alive while it runs; one the limits stop is
-    marked failed with the reason, its upload deleted. When its owner has another job running it
-    goes back to the queue for JOB_DEFER_SECONDS instead, so one user never holds two workers."""
-    claimed = _conversation_import_claim(import_id=import_id, alone=True)
-    if claimed == "busy":
-        run_after = timezone.now() + timedelta(seconds=settings.JOB_DEFER_SECONDS)
-        tasks.conversation_import_run.using(run_after=run_after).enqueue(import_id=import_id)
-        return
-    if claimed != "running":
-        return
-    limits = jobs.JobLimits.from_settings()
-    outcome = jobs.job_run_limited(
-        function="imports.services.conversation_import_read",
-        arguments={"import_id": import_id},
-        limits=limits,
-        heartbeat=lambda: ConversationImport.objects.filter(
-            pk=import_id, status=ConversationImport.Status.RUNNING
-        ).update(updated_at=timezone.now()),
-        heartbeat_seconds=min(10.0, settings.IMPORT_STALL_SECONDS / 3),
-    )
-    if outcome.stopped_by is not None:
-        _conversation_import_stop(import_id=import_id, limit=outcome.stopped_by, limits=limits)
-        raise jobs.JobStopped(f"import {import_id}: {outcome}")  # the task is recorded failed too
+    """The import as the worker runs it (chatproject.jobs.services.job_run_in_worker): the file is
+    read in a child process under the job limits; one the limits stop has its upload deleted."""
+    job_run_in_worker(kind=CONVERSATION_IMPORT, job_id=import_id)
 
 
-def _conversation_import_claim(*, import_id: str, alone: bool) -> str:
-    """Move a queued import to running: "running", "busy" (`alone`, and its owner has another job
-    running: it stays queued) or "gone" (ran already, a job delivered twice, or its account erased)."""
-    with transaction.atomic():
-        user_id = (
-            ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.QUEUED)
-            .values_list("user_id", flat=True)
-            .first()
-        )
-        if user_id is None:
-            return "gone"
-        User.objects.select_for_update().filter(pk=user_id).first()  # one claim of the user's at a time
-        if alone and jobs_running_for_user(user_id=user_id):
-            return "busy"
-        started = ConversationImport.objects.filter(pk=import_id, status=ConversationImport.Status.QUEUED).update(
-            status=ConversationImport.Status.RUNNING, updated_at=timezone.now()
-        )
-    return "running" if started else "gone"
-
-
-def _stopped_reason(limit: jobs.JobLimit, limits: jobs.JobLimits) -> str:
+def _stopped_reason(limit: JobLimit, limits: JobLimits) -> str:
     then = " What it imported before stays: start it again with a smaller file."
-    if limit == jobs.JobLimit.MEMORY:
+    if limit == JobLimit.MEMORY:
         return f"The file needed more than {limits.memory_mb} MB of memory to read, so its import was stopped.{then}"
-    if limit == jobs.JobLimit.CPU:
+    if limit == JobLimit.CPU:
         return f"Reading the file took more than {limits.cpu_seconds} s of processing time, so it was stopped.{then}"
-    if limit == jobs.JobLimit.WALL:
+    if limit == JobLimit.WALL:
         return f"The import took longer than {round(limits.wall_seconds)} s, so it was stopped.{then}"
     return "The import stopped on an error. Start it again."
 
 
-def _conversation_import_stop(*, import_id: str, limit: jobs.JobLimit, limits: jobs.JobLimits) -> None:
-    """An import whose child process a limit stopped (or that crashed): failed with the reason unless
-    it finished (a crash keeps the reason the import gave itself), its upload deleted, its owner's
-    tabs told."""
-    job = ConversationImport.objects.select_related("user").filter(pk=import_id).first()
-    if job is None:
-        return
-    if job.file:
-        storages["imports"].delete(job.file)
-        job.file = ""
-    if job.status != ConversationImport.Status.DONE and not (
-        limit == jobs.JobLimit.CRASH and job.status == ConversationImport.Status.FAILED
-    ):
-        job.status, job.error = ConversationImport.Status.FAILED, _stopped_reason(limit, limits)[:500]
-    job.finished_at = job.finished_at or timezone.now()
-    with contextlib.suppress(ImportGone):
-        _report(job, [], None)
+def _conversation_import_release(job: ConversationImport) -> bool:
+    """Delete the upload of an import a limit stopped; True when it had one."""
+    if not job.file:
+        return False
+    storages["imports"].delete(job.file)
+    job.file = ""
+    return True
 
 
 def conversation_import_run(
@@ -168,7 +121,7 @@ def conversation_import_run(
 ) -> None:
     """The import read in this process, without the job limits: the operators' command (a file of
     their own) and tests. `stream` reads a file in place; `progress(import)` is told of each report."""
-    if _conversation_import_claim(import_id=import_id, alone=False) == "running":
+    if job_claim(kind=CONVERSATION_IMPORT, job_id=import_id, alone=False) == "running":
         conversation_import_read(import_id=import_id, stream=stream, progress=progress)
 
 
@@ -191,7 +144,7 @@ def conversation_import_read(
             _report(job, rows, progress)
             personas = {persona.slug: persona for persona in Persona.objects.all()}
             personas[""] = persona_resolve(persona=None)
-            last_report = time.monotonic()
+            clock = ProgressClock()
             failed = 0
             for position, conversation in enumerate(reader.conversations, start=1):
                 if position > settings.IMPORT_MAX_CONVERSATIONS:
@@ -209,16 +162,15 @@ def conversation_import_read(
                     )
                 job.conversations_done = position
                 job.bytes_done = reader.position()
-                if time.monotonic() - last_report >= IMPORT_PROGRESS_SECONDS:
+                if clock.due():
                     _report(job, rows, progress)
-                    last_report = time.monotonic()
         job.status = ConversationImport.Status.DONE
     except formats.ImportFileError as exc:
         job.status, job.error = ConversationImport.Status.FAILED, str(exc)[:500]
-    except ImportGone:
+    except JobGone:
         job.status = ""
     except MemoryError:
-        job.status = ""  # past the job's memory limit: its worker records why (conversation_import_job)
+        job.status = ""  # past the job's memory limit: its worker records why (job_run_in_worker)
         raise
     except Exception:
         logger.exception("Import %s failed", import_id)
@@ -232,7 +184,7 @@ def conversation_import_read(
             job.finished_at = timezone.now()
             if job.status == ConversationImport.Status.RUNNING:
                 job.status = ConversationImport.Status.FAILED
-            with contextlib.suppress(ImportGone):
+            with contextlib.suppress(JobGone):
                 _report(job, rows, progress)
 
 
@@ -308,29 +260,12 @@ def _reason(exc: ValidationError) -> str:
 
 
 def _report(job: ConversationImport, rows: list[ConversationImportRow], progress) -> None:
-    arrived = [row.session_id for row in rows if row.result in ("imported", "updated")]
     """Save the job's state and the report rows gathered, and tell the owner's tabs (account.import).
-    ImportGone when the import's row is gone."""
-    job.updated_at = timezone.now()
+    JobGone when the import's row is gone."""
+    arrived = [row.session_id for row in rows if row.result in ("imported", "updated")]
     job.error = formats.storable(job.error)  # it may quote the file
-    fields = [
-        "status",
-        "format",
-        "file",
-        "conversations_total",
-        "conversations_done",
-        "bytes_done",
-        "utterances",
-        "imported",
-        "present",
-        "failed",
-        "skipped_turns",
-        "error",
-        "updated_at",
-        "finished_at",
-    ]
-    if not ConversationImport.objects.filter(pk=job.pk).update(**{field: getattr(job, field) for field in fields}):
-        raise ImportGone
+    fields = ["status", "format", "file", "conversations_total", "conversations_done", "bytes_done", "utterances"]
+    job_save(job=job, fields=[*fields, "imported", "present", "failed", "skipped_turns", "error", "finished_at"])
     ConversationImportRow.objects.bulk_create(rows)
     rows.clear()
     if progress is not None:
@@ -345,3 +280,15 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
         live.append((events.user_group(job.user_id), {"type": "sessions.imported", "sessions": summaries}))
     live.append((events.user_group(job.user_id), {"type": "account.import", "import": state}))
     events.publish_now(live)
+
+
+CONVERSATION_IMPORT = JobKind(
+    name="import",
+    model=ConversationImport,
+    task="imports.tasks.conversation_import_run",
+    argument="import_id",
+    work="imports.services.conversation_import_read",
+    stopped_reason=_stopped_reason,
+    report=lambda job: _report(job, [], None),
+    release=_conversation_import_release,
+)

@@ -1,5 +1,5 @@
 """Background jobs of the imports app (Django's Tasks API; `manage.py db_worker` runs them, each
-in a child process under the job limits: chatproject/jobs.py)."""
+in a child process under the job limits: chatproject/jobs/limits.py)."""
 
 from django_tasks import task
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import storages
 
+from chatproject.jobs.selectors import job_status
 from imports.models import ConversationImport
-from imports.selectors import conversation_import_status
 
 # Uploads looked up in the database at a time.
 SWEEP_BATCH = 500
@@ -41,7 +41,7 @@ def conversation_import_uploads_sweep(*, now: datetime) -> int:
 def _conversation_import_let_go(*, job: ConversationImport, now: datetime) -> bool:
     """Whether the import gives up its upload: it no longer names it (a stalled one is failed, as it
     reads already). A queued or live import keeps it; so does one that moved on meanwhile."""
-    status = conversation_import_status(conversation_import=job)
+    status = job_status(job=job)
     if status in (ConversationImport.Status.QUEUED, ConversationImport.Status.RUNNING):
         return False
     changes = {"file": ""}

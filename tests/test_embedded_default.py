@@ -141,8 +141,10 @@ assert texts(forked.pk) == ["q", "a"] and forked.head_seq == 2
 import io, json, zipfile
 from django.core.files.storage import storages
 from accounts.models import AccountExport
-export = account_services.account_export_start(user=user)
-account_services.account_export_build(export_id=str(export.pk))
+from account_data import services as account_data_services
+
+export = account_data_services.account_export_start(user=user)
+account_data_services.account_export_build(export_id=str(export.pk))
 export.refresh_from_db()
 assert export.status == AccountExport.Status.DONE, export.error
 with storages["exports"].open(export.file, "rb") as stored:
@@ -189,7 +191,7 @@ while url:
 assert [i for page in pages for i in page] == expected, (pages, expected)
 assert api.get(last["previous"]).json()["results"][0]["id"] == pages[-2][0]
 assert Client(HTTP_AUTHORIZATION="Token nope", HTTP_HOST="localhost").get("/api/sessions/").status_code == 401
-account_services.account_erase(user=user)
+account_data_services.account_erase(user=user)
 assert not User.objects.filter(pk=user.pk).exists() and not Session.objects.filter(user_id=user.pk).exists()
 # An id that named the erased account's session is never another user's (its cached window neither).
 taken = api.post(

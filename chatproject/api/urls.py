@@ -13,6 +13,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("accounts.api_urls")),
+    path("", include("account_data.api_urls")),
     path("", include("conversation.api.urls")),
     path("", include("imports.api_urls")),
     path("schema/", endpoint(SpectacularAPIView), name="schema"),

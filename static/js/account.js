@@ -1,11 +1,12 @@
 // The account page's export: start it without leaving the page, then follow it to the download.
+import { JobFollower } from "./job.js";
+
 const config = JSON.parse(document.getElementById("account-config").textContent);
 const $ = (id) => document.getElementById(id);
 const els = {
   form: $("export-form"), status: $("export-status"), progress: $("export-progress"), download: $("export-download"),
   start: $("export").dataset.startUrl,
 };
-const POLL_MS = 1000;
 
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -42,24 +43,20 @@ function show(state) {
   return going;
 }
 
-async function follow(statusUrl) {
-  try {
-    if (show(await call("GET", statusUrl))) setTimeout(() => follow(statusUrl), POLL_MS);
-  } catch (error) {
-    els.status.textContent = error.message;
-    setTimeout(() => follow(statusUrl), POLL_MS * 5);
-  }
-}
+const job = new JobFollower({
+  socketPath: config.socket, event: config.event, key: config.key, show,
+  onError: (error) => { els.status.textContent = error.message; },
+});
 
 els.form.addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     const state = await call("POST", els.start);
     show(state);
-    follow(`${els.start}${state.id}/`);
+    job.follow(state.id, `${els.start}${state.id}/`);
   } catch (error) {
     els.status.textContent = error.message;
   }
 });
 
-if (config.status === "queued" || config.status === "running") follow(config.statusUrl);
+if (config.status === "queued" || config.status === "running") job.follow(config.id, config.statusUrl);

@@ -1,5 +1,7 @@
 // The account page's import: upload a file (with its own progress), follow the job to its end, then
 // show what became of each chat. The job goes on if the page is left; coming back follows it again.
+import { JobFollower } from "./job.js";
+
 const config = JSON.parse(document.getElementById("import-config").textContent);
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -7,7 +9,6 @@ const els = {
   progress: $("import-progress"), report: $("import-report"), rows: $("import-report").querySelector("tbody"),
   more: $("import-report-more"),
 };
-const POLL_MS = 1000;
 const RESULTS = { imported: "Imported", updated: "Updated with new messages", present: "Already here", failed: "Failed" };
 let nextReport = null;
 
@@ -108,19 +109,24 @@ async function loadReport(target) {
   els.report.hidden = false;
 }
 
-async function follow(id) {
+async function reportAfter(state) {
+  if (!state.progress.conversations_done) return;
+  els.rows.replaceChildren();
   try {
-    const state = await getJson(`${config.url}${id}/`);
-    if (show(state)) {
-      setTimeout(() => follow(id), POLL_MS);
-    } else if (state.progress.conversations_done) {
-      els.rows.replaceChildren();
-      await loadReport(`${config.url}${id}/report/`);
-    }
+    await loadReport(`${config.url}${state.id}/report/`);
   } catch (error) {
     els.status.textContent = error.message;
-    setTimeout(() => follow(id), POLL_MS * 5);
+    setTimeout(() => reportAfter(state), 5000);
   }
+}
+
+const job = new JobFollower({
+  socketPath: config.socket, event: config.event, key: config.key, show, onEnd: reportAfter,
+  onError: (error) => { els.status.textContent = error.message; },
+});
+
+function follow(id) {
+  job.follow(id, `${config.url}${id}/`);
 }
 
 els.form.addEventListener("submit", async (event) => {

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from account_data import services as account_data_services
 from accounts import services
 from accounts.models import DeviceToken
 from chatproject.asgi import application
@@ -133,7 +134,7 @@ async def test_a_password_set_in_the_admin_closes_the_users_sockets(owner):
 
 async def test_deleting_a_user_closes_their_sockets(owner):
     socket = await browser_socket(await logged_in_browser(owner))
-    await db_call(services.users_delete)(user_ids=[owner.pk])
+    await db_call(account_data_services.users_delete)(user_ids=[owner.pk])
     assert await closed_with(socket) == 4401
 
 

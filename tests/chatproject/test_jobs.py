@@ -1,4 +1,4 @@
-"""chatproject/jobs.py: a job runs in a child process under limits it cannot lift, and the one that
+"""chatproject/jobs/limits.py: a job runs in a child process under limits it cannot lift, and the one that
 goes over its memory, CPU or wall-time limit is stopped alone, named by the limit, while the process
 that started it lives on. The jobs below are what the child runs (by dotted path)."""
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from chatproject.jobs import JobLimit, JobLimits, job_run_limited
+from chatproject.jobs.limits import JobLimit, JobLimits, job_run_limited
 
 HERE = "tests.chatproject.test_jobs"
 LIMITS = JobLimits(memory_mb=200, cpu_seconds=2, wall_seconds=20)

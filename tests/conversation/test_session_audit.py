@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from account_data import services as account_data_services
 from accounts import services as accounts_services
 from conversation import services
 from conversation.models import Session, SessionAudit
@@ -58,6 +59,6 @@ def test_expiry_of_old_sessions_and_of_the_trash(owner):
 
 def test_account_erasure_keeps_the_record_but_nothing_of_the_text(owner, outsider, session):
     say(owner, session, "private words")
-    accounts_services.users_delete(user_ids=[owner.pk], actor_id=outsider.pk)
+    account_data_services.users_delete(user_ids=[owner.pk], actor_id=outsider.pk)
     assert rows() == [("purge", "erasure", outsider.pk, owner.pk, 1)]
     assert not Session.objects.filter(pk=session.pk).exists()

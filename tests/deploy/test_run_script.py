@@ -111,7 +111,7 @@ def health(port: int) -> int:
 
 EXPORT = """
 from accounts.models import AccountExport, User
-from accounts.services import account_export_start
+from account_data.services import account_export_start
 user = User.objects.create_user(email="{email}", password="pw-12345678")
 print(account_export_start(user=user).pk)
 """

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.archive import account_archive_write
+from account_data.archive import account_archive_write
 from conversation import selectors, services
 from conversation.models import Session, Utterance
 from imports.models import ConversationImport

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
-from accounts import services as account_services
+from account_data import services as account_services
 from accounts.models import User
 from imports.models import ConversationImport
 from tests.helpers import socket_of

@@ -159,7 +159,7 @@ def test_a_browser_uploads_with_its_csrf_token(owner):
 
 
 def test_erasing_the_account_deletes_the_upload_waiting_for_its_job(api, owner, django_capture_on_commit_callbacks):
-    from accounts import services as accounts_services
+    from account_data import services as accounts_services
 
     upload(api, samples.as_json([samples.chatgpt_linear("mine")]))
     assert len(stored_uploads()) == 1

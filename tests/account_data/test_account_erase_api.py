@@ -7,7 +7,8 @@ from django.db import models
 from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
-from accounts import services
+from account_data import services
+from accounts import services as accounts_services
 from accounts.models import AccountExport, User
 from conversation import context
 from conversation import services as conversation_services
@@ -125,7 +126,7 @@ async def test_erasing_closes_the_accounts_open_sockets(owner, outsider):
         return browser.cookies["sessionid"].value
 
     mine = await socket_open(socket_headers(cookie=await cookie_of(owner)))
-    _, key = await database_sync_to_async(services.device_token_create)(user=owner, name="agent")
+    _, key = await database_sync_to_async(accounts_services.device_token_create)(user=owner, name="agent")
     agent = await socket_open(socket_headers(token=key))
     theirs = await socket_open(socket_headers(cookie=await cookie_of(outsider)))
 

@@ -1,6 +1,6 @@
 from django.test import Client
 
-from accounts import services
+from account_data import services
 from accounts.models import AccountExport, User
 from conversation import services as conversation_services
 from tests.factories import DEFAULT_PASSWORD

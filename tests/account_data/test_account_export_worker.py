@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
-from accounts import services
+from account_data import services
 from accounts.models import AccountExport, User
 from conversation import services as conversation_services
 from imports.models import ConversationImport

@@ -1,9 +1,9 @@
-"""Background jobs of the accounts app (Django's Tasks API; `manage.py db_worker` runs them, each
-in a child process under the job limits: chatproject/jobs.py)."""
+"""Background jobs of the account_data app (Django's Tasks API; `manage.py db_worker` runs them,
+each in a child process under the job limits: chatproject/jobs/limits.py)."""
 
 from django_tasks import task
 
-from accounts import services
+from account_data import services
 
 
 # Exports have a worker of their own beside the general ones (scripts/run.sh, serve.sh, deploy/):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
-from accounts import services
+from account_data import services
 from accounts.models import AccountExport
 from conversation import services as conversation_services
 from tests.helpers import say
@@ -59,7 +59,7 @@ def test_it_starts_an_export_as_a_background_job(api, owner):
     assert body["status"] == "queued"
     assert response["Location"] == f"{URL}{body['id']}/"
     job = DBTaskResult.objects.get()
-    assert job.task_path == "accounts.tasks.account_export_build"
+    assert job.task_path == "account_data.tasks.account_export_build"
     assert job.args_kwargs == {"args": [], "kwargs": {"export_id": body["id"]}}
     assert api.get(f"{URL}{body['id']}/").json()["status"] == "queued"
 

@@ -1,6 +1,6 @@
 """Running a background job in a child process under limits the job cannot lift.
 
-The worker (`manage.py db_worker`) stays the parent: it starts `python -m chatproject.jobs` for each
+The worker (`manage.py db_worker`) stays the parent: it starts `python -m chatproject.jobs.limits` for each
 import or export, which sets up Django (its own database connections), then lowers its own limits
 before it reads a byte of the job's input: its data memory (RLIMIT_DATA: the heap and private
 writable mappings, which is what a parser's objects cost; unlike RLIMIT_AS it does not count address
@@ -88,7 +88,7 @@ def job_run_limited(
     from django.conf import settings
 
     started = time.monotonic()
-    command = [sys.executable, "-m", "chatproject.jobs", function, json.dumps(arguments), str(limits.memory_mb)]
+    command = [sys.executable, "-m", "chatproject.jobs.limits", function, json.dumps(arguments), str(limits.memory_mb)]
     command += [str(limits.cpu_seconds), str(os.getpid())]
     # Two malloc arenas at most: a thread's arena is memory the job would pay for without using.
     environment = os.environ | {"MALLOC_ARENA_MAX": "2"}

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts import services
+from account_data import services
 
 
 class Command(BaseCommand):

@@ -1,0 +1,152 @@
+"""The account page (retention, the whole-account export, imports, devices, erasure) and its
+forms' actions: a page over every app's part of the account."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from account_data import selectors, services
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from conversation.routing import websocket_urlpatterns
+from imports import formats
+from imports import selectors as import_selectors
+
+
+class RetentionForm(forms.Form):
+    retention = forms.ChoiceField(label="Keep inactive chats")
+
+    def __init__(self, *args, choices: list[int | None], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retention"].choices = [
+            (
+                "keep" if days is None else str(days),
+                "As long as this service keeps them" if days is None else f"{days} days",
+            )
+            for days in choices
+        ]
+
+
+class EraseForm(forms.Form):
+    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput)
+
+
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """The account page: retention, the whole-account export, devices, erasure."""
+    current = account_selectors.account_settings_get(user=request.user)
+    initial = {"retention": "keep" if current.retention_days is None else str(current.retention_days)}
+    form = RetentionForm(request.POST or None, initial=initial, choices=current.retention_choices)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["retention"]
+        account_services.account_settings_update(
+            user=request.user, retention_days=None if chosen == "keep" else int(chosen)
+        )
+        messages.success(request, "Saved.")
+        return redirect("accounts:account")
+    return _account_page(request, form=form, settings_now=current, erase_form=EraseForm())
+
+
+# What the page says of an export, by status; static/js/account.js fills in the same while it runs.
+EXPORT_TEXTS = {
+    "queued": "Your export is waiting to start…",
+    "running": "Exporting: {done} of {total} chats, {utterances} messages so far…",
+    "done": "Your export is ready ({megabytes} MB). It can be downloaded for {hours} hours.",
+    "failed": "{error}",
+    "expired": "Your last export is past its time: start a new one.",
+}
+
+
+def export_text(state: dict) -> str:
+    progress = state["progress"]
+    return EXPORT_TEXTS[state["status"]].format(
+        done=progress["sessions_done"],
+        total=progress["sessions_total"] if progress["sessions_total"] is not None else "…",
+        utterances=progress["utterances"],
+        megabytes=f"{(state['size'] or 0) / 1_000_000:.1f}",
+        hours=settings.EXPORT_TTL_HOURS,
+        error=state["error"],
+    )
+
+
+# What the page says of an import, by status; static/js/imports.js fills them in as it runs.
+IMPORT_TEXTS = {
+    "uploading": "Uploading {file}: {percent}%…",
+    "queued": "{file} is waiting to be imported…",
+    "running": "Importing {file}: {done} chats, {utterances} messages so far…",
+    "done": (
+        "Imported {file}: {imported} chats brought in, {present} already here, {failed} failed, "
+        "{skipped} hidden, tool or reasoning turns left out."
+    ),
+    "failed": "The import of {file} stopped: {error} {imported} chats were brought in before it stopped.",
+}
+
+
+def _job_live(*, event: str, key: str) -> dict:
+    """What static/js/job.js needs to follow a job by its live event: the socket, the event's type,
+    and where the event carries the job's state."""
+    return {"socket": "/" + str(websocket_urlpatterns[0].pattern), "event": event, "key": key}
+
+
+def _account_page(request, *, form, settings_now, erase_form, status: int = 200):
+    latest_import = import_selectors.conversation_import_list_for_user(user=request.user).first()
+    export = selectors.account_export_latest(user=request.user)
+    state = selectors.account_export_state(export=export) if export else None
+    context = {
+        "form": form,
+        "settings": settings_now,
+        "cap": settings.SESSION_RETENTION_DAYS,
+        "trash_days": settings.TRASH_RETENTION_DAYS,
+        "export": state,
+        "export_text": export_text(state) if state else "",
+        "export_config": {
+            **_job_live(event="account.export", key="export"),
+            "id": str(export.pk) if export else None,
+            "statusUrl": reverse("api:account-export-detail", args=[export.pk]) if export else None,
+            "status": state["status"] if state else None,
+            "texts": EXPORT_TEXTS,
+            "hours": settings.EXPORT_TTL_HOURS,
+        },
+        "import_config": {
+            **_job_live(event="account.import", key="import"),
+            "url": reverse("api:imports"),
+            "latest": (
+                import_selectors.conversation_import_state(conversation_import=latest_import) if latest_import else None
+            ),
+            "texts": IMPORT_TEXTS,
+            "chatUrl": reverse("chat", args=["00000000-0000-0000-0000-000000000000"]),
+        },
+        "import_formats": formats.FORMATS,
+        "import_max_megabytes": settings.IMPORT_MAX_BYTES // 1024**2,
+        "token_count": len(account_selectors.device_token_list_for_user(user=request.user)),
+        "erase_form": erase_form,
+    }
+    return render(request, "accounts/account.html", context, status=status)
+
+
+@require_http_methods(["POST"])
+def account_export(request):
+    services.account_export_start(user=request.user)
+    messages.success(request, "Your export has started: it shows here as it goes.")
+    return redirect("accounts:account")
+
+
+@require_http_methods(["POST"])
+def account_erase(request):
+    form = EraseForm(request.POST)
+    if form.is_valid():
+        # authenticate(): django-axes counts a wrong password here as a failed log-in.
+        confirmed = authenticate(request, username=request.user.email, password=form.cleaned_data["password"])
+        if confirmed is not None and confirmed.pk == request.user.pk:
+            services.account_erase(user=request.user)
+            logout(request)
+            messages.success(request, "Your account and everything in it were deleted.")
+            return redirect("accounts:login")
+        form.add_error("password", "Wrong password.")
+    current = account_selectors.account_settings_get(user=request.user)
+    retention = RetentionForm(choices=current.retention_choices)
+    return _account_page(request, form=retention, settings_now=current, erase_form=form, status=400)
