@@ -24,7 +24,7 @@ from conversation import events
 from conversation import services as conversation_services
 from conversation.models import ImportedConversation, Persona, Session
 from conversation.selectors import persona_resolve
-from imports import formats, tasks
+from imports import formats, source, tasks
 from imports.models import ConversationImport, ConversationImportRow
 from imports.selectors import conversation_import_in_progress, conversation_import_state, jobs_running_for_user
 
@@ -240,31 +240,31 @@ def conversation_import_read(
 SOURCE_ID_CHARS = ImportedConversation._meta.get_field("source_id").max_length
 
 
-def _conversation_import(job: ConversationImport, conversation: formats.SourceConversation, *, position, persona):
+def _conversation_import(job: ConversationImport, conversation: source.SourceConversation, *, position, persona):
     """One conversation into the account: its report row, the job's counts moved on."""
     row = ConversationImportRow(
         conversation_import=job,
         position=position,
-        source_id=formats.storable(conversation.id)[:200],
-        title=formats.storable(conversation.title)[:200],
+        source_id=source.storable(conversation.id)[:200],
+        title=source.storable(conversation.title)[:200],
     )
     try:
         if conversation.problem:
-            raise formats.ConversationProblem(conversation.problem)
+            raise source.ConversationProblem(conversation.problem)
         if not conversation.id:
-            raise formats.ConversationProblem("It has no id, so a second import could not find it.")
-        formats.id_check(conversation.id, what="Its id", max_chars=SOURCE_ID_CHARS)
-        tree = formats.conversation_tree(conversation)
+            raise source.ConversationProblem("It has no id, so a second import could not find it.")
+        source.id_check(conversation.id, what="Its id", max_chars=SOURCE_ID_CHARS)
+        tree = source.conversation_tree(conversation)
         job.skipped_turns += tree.skipped
         for index, node in enumerate(tree.messages, start=1):
-            formats.id_check(node.id, what=f"The id of message {index}")
+            source.id_check(node.id, what=f"The id of message {index}")
         # Texts lose what no database keeps (NUL, unpaired surrogates) rather than the conversation.
         messages = [
             conversation_services.ImportedMessage(
                 id=node.id,
                 parent_id=tree.parents[node.id],
                 role=node.role,
-                text=formats.storable(node.text),
+                text=source.storable(node.text),
                 created_at=node.created_at or timezone.now(),
                 metadata=node.metadata,
             )
@@ -274,7 +274,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             user=job.user,
             source=conversation.source,
             source_id=conversation.id,
-            title=formats.storable(conversation.title),
+            title=source.storable(conversation.title),
             messages=messages,
             head_id=tree.head_id,
             created_at=conversation.created_at,
@@ -282,7 +282,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             persona=persona,
             state=conversation.state,
         )
-    except formats.ConversationProblem as exc:
+    except source.ConversationProblem as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, str(exc)[:500]
     except ValidationError as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, _reason(exc)[:500]
@@ -312,7 +312,7 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
     """Save the job's state and the report rows gathered, and tell the owner's tabs (account.import).
     ImportGone when the import's row is gone."""
     job.updated_at = timezone.now()
-    job.error = formats.storable(job.error)  # it may quote the file
+    job.error = source.storable(job.error)  # it may quote the file
     fields = [
         "status",
         "format",
