@@ -32,7 +32,7 @@ from conversation import events
 from conversation import services as conversation_services
 from conversation.models import ImportedConversation, Persona, Session
 from conversation.selectors import persona_resolve
-from imports import formats
+from imports import formats, source
 from imports.models import ConversationImport, ConversationImportRow
 from imports.selectors import conversation_import_state
 
@@ -192,31 +192,31 @@ def conversation_import_read(
 SOURCE_ID_CHARS = ImportedConversation._meta.get_field("source_id").max_length
 
 
-def _conversation_import(job: ConversationImport, conversation: formats.SourceConversation, *, position, persona):
+def _conversation_import(job: ConversationImport, conversation: source.SourceConversation, *, position, persona):
     """One conversation into the account: its report row, the job's counts moved on."""
     row = ConversationImportRow(
         conversation_import=job,
         position=position,
-        source_id=formats.storable(conversation.id)[:200],
-        title=formats.storable(conversation.title)[:200],
+        source_id=source.storable(conversation.id)[:200],
+        title=source.storable(conversation.title)[:200],
     )
     try:
         if conversation.problem:
-            raise formats.ConversationProblem(conversation.problem)
+            raise source.ConversationProblem(conversation.problem)
         if not conversation.id:
-            raise formats.ConversationProblem("It has no id, so a second import could not find it.")
-        formats.id_check(conversation.id, what="Its id", max_chars=SOURCE_ID_CHARS)
-        tree = formats.conversation_tree(conversation)
+            raise source.ConversationProblem("It has no id, so a second import could not find it.")
+        source.id_check(conversation.id, what="Its id", max_chars=SOURCE_ID_CHARS)
+        tree = source.conversation_tree(conversation)
         job.skipped_turns += tree.skipped
         for index, node in enumerate(tree.messages, start=1):
-            formats.id_check(node.id, what=f"The id of message {index}")
+            source.id_check(node.id, what=f"The id of message {index}")
         # Texts lose what no database keeps (NUL, unpaired surrogates) rather than the conversation.
         messages = [
             conversation_services.ImportedMessage(
                 id=node.id,
                 parent_id=tree.parents[node.id],
                 role=node.role,
-                text=formats.storable(node.text),
+                text=source.storable(node.text),
                 created_at=node.created_at or timezone.now(),
                 metadata=node.metadata,
             )
@@ -226,7 +226,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             user=job.user,
             source=conversation.source,
             source_id=conversation.id,
-            title=formats.storable(conversation.title),
+            title=source.storable(conversation.title),
             messages=messages,
             head_id=tree.head_id,
             created_at=conversation.created_at,
@@ -234,7 +234,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             persona=persona,
             state=conversation.state,
         )
-    except formats.ConversationProblem as exc:
+    except source.ConversationProblem as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, str(exc)[:500]
     except ValidationError as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, _reason(exc)[:500]
@@ -263,7 +263,7 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
     """Save the job's state and the report rows gathered, and tell the owner's tabs (account.import).
     JobGone when the import's row is gone."""
     arrived = [row.session_id for row in rows if row.result in ("imported", "updated")]
-    job.error = formats.storable(job.error)  # it may quote the file
+    job.error = source.storable(job.error)  # it may quote the file
     fields = ["status", "format", "file", "conversations_total", "conversations_done", "bytes_done", "utterances"]
     job_save(job=job, fields=[*fields, "imported", "present", "failed", "skipped_turns", "error", "finished_at"])
     ConversationImportRow.objects.bulk_create(rows)

@@ -6,23 +6,23 @@ import json
 
 import pytest
 
-from imports import formats
+from imports import formats, parsers, source
 from tests.imports import samples
 
 
-def read(data: bytes, format_hint: str = "") -> tuple[str, list[formats.SourceConversation]]:
+def read(data: bytes, format_hint: str = "") -> tuple[str, list[source.SourceConversation]]:
     reader = formats.conversations_open(io.BytesIO(data), format_hint=format_hint)
     return reader.format, list(reader.conversations)
 
 
 def kept(conversation) -> list[tuple[str, str, str | None]]:
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
     return [(m.role, m.text, tree.parents[m.id]) for m in tree.messages]
 
 
 def test_it_reads_a_chatgpt_conversation_with_its_branches_and_leaves_out_hidden_turns():
     found, [conversation] = read(samples.as_json([samples.chatgpt_trip()]))
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
 
     assert found == "chatgpt"
     assert (conversation.id, conversation.title) == ("conv-trip", "May trip")
@@ -50,7 +50,7 @@ def test_it_keeps_the_text_of_a_multimodal_message_and_notes_its_image():
 
 def test_a_message_without_a_time_takes_the_time_of_the_one_it_follows():
     _, [conversation] = read(samples.as_json([samples.chatgpt_trip()]))
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
     by_id = {m.id: m for m in tree.messages}
 
     assert by_id["a3"].created_at == by_id["u3"].created_at
@@ -67,7 +67,7 @@ def test_it_reads_chatgpts_zip_split_over_several_files_in_order():
 
 def test_an_empty_chatgpt_conversation_has_no_messages():
     _, [conversation] = read(samples.as_json([samples.chatgpt_empty()]))
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
 
     assert (tree.messages, tree.skipped, tree.head_id) == ([], 0, None)
 
@@ -84,12 +84,12 @@ def test_it_reads_claude_with_attachments_reasoning_and_an_image_only_message():
         ("assistant", "A good open crumb.", "c3"),
     ]
     assert conversation.nodes[0].metadata == {"attachments": [{"type": "file", "name": "recipe.txt", "ref": ""}]}
-    assert formats.conversation_tree(conversation).skipped == 1  # the thinking part
+    assert source.conversation_tree(conversation).skipped == 1  # the thinking part
 
 
 def test_it_reads_claudes_tree_with_its_current_leaf():
     _, [conversation] = read(samples.claude_zip([samples.claude_tree()]))
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
 
     assert kept(conversation) == [
         ("user", "Name a colour", None),
@@ -101,7 +101,7 @@ def test_it_reads_claudes_tree_with_its_current_leaf():
 
 def test_it_reads_open_webui_with_its_tree_and_current_message():
     found, [conversation] = read(samples.as_json([samples.openwebui_chat()]))
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
 
     assert found == "openwebui"
     assert kept(conversation) == [
@@ -124,8 +124,8 @@ def test_it_reads_librechat_nested_and_flat():
         ("assistant", "Old pond / a frog jumps / splash", "h1"),
         ("assistant", "Autumn moon / ...", "h1"),
     ]
-    assert formats.conversation_tree(nested).head_id == "h3"  # no current node: the newest message
-    assert formats.conversation_tree(nested).skipped == 1
+    assert source.conversation_tree(nested).head_id == "h3"  # no current node: the newest message
+    assert source.conversation_tree(nested).skipped == 1
     assert kept(flat) == [("user", "Hi", None), ("assistant", "Hello!", "f1")]
 
 
@@ -134,9 +134,9 @@ def test_a_conversation_whose_parents_loop_is_refused_alone():
     looped["mapping"]["root"]["parent"] = "m3"
     _, [bad, good] = read(samples.as_json([looped, samples.chatgpt_linear("fine")]))
 
-    with pytest.raises(formats.ConversationProblem, match="loop"):
-        formats.conversation_tree(bad)
-    assert len(formats.conversation_tree(good).messages) == 4
+    with pytest.raises(source.ConversationProblem, match="loop"):
+        source.conversation_tree(bad)
+    assert len(source.conversation_tree(good).messages) == 4
 
 
 def test_a_format_hint_that_does_not_match_is_refused():
@@ -185,7 +185,7 @@ def nulled_copies(value, path=()):
 
 
 @pytest.mark.parametrize(
-    ("source", "sample"),
+    ("source_format", "sample"),
     [
         ("chatgpt", samples.chatgpt_trip()),
         ("claude", samples.claude_linear()),
@@ -195,16 +195,16 @@ def nulled_copies(value, path=()):
         ("librechat", samples.librechat_flat()),
     ],
 )
-def test_any_field_null_or_missing_is_tolerated_or_reported_never_a_crash(source, sample):
+def test_any_field_null_or_missing_is_tolerated_or_reported_never_a_crash(source_format, sample):
     tried = 0
     for path, changed in nulled_copies(sample):
         try:
-            conversation = formats.PARSERS[source](changed)
-            formats.conversation_tree(conversation)
-        except formats.ConversationProblem:
+            conversation = parsers.PARSERS[source_format](changed)
+            source.conversation_tree(conversation)
+        except source.ConversationProblem:
             pass
         except Exception as exc:  # pragma: no cover - the failure names the field
-            raise AssertionError(f"{source}: {path} -> {exc!r}") from exc
+            raise AssertionError(f"{source_format}: {path} -> {exc!r}") from exc
         tried += 1
     assert tried > 20
 
@@ -244,7 +244,7 @@ def test_a_librechat_tree_without_a_current_node_is_headed_at_its_newest_leaf():
     ]
     _, [conversation] = read(samples.as_json(tree))
 
-    tree = formats.conversation_tree(conversation)
+    tree = source.conversation_tree(conversation)
 
     assert tree.head_id == "h4"
     assert tree.head_id not in tree.parents.values()

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from imports import formats
+from imports import formats, source
 from imports.guard import BoundedStream, InputBoundError
 from tests.budget import within_budget
 from tests.imports import samples
@@ -25,7 +25,7 @@ def read_through(data: bytes, size: int, *, max_depth: int = 100, max_string_byt
     return stream
 
 
-def read(data: bytes) -> list[formats.SourceConversation]:
+def read(data: bytes) -> list[source.SourceConversation]:
     return list(formats.conversations_open(io.BytesIO(data)).conversations)
 
 
@@ -94,7 +94,7 @@ def test_a_librechat_tree_nests_deeper_than_the_limit_and_is_read(settings):
 
     [conversation] = read(samples.as_json(tree))
 
-    assert formats.conversation_tree(conversation).head_id == "c29"
+    assert source.conversation_tree(conversation).head_id == "c29"
 
 
 def test_the_issues_nested_file_fails_at_once_in_little_memory_at_the_default_limits():

@@ -12,7 +12,7 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from imports import formats
+from imports import formats, source
 from tests.imports import samples
 
 HOSTILE_STRINGS = [
@@ -140,8 +140,8 @@ def read_whole(data: bytes) -> None:
         for conversation in reader.conversations:
             if not conversation.problem:
                 try:
-                    tree = formats.conversation_tree(conversation)
-                except formats.ConversationProblem:
+                    tree = source.conversation_tree(conversation)
+                except source.ConversationProblem:
                     continue
                 assert tree.head_id in {message.id for message in tree.messages} | {None}
     except formats.ImportFileError as exc:
