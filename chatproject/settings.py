@@ -265,7 +265,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background jobs (DESIGN "Background jobs"): Django's Tasks API with its database backend, run by
 # `manage.py db_worker` (make run and make serve start it). A job enqueued inside a transaction is
 # a row of that transaction: a rolled-back request enqueues nothing.
-# Queues: imports and exports, each job on its own (accounts/tasks.py, imports/tasks.py); workers take
+# Queues: imports and exports, each job on its own (account_data/tasks.py, imports/tasks.py); workers take
 # every queue ('*'), and one more takes exports only, so no number of imports holds an export back.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports"]}}
 
@@ -361,7 +361,7 @@ IMPORT_MAX_TREE_DEPTH = env.int("IMPORT_MAX_TREE_DEPTH", default=20_000)
 IMPORT_MAX_CONVERSATIONS = env.int("IMPORT_MAX_CONVERSATIONS", default=50_000)
 IMPORT_MAX_FAILED_CONVERSATIONS = env.int("IMPORT_MAX_FAILED_CONVERSATIONS", default=1_000)
 # Each import and export runs in a child process of its worker under limits it cannot lift
-# (chatproject/jobs.py): its memory (data: heap and objects), its CPU time, and its wall time; a job
+# (chatproject/jobs/limits.py): its memory (data: heap and objects), its CPU time, and its wall time; a job
 # over one fails with the reason and the worker goes on. One user runs one job at a time: another of
 # theirs waits JOB_DEFER_SECONDS in the queue and is tried again, so it never holds a worker idle.
 JOB_MAX_MEMORY_MB = env.int("JOB_MAX_MEMORY_MB", default=512)

@@ -229,7 +229,7 @@ def _job_worker_start(exports_root, imports_root, *, name: str, queues: str = "*
         "EXPORTS_ROOT": str(exports_root),
         "IMPORTS_ROOT": str(imports_root),
         "DB_POOL_MIN_SIZE": "1",
-        # A running job's heart beats every third of these (chatproject/jobs.py): tests that shorten
+        # A running job's heart beats every third of these (chatproject/jobs/limits.py): tests that shorten
         # the stall time in the test process see it beat.
         "IMPORT_STALL_SECONDS": "3",
         "EXPORT_STALL_SECONDS": "3",
