@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from redis import RedisError
 
+from chatproject.db.cursors import server_bound_cursor
+from chatproject.redis_clients import cache_redis, layer_on_cache_redis
 from conversation import events
 from conversation.models import Session, Utterance
 from conversation.selectors import session_db_id
@@ -47,17 +48,9 @@ def context_key(*, user_id: int, session_id: uuid.UUID, epoch: int, last_seq: in
     return f"ctx:{user_id}:{session_id}:{epoch}:{last_seq}"
 
 
-def _redis():
-    """The raw redis-py client behind django-redis, or None with another cache backend."""
-    client = getattr(cache, "client", None)
-    if client is None or not hasattr(client, "get_client"):
-        return None
-    return client.get_client(write=True)
-
-
 def _cache_get_sliding(key: str) -> list[dict] | None:
     ttl = settings.CONTEXT_TTL_SECONDS
-    redis = _redis()
+    redis = cache_redis()
     if redis is not None:
         raw = redis.getex(cache.make_key(key), ex=ttl)
         return json.loads(raw) if raw is not None else None
@@ -71,7 +64,7 @@ def _cache_get_sliding(key: str) -> list[dict] | None:
 def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -> None:
     ttl = settings.CONTEXT_TTL_SECONDS
     value = json.dumps(messages, ensure_ascii=False, separators=(",", ":"))
-    redis = _redis()
+    redis = cache_redis()
     if redis is not None:
         pipe = redis.pipeline(transaction=False)
         pipe.set(cache.make_key(key), value, ex=ttl, nx=True)
@@ -94,9 +87,9 @@ def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dic
     of branches cost the same."""
     session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
     db_id = session_db_id(session_id)
-    # Server-bound on PostgreSQL (chatproject/postgresql): one text whatever the session, so
-    # psycopg prepares it and the recursive plan is not made again for every rebuild.
-    with getattr(connection, "server_bound_cursor", connection.cursor)() as cursor:
+    # Server-bound on PostgreSQL: one text whatever the session, so psycopg prepares it and the
+    # recursive plan is not made again for every rebuild.
+    with server_bound_cursor() as cursor:
         cursor.execute(
             f"""
             WITH RECURSIVE way(seq, parent_seq, role, text, is_final, finals) AS (
@@ -189,8 +182,8 @@ def context_window_extend(
     """
     previous_key = context_key(user_id=user_id, session_id=session_id, epoch=epoch, last_seq=previous_seq)
     next_key = context_key(user_id=user_id, session_id=session_id, epoch=epoch, last_seq=last_seq)
-    redis = _redis()
-    if redis is not None and events.on_cache_redis():
+    redis = cache_redis()
+    if redis is not None and layer_on_cache_redis():
         pipe = redis.pipeline(transaction=False)
         pipe.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
         events.publish_now(live_events, pipe=pipe)
