@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import AccountExport, DeviceToken
+from chatproject.api.drf import django_request
 from chatproject.api.fields import ErrorSerializer, StrictCharField, StrictIntegerField
 from chatproject.api.throttling import ReadWriteThrottled
 
@@ -69,7 +70,7 @@ class TokenApi(APIView):
         # Django's request, not DRF's wrapper: django-axes marks a locked-out attempt on it, and its
         # middleware answers 429 (accounts/lockout.py).
         user = authenticate(
-            request._request, username=body.validated_data["email"], password=body.validated_data["password"]
+            django_request(request), username=body.validated_data["email"], password=body.validated_data["password"]
         )
         if user is None:
             raise AuthenticationFailed("Wrong e-mail or password.")
@@ -250,11 +251,11 @@ class AccountApi(APIView):
         body.is_valid(raise_exception=True)
         # authenticate(), not check_password(): django-axes counts a wrong password here as at log-in.
         confirmed = authenticate(
-            request._request, username=request.user.email, password=body.validated_data["password"]
+            django_request(request), username=request.user.email, password=body.validated_data["password"]
         )
         if confirmed is None or confirmed.pk != request.user.pk:
             raise ValidationError({"password": ["Wrong password."]})
         services.account_erase(user=request.user)
         if request.user.is_authenticated and not isinstance(request.auth, DeviceToken):
-            logout(request._request)
+            logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
