@@ -12,6 +12,7 @@ ORM's own converters, so a row holds what a queryset of the same fields gives, o
 from collections.abc import Callable, Sequence
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model, QuerySet
 
 from chatproject.db.compiler import RowConverters, where_sql
@@ -20,13 +21,20 @@ from chatproject.db.cursors import server_bound_cursor
 
 class FixedStatement:
     """`sql(quote)` gives the statement's text (`quote` quotes a name for the vendor); `columns()`
-    gives what it selects, in order, as (table alias, model field) pairs, for their converters."""
+    gives what it selects, in order, as (table alias, model field) pairs, for their converters.
+    `server_bound=False` runs it on Django's own cursor (bound on the client, never prepared): for a
+    statement whose best plan depends on its values."""
 
     def __init__(
-        self, *, sql: Callable[[Callable[[str], str]], str], columns: Callable[[], Sequence[tuple[str, Field]]]
+        self,
+        *,
+        sql: Callable[[Callable[[str], str]], str],
+        columns: Callable[[], Sequence[tuple[str, Field]]],
+        server_bound: bool = True,
     ):
         self._sql = sql
         self._columns = columns
+        self._server_bound = server_bound
         self._compiled: dict[str, tuple[str, RowConverters]] = {}
 
     def text(self) -> str:
@@ -35,16 +43,19 @@ class FixedStatement:
     def rows(self, params: Sequence) -> list:
         """The rows for these parameter values, each a list (a tuple when no column needs converting)."""
         sql, converters = self._compile()
-        with server_bound_cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return converters.rows(rows)
 
     def run(self, params: Sequence) -> int:
         """Runs a statement that gives no rows (an INSERT, a DELETE); the number of rows it changed."""
-        with server_bound_cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(self._compile()[0], params)
             return cursor.rowcount
+
+    def _cursor(self) -> CursorWrapper:
+        return server_bound_cursor() if self._server_bound else connection.cursor()
 
     def _compile(self) -> tuple[str, RowConverters]:
         if connection.vendor not in self._compiled:

@@ -6,6 +6,7 @@ that changes it fails a test, not production).
   cursors, reads run again on a lost connection (base.py); the pool's check and recovery (pool.py).
 - cursors.py: server_bound_cursor() and server_binding(), on any database.
 - compiler.py: RowConverters (the ORM's converters of selected columns) and where_sql().
+- deadlines.py: statement_timeout() (PostgreSQL) and sqlite_deadline().
 
 Beside it: chatproject/redis_clients.py (the redis-py clients), chatproject/channel_layer.py
 (channels_redis' layer and wire format), chatproject/api/drf.py (DRF's cursor paginator and request).
