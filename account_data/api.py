@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from account_data import selectors, services
 from accounts.models import AccountExport, DeviceToken
+from chatproject.api.drf import django_request
 from chatproject.api.fields import ErrorSerializer, StrictCharField
 from chatproject.jobs.api import JobDetailApi
 
@@ -128,11 +129,11 @@ class AccountApi(APIView):
         body.is_valid(raise_exception=True)
         # authenticate(), not check_password(): django-axes counts a wrong password here as at log-in.
         confirmed = authenticate(
-            request._request, username=request.user.email, password=body.validated_data["password"]
+            django_request(request), username=request.user.email, password=body.validated_data["password"]
         )
         if confirmed is None or confirmed.pk != request.user.pk:
             raise ValidationError({"password": ["Wrong password."]})
         services.account_erase(user=request.user)
         if request.user.is_authenticated and not isinstance(request.auth, DeviceToken):
-            logout(request._request)
+            logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)

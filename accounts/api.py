@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import DeviceToken
+from chatproject.api.drf import django_request
 from chatproject.api.fields import ErrorSerializer, StrictCharField, StrictIntegerField
 from chatproject.api.throttling import ReadWriteThrottled
 
@@ -65,7 +66,7 @@ class TokenApi(APIView):
         # Django's request, not DRF's wrapper: django-axes marks a locked-out attempt on it, and its
         # middleware answers 429 (accounts/lockout.py).
         user = authenticate(
-            request._request, username=body.validated_data["email"], password=body.validated_data["password"]
+            django_request(request), username=body.validated_data["email"], password=body.validated_data["password"]
         )
         if user is None:
             raise AuthenticationFailed("Wrong e-mail or password.")

@@ -12,51 +12,56 @@ ORM's own converters, so a row holds what a queryset of the same fields gives, o
 from collections.abc import Callable, Sequence
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model, QuerySet
-from django.db.models.expressions import Col
-from django.db.models.sql import Query
+
+from chatproject.db.compiler import RowConverters, where_sql
+from chatproject.db.cursors import server_bound_cursor
 
 
 class FixedStatement:
     """`sql(quote)` gives the statement's text (`quote` quotes a name for the vendor); `columns()`
-    gives what it selects, in order, as (table alias, model field) pairs, for their converters."""
+    gives what it selects, in order, as (table alias, model field) pairs, for their converters.
+    `server_bound=False` runs it on Django's own cursor (bound on the client, never prepared): for a
+    statement whose best plan depends on its values."""
 
     def __init__(
-        self, *, sql: Callable[[Callable[[str], str]], str], columns: Callable[[], Sequence[tuple[str, Field]]]
+        self,
+        *,
+        sql: Callable[[Callable[[str], str]], str],
+        columns: Callable[[], Sequence[tuple[str, Field]]],
+        server_bound: bool = True,
     ):
         self._sql = sql
         self._columns = columns
-        self._compiled: dict[str, tuple[str, object, dict]] = {}
+        self._server_bound = server_bound
+        self._compiled: dict[str, tuple[str, RowConverters]] = {}
 
     def text(self) -> str:
         return self._compile()[0]
 
     def rows(self, params: Sequence) -> list:
         """The rows for these parameter values, each a list (a tuple when no column needs converting)."""
-        sql, compiler, converters = self._compile()
-        open_cursor = getattr(connection, "server_bound_cursor", connection.cursor)
-        with open_cursor() as cursor:
+        sql, converters = self._compile()
+        with self._cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if converters:
-            return list(compiler.apply_converters(rows, converters))
-        return rows
+        return converters.rows(rows)
 
     def run(self, params: Sequence) -> int:
         """Runs a statement that gives no rows (an INSERT, a DELETE); the number of rows it changed."""
-        open_cursor = getattr(connection, "server_bound_cursor", connection.cursor)
-        with open_cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(self._compile()[0], params)
             return cursor.rowcount
 
-    def _compile(self) -> tuple[str, object, dict]:
+    def _cursor(self) -> CursorWrapper:
+        return server_bound_cursor() if self._server_bound else connection.cursor()
+
+    def _compile(self) -> tuple[str, RowConverters]:
         if connection.vendor not in self._compiled:
-            compiler = connection.ops.compiler("SQLCompiler")(Query(None), connection, connection.alias)
-            expressions = [Col(alias, field) for alias, field in self._columns()]
             self._compiled[connection.vendor] = (
                 self._sql(connection.ops.quote_name),
-                compiler,
-                compiler.get_converters(expressions),
+                RowConverters(columns=self._columns(), db=connection),
             )
         return self._compiled[connection.vendor]
 
@@ -64,8 +69,7 @@ class FixedStatement:
 def condition_sql(queryset: QuerySet) -> str:
     """The WHERE of a queryset whose conditions hold no values (`IS NULL` and the like), as the ORM
     writes it for the connection, columns named by their table: for a fixed statement's text."""
-    query = queryset.query
-    condition, values = query.get_compiler(connection=connection).compile(query.where)
+    condition, values = where_sql(queryset, db=connection)
     if values:
         raise ValueError(f"A fixed statement's condition holds no values: {condition} {values}")
     return condition

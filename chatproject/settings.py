@@ -99,8 +99,8 @@ TEMPLATES = [
 # Database: SQLite file by default, PostgreSQL (psycopg 3) with DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
-    # Django's backend, with timestamps parsed in C (chatproject/postgresql/base.py says why).
-    DATABASES["default"]["ENGINE"] = "chatproject.postgresql"
+    # Django's backend, with timestamps parsed in C (chatproject/db/postgresql/base.py says why).
+    DATABASES["default"]["ENGINE"] = "chatproject.db.postgresql"
     # Django turns psycopg's prepared statements off (for PgBouncer before 1.21). Its own queries are
     # bound on the client and never prepared either way; this prepares the server-bound statement of
     # an append after that many runs on a connection, so PostgreSQL plans it once. Empty: never.
@@ -127,7 +127,7 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.d
             "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
             "timeout": env.float("DB_POOL_TIMEOUT_SECONDS", default=10.0),
             # psycopg_pool's reconnection backs off 1, 2, 4 ... s until it gives up after this; it
-            # then starts over at once (chatproject/postgresql/pool.py), so after an outage the pool
+            # then starts over at once (chatproject/db/postgresql/pool.py), so after an outage the pool
             # refills within about a second of the server's return. Meanwhile a request waits this
             # long for a connection (not the whole timeout) before its 503.
             "reconnect_timeout": env.float("DB_POOL_RECONNECT_TIMEOUT_SECONDS", default=2.0),

@@ -18,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject.db.compiler import RowConverters
 from conversation import inputs
 from conversation.models import Role, Session, Utterance
 from conversation.selectors import session_id_parse
@@ -152,22 +153,15 @@ def _advance_and_insert_sql() -> str:
 
 
 @functools.cache
-def _session_converters(alias: str) -> list[tuple[Any, list]]:
-    """Each session column with the converters a queryset applies to it on this database (SQLite
-    returns UUIDs as 32 hex digits and times as text; JSON is decoded everywhere)."""
-    db = connections[alias]
-    columns = [field.get_col(Session._meta.db_table) for field in _SESSION_FIELDS]
-    return [(col, db.ops.get_db_converters(col) + col.field.get_db_converters(db)) for col in columns]
+def _session_converters(alias: str) -> RowConverters:
+    """The converters a queryset applies to the session's columns on this database."""
+    return RowConverters(columns=[(Session._meta.db_table, field) for field in _SESSION_FIELDS], db=connections[alias])
 
 
 def _session_from_row(row: Sequence, *, db) -> Session:
     """What a queryset would build from the row, values converted the same way, without its
     per-query set-up (this runs per append)."""
-    values = []
-    for (col, converters), value in zip(_session_converters(db.alias), row, strict=True):
-        for convert in converters:
-            value = convert(value, col, db)
-        values.append(value)
+    values = _session_converters(db.alias).row(row)
     return Session.from_db(db.alias, [f.attname for f in _SESSION_FIELDS], values)
 
 

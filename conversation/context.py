@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from redis import RedisError
 
+from chatproject.fixed_sql import FixedStatement
+from chatproject.redis_clients import cache_redis, layer_on_cache_redis
 from conversation import events
 from conversation.models import Session, Utterance
 from conversation.selectors import session_db_id
@@ -47,17 +48,9 @@ def context_key(*, user_id: int, session_id: uuid.UUID, epoch: int, last_seq: in
     return f"ctx:{user_id}:{session_id}:{epoch}:{last_seq}"
 
 
-def _redis():
-    """The raw redis-py client behind django-redis, or None with another cache backend."""
-    client = getattr(cache, "client", None)
-    if client is None or not hasattr(client, "get_client"):
-        return None
-    return client.get_client(write=True)
-
-
 def _cache_get_sliding(key: str) -> list[dict] | None:
     ttl = settings.CONTEXT_TTL_SECONDS
-    redis = _redis()
+    redis = cache_redis()
     if redis is not None:
         raw = redis.getex(cache.make_key(key), ex=ttl)
         return json.loads(raw) if raw is not None else None
@@ -71,7 +64,7 @@ def _cache_get_sliding(key: str) -> list[dict] | None:
 def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -> None:
     ttl = settings.CONTEXT_TTL_SECONDS
     value = json.dumps(messages, ensure_ascii=False, separators=(",", ":"))
-    redis = _redis()
+    redis = cache_redis()
     if redis is not None:
         pipe = redis.pipeline(transaction=False)
         pipe.set(cache.make_key(key), value, ex=ttl, nx=True)
@@ -84,6 +77,38 @@ def _cache_put(key: str, messages: list[dict], *, replaces: str | None = None) -
         cache.delete(replaces)
 
 
+def _window_sql(quote) -> str:
+    session, utterance = quote(Session._meta.db_table), quote(Utterance._meta.db_table)
+    return f"""
+        WITH RECURSIVE way(seq, parent_seq, role, text, is_final, finals) AS (
+            SELECT u.seq, u.parent_seq, u.role, u.text, u.is_final, CASE WHEN u.is_final THEN 1 ELSE 0 END
+            FROM {session} s JOIN {utterance} u ON u.session_id = s.id AND u.seq = s.head_seq
+            WHERE s.id = %s
+            UNION ALL
+            SELECT u.seq, u.parent_seq, u.role, u.text, u.is_final,
+                   w.finals + CASE WHEN u.is_final THEN 1 ELSE 0 END
+            FROM way w JOIN {utterance} u ON u.session_id = %s AND u.seq = w.parent_seq
+            WHERE w.finals < %s
+        )
+        SELECT s.context_epoch, s.last_seq, w.role, w.text, w.seq
+        FROM {session} s LEFT JOIN way w ON w.is_final
+        WHERE s.id = %s
+        ORDER BY w.seq
+    """  # noqa: S608 - table names are the models' own; values are parameters
+
+
+def _window_columns() -> list:
+    session, utterance = Session._meta.get_field, Utterance._meta.get_field
+    return [("s", session("context_epoch")), ("s", session("last_seq"))] + [
+        ("w", utterance(name)) for name in ("role", "text", "seq")
+    ]
+
+
+# Fixed, so server-bound on PostgreSQL: one text whatever the session, so psycopg prepares it and
+# the recursive plan is not made again for every rebuild.
+_WINDOW = FixedStatement(sql=_window_sql, columns=_window_columns)
+
+
 def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dict]] | None:
     """The window from the database: (epoch, last_seq, the last CONTEXT_WINDOW_SIZE final
     utterances of the active branch, oldest first) of one snapshot; None when the session is gone.
@@ -92,31 +117,8 @@ def context_window_rebuild(*, session_id: uuid.UUID) -> tuple[int, int, list[dic
     utterance_session_seq_unique a step) until it holds the window's finals or reaches the root.
     The active branch is the head's way to the root, so a plain list and a session of hundreds
     of branches cost the same."""
-    session_table, utterance_table = Session._meta.db_table, Utterance._meta.db_table
     db_id = session_db_id(session_id)
-    # Server-bound on PostgreSQL (chatproject/postgresql): one text whatever the session, so
-    # psycopg prepares it and the recursive plan is not made again for every rebuild.
-    with getattr(connection, "server_bound_cursor", connection.cursor)() as cursor:
-        cursor.execute(
-            f"""
-            WITH RECURSIVE way(seq, parent_seq, role, text, is_final, finals) AS (
-                SELECT u.seq, u.parent_seq, u.role, u.text, u.is_final, CASE WHEN u.is_final THEN 1 ELSE 0 END
-                FROM {session_table} s JOIN {utterance_table} u ON u.session_id = s.id AND u.seq = s.head_seq
-                WHERE s.id = %s
-                UNION ALL
-                SELECT u.seq, u.parent_seq, u.role, u.text, u.is_final,
-                       w.finals + CASE WHEN u.is_final THEN 1 ELSE 0 END
-                FROM way w JOIN {utterance_table} u ON u.session_id = %s AND u.seq = w.parent_seq
-                WHERE w.finals < %s
-            )
-            SELECT s.context_epoch, s.last_seq, w.role, w.text, w.seq
-            FROM {session_table} s LEFT JOIN way w ON w.is_final
-            WHERE s.id = %s
-            ORDER BY w.seq
-            """,  # noqa: S608 - table names are the models' own; values are parameters
-            [db_id, db_id, settings.CONTEXT_WINDOW_SIZE, db_id],
-        )
-        rows = cursor.fetchall()
+    rows = _WINDOW.rows([db_id, db_id, settings.CONTEXT_WINDOW_SIZE, db_id])
     if not rows:
         return None
     epoch, last_seq = rows[0][0], rows[0][1]
@@ -189,8 +191,8 @@ def context_window_extend(
     """
     previous_key = context_key(user_id=user_id, session_id=session_id, epoch=epoch, last_seq=previous_seq)
     next_key = context_key(user_id=user_id, session_id=session_id, epoch=epoch, last_seq=last_seq)
-    redis = _redis()
-    if redis is not None and events.on_cache_redis():
+    redis = cache_redis()
+    if redis is not None and layer_on_cache_redis():
         pipe = redis.pipeline(transaction=False)
         pipe.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
         events.publish_now(live_events, pipe=pipe)

@@ -6,7 +6,6 @@ Services publish only after their transaction commits (transaction.on_commit), s
 hears of a write that rolled back. A channel layer that is down loses the event, not the write.
 """
 
-import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -17,6 +16,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from chatproject.channel_layer import group_publishes
+from chatproject.redis_clients import layer_redis
 from chatproject.timestamps import iso_datetime
 
 logger = logging.getLogger(__name__)
@@ -72,56 +73,34 @@ async def _publish_all(events: list[tuple[str, dict]]) -> None:
         await apublish(group, event)
 
 
-@functools.cache
-def _redis_wire() -> tuple[redis.Redis, str, Callable[[dict], bytes]]:
-    """A sync Redis client and the channel layer's wire format: (client, prefix, serialize)."""
-    config = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
-    client = redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
-        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
-    )
-    return client, config.get("prefix", "asgi"), get_channel_layer().serialize
-
-
 def publish_now(events: list[tuple[str, dict]], *, pipe: redis.client.Pipeline | None = None) -> None:
     """Publish from sync code (a request, a database thread of the server), in one round trip.
 
-    With Redis, the events go out as one pipeline of PUBLISH commands in the wire format of
-    channels_redis' Pub/Sub layer (channel `{prefix}__group__{group}`, the layer's serializer;
-    tests/conversation/test_events.py holds it to the layer): an async group_send per event, run
-    from sync code, would cost a write more than the write itself. Redis trouble costs the events, never the
+    With Redis, the events go out as one pipeline of PUBLISH commands in the channel layer's wire
+    format (chatproject.channel_layer.group_publishes): an async group_send per event, run from sync
+    code, would cost a write more than the write itself. Redis trouble costs the events, never the
     write, and holds it at most REDIS_SOCKET_TIMEOUT_SECONDS.
 
-    Given `pipe`, a pipeline on the layer's Redis (see on_cache_redis), the PUBLISH commands are
-    queued on it for the caller to execute with its own commands.
+    Given `pipe`, a pipeline on the layer's Redis (see redis_clients.layer_on_cache_redis), the
+    PUBLISH commands are queued on it for the caller to execute with its own commands.
     """
     if pipe is not None:
-        _queue_publishes(pipe, events)
+        group_publishes(pipe, _messages(events))
         return
     if not settings.REDIS_URL:
         # The in-memory layer's queues belong to the server's own loop: publish there.
         async_to_sync(_publish_all)(events)
         return
-    client, _, _ = _redis_wire()
-    pipe = client.pipeline(transaction=False)
-    _queue_publishes(pipe, events)
+    pipe = layer_redis().pipeline(transaction=False)
+    group_publishes(pipe, _messages(events))
     try:
         pipe.execute()
     except redis.RedisError:
         logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
 
 
-def _queue_publishes(pipe: redis.client.Pipeline, events: list[tuple[str, dict]]) -> None:
-    _, prefix, serialize = _redis_wire()
-    for group, event in events:
-        pipe.publish(f"{prefix}__group__{group}", serialize({"type": "chat.event", "event": event}))
-
-
-def on_cache_redis() -> bool:
-    """Whether the channel layer is the cache's Redis server (both on REDIS_URL, as settings make them),
-    so that a pipeline of the cache can carry events (Pub/Sub channels span the server's databases)."""
-    return bool(settings.REDIS_URL) and settings.CACHES["default"].get("LOCATION") == settings.REDIS_URL
+def _messages(events: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    return [(group, {"type": "chat.event", "event": event}) for group, event in events]
 
 
 def after_commit(func: Callable, /, **kwargs) -> None:

@@ -1,10 +1,9 @@
 """The one way session lists are paged, by the API and by the chat page's sidebar: DRF's cursor
 pagination on (last activity, id), stable while sessions are added (a cursor is a position, not
-an offset), one query on the view's partial index whatever the page's depth (a fixed statement:
-SessionList)."""
+an offset), one query on the view's partial index whatever the page's depth (session_list's pages
+are fixed statements)."""
 
-from dataclasses import dataclass, replace
-from typing import Any
+import functools
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -15,46 +14,22 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
 from accounts.models import User
+from chatproject.api.drf import CursorPaginatorSource
 from conversation import selectors
 
 
-@dataclass(frozen=True)
-class SessionList:
-    """One of a user's list views, as DRF's CursorPagination uses a queryset: put in the view's order
-    or its reverse (order_by), past the cursor's position on the sort column (one filter), then
-    sliced. The slice is one fixed statement (selectors.session_page_for_user); the queryset it
-    stands for is selectors.session_list_for_user's."""
+def session_list(*, user: User, view: str = "live", persona: str | None = None) -> CursorPaginatorSource:
+    """One of a user's list views, as DRF's CursorPagination takes a queryset: its pages are fixed
+    statements (selectors.session_page_for_user); the queryset it stands for is
+    selectors.session_list_for_user's."""
+    return CursorPaginatorSource(read_page=functools.partial(_session_page, user=user, view=view, persona=persona))
 
-    user: User
-    view: str = "live"
-    persona: str | None = None
-    newest_first: bool = True
-    older_than: Any = None
-    newer_than: Any = None
 
-    def order_by(self, *ordering: str) -> "SessionList":
-        return replace(self, newest_first=ordering[0].startswith("-"))
-
-    def filter(self, **lookup) -> "SessionList":
-        ((name, position),) = lookup.items()
-        if name.endswith("__lt"):
-            return replace(self, older_than=position, newer_than=None)
-        return replace(self, older_than=None, newer_than=position)
-
-    def __getitem__(self, page: slice) -> list[dict]:
-        try:
-            return selectors.session_page_for_user(
-                user=self.user,
-                view=self.view,
-                persona=self.persona,
-                newest_first=self.newest_first,
-                older_than=self.older_than,
-                newer_than=self.newer_than,
-                offset=page.start or 0,
-                limit=page.stop - (page.start or 0),
-            )
-        except DjangoValidationError:  # a position that is not a time: a cursor not made here
-            raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
+def _session_page(**page) -> list[dict]:
+    try:
+        return selectors.session_page_for_user(**page)
+    except DjangoValidationError:  # a position that is not a time: a cursor not made here
+        raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
 
 
 INVALID_CURSOR = "Invalid cursor: use the next or previous link as given."
@@ -85,7 +60,7 @@ def session_page_for_page(
     paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[view])
     paginator.page_size = page_size
     try:
-        rows = paginator.paginate_queryset(SessionList(user=user, view=view), Request(request))
+        rows = paginator.paginate_queryset(session_list(user=user, view=view), Request(request))
     except ValidationError:
         raise DjangoValidationError({"cursor": "Invalid cursor."}) from None
     next_link = paginator.get_next_link()

@@ -9,19 +9,17 @@ case-insensitive match giving the same result shape. Either way the search stops
 SEARCH_TIMEOUT_MS and answers SearchTooBroad, so a word found in everything costs a bounded time.
 """
 
-import sqlite3
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from psycopg.errors import QueryCanceled
 
 from accounts.models import User
+from chatproject.db.deadlines import StatementTimedOut, sqlite_deadline, statement_timeout
+from chatproject.fixed_sql import FixedStatement
 from conversation.models import SEARCH_CONFIG, Session, Utterance
 
 MAX_QUERY_CHARS = 200
@@ -79,22 +77,24 @@ def session_search_for_user(*, user: User, q: str, limit: int = 20) -> list[Sear
     return hits
 
 
-_POSTGRES_SQL = f"""
+def _postgres_sql(quote) -> str:
+    session, utterance = quote(Session._meta.db_table), quote(Utterance._meta.db_table)
+    return f"""
 -- user_id is cast to bigint in both indexed conditions: btree_gin's int8 operator class serves only
 -- bigint = bigint, and an integer literal would leave the user out of the index condition (every
 -- user's matches read).
-WITH query AS (SELECT websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s) AS q),
+WITH query AS (SELECT websearch_to_tsquery('{SEARCH_CONFIG}', %s) AS q),
 title_hits AS (
     SELECT s.id AS session_id,
            2 * ts_rank(to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')), query.q) AS rank
-    FROM conversation_session s, query
-    WHERE s.user_id = %(user_id)s::bigint
+    FROM {session} s, query
+    WHERE s.user_id = %s::bigint
       AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(s.title, '')) @@ query.q
 ),
 text_hits AS (
     SELECT DISTINCT ON (u.session_id) u.session_id, u.seq, ts_rank(u.search_vector, query.q) AS rank
-    FROM conversation_utterance u, query
-    WHERE u.user_id = %(user_id)s::bigint AND u.is_final AND u.search_vector @@ query.q
+    FROM {utterance} u, query
+    WHERE u.user_id = %s::bigint AND u.is_final AND u.search_vector @@ query.q
     ORDER BY u.session_id, rank DESC, u.seq DESC
 ),
 best AS (
@@ -107,58 +107,41 @@ best AS (
 -- thousands of sessions, and fetching every best message's text before the LIMIT is wasted work.
 top AS (
     SELECT best.session_id, best.rank, best.seq, s.title, s.last_activity_at
-    FROM best JOIN conversation_session s ON s.id = best.session_id
+    FROM best JOIN {session} s ON s.id = best.session_id
     WHERE s.deleted_at IS NULL  -- live and archived sessions are searched, the trash never
     ORDER BY best.rank DESC, s.last_activity_at DESC, s.id DESC
-    LIMIT %(limit)s
+    LIMIT %s
 )
 SELECT top.session_id, top.rank, top.seq,
        ts_headline('{SEARCH_CONFIG}', COALESCE(u.text, top.title), query.q,
                    'StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=1')
 FROM top
-LEFT JOIN conversation_utterance u ON u.session_id = top.session_id AND u.seq = top.seq, query
+LEFT JOIN {utterance} u ON u.session_id = top.session_id AND u.seq = top.seq, query
 ORDER BY top.rank DESC, top.last_activity_at DESC, top.session_id DESC
-"""  # noqa: S608 - the interpolated names are module constants; every value is a parameter
+"""  # noqa: S608 - the interpolated names are module constants and the models' tables; values are parameters
+
+
+# Fixed, but bound on the client: a search's best plan depends on its words (a rare word, a frequent
+# one), which a prepared statement's generic plan would not see.
+_SEARCH = FixedStatement(sql=_postgres_sql, columns=lambda: [], server_bound=False)
 
 
 def _search_postgres(*, user_id: int, q: str, limit: int) -> list[tuple]:
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # For this transaction only: the pooled connection goes back with the server's default.
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(settings.SEARCH_TIMEOUT_MS)])
-            cursor.execute(_POSTGRES_SQL, {"q": q, "user_id": user_id, "limit": limit})
-            return [(row[0], float(row[1]), row[2], row[3]) for row in cursor.fetchall()]
-    except OperationalError as exc:
-        if isinstance(exc.__cause__, QueryCanceled):
-            raise SearchTooBroad from None
-        raise
-
-
-@contextmanager
-def _sqlite_deadline():
-    """SQLite has no statement timeout: a progress handler, called every few thousand steps of the
-    virtual machine, interrupts the statement once SEARCH_TIMEOUT_MS have passed."""
-    connection.ensure_connection()
-    raw = connection.connection
-    if not isinstance(raw, sqlite3.Connection):  # the plain search run on PostgreSQL, as tests do
-        yield
-        return
-    deadline = time.monotonic() + settings.SEARCH_TIMEOUT_MS / 1000
-    raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
-    try:
-        yield
-    except OperationalError as exc:
-        if "interrupted" in str(exc):
-            raise SearchTooBroad from None
-        raise
-    finally:
-        raw.set_progress_handler(None, 0)
+        with statement_timeout(milliseconds=settings.SEARCH_TIMEOUT_MS):
+            rows = _SEARCH.rows([q, user_id, user_id, limit])
+    except StatementTimedOut:
+        raise SearchTooBroad from None
+    return [(row[0], float(row[1]), row[2], row[3]) for row in rows]
 
 
 def _search_plain(*, user_id: int, q: str, limit: int) -> list[tuple]:
     """The embedded default's search: case-insensitive substring, newest activity first."""
-    with _sqlite_deadline():
-        return _search_plain_rows(user_id=user_id, q=q, limit=limit)
+    try:
+        with sqlite_deadline(milliseconds=settings.SEARCH_TIMEOUT_MS):
+            return _search_plain_rows(user_id=user_id, q=q, limit=limit)
+    except StatementTimedOut:
+        raise SearchTooBroad from None
 
 
 def _search_plain_rows(*, user_id: int, q: str, limit: int) -> list[tuple]:

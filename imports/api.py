@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatproject.api.drf import django_request
 from chatproject.api.errors import error_responses
 from chatproject.api.fields import ErrorSerializer
 from chatproject.api.parsers import RequestTooLarge
@@ -123,7 +124,7 @@ class ImportListApi(APIView):
             declared = request.META.get("CONTENT_LENGTH") or ""
             if declared.isdigit() and int(declared) > settings.IMPORT_MAX_BYTES + 65536:  # the form's own bytes
                 raise _too_large()
-            request._request.upload_handlers = [BoundedTemporaryFileUploadHandler(request._request)]
+            django_request(request).upload_handlers = [BoundedTemporaryFileUploadHandler(django_request(request))]
         super().initial(request, *args, **kwargs)
 
     @extend_schema(

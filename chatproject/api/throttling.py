@@ -15,14 +15,16 @@ import redis
 from django.core.cache import cache as default_cache
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from chatproject.redis_clients import cache_redis
+
 logger = logging.getLogger(__name__)
 
 
 def _counts(cache, current: str, previous: str, ttl: int) -> tuple[int, int]:
     """Adds one to the counter `current` (created for ttl seconds) and reads `previous`:
     (current's new count, previous count)."""
-    if hasattr(cache, "client") and hasattr(cache.client, "get_client"):  # django-redis
-        client = cache.client.get_client(write=True)
+    client = cache_redis(cache=cache)
+    if client is not None:
         current_key, previous_key = cache.make_and_validate_key(current), cache.make_and_validate_key(previous)
         pipe = client.pipeline(transaction=False)
         pipe.set(current_key, 0, ex=ttl, nx=True)

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatproject.api.drf import django_request
 from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import ErrorSerializer, StrictBooleanField, StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
@@ -30,7 +31,7 @@ from conversation.api.serializers import (
 )
 from conversation.exports import export_filename
 from conversation.inputs import UtteranceIn
-from conversation.pagination import SessionCursorPagination, SessionList
+from conversation.pagination import SessionCursorPagination, session_list
 from conversation.search import SearchTooBroad, session_search_for_user
 
 
@@ -111,7 +112,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 for hit in hits
             ]
             return Response({"next": None, "previous": None, "results": results})
-        sessions = SessionList(user=request.user, persona=params.get("persona"), view=params["view"])
+        sessions = session_list(user=request.user, persona=params.get("persona"), view=params["view"])
         paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)
@@ -410,7 +411,7 @@ class SessionExportApi(ReadWriteThrottled, APIView):
             session=session,
             export_format=export_format,
             all_branches=filters.validated_data["branches"] == "all",
-            asynchronous=isinstance(request._request, ASGIRequest),
+            asynchronous=isinstance(django_request(request), ASGIRequest),
         )
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=export_filename(session=session, export_format=export_format)

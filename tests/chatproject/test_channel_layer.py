@@ -1,10 +1,14 @@
-"""The channel layer keeps its groups through a Redis restart."""
+"""The channel layer keeps its groups through a Redis restart, and a real channels_redis layer hears
+what sync code publishes in its wire format."""
 
 import asyncio
 
 import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
 
-from chatproject.channel_layer import RedisPubSubChannelLayer
+from chatproject.channel_layer import RedisPubSubChannelLayer, group_publishes
+from chatproject.redis_clients import layer_redis
 from tests.servers import RedisServer
 
 
@@ -32,3 +36,30 @@ async def test_groups_can_be_joined_and_heard_right_after_redis_restarts(redis_s
         assert (await layer.receive(after))["n"] == 1
         assert (await layer.receive(before))["n"] == 2
     await layer.flush()
+
+
+async def _published_and_heard(layer: RedisPubSubChannelLayer, group: str, message: dict) -> dict:
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+
+    def publish() -> None:
+        pipe = layer_redis().pipeline(transaction=False)
+        group_publishes(pipe, [(group, message)], layer=layer)
+        pipe.execute()
+
+    await asyncio.to_thread(publish)
+    async with asyncio.timeout(5):
+        heard = await layer.receive(channel)
+    await layer.flush()
+    return heard
+
+
+async def test_a_message_published_from_sync_code_reaches_the_groups_channels_through_channels_redis():
+    message = {"type": "chat.event", "event": {"type": "session.renamed", "title": "é", "n": [1, None]}}
+    assert await _published_and_heard(get_channel_layer(), "pinned", message) == message
+
+
+async def test_the_wire_follows_the_layers_prefix():
+    layer = RedisPubSubChannelLayer(hosts=[settings.REDIS_URL], prefix="elsewhere")
+    assert layer.group_channel("g") == "elsewhere__group__g"
+    assert await _published_and_heard(layer, "g", {"type": "chat.event", "n": 3}) == {"type": "chat.event", "n": 3}

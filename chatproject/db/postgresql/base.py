@@ -33,7 +33,7 @@ from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg.pq import Format
 
-from chatproject.postgresql import pool as pool_hooks
+from chatproject.db.postgresql import pool as pool_hooks
 
 
 class IsoTimestamptzLoader(BaseTzLoader):

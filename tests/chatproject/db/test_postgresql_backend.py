@@ -1,4 +1,4 @@
-"""chatproject.postgresql: Django's PostgreSQL backend with timestamps parsed in C and a server-bound cursor."""
+"""chatproject.db.postgresql: Django's PostgreSQL backend with timestamps parsed in C and a server-bound cursor."""
 
 import select
 from datetime import UTC, datetime, timedelta, timezone
@@ -7,12 +7,13 @@ import psycopg
 import pytest
 from django.db import DataError, ProgrammingError, connection, transaction
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+from django.db.backends.utils import CursorWrapper
 from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
 from psycopg_pool import ConnectionPool
 
-from chatproject.postgresql.base import IsoTimestamptzLoader
-from chatproject.postgresql.pool import check_when_in_doubt
+from chatproject.db.postgresql.base import IsoTimestamptzLoader
+from chatproject.db.postgresql.pool import check_when_in_doubt
 from conversation import services
 from conversation.inputs import UtteranceIn
 from conversation.models import Session
@@ -67,6 +68,37 @@ def test_the_server_bound_cursor_is_logged_and_raises_djangos_errors(db):
 
     with pytest.raises(ProgrammingError), transaction.atomic(), connection.server_bound_cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM conversation_session")
+
+
+def test_djangos_cursor_runs_each_statement_through_execute_with_its_sql_and_params(db, monkeypatch):
+    """What the read retry overrides (RetryReadsOnLostConnection._execute): Django's execute() and
+    the ORM's queries reach CursorWrapper._execute(sql, params, *ignored_wrapper_args)."""
+    reached = []
+    djangos = CursorWrapper._execute
+
+    def recording(self, sql, params, *ignored_wrapper_args):
+        reached.append((sql, params))
+        return djangos(self, sql, params, *ignored_wrapper_args)
+
+    monkeypatch.setattr(CursorWrapper, "_execute", recording)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::int", [1])
+    Session.objects.filter(title="x").exists()
+    assert reached[0] == ("SELECT %s::int", [1])
+    assert "conversation_session" in reached[1][0]
+    assert "x" in reached[1][1]
+
+
+def test_prepare_cursor_wraps_a_psycopg_cursor_as_djangos_own(db):
+    """What server_bound_cursor() relies on: DatabaseWrapper._prepare_cursor gives a psycopg cursor
+    Django's wrapper (make_cursor or, while queries are logged, make_debug_cursor)."""
+    connection.ensure_connection()
+    with connection._prepare_cursor(psycopg.Cursor(connection.connection)) as cursor:
+        assert isinstance(cursor, CursorWrapper)
+        assert type(cursor.cursor) is psycopg.Cursor
+    with CaptureQueriesContext(connection), connection._prepare_cursor(psycopg.Cursor(connection.connection)) as cursor:
+        cursor.execute("SELECT 1")
+        assert connection.queries[-1]["sql"] == "SELECT 1"
 
 
 def prepared_statements() -> list[str]:
@@ -136,7 +168,7 @@ def test_the_check_refuses_a_connection_whose_server_process_ended(db):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_read_on_a_connection_that_died_runs_again_on_a_fresh_one(owner, caplog):
     _kill_this_connection()
-    with caplog.at_level("WARNING", logger="chatproject.postgresql.base"):
+    with caplog.at_level("WARNING", logger="chatproject.db.postgresql.base"):
         assert Session.objects.filter(user=owner).count() == 0
     assert "running a read again" in caplog.text
     assert Session.objects.filter(user=owner).count() == 0
