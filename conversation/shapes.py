@@ -8,8 +8,7 @@ are written one way, the API's (chatproject.timestamps.iso_datetime).
 Callers that write many objects pass the time zone they read once (`zone`); by default the current one.
 """
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
@@ -25,32 +24,44 @@ def persona(persona: Persona) -> dict:
 def session(session: Session, *, zone: tzinfo | None = None, with_persona: bool = True) -> dict:
     """A session as every endpoint answers it. `with_persona=False` leaves out its persona, for the
     events of writes that do not load it (an append's session.activity would pay a query for it)."""
-    return _session(
-        functools.partial(getattr, session),
-        persona=persona(session.persona) if with_persona else None,
-        zone=zone,
-    )
+    return _session(_Fields(session), persona=persona(session.persona) if with_persona else None, zone=zone)
 
 
 def session_of_row(row: Mapping[str, Any], *, zone: tzinfo | None = None) -> dict:
     """The same, from a row of selectors.session_list_for_user (its persona as persona_slug, persona_name)."""
-    return _session(row.__getitem__, persona={"slug": row["persona_slug"], "name": row["persona_name"]}, zone=zone)
+    return _session(row, persona={"slug": row["persona_slug"], "name": row["persona_name"]}, zone=zone)
 
 
-def _session(value: Callable[[str], Any], *, persona: dict | None, zone: tzinfo | None) -> dict:
-    shape = {"id": str(value("id")), "title": value("title")}
-    if persona is not None:
-        shape["persona"] = persona
-    shape |= {
-        "created_at": iso_datetime(value("created_at"), zone),
-        "last_activity_at": iso_datetime(value("last_activity_at"), zone),
-        "ended_at": iso_datetime(value("ended_at"), zone),
-        "message_count": value("message_count"),
-        "head_seq": value("head_seq"),
-        "pinned_at": iso_datetime(value("pinned_at"), zone),
-        "archived_at": iso_datetime(value("archived_at"), zone),
-        "deleted_at": iso_datetime(value("deleted_at"), zone),
+class _Fields:
+    """A model instance's fields by name (a deferred one is loaded, as by attribute)."""
+
+    __slots__ = ("instance",)
+
+    def __init__(self, instance) -> None:
+        self.instance = instance
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self.instance, name)
+
+
+def _session(fields: Mapping[str, Any] | _Fields, *, persona: dict | None, zone: tzinfo | None) -> dict:
+    """From the session's field values by name: a list's row (read as it is: lists format up to
+    200 of them per request), or a model instance's through _Fields."""
+    shape = {
+        "id": str(fields["id"]),
+        "title": fields["title"],
+        "persona": persona,
+        "created_at": iso_datetime(fields["created_at"], zone),
+        "last_activity_at": iso_datetime(fields["last_activity_at"], zone),
+        "ended_at": iso_datetime(fields["ended_at"], zone),
+        "message_count": fields["message_count"],
+        "head_seq": fields["head_seq"],
+        "pinned_at": iso_datetime(fields["pinned_at"], zone),
+        "archived_at": iso_datetime(fields["archived_at"], zone),
+        "deleted_at": iso_datetime(fields["deleted_at"], zone),
     }
+    if persona is None:
+        del shape["persona"]
     return shape
 
 
