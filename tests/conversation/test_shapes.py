@@ -333,6 +333,15 @@ def test_a_module_that_built_events_itself_no_longer_does(path):
     assert inline_events(ROOT / path) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="events.session_summary and events.utterance_payload serve the inline sites above (and "
+    "tests/test_embedded_default.py): delete them once those call the builders",
+)
+def test_events_py_keeps_no_stand_in_for_the_builders():
+    assert not {"session_summary", "utterance_payload"} & set(vars(events))
+
+
 def test_no_other_module_writes_times_another_way():
     found = [
         str(path)
