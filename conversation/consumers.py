@@ -244,13 +244,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.watch(session.pk)
         # Joined first, then read: a delta that arrives meanwhile is in both, and the offsets dedupe it.
         progress = await replies.aprogress_get(session.pk)
-        await self.send_json(
-            {
-                "type": "session.opened",
-                "session": {**events.session_summary(session), "persona": session.persona.slug},
-                "reply_in_progress": progress,
-            }
-        )
+        await self.send_json(events.session_opened(session=session, reply_in_progress=progress))
 
     async def on_send(self, frame: frames.Frame) -> None:
         client_id = frame.client_id or uuid.uuid4().hex

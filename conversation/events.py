@@ -8,7 +8,8 @@ hears of a write that rolled back. A channel layer that is down loses the event,
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 import redis
 from asgiref.sync import async_to_sync
@@ -18,7 +19,9 @@ from django.db import transaction
 
 from chatproject.channel_layer import group_publishes
 from chatproject.redis_clients import layer_redis
-from chatproject.timestamps import iso_datetime
+from chatproject.timestamps import iso_datetime, iso_datetimes
+from conversation import shapes
+from conversation.models import Session, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -31,31 +34,114 @@ def session_group(session_id: uuid.UUID | str) -> str:
     return f"session.{session_id}"
 
 
-def session_summary(session) -> dict:
-    """The sidebar's view of a session; times written as the API writes them."""
-    return {
-        "id": str(session.pk),
-        "title": session.title,
-        "message_count": session.message_count,
-        "last_activity_at": iso_datetime(session.last_activity_at),
-        "created_at": iso_datetime(session.created_at),
-        "pinned_at": iso_datetime(session.pinned_at),
-        "archived_at": iso_datetime(session.archived_at),
-        "deleted_at": iso_datetime(session.deleted_at),
-    }
+# Every event a client hears, each built by its own function (named after its type) and nowhere
+# else: the objects in them are conversation/shapes.py's, so an event reads as the API does.
+# The session in the sidebar's events (session.activity, .renamed, .updated, sessions.imported)
+# leaves out its persona, which the writes behind them do not load.
 
 
-def utterance_payload(utterance) -> dict:
-    return {
-        "seq": utterance.seq,
-        "parent_seq": utterance.parent_seq,
-        "role": utterance.role,
-        "text": utterance.text,
-        "is_final": utterance.is_final,
-        "client_id": utterance.client_id,
-        "created_at": iso_datetime(utterance.created_at),
-        "metadata": utterance.metadata,
-    }
+def session_opened(*, session: Session, reply_in_progress: dict | None) -> dict:
+    return {"type": "session.opened", "session": shapes.session(session), "reply_in_progress": reply_in_progress}
+
+
+def send_accepted(*, ref: str, client_id: str, session_id: uuid.UUID | str) -> dict:
+    return {"type": "send.accepted", "ref": ref, "client_id": client_id, "session_id": str(session_id)}
+
+
+def switch_done(*, session_id: uuid.UUID | str, seq: int, head_seq: int | None) -> dict:
+    return {"type": "switch.done", "session_id": str(session_id), "seq": seq, "head_seq": head_seq}
+
+
+def error(*, code: str, message: str, ref: str | None = None, client_id: str | None = None) -> dict:
+    """`client_id` names the message a refused send carried; without it the key is left out."""
+    event = {"type": "error", "code": code, "message": message, "ref": ref}
+    if client_id is not None:
+        event["client_id"] = client_id
+    return event
+
+
+def utterance(*, session_id: uuid.UUID | str, utterance: Utterance) -> dict:
+    return {"type": "utterance", "session_id": str(session_id), "utterance": shapes.utterance(utterance)}
+
+
+def reply_start(*, session_id: uuid.UUID | str) -> dict:
+    return {"type": "reply.start", "session_id": str(session_id)}
+
+
+def reply_delta(*, session_id: uuid.UUID | str, offset: int, text: str) -> dict:
+    return {"type": "reply.delta", "session_id": str(session_id), "offset": offset, "text": text}
+
+
+def reply_end(*, session_id: uuid.UUID | str, utterance: Utterance | None) -> dict:
+    """The stored reply, or None when nothing was produced."""
+    stored = shapes.utterance(utterance) if utterance is not None else None
+    return {"type": "reply.end", "session_id": str(session_id), "utterance": stored}
+
+
+def session_created(*, session: Session) -> dict:
+    return {"type": "session.created", "session": shapes.session(session)}
+
+
+def session_renamed(*, session: Session) -> dict:
+    return {"type": "session.renamed", "session": shapes.session(session, with_persona=False)}
+
+
+def session_updated(*, session: Session) -> dict:
+    return {"type": "session.updated", "session": shapes.session(session, with_persona=False)}
+
+
+def session_activity(*, session: Session) -> dict:
+    return {"type": "session.activity", "session": shapes.session(session, with_persona=False)}
+
+
+def sessions_imported(*, sessions: Iterable[Session]) -> dict:
+    return {"type": "sessions.imported", "sessions": [shapes.session(s, with_persona=False) for s in sessions]}
+
+
+def session_head(*, session: Session) -> dict:
+    return {"type": "session.head", "session_id": str(session.pk), "head_seq": session.head_seq}
+
+
+def session_cleared(*, session_id: uuid.UUID | str) -> dict:
+    return {"type": "session.cleared", "session_id": str(session_id)}
+
+
+def session_deleted(*, session_ids: Iterable[uuid.UUID | str]) -> dict:
+    return {"type": "session.deleted", "session_ids": [str(i) for i in session_ids]}
+
+
+def session_ended(*, session_ids: Iterable[uuid.UUID | str], ended_at: datetime) -> dict:
+    return {"type": "session.ended", "session_ids": [str(i) for i in session_ids], "ended_at": iso_datetime(ended_at)}
+
+
+def sessions_expired(*, session_ids: Iterable[uuid.UUID | str], deleted_at: datetime) -> dict:
+    ids = [str(i) for i in session_ids]
+    return {"type": "sessions.expired", "session_ids": ids, "deleted_at": iso_datetime(deleted_at)}
+
+
+def account_export(*, state: dict) -> dict:
+    """An account export's state (accounts.selectors.account_export_state), as its detail API answers it."""
+    return {"type": "account.export", "export": iso_datetimes(state)}
+
+
+def account_import(*, state: dict) -> dict:
+    """An import's state (imports.selectors.conversation_import_state), as its detail API answers it."""
+    return {"type": "account.import", "import": iso_datetimes(state)}
+
+
+def auth_recheck(*, tokens_only: bool) -> dict:
+    """To the user's sockets, not passed on to the browser: check the credentials again."""
+    return {"type": "auth.recheck", "tokens_only": tokens_only}
+
+
+# The services.py, reply_tasks.py and imports/services.py sites that still build their events
+# inline call these two: delete them once those sites call the builders above.
+def session_summary(session: Session) -> dict:
+    return shapes.session(session, with_persona=False)
+
+
+def utterance_payload(utterance: Utterance) -> dict:
+    return shapes.utterance(utterance)
 
 
 async def apublish(group: str, event: dict) -> None:

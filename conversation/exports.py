@@ -4,12 +4,11 @@ streams it, the account export writes it into its zip."""
 import json
 from collections.abc import Iterator
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.text import slugify
 
-from conversation import selectors
-from conversation.api.serializers import SessionOutputSerializer
+from chatproject.timestamps import iso_datetime
+from conversation import selectors, shapes
 from conversation.models import Session, Utterance
 
 EXPORT_PAGE_SIZE = 500
@@ -50,35 +49,23 @@ def _pages(session: Session, *, all_branches: bool = False) -> Iterator[list[Utt
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def session_json(session: Session, *, all_branches: bool = False) -> Iterator[str]:
-    # The session as every endpoint answers it, with its metadata and the time of the export.
+    # The session as every endpoint answers it, with its metadata and the time of the export; then
+    # its final messages, each as the API answers it.
+    zone = timezone.get_current_timezone()
     header = {
-        **SessionOutputSerializer(session).data,
+        **shapes.session(session, zone=zone),
         "metadata": session.metadata,
-        "exported_at": timezone.now(),
+        "exported_at": iso_datetime(timezone.now(), zone),
         "branches": "all" if all_branches else "active",
     }
     yield '{"session": ' + _dumps(header) + ', "messages": ['
     separator = ""
     for rows in _pages(session, all_branches=all_branches):
-        items = (
-            _dumps(
-                {
-                    "seq": row.seq,
-                    "parent_seq": row.parent_seq,
-                    "role": row.role,
-                    "text": row.text,
-                    "created_at": row.created_at,
-                    "client_id": row.client_id,
-                    "metadata": row.metadata,
-                }
-            )
-            for row in rows
-        )
-        yield separator + ", ".join(items)
+        yield separator + ", ".join(_dumps(shapes.utterance(row, zone=zone)) for row in rows)
         separator = ", "
     yield "]}\n"
 

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator, Callable
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,6 +13,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from chatproject.api.errors import error_responses as errors
@@ -206,7 +206,8 @@ class UtteranceRegenerateApi(SessionReplyApi):
 
 
 def sse_event(name: str, data) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data, cls=DjangoJSONEncoder)}\n\n".encode()
+    """`data` as the API's JSONRenderer writes it (its encoder: times as DRF writes them)."""
+    return f"event: {name}\ndata: {json.dumps(data, cls=encoders.JSONEncoder)}\n\n".encode()
 
 
 class TooManyReplies(APIException):

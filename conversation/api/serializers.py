@@ -12,13 +12,14 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
-from chatproject.timestamps import iso_datetime
+from conversation import shapes
 from conversation.selectors import siblings_entry
 
 # Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
 # per value, its get_attribute and to_representation) cost more than the rest of the request. The
-# output serializers below build the same dict directly; their fields still document the shape (the
-# OpenAPI schema), and tests/conversation/api/test_serializers.py holds each to DRF's own output.
+# output serializers below answer the shapes of conversation/shapes.py (built there for every door)
+# directly; their fields still document the shape (the OpenAPI schema), and
+# tests/conversation/api/test_serializers.py holds each to DRF's own output.
 
 
 class DirectOutputSerializer(serializers.Serializer):
@@ -55,19 +56,7 @@ class SessionOutputSerializer(DirectOutputSerializer):
     deleted_at = serializers.DateTimeField(allow_null=True, help_text="When it went to the trash; null when not.")
 
     def to_representation(self, session) -> dict:
-        return {
-            "id": str(session.id),
-            "title": session.title,
-            "persona": {"slug": session.persona.slug, "name": session.persona.name},
-            "created_at": iso_datetime(session.created_at, self.zone),
-            "last_activity_at": iso_datetime(session.last_activity_at, self.zone),
-            "ended_at": iso_datetime(session.ended_at, self.zone),
-            "message_count": session.message_count,
-            "head_seq": session.head_seq,
-            "pinned_at": iso_datetime(session.pinned_at, self.zone),
-            "archived_at": iso_datetime(session.archived_at, self.zone),
-            "deleted_at": iso_datetime(session.deleted_at, self.zone),
-        }
+        return shapes.session(session, zone=self.zone)
 
 
 class PersonaOfRowSerializer(PersonaOutputSerializer):
@@ -81,19 +70,7 @@ class SessionRowOutputSerializer(SessionOutputSerializer):
     persona = PersonaOfRowSerializer(source="*")
 
     def to_representation(self, row: dict) -> dict:
-        return {
-            "id": str(row["id"]),
-            "title": row["title"],
-            "persona": {"slug": row["persona_slug"], "name": row["persona_name"]},
-            "created_at": iso_datetime(row["created_at"], self.zone),
-            "last_activity_at": iso_datetime(row["last_activity_at"], self.zone),
-            "ended_at": iso_datetime(row["ended_at"], self.zone),
-            "message_count": row["message_count"],
-            "head_seq": row["head_seq"],
-            "pinned_at": iso_datetime(row["pinned_at"], self.zone),
-            "archived_at": iso_datetime(row["archived_at"], self.zone),
-            "deleted_at": iso_datetime(row["deleted_at"], self.zone),
-        }
+        return shapes.session_of_row(row, zone=self.zone)
 
 
 class SessionListItemSerializer(SessionOutputSerializer):
@@ -105,6 +82,10 @@ class SessionListItemSerializer(SessionOutputSerializer):
         required=False,
         help_text="With q only: [start, end) of each matched word in snippet.",
     )
+
+    def to_representation(self, hit) -> dict:
+        """A search hit (conversation.search.SearchHit); a plain list's rows are SessionRowOutputSerializer's."""
+        return shapes.search_hit(hit, zone=self.zone)
 
 
 class SessionListPageSerializer(serializers.Serializer):
@@ -129,16 +110,7 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
     last_seq = serializers.IntegerField()
 
     def to_representation(self, session) -> dict:
-        return {
-            **super().to_representation(session),
-            "metadata": session.metadata,
-            "counts": {
-                "user": session.user_message_count,
-                "assistant": session.assistant_message_count,
-                "system": session.system_message_count,
-            },
-            "last_seq": session.last_seq,
-        }
+        return shapes.session_detail(session, zone=self.zone)
 
 
 class SiblingsSerializer(serializers.Serializer):
@@ -167,17 +139,8 @@ class UtteranceOutputSerializer(DirectOutputSerializer):
     metadata = serializers.DictField()
 
     def to_representation(self, utterance) -> dict:
-        return {
-            "seq": utterance.seq,
-            "parent_seq": utterance.parent_seq,
-            "siblings": siblings_entry(self.context.get("siblings") or {}, utterance),
-            "role": utterance.role,
-            "text": utterance.text,
-            "is_final": utterance.is_final,
-            "client_id": utterance.client_id,
-            "created_at": iso_datetime(utterance.created_at, self.zone),
-            "metadata": utterance.metadata,
-        }
+        siblings = siblings_entry(self.context.get("siblings") or {}, utterance)
+        return shapes.utterance(utterance, zone=self.zone, siblings=siblings)
 
 
 class ContextMessageSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from conversation.api.export import export_stream
 from conversation.api.serializers import (
     PersonaOutputSerializer,
     SessionDetailOutputSerializer,
+    SessionListItemSerializer,
     SessionListPageSerializer,
     SessionOutputSerializer,
     SessionRowOutputSerializer,
@@ -101,16 +102,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 return Response(
                     {"next": None, "previous": None, "results": [], "too_broad": True, "detail": exc.message}
                 )
-            results = [
-                {
-                    **SessionOutputSerializer(hit.session).data,
-                    "rank": hit.rank,
-                    "match_seq": hit.seq,
-                    "snippet": hit.snippet,
-                    "highlights": [list(pair) for pair in hit.highlights],
-                }
-                for hit in hits
-            ]
+            results = SessionListItemSerializer(hits, many=True).data
             return Response({"next": None, "previous": None, "results": results})
         sessions = session_list(user=request.user, persona=params.get("persona"), view=params["view"])
         paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[params["view"]])

@@ -1,0 +1,107 @@
+"""The JSON shapes of conversation objects, each built here and nowhere else.
+
+The API's serializers, the live events (conversation/events.py), the socket and the exports all
+show a session, a persona, an utterance or a search hit through these functions, so the same object
+reads the same key by key on every door (tests/conversation/test_shapes.py holds them to it). Times
+are written one way, the API's (chatproject.timestamps.iso_datetime).
+
+Callers that write many objects pass the time zone they read once (`zone`); by default the current one.
+"""
+
+from collections.abc import Mapping
+from datetime import tzinfo
+from typing import Any
+
+from chatproject.timestamps import iso_datetime
+from conversation.models import Persona, Session, Utterance
+from conversation.search import SearchHit
+
+
+def persona(persona: Persona) -> dict:
+    return {"slug": persona.slug, "name": persona.name}
+
+
+def session(session: Session, *, zone: tzinfo | None = None, with_persona: bool = True) -> dict:
+    """A session as every endpoint answers it. `with_persona=False` leaves out its persona, for the
+    events of writes that do not load it (an append's session.activity would pay a query for it)."""
+    return _session(_Fields(session), persona=persona(session.persona) if with_persona else None, zone=zone)
+
+
+def session_of_row(row: Mapping[str, Any], *, zone: tzinfo | None = None) -> dict:
+    """The same, from a row of selectors.session_list_for_user (its persona as persona_slug, persona_name)."""
+    return _session(row, persona={"slug": row["persona_slug"], "name": row["persona_name"]}, zone=zone)
+
+
+class _Fields:
+    """A model instance's fields by name (a deferred one is loaded, as by attribute)."""
+
+    __slots__ = ("instance",)
+
+    def __init__(self, instance) -> None:
+        self.instance = instance
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self.instance, name)
+
+
+def _session(fields: Mapping[str, Any] | _Fields, *, persona: dict | None, zone: tzinfo | None) -> dict:
+    """From the session's field values by name: a list's row (read as it is: lists format up to
+    200 of them per request), or a model instance's through _Fields."""
+    shape = {
+        "id": str(fields["id"]),
+        "title": fields["title"],
+        "persona": persona,
+        "created_at": iso_datetime(fields["created_at"], zone),
+        "last_activity_at": iso_datetime(fields["last_activity_at"], zone),
+        "ended_at": iso_datetime(fields["ended_at"], zone),
+        "message_count": fields["message_count"],
+        "head_seq": fields["head_seq"],
+        "pinned_at": iso_datetime(fields["pinned_at"], zone),
+        "archived_at": iso_datetime(fields["archived_at"], zone),
+        "deleted_at": iso_datetime(fields["deleted_at"], zone),
+    }
+    if persona is None:
+        del shape["persona"]
+    return shape
+
+
+def session_detail(detail: Session, *, zone: tzinfo | None = None) -> dict:
+    """A session with its metadata, counts per role and last seq (the detail endpoint's answer)."""
+    return {
+        **session(detail, zone=zone),
+        "metadata": detail.metadata,
+        "counts": {
+            "user": detail.user_message_count,
+            "assistant": detail.assistant_message_count,
+            "system": detail.system_message_count,
+        },
+        "last_seq": detail.last_seq,
+    }
+
+
+def search_hit(hit: SearchHit, *, zone: tzinfo | None = None) -> dict:
+    """A session that a search found, with where and how well it matched."""
+    return {
+        **session(hit.session, zone=zone),
+        "rank": hit.rank,
+        "match_seq": hit.seq,
+        "snippet": hit.snippet,
+        "highlights": [list(pair) for pair in hit.highlights],
+    }
+
+
+def utterance(utterance: Utterance, *, zone: tzinfo | None = None, siblings: dict | None = None) -> dict:
+    """An utterance; `siblings` (selectors.siblings_entry: its place among its parent's children)
+    where the caller knows it, as the history pages do."""
+    shape = {"seq": utterance.seq, "parent_seq": utterance.parent_seq}
+    if siblings is not None:
+        shape["siblings"] = siblings
+    shape |= {
+        "role": utterance.role,
+        "text": utterance.text,
+        "is_final": utterance.is_final,
+        "client_id": utterance.client_id,
+        "created_at": iso_datetime(utterance.created_at, zone),
+        "metadata": utterance.metadata,
+    }
+    return shape
