@@ -26,8 +26,8 @@ from accounts.models import AccountExport, DeviceToken, User
 from accounts.selectors import account_export_in_progress, account_export_state, retention_choices
 from chatproject import jobs
 from conversation import events
-from conversation import services as conversation_services
 from conversation.models import Session, SessionAudit
+from conversation.sessions.lifecycle import sessions_delete
 from imports.models import ConversationImport
 from imports.selectors import jobs_running_for_user
 
@@ -110,7 +110,7 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
     session_ids = list(Session.objects.filter(user_id__in=ids).values_list("id", flat=True))
     sessions = utterances = 0
     for start in range(0, len(session_ids), DELETE_BATCH_SIZE):
-        deleted = conversation_services.sessions_delete(
+        deleted = sessions_delete(
             session_ids=session_ids[start : start + DELETE_BATCH_SIZE],
             announce=False,
             actor_id=actor_id,

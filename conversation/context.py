@@ -30,7 +30,7 @@ from redis import RedisError
 
 from conversation import events
 from conversation.models import Session, Utterance
-from conversation.selectors import session_db_id
+from conversation.sessions.lookup import session_db_id
 
 logger = logging.getLogger(__name__)
 

@@ -15,15 +15,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
 from accounts.models import User
-from conversation import selectors
+from conversation.sessions.lists import SESSION_VIEW_ORDERING, session_page_for_user
 
 
 @dataclass(frozen=True)
 class SessionList:
     """One of a user's list views, as DRF's CursorPagination uses a queryset: put in the view's order
     or its reverse (order_by), past the cursor's position on the sort column (one filter), then
-    sliced. The slice is one fixed statement (selectors.session_page_for_user); the queryset it
-    stands for is selectors.session_list_for_user's."""
+    sliced. The slice is one fixed statement (session_page_for_user); the queryset it
+    stands for is session_list_for_user's."""
 
     user: User
     view: str = "live"
@@ -43,7 +43,7 @@ class SessionList:
 
     def __getitem__(self, page: slice) -> list[dict]:
         try:
-            return selectors.session_page_for_user(
+            return session_page_for_user(
                 user=self.user,
                 view=self.view,
                 persona=self.persona,
@@ -67,7 +67,7 @@ class SessionCursorPagination(CursorPagination):
     max_page_size = settings.MAX_PAGE_SIZE
 
     def __init__(self, *, ordering: tuple[str, ...] | None = None):
-        if ordering is not None:  # the trash pages by deletion time (selectors.SESSION_VIEW_ORDERING)
+        if ordering is not None:  # the trash pages by deletion time (SESSION_VIEW_ORDERING)
             self.ordering = ordering
 
     def decode_cursor(self, request):
@@ -82,7 +82,7 @@ def session_page_for_page(
 ) -> tuple[list[dict], str | None]:
     """One page of one of the user's lists for a page (`?cursor=` as the API takes it): the rows and
     the cursor of the next page, or None at the end. ValidationError for a bad cursor."""
-    paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[view])
+    paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[view])
     paginator.page_size = page_size
     try:
         rows = paginator.paginate_queryset(SessionList(user=user, view=view), Request(request))

@@ -21,12 +21,12 @@ from django.utils import timezone
 from accounts.models import User
 from chatproject import jobs
 from conversation import events
-from conversation import services as conversation_services
 from conversation.models import ImportedConversation, Persona, Session
-from conversation.selectors import persona_resolve
+from conversation.sessions.personas import persona_resolve
 from imports import formats, tasks
 from imports.models import ConversationImport, ConversationImportRow
 from imports.selectors import conversation_import_in_progress, conversation_import_state, jobs_running_for_user
+from imports.writer import ImportedMessage, conversation_import
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             formats.id_check(node.id, what=f"The id of message {index}")
         # Texts lose what no database keeps (NUL, unpaired surrogates) rather than the conversation.
         messages = [
-            conversation_services.ImportedMessage(
+            ImportedMessage(
                 id=node.id,
                 parent_id=tree.parents[node.id],
                 role=node.role,
@@ -270,7 +270,7 @@ def _conversation_import(job: ConversationImport, conversation: formats.SourceCo
             )
             for node in tree.messages
         ]
-        outcome = conversation_services.conversation_import(
+        outcome = conversation_import(
             user=job.user,
             source=conversation.source,
             source_id=conversation.id,

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
 from chatproject.timestamps import iso_datetime
-from conversation.selectors import siblings_entry
+from conversation.history.siblings import siblings_entry
 
 # Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
 # per value, its get_attribute and to_representation) cost more than the rest of the request. The
