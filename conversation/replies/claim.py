@@ -11,10 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chatproject.fixed_sql import FixedStatement
-from conversation.models import (
-    ReplyInFlight,
-    Session,
-)
+from conversation.models import ReplyInFlight, Session
 from conversation.replies.progress import reply_state_ttl
 from conversation.sessions.lookup import session_db_id
 

@@ -9,20 +9,13 @@ import uuid
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import (
-    Q,
-)
+from django.db.models import Q
 
 from accounts.models import User
 from conversation import inputs
 from conversation.db_threads import db_async
 from conversation.history.append import utterances_append
-from conversation.models import (
-    Persona,
-    Role,
-    Session,
-    Utterance,
-)
+from conversation.models import Persona, Role, Session, Utterance
 from conversation.replies.claim import reply_release
 
 logger = logging.getLogger(__name__)

@@ -12,11 +12,7 @@ from django.conf import settings
 from accounts.models import User
 from conversation.assistant import AssistantError, Delta, Usage, assistant_backend
 from conversation.db_threads import db_async
-from conversation.models import (
-    ReplyInFlight,
-    Session,
-    Utterance,
-)
+from conversation.models import ReplyInFlight, Session, Utterance
 from conversation.replies.claim import reply_release
 from conversation.replies.progress import aprogress_get
 from conversation.replies.store import reply_latest, reply_store_through_outages

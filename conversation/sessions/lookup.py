@@ -7,10 +7,7 @@ from django.db import connection
 
 from accounts.models import User
 from chatproject.fixed_sql import FixedStatement, instances_of, model_columns
-from conversation.models import (
-    Persona,
-    Session,
-)
+from conversation.models import Persona, Session
 
 
 def session_id_parse(session_id: uuid.UUID | str) -> uuid.UUID:
