@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from account_data import services
 from accounts.models import User
 from accounts.services import sockets_recheck
-from conversation import selectors
+from conversation.sessions.lists import sessions_totals_for_users
 
 
 class UserChangeFormByEmail(UserChangeForm):
@@ -56,7 +56,7 @@ class UserAdmin(DjangoUserAdmin):
         # permission on utterances, which nobody has: they go with their session. A summary instead,
         # in a fixed number of queries whatever the accounts hold.
         users = list(objs)
-        sessions, utterances = selectors.sessions_totals_for_users(user_ids=[user.pk for user in users])
+        sessions, utterances = sessions_totals_for_users(user_ids=[user.pk for user in users])
         summary = [str(user) for user in users]
         if sessions:
             summary.append(f"{sessions} chat sessions with {utterances} utterances")

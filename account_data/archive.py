@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
 from accounts.models import User
+from chatproject.timestamps import iso_datetimes
 from conversation.exports import export_basename, session_chunks
 from conversation.models import Session
 
@@ -49,7 +49,7 @@ def account_archive_write(
             manifest_rows.write(
                 _dumps(
                     {
-                        "id": session.pk,
+                        "id": str(session.pk),
                         "title": session.display_title,
                         "created_at": session.created_at,
                         "last_activity_at": session.last_activity_at,
@@ -78,4 +78,4 @@ def account_archive_write(
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return json.dumps(iso_datetimes(value), ensure_ascii=False)

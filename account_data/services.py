@@ -1,7 +1,6 @@
 """Account data writes: the whole-account export (a job on chatproject/jobs), removing exports past
 their time, deleting accounts with everything they own across the apps."""
 
-import json
 import logging
 import tempfile
 from collections.abc import Iterable
@@ -12,7 +11,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import storages
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,8 +20,8 @@ from accounts.services import sockets_recheck
 from chatproject.jobs.limits import JobLimit, JobLimits
 from chatproject.jobs.services import JobGone, JobKind, ProgressClock, job_claim, job_run_in_worker, job_save, job_start
 from conversation import events
-from conversation import services as conversation_services
 from conversation.models import Session, SessionAudit
+from conversation.sessions.lifecycle import sessions_delete
 from imports.models import ConversationImport
 
 logger = logging.getLogger(__name__)
@@ -44,7 +42,7 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
     session_ids = list(Session.objects.filter(user_id__in=ids).values_list("id", flat=True))
     sessions = utterances = 0
     for start in range(0, len(session_ids), DELETE_BATCH_SIZE):
-        deleted = conversation_services.sessions_delete(
+        deleted = sessions_delete(
             session_ids=session_ids[start : start + DELETE_BATCH_SIZE],
             announce=False,
             actor_id=actor_id,
@@ -143,9 +141,7 @@ def _export_report(export: AccountExport, *, sessions: int, utterances: int) -> 
     export.sessions_done, export.utterances_done = sessions, utterances
     fields = ["status", "sessions_total", "sessions_done", "utterances_done"]
     job_save(job=export, fields=[*fields, "file", "size", "error", "finished_at", "expires_at"])
-    # Times spelled as the API spells them (DjangoJSONEncoder, as DRF: "...Z").
-    state = json.loads(json.dumps(account_export_state(export=export), cls=DjangoJSONEncoder))
-    event = {"type": "account.export", "export": state}
+    event = events.account_export(state=account_export_state(export=export))
     events.publish_now([(events.user_group(export.user_id), event)])
 
 

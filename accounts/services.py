@@ -24,7 +24,7 @@ def sockets_recheck(*, user_ids: Iterable[int], tokens_only: bool = False) -> No
     `tokens_only` asks only the sockets opened with a device token (a password being saved: the
     browser that changes it has its session updated after the save, and asks the others itself).
     """
-    event = {"type": "auth.recheck", "tokens_only": tokens_only}
+    event = events.auth_recheck(tokens_only=tokens_only)
     events.publish_after_commit([(events.user_group(user_id), event) for user_id in user_ids])
 
 

@@ -62,23 +62,24 @@ def api_data() -> ApiData:
 
     from accounts.models import User
     from accounts.services import device_token_create
-    from conversation import services
+    from conversation.history.append import utterances_append
     from conversation.inputs import UtteranceIn
+    from conversation.sessions.create import session_create
 
     user = User.objects.create_user(email=f"api-{uuid.uuid4().hex[:8]}@example.com")
     token = device_token_create(user=user, name="bench")[1]
     for n in range(200):
-        services.session_create(user=user, title=f"session {n}")
-    history = services.session_create(user=user)
+        session_create(user=user, title=f"session {n}")
+    history = session_create(user=user)
     for start in range(0, 2000, 500):
-        services.utterances_append(
+        utterances_append(
             user=user,
             session_id=history.pk,
             utterances=[
                 UtteranceIn(role="user" if i % 2 else "assistant", text=f"message {start + i} " * 8) for i in range(500)
             ],
         )
-    appendable = services.session_create(user=user)
+    appendable = session_create(user=user)
     if connection.vendor == "postgresql":
         # Statistics, as autovacuum keeps them on a live database: without them the planner takes
         # the fresh tables for empty and sorts all of a session's rows for a page of 50.

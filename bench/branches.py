@@ -33,10 +33,15 @@ def main() -> None:
     from django.conf import settings
 
     from accounts.models import User
-    from conversation import selectors, services
+    from conversation.branches.edits import utterance_edit
+    from conversation.branches.head import session_switch
+    from conversation.branches.paths import active_path_filter, path_stretches
     from conversation.context import context_window_rebuild
+    from conversation.history.append import utterances_append
+    from conversation.history.pages import utterance_page
     from conversation.inputs import UtteranceIn
     from conversation.models import Session, SessionBranch, Utterance
+    from conversation.sessions.create import session_create
 
     dsn = os.environ["DATABASE_URL"]
     user = User.objects.create_user(email=f"branches-{uuid.uuid4().hex[:8]}@example.com")
@@ -48,17 +53,17 @@ def main() -> None:
         ]
 
     print(f"Building a linear session and a branched one of {LENGTH:,} utterances ...", flush=True)
-    linear = services.session_create(user=user, title="linear")
+    linear = session_create(user=user, title="linear")
     for start in range(0, LENGTH, 500):
-        services.utterances_append(user=user, session_id=linear.pk, utterances=turns(500, start))
-    branched = services.session_create(user=user, title="branched")
+        utterances_append(user=user, session_id=linear.pk, utterances=turns(500, start))
+    branched = session_create(user=user, title="branched")
     for block in range(EDITS):
         # BLOCK - 2 turns, then the last user message edited and answered again: 2 stored utterances
         # leave the active branch at each edit, siblings of the ones that replace them.
-        services.utterances_append(user=user, session_id=branched.pk, utterances=turns(BLOCK - 2, block * BLOCK))
+        utterances_append(user=user, session_id=branched.pk, utterances=turns(BLOCK - 2, block * BLOCK))
         last_user = Session.objects.get(pk=branched.pk).last_seq - 1
-        services.utterance_edit(user=user, session_id=branched.pk, seq=last_user, text=f"edit {block}")
-        services.utterances_append(user=user, session_id=branched.pk, utterances=turns(1, 1))
+        utterance_edit(user=user, session_id=branched.pk, seq=last_user, text=f"edit {block}")
+        utterances_append(user=user, session_id=branched.pk, utterances=turns(1, 1))
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE conversation_utterance")
         conn.execute("VACUUM ANALYZE conversation_session")
@@ -72,7 +77,7 @@ def main() -> None:
     assert stored == LENGTH, stored
     assert SessionBranch.objects.filter(session=branched).count() == EDITS
     active = list(
-        Utterance.objects.filter(selectors.active_path_filter(branched.branch_path), session=branched)
+        Utterance.objects.filter(active_path_filter(branched.branch_path), session=branched)
         .order_by("seq")
         .values_list("seq", flat=True)
     )
@@ -91,7 +96,7 @@ def main() -> None:
     def raw_path_rows(session_id: str, branch_path: list, *, columns: str, below: int, limit: int) -> list:
         """The newest `limit` finals below `below` on the path, a stretch or two at a time (as a hand
         that knows the stretches' seqs are disjoint would read them)."""
-        stretches = list(selectors.path_stretches(branch_path, below=below))
+        stretches = list(path_stretches(branch_path, below=below))
         rows, start, batch = [], 0, 2
         while start < len(stretches) and len(rows) < limit:
             condition, values = stretches_sql(stretches[start : start + batch])
@@ -124,7 +129,7 @@ def main() -> None:
         return run
 
     def our_page(session: Session, before: int | None):
-        return lambda: selectors.utterance_page(user=user, session_id=session.pk, before=before, limit=PAGE)
+        return lambda: utterance_page(user=user, session_id=session.pk, before=before, limit=PAGE)
 
     results = []
 
@@ -182,7 +187,7 @@ def main() -> None:
     our_next, raw_next = flipper(replaced, replacement), flipper(replaced, replacement)
 
     def raw_counts(branch_path: list, after: int) -> dict:
-        stretches = list(selectors.path_stretches(branch_path, above=after))
+        stretches = list(path_stretches(branch_path, above=after))
         condition, values = stretches_sql(stretches)
         return dict(
             conn.execute(
@@ -264,15 +269,15 @@ def main() -> None:
 
     # The linear session's one alternative: its last user message edited once.
     linear_last_user = linear.last_seq - 1
-    services.utterance_edit(user=user, session_id=linear.pk, seq=linear_last_user, text="edited")
+    utterance_edit(user=user, session_id=linear.pk, seq=linear_last_user, text="edited")
     linear_next = flipper(linear_last_user, linear.last_seq + 1)
 
     def linear_switch():
-        services.session_switch(user=user, session_id=linear.pk, seq=linear_next())
+        session_switch(user=user, session_id=linear.pk, seq=linear_next())
 
     measure(
         "switch",
-        lambda: services.session_switch(user=user, session_id=branched.pk, seq=our_next()),
+        lambda: session_switch(user=user, session_id=branched.pk, seq=our_next()),
         raw_switch,
         linear_switch,
     )
@@ -288,7 +293,7 @@ def main() -> None:
     def our_edit(session: Session):
         def run():
             target = newest_user_message(session)
-            services.utterance_edit(user=user, session_id=session.pk, seq=target, text="edited once more")
+            utterance_edit(user=user, session_id=session.pk, seq=target, text="edited once more")
 
         return run
 

@@ -64,12 +64,12 @@ def _prepare(database_url: str, redis_url: str) -> tuple[list[tuple[str, str]], 
     setup_django()
     from accounts.models import User
     from accounts.services import device_token_create
-    from conversation import services
+    from conversation.sessions.create import session_create
 
     ws, api = [], []
     for n in range(WS_USERS + API_CLIENTS):
         user = User.objects.create_user(email=f"chaos-{n}-{uuid.uuid4().hex[:6]}@example.com")
-        session_id = str(services.session_create(user=user).pk)
+        session_id = str(session_create(user=user).pk)
         if n < WS_USERS:
             ws.append((login_session_key(user), session_id))
         else:

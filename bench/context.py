@@ -17,14 +17,15 @@ def main() -> None:
     from django.core.cache import cache
 
     from accounts.models import User
-    from conversation import services
     from conversation.context import context_key, context_window_get, context_window_rebuild
+    from conversation.history.append import utterances_append
     from conversation.inputs import UtteranceIn
     from conversation.models import Session
+    from conversation.sessions.create import session_create
 
     user = User.objects.create_user(email=f"ctx-{uuid.uuid4().hex[:8]}@example.com")
-    session = services.session_create(user=user)
-    services.utterances_append(
+    session = session_create(user=user)
+    utterances_append(
         user=user,
         session_id=session.pk,
         utterances=[UtteranceIn(role="user" if n % 2 else "assistant", text=f"message {n} " * 20) for n in range(200)],
@@ -57,13 +58,13 @@ def main() -> None:
     raw_samples = latency_ms(raw_read, repeat=5000)
 
     def appender(*, warm: bool):
-        target = services.session_create(user=user)
-        services.utterances_append(user=user, session_id=target.pk, utterances=[UtteranceIn(role="user", text="x")])
+        target = session_create(user=user)
+        utterances_append(user=user, session_id=target.pk, utterances=[UtteranceIn(role="user", text="x")])
         if warm:  # the window is cached, so every append extends it (GETEX, SET, DEL)
             context_window_get(session=Session.objects.get(pk=target.pk))
 
         def append():
-            services.utterances_append(
+            utterances_append(
                 user=user, session_id=target.pk, utterances=[UtteranceIn(role="user", text="hello " * 10)]
             )
 

@@ -90,15 +90,16 @@ def _append_in_process(kind: str, user_id: int, start_at: float, seconds: float,
     """One worker process (as a server process would be): appends for `seconds` from `start_at`."""
     setup_django()
     from accounts.models import User
-    from conversation import services
+    from conversation.history.append import utterances_append
     from conversation.inputs import UtteranceIn
+    from conversation.sessions.create import session_create
 
     user = User.objects.get(pk=user_id)
-    session = services.session_create(user=user)
+    session = session_create(user=user)
     if kind == "ours":
 
         def append() -> None:
-            services.utterances_append(
+            utterances_append(
                 user=user,
                 session_id=session.pk,
                 utterances=[UtteranceIn(role="user", text="a message of some words", client_id=uuid.uuid4().hex)],
@@ -159,11 +160,15 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from conversation import selectors, services
     from conversation.context import context_window_rebuild
+    from conversation.history.append import utterances_append
+    from conversation.history.pages import utterance_page
+    from conversation.history.save import conversation_save
     from conversation.inputs import UtteranceIn
     from conversation.models import Persona
     from conversation.search import SearchTooBroad, session_search_for_user
+    from conversation.sessions.create import session_create
+    from conversation.sessions.lists import session_list_for_user
 
     dsn = os.environ["DATABASE_URL"]
     rng = random.Random(42)
@@ -217,10 +222,10 @@ def main() -> None:
 
     # --- append one utterance -----------------------------------------------------------------
     def service_appender(_i: int):
-        session = services.session_create(user=main_user)
+        session = session_create(user=main_user)
 
         def append() -> None:
-            services.utterances_append(
+            utterances_append(
                 user=main_user,
                 session_id=session.pk,
                 utterances=[UtteranceIn(role="user", text=make(), client_id=uuid.uuid4().hex)],
@@ -230,16 +235,16 @@ def main() -> None:
 
     def raw_appender(_i: int):
         conn = psycopg.connect(dsn)
-        session = services.session_create(user=main_user)
+        session = session_create(user=main_user)
 
         def append() -> None:
             raw_append(conn, session_id=session.pk, user_id=main_user.pk, text=make())
 
         return append
 
-    probe = services.session_create(user=main_user)
+    probe = session_create(user=main_user)
     with CaptureQueriesContext(connection) as captured:
-        services.utterances_append(
+        utterances_append(
             user=main_user, session_id=probe.pk, utterances=[UtteranceIn(role="user", text="x", client_id="probe")]
         )
     statements = len(captured.captured_queries)
@@ -284,14 +289,14 @@ def main() -> None:
         ]
         start = time.perf_counter()
         for messages in batches:
-            services.conversation_save(user=main_user, messages=messages)
+            conversation_save(user=main_user, messages=messages)
         return 3000 / (time.perf_counter() - start)
 
     def raw_insert_rate() -> float:
         with psycopg.connect(dsn) as conn:
             statements = []
             for _ in range(3):
-                sid = services.session_create(user=main_user).pk
+                sid = session_create(user=main_user).pk
                 values = [
                     (sid, main_user.pk, n + 1, "user", make(), True, f"c{n}", json.dumps({})) for n in range(1000)
                 ]
@@ -313,7 +318,7 @@ def main() -> None:
     # --- list 50 most recent sessions ---------------------------------------------------------
     def list_ours(user):
         return lambda: [
-            (s["title"], s["persona_name"], s["message_count"]) for s in selectors.session_list_for_user(user=user)[:50]
+            (s["title"], s["persona_name"], s["message_count"]) for s in session_list_for_user(user=user)[:50]
         ]
 
     list_raw_conn = psycopg.connect(dsn)
@@ -371,9 +376,7 @@ def main() -> None:
     page_figures = {}
     for label, before in (("newest", None), ("100 pages deep", DEEP_MESSAGES - 100 * 50)):
         ours, base = paired_median_of_3(
-            lambda b=before: rate(
-                lambda: selectors.utterance_page(user=long_user, session_id=deep_id, before=b, limit=50)
-            ),
+            lambda b=before: rate(lambda: utterance_page(user=long_user, session_id=deep_id, before=b, limit=50)),
             lambda b=before: rate(page_raw(b or DEEP_MESSAGES + 1)),
         )
         page_figures[label] = ours

@@ -152,7 +152,7 @@ def bulk_save_rate(user) -> float:
     """bench/domain.py's "save 1,000 utterances in one call": three calls of 1,000, utterances/s."""
     from django.conf import settings
 
-    from conversation import services
+    from conversation.history.save import conversation_save
     from conversation.inputs import UtteranceIn
 
     settings.MAX_BATCH_UTTERANCES = 1000
@@ -170,7 +170,7 @@ def bulk_save_rate(user) -> float:
     ]
     start = time.perf_counter()
     for messages in batches:
-        services.conversation_save(user=user, messages=messages)
+        conversation_save(user=user, messages=messages)
     return 3000 / (time.perf_counter() - start)
 
 

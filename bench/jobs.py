@@ -177,7 +177,7 @@ def main() -> None:
 
     from account_data.services import account_export_start
     from accounts.models import AccountExport, User
-    from conversation import services as conversation_services
+    from conversation.history.save import conversation_save
     from conversation.inputs import UtteranceIn
     from imports.models import ConversationImport
     from imports.services import conversation_import_start
@@ -186,9 +186,7 @@ def main() -> None:
     files = hostile_files()
     reader = User.objects.create_user(email=f"reader-{uuid.uuid4().hex[:8]}@example.com")
     for n in range(50):
-        conversation_services.conversation_save(
-            user=reader, messages=[UtteranceIn(role="user", text=f"message {n}.{m}") for m in range(20)]
-        )
+        conversation_save(user=reader, messages=[UtteranceIn(role="user", text=f"message {n}.{m}") for m in range(20)])
 
     workers = start_workers(2, dict(os.environ))
     sampler = TreeSampler([worker.pid for worker in workers])

@@ -127,11 +127,11 @@ def main() -> None:
 
         from accounts.models import User
         from accounts.services import device_token_create
-        from conversation import services
+        from conversation.sessions.create import session_create
 
         user = User.objects.create_user(email="restarts@example.com")
         token = device_token_create(user=user, name="bench")[1]
-        session_ids = [str(services.session_create(user=user).pk) for _ in range(CONNECTIONS)]
+        session_ids = [str(session_create(user=user).pk) for _ in range(CONNECTIONS)]
         connections.close_all()
 
         lifted = {"THROTTLE_API_READ": "100000000/min", "THROTTLE_API_WRITE": "100000000/min"}

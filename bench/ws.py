@@ -21,12 +21,12 @@ COUNTS = [int(n) for n in os.environ.get("BENCH_WS_CLIENTS", "100,500").split(",
 def make_clients(count: int) -> list[tuple[str, str]]:
     """(session cookie, session id) for `count` users, each with one chat session."""
     from accounts.models import User
-    from conversation import services
+    from conversation.sessions.create import session_create
 
     clients = []
     for _ in range(count):
         user = User.objects.create_user(email=f"ws-{uuid.uuid4().hex[:10]}@example.com")
-        clients.append((login_session_key(user), str(services.session_create(user=user).pk)))
+        clients.append((login_session_key(user), str(session_create(user=user).pk)))
     return clients
 
 

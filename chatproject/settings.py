@@ -315,14 +315,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Product limits, enforced by the services (see conversation/services.py).
+# Product limits, enforced by the services (see conversation/sessions/, history/, branches/).
 MAX_UTTERANCE_CHARS = env.int("MAX_UTTERANCE_CHARS", default=32000)
 MAX_BATCH_UTTERANCES = env.int("MAX_BATCH_UTTERANCES", default=500)
 MAX_METADATA_BYTES = env.int("MAX_METADATA_BYTES", default=16384)
 MAX_TITLE_CHARS = env.int("MAX_TITLE_CHARS", default=200)
 MAX_METADATA_DEPTH = env.int("MAX_METADATA_DEPTH", default=20)
 # What a client may send as a client_id, and what every stored client_id obeys: ids the server derives
-# (a reply's ":reply:N", conversation/replies.reply_client_id) use a digest past it. The column holds 100.
+# (a reply's ":reply:N", conversation/replies/store.reply_client_id) use a digest past it. The column holds 100.
 MAX_CLIENT_ID_CHARS = 80
 AUTO_TITLE_CHARS = 60
 MAX_PAGE_SIZE = 200
@@ -452,7 +452,7 @@ ASSISTANT_DEADLINE_SECONDS = env.float("ASSISTANT_DEADLINE_SECONDS", default=300
 ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=4096)
 # Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
 WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)
-# Budgets per user, whatever the door (conversation/budgets.py, conversation/replies.py): replies
+# Budgets per user, whatever the door (conversation/budgets.py, conversation/replies/claim.py): replies
 # being written at once (sockets and the API), and open chat sockets (a lease per socket; each
 # process pushes its sockets' leases forward every SOCKET_HEARTBEAT_SECONDS, by one UPDATE, so the
 # leases of a process that died stop counting after SOCKET_LEASE_SECONDS).

@@ -5,8 +5,10 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from conversation import selectors, services
+from conversation.history.pages import utterances_latest
 from conversation.models import Persona, Session, SessionAudit, Utterance
+from conversation.sessions.lifecycle import sessions_delete, sessions_end, sessions_trash_by_staff
+from conversation.sessions.lists import SESSION_VIEWS, sessions_totals
 
 ADMIN_BATCH_SIZE = 1000
 CONFIRM_TITLES = {
@@ -33,8 +35,8 @@ class LifecycleFilter(admin.SimpleListFilter):
         return [("live", "Live"), ("pinned", "Pinned"), ("archived", "Archived"), ("trash", "In the trash")]
 
     def queryset(self, request, queryset):
-        if self.value() in selectors.SESSION_VIEWS:
-            return queryset.filter(selectors.SESSION_VIEWS[self.value()])
+        if self.value() in SESSION_VIEWS:
+            return queryset.filter(SESSION_VIEWS[self.value()])
         return queryset
 
 
@@ -124,7 +126,7 @@ class SessionAdmin(admin.ModelAdmin):
     def latest_utterances(self, obj: Session) -> str:
         if obj.pk is None:
             return "-"
-        rows = selectors.utterances_latest(session_id=obj.pk, limit=LATEST_UTTERANCES_SHOWN)
+        rows = utterances_latest(session_id=obj.pk, limit=LATEST_UTTERANCES_SHOWN)
         if not rows:
             return "No utterances."
         body = format_html_join(
@@ -145,7 +147,7 @@ class SessionAdmin(admin.ModelAdmin):
         return actions
 
     def delete_model(self, request, obj):
-        services.sessions_delete(session_ids=[obj.pk], actor_id=request.user.pk, cause=SessionAudit.Cause.ADMIN)
+        sessions_delete(session_ids=[obj.pk], actor_id=request.user.pk, cause=SessionAudit.Cause.ADMIN)
 
     def delete_queryset(self, request, queryset):
         self._delete_in_batches(queryset, actor=request.user)
@@ -155,7 +157,7 @@ class SessionAdmin(admin.ModelAdmin):
         def trash(sessions: QuerySet[Session]) -> str:
             ids = list(sessions.values_list("id", flat=True))
             moved = sum(
-                services.sessions_trash_by_staff(session_ids=ids[start : start + ADMIN_BATCH_SIZE], actor=request.user)
+                sessions_trash_by_staff(session_ids=ids[start : start + ADMIN_BATCH_SIZE], actor=request.user)
                 for start in range(0, len(ids), ADMIN_BATCH_SIZE)
             )
             return f"Moved {moved} sessions to the trash; their owners can restore them."
@@ -179,21 +181,21 @@ class SessionAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("id", flat=True))
         sessions = utterances = 0
         for start in range(0, len(ids), ADMIN_BATCH_SIZE):
-            deleted = services.sessions_delete(
+            deleted = sessions_delete(
                 session_ids=ids[start : start + ADMIN_BATCH_SIZE], actor_id=actor.pk, cause=SessionAudit.Cause.ADMIN
             )
             sessions, utterances = sessions + deleted[0], utterances + deleted[1]
         return f"Deleted {sessions} sessions and {utterances} utterances."
 
     def _end(self, queryset: QuerySet[Session]) -> str:
-        ended = services.sessions_end(session_ids=queryset.values_list("id", flat=True))
+        ended = sessions_end(session_ids=queryset.values_list("id", flat=True))
         return f"Ended {ended} sessions."
 
     def _confirmed(self, request: HttpRequest, queryset: QuerySet[Session], *, verb: str, apply):
         if request.POST.get("confirmed") == "yes":
             self.message_user(request, apply(queryset), messages.SUCCESS)
             return None
-        sessions, utterances = selectors.sessions_totals(session_ids=queryset.values("id"))
+        sessions, utterances = sessions_totals(session_ids=queryset.values("id"))
         context = {
             **self.admin_site.each_context(request),
             "title": CONFIRM_TITLES[verb].format(n=sessions),

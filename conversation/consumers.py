@@ -35,9 +35,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import device_token_user_id, login_session_user_id, socket_credential_expiry
-from conversation import budgets, events, frames, replies, reply_tasks, selectors, services, socket_heartbeat
+from conversation import budgets, events, frames, reply_tasks, socket_heartbeat
+from conversation.branches.head import session_switch
 from conversation.db_threads import db_async as db
 from conversation.models import Session
+from conversation.replies.claim import ReplyBudgetExceeded, ReplyBusy
+from conversation.replies.progress import aprogress_get
+from conversation.sessions.create import session_create_for_message
+from conversation.sessions.lookup import session_get_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -226,10 +231,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def error(self, code: str, message: str, *, ref: str | None = None, client_id: str | None = None) -> None:
         """An error event; `client_id` names the message a refused send carried."""
-        event = {"type": "error", "code": code, "message": message, "ref": ref}
-        if client_id is not None:
-            event["client_id"] = client_id
-        await self.send_json(event)
+        await self.send_json(events.error(code=code, message=message, ref=ref, client_id=client_id))
 
     async def watch(self, session_id: uuid.UUID) -> None:
         if self.watching == session_id:
@@ -240,57 +242,39 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(events.session_group(session_id), self.channel_name)
 
     async def on_open(self, frame: frames.Frame) -> None:
-        session = await db(selectors.session_get_for_user)(user=self.user, session_id=frame.session_id)
+        session = await db(session_get_for_user)(user=self.user, session_id=frame.session_id)
         await self.watch(session.pk)
         # Joined first, then read: a delta that arrives meanwhile is in both, and the offsets dedupe it.
-        progress = await replies.aprogress_get(session.pk)
+        progress = await aprogress_get(session.pk)
         await self.send_json(events.session_opened(session=session, reply_in_progress=progress))
 
-    async def on_send(self, frame: frames.Frame) -> None:
+    async def on_turn(self, frame: frames.Frame) -> None:
+        """send, edit and regenerate: a message (for regenerate, none) and its reply, one path with
+        the frame's variant (reply_tasks.reply_start's edit_seq, regenerate_seq). A send without a
+        session creates one; edit and regenerate name theirs, or the one watched (session_id_of)."""
         client_id = frame.client_id or uuid.uuid4().hex
+        session_id = frame.session_id if frame.type == "send" else self.session_id_of(frame)
         await self.turn_begin(
-            ref="send",
+            ref=frame.type,
             client_id=client_id,
             target=lambda throttle: _send_target(
                 user=self.user,
                 throttle=throttle,
-                session_id=frame.session_id,
+                session_id=session_id,
                 client_id=client_id,
                 persona=frame.persona,
             ),
             start=lambda session: reply_tasks.reply_start(
-                user=self.user, session=session, text=frame.text, client_id=client_id
+                user=self.user,
+                session=session,
+                client_id=client_id,
+                text=frame.text,
+                edit_seq=frame.seq if frame.type == "edit" else None,
+                regenerate_seq=frame.seq if frame.type == "regenerate" else None,
             ),
         )
 
-    async def on_edit(self, frame: frames.Frame) -> None:
-        client_id = frame.client_id or uuid.uuid4().hex
-        await self.turn_begin(
-            ref="edit",
-            client_id=client_id,
-            target=self.named_target(frame, client_id=client_id),
-            start=lambda session: reply_tasks.reply_start(
-                user=self.user, session=session, text=frame.text, client_id=client_id, edit_seq=frame.seq
-            ),
-        )
-
-    async def on_regenerate(self, frame: frames.Frame) -> None:
-        client_id = frame.client_id or uuid.uuid4().hex
-        await self.turn_begin(
-            ref="regenerate",
-            client_id=client_id,
-            target=self.named_target(frame, client_id=client_id),
-            start=lambda session: reply_tasks.regenerate_start(
-                user=self.user, session=session, seq=frame.seq, client_id=client_id
-            ),
-        )
-
-    def named_target(self, frame: frames.Frame, *, client_id: str):
-        """turn_begin's `target` for a frame about an existing session (session_id_of)."""
-        session_id = self.session_id_of(frame)
-        return lambda throttle: _send_target(
-            user=self.user, throttle=throttle, session_id=session_id, client_id=client_id, persona=None
-        )
+    on_send = on_edit = on_regenerate = on_turn
 
     def session_id_of(self, frame: frames.Frame) -> uuid.UUID:
         """The session a frame names, or the one watched; ValidationError when neither."""
@@ -317,7 +301,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.watch(session.pk)
         try:
             await start(session)
-        except replies.ReplyBusy:
+        except ReplyBusy:
             await self.error(
                 "busy",
                 "A reply is still being written in this session: wait for it to end, or stop it, then send.",
@@ -325,38 +309,27 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 client_id=client_id,
             )
             return
-        except replies.ReplyBudgetExceeded as exc:
+        except ReplyBudgetExceeded as exc:
             await self.error("too_many_replies", str(exc), ref=ref, client_id=client_id)
             return
-        await self.send_json(
-            {"type": "send.accepted", "ref": ref, "client_id": client_id, "session_id": str(session.pk)}
-        )
+        await self.send_json(events.send_accepted(ref=ref, client_id=client_id, session_id=session.pk))
 
     async def on_switch(self, frame: frames.Frame) -> None:
         try:
-            session = await db(services.session_switch)(
-                user=self.user, session_id=self.session_id_of(frame), seq=frame.seq
-            )
-        except services.ReplyBusy:
+            session = await db(session_switch)(user=self.user, session_id=self.session_id_of(frame), seq=frame.seq)
+        except ReplyBusy:
             await self.error(
                 "busy", "A reply is still being written in this session: wait for it to end, or stop it.", ref="switch"
             )
             return
-        await self.send_json(
-            {
-                "type": "switch.done",
-                "session_id": str(session.pk),
-                "seq": frame.seq,
-                "head_seq": session.head_seq,
-            }
-        )
+        await self.send_json(events.switch_done(session_id=session.pk, seq=frame.seq, head_seq=session.head_seq))
 
     async def on_stop(self, frame: frames.Frame) -> None:
         session_id = frame.session_id or self.watching
         if session_id is None:
             await self.error("invalid", "Nothing to stop: open a session first.", ref="stop")
             return
-        session = await db(selectors.session_get_for_user)(user=self.user, session_id=session_id)
+        session = await db(session_get_for_user)(user=self.user, session_id=session_id)
         await reply_tasks.reply_stop(session_id=session.pk)
 
     async def chat_event(self, message: dict) -> None:
@@ -381,5 +354,5 @@ def _send_target(
     if not throttle.allow_request(SimpleNamespace(user=user), None):
         return None
     if session_id:
-        return selectors.session_get_for_user(user=user, session_id=session_id)
-    return services.session_create_for_message(user=user, client_id=client_id, persona=persona)
+        return session_get_for_user(user=user, session_id=session_id)
+    return session_create_for_message(user=user, client_id=client_id, persona=persona)

@@ -31,7 +31,7 @@ from chatproject.fixed_sql import FixedStatement
 from chatproject.redis_clients import cache_redis, layer_on_cache_redis
 from conversation import events
 from conversation.models import Session, Utterance
-from conversation.selectors import session_db_id
+from conversation.sessions.lookup import session_db_id
 
 logger = logging.getLogger(__name__)
 

@@ -134,16 +134,6 @@ def auth_recheck(*, tokens_only: bool) -> dict:
     return {"type": "auth.recheck", "tokens_only": tokens_only}
 
 
-# The services.py, reply_tasks.py and imports/services.py sites that still build their events
-# inline call these two: delete them once those sites call the builders above.
-def session_summary(session: Session) -> dict:
-    return shapes.session(session, with_persona=False)
-
-
-def utterance_payload(utterance: Utterance) -> dict:
-    return shapes.utterance(utterance)
-
-
 async def apublish(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from chatproject.timestamps import iso_datetime
-from conversation import selectors, shapes
+from conversation import shapes
+from conversation.history.pages import utterances_after
 from conversation.models import Session, Utterance
 
 EXPORT_PAGE_SIZE = 500
@@ -38,9 +39,7 @@ def _pages(session: Session, *, all_branches: bool = False) -> Iterator[list[Utt
     branch_path = [] if all_branches else session.branch_path
     after = 0
     while True:
-        rows = selectors.utterances_after(
-            session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE, branch_path=branch_path
-        )
+        rows = utterances_after(session_id=session.pk, after=after, limit=EXPORT_PAGE_SIZE, branch_path=branch_path)
         if rows:
             yield rows
         if len(rows) < EXPORT_PAGE_SIZE:

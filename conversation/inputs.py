@@ -228,3 +228,15 @@ def auto_title(text: str) -> str:
     if " " in cut and line[limit - 1] != " ":
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.;:-") + "…"
+
+
+def check_limit(limit: Any, *, default: int = 50) -> int:
+    if limit is None or limit == "":
+        return default
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        raise ValidationError({"limit": "limit must be a whole number."}) from None
+    if not 1 <= value <= settings.MAX_PAGE_SIZE:
+        raise ValidationError({"limit": f"limit must be between 1 and {settings.MAX_PAGE_SIZE}."})
+    return value

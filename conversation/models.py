@@ -38,7 +38,7 @@ def display_title(title: str) -> str:
     return title or "New chat"
 
 
-# Which sessions each list view shows (selectors.session_list_for_user); pinned ones are live too.
+# Which sessions each list view shows (sessions.lists.session_list_for_user); pinned ones are live too.
 LIVE = Q(archived_at__isnull=True, deleted_at__isnull=True)
 PINNED = Q(pinned_at__isnull=False, archived_at__isnull=True, deleted_at__isnull=True)
 ARCHIVED = Q(archived_at__isnull=False, deleted_at__isnull=True)
@@ -48,7 +48,7 @@ RETAINED = Q(deleted_at__isnull=True, pinned_at__isnull=True)
 
 
 class Session(models.Model):
-    """A conversation. Counters are maintained by conversation.services in the writing transaction."""
+    """A conversation. Counters are maintained by the history and branch services in the writing transaction."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
@@ -104,7 +104,7 @@ class Session(models.Model):
             models.Index(fields=["deleted_at"], name="session_trash_age_idx", condition=TRASH),
             # The admin's activity filter: WHERE last_activity_at < ?.
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
-            # expire_sessions' retention (selectors.sessions_retention_due): WHERE <RETAINED> AND
+            # expire_sessions' retention (sessions.expiry.sessions_retention_due): WHERE <RETAINED> AND
             # last_activity_at < ? ORDER BY last_activity_at. Partial, so that the trash it fills is
             # not scanned again by every later batch.
             models.Index(fields=["last_activity_at"], name="session_retention_idx", condition=RETAINED),
@@ -164,7 +164,7 @@ class Utterance(models.Model):
         ]
         indexes = [
             # The active branch of a branched session: one keyset scan per branch of its path
-            # (selectors.utterance_page, context.context_window_rebuild).
+            # (history.pages.utterance_page, context.context_window_rebuild).
             models.Index(fields=["session", "branch", "seq"], name="utterance_branch_seq_idx"),
             # Siblings (utterances after the same parent) and a switch's descent to the newest leaf.
             models.Index(fields=["session", "parent_seq"], name="utterance_parent_idx"),
@@ -242,7 +242,7 @@ class SocketLease(models.Model):
 
 class RetiredSessionId(models.Model):
     """The id of a session removed for good, and whose it was: an id that once named a session is
-    never given to another user (services.conversation_save refuses it), so nothing keyed by a
+    never given to another user (history.save.conversation_save refuses it), so nothing keyed by a
     session id, in the cache or in a client's memory, can reach another owner's data.
 
     The owner is a plain id, not a foreign key: the row outlives the account, as SessionAudit does.
@@ -301,7 +301,7 @@ class SessionAudit(models.Model):
 
 class ImportedConversation(models.Model):
     """Where an imported session came from: one conversation of one source, once per user. A second
-    import of it finds the session here and adds only what is new (services.conversation_import)."""
+    import of it finds the session here and adds only what is new (imports.writer.conversation_import)."""
 
     session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="origin")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

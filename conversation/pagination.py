@@ -15,19 +15,19 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from chatproject.api.drf import CursorPaginatorSource
-from conversation import selectors
+from conversation.sessions.lists import SESSION_VIEW_ORDERING, session_page_for_user
 
 
 def session_list(*, user: User, view: str = "live", persona: str | None = None) -> CursorPaginatorSource:
     """One of a user's list views, as DRF's CursorPagination takes a queryset: its pages are fixed
-    statements (selectors.session_page_for_user); the queryset it stands for is
-    selectors.session_list_for_user's."""
+    statements (sessions.lists.session_page_for_user); the queryset it stands for is
+    sessions.lists.session_list_for_user's."""
     return CursorPaginatorSource(read_page=functools.partial(_session_page, user=user, view=view, persona=persona))
 
 
 def _session_page(**page) -> list[dict]:
     try:
-        return selectors.session_page_for_user(**page)
+        return session_page_for_user(**page)
     except DjangoValidationError:  # a position that is not a time: a cursor not made here
         raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
 
@@ -42,7 +42,7 @@ class SessionCursorPagination(CursorPagination):
     max_page_size = settings.MAX_PAGE_SIZE
 
     def __init__(self, *, ordering: tuple[str, ...] | None = None):
-        if ordering is not None:  # the trash pages by deletion time (selectors.SESSION_VIEW_ORDERING)
+        if ordering is not None:  # the trash pages by deletion time (SESSION_VIEW_ORDERING)
             self.ordering = ordering
 
     def decode_cursor(self, request):
@@ -57,7 +57,7 @@ def session_page_for_page(
 ) -> tuple[list[dict], str | None]:
     """One page of one of the user's lists for a page (`?cursor=` as the API takes it): the rows and
     the cursor of the next page, or None at the end. ValidationError for a bad cursor."""
-    paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[view])
+    paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[view])
     paginator.page_size = page_size
     try:
         rows = paginator.paginate_queryset(session_list(user=user, view=view), Request(request))

@@ -19,9 +19,13 @@ import uuid
 from asgiref.sync import sync_to_async
 
 from accounts.models import User
-from conversation import events, replies
+from conversation import events
 from conversation.db_threads import db_async
 from conversation.models import Session, Utterance
+from conversation.replies import progress
+from conversation.replies.store import reply_latest
+from conversation.replies.stream import ReplyDelta, ReplyDone, reply_events
+from conversation.replies.turn import Turn, reply_begin
 
 logger = logging.getLogger(__name__)
 
@@ -40,30 +44,32 @@ _running: set[asyncio.Task] = set()
 
 
 async def reply_start(
-    *, user: User, session: Session, text: str, client_id: str, edit_seq: int | str | None = None
+    *,
+    user: User,
+    session: Session,
+    client_id: str,
+    text: str | None = None,
+    edit_seq: int | str | None = None,
+    regenerate_seq: int | str | None = None,
 ) -> asyncio.Task | None:
     """Store the message and start the reply as a task of its own; answers once the message is stored.
 
     ReplyBusy when another message's reply is being written in the session. A retry of the message
     whose reply is being written starts nothing (None): the socket that sent it watches the session
     and hears the rest of that reply. `session`: the user's, read with its persona. `edit_seq`: the
-    message is an edit of that user message (replies.reply_begin).
+    message is an edit of that user message; `regenerate_seq`: another reply in place of that
+    assistant message, no message stored (reply_begin: a retry joins, ValidationError for a bad seq).
     """
-    turn = await db_async(_begin)(user=user, session=session, text=text, client_id=client_id, edit_seq=edit_seq)
+    turn = await db_async(_begin)(
+        user=user, session=session, text=text, client_id=client_id, edit_seq=edit_seq, regenerate_seq=regenerate_seq
+    )
     return _launch(user=user, turn=turn, client_id=client_id)
 
 
-async def regenerate_start(*, user: User, session: Session, seq: int | str, client_id: str) -> asyncio.Task | None:
-    """Ready another reply in place of the assistant message `seq` and start it as reply_start does
-    (replies.regenerate_begin: ReplyBusy, a retry joins, ValidationError for a bad seq)."""
-    turn = await db_async(_regenerate_begin)(user=user, session=session, seq=seq, client_id=client_id)
-    return _launch(user=user, turn=turn, client_id=client_id)
-
-
-def _launch(*, user: User, turn: replies.Turn, client_id: str) -> asyncio.Task | None:
+def _launch(*, user: User, turn: Turn, client_id: str) -> asyncio.Task | None:
     if turn.joined:
         return None
-    stream = replies.reply_events(user=user, turn=turn)
+    stream = reply_events(user=user, turn=turn)
     task = asyncio.create_task(
         _run(
             user=user,
@@ -78,25 +84,16 @@ def _launch(*, user: User, turn: replies.Turn, client_id: str) -> asyncio.Task |
     return task
 
 
-def _begin(*, user: User, session: Session, text: str, client_id: str, edit_seq: int | str | None) -> replies.Turn:
+def _begin(*, user: User, session: Session, client_id: str, **variant) -> Turn:
     """reply_begin, and the reply's state begun in the cache, in one hop to a database thread."""
-    turn = replies.reply_begin(
-        user=user, session_id=session.pk, session=session, text=text, client_id=client_id, edit_seq=edit_seq
-    )
+    turn = reply_begin(user=user, session_id=session.pk, session=session, client_id=client_id, **variant)
     if not turn.joined:
-        replies.reply_state_begin(session.pk, reply_to=turn.user_utterance.seq)
-    return turn
-
-
-def _regenerate_begin(*, user: User, session: Session, seq: int | str, client_id: str) -> replies.Turn:
-    turn = replies.regenerate_begin(user=user, session_id=session.pk, seq=seq, client_id=client_id)
-    if not turn.joined:
-        replies.reply_state_begin(session.pk, reply_to=turn.user_utterance.seq)
+        progress.reply_state_begin(session.pk, reply_to=turn.user_utterance.seq)
     return turn
 
 
 async def reply_stop(*, session_id: uuid.UUID) -> None:
-    await off_loop(replies.reply_stop_request)(session_id)
+    await off_loop(progress.reply_stop_request)(session_id)
 
 
 async def _stop_requested(session_id, stop: asyncio.Event) -> None:
@@ -106,7 +103,7 @@ async def _stop_requested(session_id, stop: asyncio.Event) -> None:
         try:
             await asyncio.wait_for(stop.wait(), STOP_POLL_SECONDS)
         except TimeoutError:
-            if await off_loop(replies.reply_stop_requested)(session_id):
+            if await off_loop(progress.reply_stop_requested)(session_id):
                 return
 
 
@@ -124,32 +121,30 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
         if not pending:
             return
         text, pending = pending, ""
-        await events.apublish(
-            group, {"type": "reply.delta", "session_id": str(session_id), "offset": len(written), "text": text}
-        )
+        await events.apublish(group, events.reply_delta(session_id=session_id, offset=len(written), text=text))
         written += text
         last_flush = time.monotonic()
         # The last words need no progress: it is ended next, the reply being stored.
-        if not last and await off_loop(replies.reply_state_write)(session_id, reply_to=reply_to, text=written):
+        if not last and await off_loop(progress.reply_state_write)(session_id, reply_to=reply_to, text=written):
             stop.set()
 
     async def relay() -> None:
         nonlocal pending, done_sent
         async for event in stream:
-            if isinstance(event, replies.ReplyDelta):
+            if isinstance(event, ReplyDelta):
                 # Deltas from a fast model are sent at most every DELTA_INTERVAL_SECONDS, in one
                 # event: every watching socket gets tens of events a second, not hundreds.
                 pending += event.text
                 if time.monotonic() - last_flush >= DELTA_INTERVAL_SECONDS:
                     await flush()
-            elif isinstance(event, replies.ReplyDone):
+            elif isinstance(event, ReplyDone):
                 await flush(last=True)
                 # Progress goes first: a tab that opens the session now finds the stored reply instead.
-                await off_loop(replies.reply_state_end)(session_id)
+                await off_loop(progress.reply_state_end)(session_id)
                 await _announce_end(session_id, event.utterance)
                 done_sent = True
 
-    await events.apublish(group, {"type": "reply.start", "session_id": str(session_id)})
+    await events.apublish(group, events.reply_start(session_id=session_id))
     relaying = asyncio.create_task(relay())
     try:
         await asyncio.wait({relaying, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -162,20 +157,20 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
         except Exception:
             logger.exception("reply in session %s failed", session_id)
         if not done_sent:
-            await off_loop(replies.reply_state_end)(session_id)
-            stored, _ = await db_async(replies.reply_latest)(session_id=session_id, client_id=client_id)
+            await off_loop(progress.reply_state_end)(session_id)
+            stored, _ = await db_async(reply_latest)(session_id=session_id, client_id=client_id)
             if stored is not None:
                 await _announce_end(session_id, stored)
             else:
-                await events.apublish(group, {"type": "reply.end", "session_id": str(session_id), "utterance": None})
+                await events.apublish(group, events.reply_end(session_id=session_id, utterance=None))
     finally:
         stopped.cancel()
         if not done_sent:
-            await off_loop(replies.reply_state_end)(session_id)
+            await off_loop(progress.reply_state_end)(session_id)
 
 
 async def _announce_end(session_id, utterance: Utterance) -> None:
     await events.apublish(
         events.session_group(session_id),
-        {"type": "reply.end", "session_id": str(session_id), "utterance": events.utterance_payload(utterance)},
+        events.reply_end(session_id=session_id, utterance=utterance),
     )

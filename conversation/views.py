@@ -9,10 +9,16 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
-from conversation import selectors, services
+from conversation.history.pages import utterance_page
 from conversation.models import Session, display_title
 from conversation.pagination import session_page_for_page
 from conversation.routing import websocket_urlpatterns
+from conversation.sessions import bulk
+from conversation.sessions.create import session_update
+from conversation.sessions.lifecycle import session_delete, session_restore
+from conversation.sessions.lists import OLDER, PREVIOUS_WEEK, TODAY, YESTERDAY, recency_group
+from conversation.sessions.lookup import session_get_for_user
+from conversation.sessions.personas import persona_list
 
 SIDEBAR_PAGE_SIZE = 50
 MESSAGES_PAGE_SIZE = 50
@@ -27,10 +33,10 @@ ROW_PLACEHOLDERS = {
 # what the scripts fill in.
 LABELS = {
     "newChat": display_title(""),
-    "today": selectors.TODAY,
-    "yesterday": selectors.YESTERDAY,
-    "previousWeek": selectors.PREVIOUS_WEEK,
-    "older": selectors.OLDER,
+    "today": TODAY,
+    "yesterday": YESTERDAY,
+    "previousWeek": PREVIOUS_WEEK,
+    "older": OLDER,
     "loadingMore": "Loading more…",
     "noChats": "No chats yet.",
     "nothingFound": "Nothing found.",
@@ -88,7 +94,7 @@ def _grouped(sessions: list[dict], *, previous_group: str | None = None) -> list
     for session in sessions:
         if session["pinned_at"] is not None:
             continue
-        group = selectors.recency_group(session["last_activity_at"])
+        group = recency_group(session["last_activity_at"])
         rows.append((group if group != previous_group else None, session))
         previous_group = group
     return rows
@@ -101,7 +107,7 @@ def chat(request, session_id=None):
     page = None
     if session_id is not None:
         try:
-            page = selectors.utterance_page(
+            page = utterance_page(
                 user=request.user,
                 session_id=session_id,
                 limit=MESSAGES_PAGE_SIZE,
@@ -114,7 +120,7 @@ def chat(request, session_id=None):
     pinned, pinned_cursor = session_page_for_page(
         request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE, view="pinned"
     )
-    personas = list(selectors.persona_list())
+    personas = list(persona_list())
     session = page.session if page else None
     context = {
         "session": session,
@@ -167,7 +173,7 @@ def sidebar_fragment(request):
 @require_GET
 def messages_fragment(request, session_id):
     try:
-        page = selectors.utterance_page(
+        page = utterance_page(
             user=request.user,
             session_id=session_id,
             before=request.GET.get("before"),
@@ -208,7 +214,7 @@ def archived(request):
 @require_POST
 def archived_restore(request, session_id):
     try:
-        session = services.session_update(user=request.user, session_id=session_id, archived=False)
+        session = session_update(user=request.user, session_id=session_id, archived=False)
     except Session.DoesNotExist:
         raise Http404("No such chat.") from None
     messages.success(request, f"\u201c{session.display_title}\u201d is back in your chats.")
@@ -226,7 +232,7 @@ def trash(request):
 @require_POST
 def trash_restore(request, session_id):
     try:
-        session = services.session_restore(user=request.user, session_id=session_id)
+        session = session_restore(user=request.user, session_id=session_id)
     except Session.DoesNotExist:
         raise Http404("No such chat.") from None
     messages.success(request, f"Restored \u201c{session.display_title}\u201d.")
@@ -236,8 +242,8 @@ def trash_restore(request, session_id):
 @require_POST
 def trash_delete(request, session_id):
     try:
-        session = selectors.session_get_for_user(user=request.user, session_id=session_id, in_trash=True)
-        services.session_delete(user=request.user, session_id=session.pk)
+        session = session_get_for_user(user=request.user, session_id=session_id, in_trash=True)
+        session_delete(user=request.user, session_id=session.pk)
     except Session.DoesNotExist:
         raise Http404("No such chat.") from None
     messages.success(request, f"Deleted \u201c{session.display_title}\u201d for good.")
@@ -246,6 +252,6 @@ def trash_delete(request, session_id):
 
 @require_POST
 def trash_empty(request):
-    sessions, _ = services.trash_empty(user=request.user)
+    sessions, _ = bulk.trash_empty(user=request.user)
     messages.success(request, f"Emptied the trash: {sessions} chat{'s' if sessions != 1 else ''} deleted for good.")
     return redirect("trash")

@@ -1,8 +1,7 @@
 """Import writes: start an import of an uploaded file, and the job that reads it conversation by
-conversation into sessions (conversation.services.conversation_import), with its progress and report."""
+conversation into sessions (imports.writer.conversation_import), with its progress and report."""
 
 import contextlib
-import json
 import logging
 import os
 import time
@@ -13,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError
 from django.utils import timezone
 
@@ -29,12 +27,12 @@ from chatproject.jobs.services import (
     job_start,
 )
 from conversation import events
-from conversation import services as conversation_services
 from conversation.models import ImportedConversation, Persona, Session
-from conversation.selectors import persona_resolve
+from conversation.sessions.personas import persona_resolve
 from imports import formats, source
 from imports.models import ConversationImport, ConversationImportRow
 from imports.selectors import conversation_import_state
+from imports.writer import ImportedMessage, conversation_import
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +136,8 @@ def conversation_import_read(
     storage = storages["imports"]
     rows: list[ConversationImportRow] = []
     try:
-        with stream if stream is not None else storage.open(job.file, "rb") as source:
-            reader = formats.conversations_open(source, format_hint=job.format)
+        with stream if stream is not None else storage.open(job.file, "rb") as upload:
+            reader = formats.conversations_open(upload, format_hint=job.format)
             job.format, job.conversations_total = reader.format, reader.total
             _report(job, rows, progress)
             personas = {persona.slug: persona for persona in Persona.objects.all()}
@@ -212,7 +210,7 @@ def _conversation_import(job: ConversationImport, conversation: source.SourceCon
             source.id_check(node.id, what=f"The id of message {index}")
         # Texts lose what no database keeps (NUL, unpaired surrogates) rather than the conversation.
         messages = [
-            conversation_services.ImportedMessage(
+            ImportedMessage(
                 id=node.id,
                 parent_id=tree.parents[node.id],
                 role=node.role,
@@ -222,7 +220,7 @@ def _conversation_import(job: ConversationImport, conversation: source.SourceCon
             )
             for node in tree.messages
         ]
-        outcome = conversation_services.conversation_import(
+        outcome = conversation_import(
             user=job.user,
             source=conversation.source,
             source_id=conversation.id,
@@ -270,15 +268,13 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
     rows.clear()
     if progress is not None:
         progress(job)
-    # Times spelled as the API spells them (DjangoJSONEncoder, as DRF: "...Z").
-    state = json.loads(json.dumps(conversation_import_state(conversation_import=job), cls=DjangoJSONEncoder))
     live = []
     if arrived:
         # The chat page's sidebar places each at its own time, as a session.updated.
         sessions = Session.objects.filter(pk__in=arrived).order_by("-last_activity_at")[:IMPORT_ANNOUNCE_SESSIONS]
-        summaries = [events.session_summary(session) for session in sessions]
-        live.append((events.user_group(job.user_id), {"type": "sessions.imported", "sessions": summaries}))
-    live.append((events.user_group(job.user_id), {"type": "account.import", "import": state}))
+        live.append((events.user_group(job.user_id), events.sessions_imported(sessions=sessions)))
+    state = conversation_import_state(conversation_import=job)
+    live.append((events.user_group(job.user_id), events.account_import(state=state)))
     events.publish_now(live)
 
 

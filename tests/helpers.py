@@ -7,13 +7,13 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
-from conversation import services
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 
 
 def say(user, session, *texts: str, role: str = "user", **fields):
     """Append utterances through the real service; returns the AppendResult."""
-    return services.utterances_append(
+    return utterances_append(
         user=user,
         session_id=session.pk,
         utterances=[UtteranceIn(role=role, text=text, **fields) for text in texts],

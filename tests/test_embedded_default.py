@@ -12,13 +12,22 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from accounts.models import User
-from conversation import selectors, services
+from conversation.branches.edits import session_fork, utterance_edit
+from conversation.branches.head import session_switch
+from conversation.history.append import utterances_append
+from conversation.history.pages import utterance_page
+from conversation.history.save import conversation_save
+from conversation.sessions.bulk import trash_empty
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.expiry import sessions_retire_batch
+from conversation.sessions.lifecycle import session_clear, session_restore, session_trash
+from conversation.sessions.lists import session_list_for_user
 from conversation.inputs import UtteranceIn
 from conversation.search import session_search_for_user
 
 user = User.objects.create_user(email="lite@example.com", password="x")
-session = services.session_create(user=user)
-first = services.utterances_append(user=user, session_id=session.pk, utterances=[
+session = session_create(user=user)
+first = utterances_append(user=user, session_id=session.pk, utterances=[
     UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
     UtteranceIn(role="agent", text="Lisbon is hilly."),
 ])
@@ -27,9 +36,9 @@ assert [(u.seq, u.text) for u in first.utterances] == [(1, "Tell me about Lisbon
 import datetime, uuid
 assert first.session.pk == session.pk and isinstance(first.session.pk, uuid.UUID), first.session.pk
 assert isinstance(first.session.last_activity_at, datetime.datetime), first.session.last_activity_at
-from conversation import events
-assert events.session_summary(first.session)["id"] == str(session.pk)
-again = services.utterances_append(user=user, session_id=session.pk, utterances=[
+from conversation import shapes
+assert shapes.session(first.session, with_persona=False)["id"] == str(session.pk)
+again = utterances_append(user=user, session_id=session.pk, utterances=[
     UtteranceIn(role="user", text="Tell me about Lisbon", client_id="a"),
 ])
 assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
@@ -43,61 +52,63 @@ assert (hits[0].seq, hits[0].snippet[start:end]) == (None, "Lisbon"), hits[0]  #
 hits = session_search_for_user(user=user, q="hilly")
 start, end = hits[0].highlights[0]
 assert (hits[0].seq, hits[0].snippet[start:end]) == (2, "hilly"), hits[0]  # a message matched
-titled = services.session_create(user=user, title="Sourdough notes")
+titled = session_create(user=user, title="Sourdough notes")
 assert [h.session.pk for h in session_search_for_user(user=user, q="sourdough")] == [titled.pk]
 # Pin and archive: each list view through its partial index; search covers archived sessions.
-services.session_update(user=user, session_id=titled.pk, pinned=True)
-services.session_update(user=user, session_id=session.pk, archived=True)
+session_update(user=user, session_id=titled.pk, pinned=True)
+session_update(user=user, session_id=session.pk, archived=True)
 def listed(view):
-    return [row["id"] for row in selectors.session_list_for_user(user=user, view=view)]
+    return [row["id"] for row in session_list_for_user(user=user, view=view)]
 assert (listed("live"), listed("pinned"), listed("archived")) == ([titled.pk], [titled.pk], [session.pk])
 assert [h.session.pk for h in session_search_for_user(user=user, q="hilly")] == [session.pk]
-services.session_update(user=user, session_id=session.pk, archived=False)
-services.session_trash(user=user, session_id=titled.pk)
+session_update(user=user, session_id=session.pk, archived=False)
+session_trash(user=user, session_id=titled.pk)
 assert listed("trash") == [titled.pk] and titled.pk not in listed("live")
-assert services.session_restore(user=user, session_id=titled.pk).deleted_at is None
-doomed = services.session_create(user=user)
-services.utterances_append(user=user, session_id=doomed.pk, utterances=[UtteranceIn(role="user", text="bye")])
-services.session_trash(user=user, session_id=doomed.pk)
-assert services.trash_empty(user=user) == (1, 1)
+assert session_restore(user=user, session_id=titled.pk).deleted_at is None
+doomed = session_create(user=user)
+utterances_append(user=user, session_id=doomed.pk, utterances=[UtteranceIn(role="user", text="bye")])
+session_trash(user=user, session_id=doomed.pk)
+assert trash_empty(user=user) == (1, 1)
 # Retention by the owner's setting: an idle session goes to the trash, a pinned one stays.
 from datetime import timedelta
 from accounts import services as account_services
 from conversation.models import Session, Utterance
 from django.utils import timezone
 account_services.account_settings_update(user=user, retention_days=30)
-idle, kept = services.session_create(user=user), services.session_create(user=user)
-services.session_update(user=user, session_id=kept.pk, pinned=True)
+idle, kept = session_create(user=user), session_create(user=user)
+session_update(user=user, session_id=kept.pk, pinned=True)
 Session.objects.filter(pk__in=[idle.pk, kept.pk]).update(last_activity_at=timezone.now() - timedelta(days=40))
-assert services.sessions_retire_batch(now=timezone.now(), cap=None, batch_size=10) == (1, 0)
+assert sessions_retire_batch(now=timezone.now(), cap=None, batch_size=10) == (1, 0)
 assert listed("trash") == [idle.pk] and kept.pk in listed("pinned")
-services.conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
-services.session_clear(user=user, session_id=session.pk)
+conversation_save(user=user, messages=[UtteranceIn(role="user", text="saved")], end=True)
+session_clear(user=user, session_id=session.pk)
 
 # A reply turn: the claim, the busy rule and the stored reply, with the offline backend.
 import asyncio
-from conversation import replies
+from conversation.replies.claim import ReplyBusy
+from conversation.replies.stream import reply_events
+from conversation.replies.turn import reply_begin
 from django.conf import settings
 settings.ASSISTANT_OFFLINE_DELAY_SECONDS = 0
-turn = replies.reply_begin(user=user, session_id=session.pk, text="hello", client_id="r1")
+turn = reply_begin(user=user, session_id=session.pk, text="hello", client_id="r1")
 try:
-    replies.reply_begin(user=user, session_id=session.pk, text="other", client_id="r2")
+    reply_begin(user=user, session_id=session.pk, text="other", client_id="r2")
     raise AssertionError("a second message was accepted while a reply was in flight")
-except replies.ReplyBusy:
+except ReplyBusy:
     pass
 
 async def rest():
-    return [event async for event in replies.reply_events(user=user, turn=turn)]
+    return [event async for event in reply_events(user=user, turn=turn)]
 
 done = asyncio.run(rest())[-1]
 assert done.utterance.text.startswith('You said: "hello"'), done.utterance.text
-assert replies.reply_begin(user=user, session_id=session.pk, text="other", client_id="r2").joined is False
+assert reply_begin(user=user, session_id=session.pk, text="other", client_id="r2").joined is False
 
 # Search stops at SEARCH_TIMEOUT_MS on SQLite too: too broad, not an error.
 from conversation.search import SearchTooBroad
-broad = services.session_create(user=user)
+broad = session_create(user=user)
 for start in range(0, 20000, 500):
-    services.utterances_append(user=user, session_id=broad.pk, utterances=[
+    utterances_append(user=user, session_id=broad.pk, utterances=[
         UtteranceIn(role="user", text=f"bread number {n}") for n in range(start, start + 500)
     ])
 settings.SEARCH_TIMEOUT_MS = 1
@@ -111,30 +122,30 @@ assert [h.session.pk for h in session_search_for_user(user=user, q="number 19999
 
 # Branches: an edit, a switch back, a fork, and the window of the active branch.
 from conversation.context import context_window_get
-tree = services.session_create(user=user)
-services.utterances_append(user=user, session_id=tree.pk, utterances=[
+tree = session_create(user=user)
+utterances_append(user=user, session_id=tree.pk, utterances=[
     UtteranceIn(role="user", text="q"), UtteranceIn(role="assistant", text="a"),
 ])
 def texts(session_id):
-    return [u.text for u in selectors.utterance_page(user=user, session_id=session_id).utterances]
-services.utterance_edit(user=user, session_id=tree.pk, seq=1, text="q edited")
+    return [u.text for u in utterance_page(user=user, session_id=session_id).utterances]
+utterance_edit(user=user, session_id=tree.pk, seq=1, text="q edited")
 assert texts(tree.pk) == ["q edited"]
 assert [m["text"] for m in context_window_get(session=Session.objects.get(pk=tree.pk)).messages] == ["q edited"]
-services.session_switch(user=user, session_id=tree.pk, seq=1)
+session_switch(user=user, session_id=tree.pk, seq=1)
 assert texts(tree.pk) == ["q", "a"]
-services.utterances_append(user=user, session_id=tree.pk, utterances=[UtteranceIn(role="user", text="q2")])
-services.utterance_edit(user=user, session_id=tree.pk, seq=4, text="q2 edited")  # a branch off a branch
-page = selectors.utterance_page(user=user, session_id=tree.pk, limit=2)
+utterances_append(user=user, session_id=tree.pk, utterances=[UtteranceIn(role="user", text="q2")])
+utterance_edit(user=user, session_id=tree.pk, seq=4, text="q2 edited")  # a branch off a branch
+page = utterance_page(user=user, session_id=tree.pk, limit=2)
 assert [(u.text, page.siblings_of(u)["index"], page.siblings_of(u)["count"]) for u in page.utterances] == [
     ("a", 1, 1), ("q2 edited", 2, 2),
 ]
-older = selectors.utterance_page(user=user, session_id=tree.pk, before=page.utterances[0].seq)
+older = utterance_page(user=user, session_id=tree.pk, before=page.utterances[0].seq)
 assert [u.text for u in older.utterances] == ["q"]
 assert Session.objects.get(pk=tree.pk).message_count == 3
-services.session_switch(user=user, session_id=tree.pk, seq=3)
+session_switch(user=user, session_id=tree.pk, seq=3)
 assert texts(tree.pk) == ["q edited"]
-services.session_switch(user=user, session_id=tree.pk, seq=1)
-forked = services.session_fork(user=user, session_id=tree.pk, seq=2)
+session_switch(user=user, session_id=tree.pk, seq=1)
+forked = session_fork(user=user, session_id=tree.pk, seq=2)
 assert texts(forked.pk) == ["q", "a"] and forked.head_seq == 2
 
 # The account's own data: the export job's work, then erasure.
@@ -157,7 +168,7 @@ other = User.objects.create_user(email="other@example.com", password="x")
 job = import_services.conversation_import_file(user=other, path=storages["exports"].path(export.file))
 assert (job.status, job.failed, job.imported) == ("done", 0, manifest["counts"]["sessions"]), (job.error, job.failed)
 copy = Session.objects.get(user=other, origin__source_id=str(tree.pk))
-assert [u.text for u in selectors.utterance_page(user=other, session_id=copy.pk).utterances] == texts(tree.pk)
+assert [u.text for u in utterance_page(user=other, session_id=copy.pk).utterances] == texts(tree.pk)
 def tree_rows(session_id):
     return sorted(Utterance.objects.filter(session_id=session_id).values_list("seq", "parent_seq", "role", "text"))
 assert tree_rows(copy.pk) == tree_rows(tree.pk)
@@ -173,16 +184,16 @@ for expected in ("imported", "present"):
     job = import_services.conversation_import_file(user=other, path=str(tmp))
     assert job.rows.get().result == expected, job.rows.get().error
 edited = Session.objects.get(user=other, origin__source_id="g")
-assert [u.text for u in selectors.utterance_page(user=other, session_id=edited.pk).utterances] == ["one, edited"]
-services.session_switch(user=other, session_id=edited.pk, seq=1)
-assert [u.text for u in selectors.utterance_page(user=other, session_id=edited.pk).utterances] == ["one", "two"]
+assert [u.text for u in utterance_page(user=other, session_id=edited.pk).utterances] == ["one, edited"]
+session_switch(user=other, session_id=edited.pk, seq=1)
+assert [u.text for u in utterance_page(user=other, session_id=edited.pk).utterances] == ["one", "two"]
 # The API by device token: the token's fixed statement, and the list's pages both ways.
 from django.test import Client
 _, key = account_services.device_token_create(user=other, name="lite")
 api = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST="localhost")
 for n in range(5):
-    services.session_create(user=other, title=f"paged {n}")
-expected = [str(row["id"]) for row in selectors.session_list_for_user(user=other)]
+    session_create(user=other, title=f"paged {n}")
+expected = [str(row["id"]) for row in session_list_for_user(user=other)]
 pages, url = [], "/api/sessions/?limit=2"
 while url:
     body = api.get(url).json()

@@ -12,12 +12,16 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from accounts import services as account_services
 from accounts.models import User
-from conversation import selectors, services
+from conversation.branches.edits import utterance_edit
+from conversation.branches.head import session_switch
+from conversation.branches.paths import utterance_answered_by
+from conversation.history.append import utterances_append
+from conversation.sessions.create import session_create
 from conversation.inputs import UtteranceIn
 
 user = User.objects.create_user(email="lite@example.com", password="x")
-session = services.session_create(user=user)
-services.utterances_append(user=user, session_id=session.pk, utterances=[
+session = session_create(user=user)
+utterances_append(user=user, session_id=session.pk, utterances=[
     UtteranceIn(role="user", text="q"), UtteranceIn(role="assistant", text="a"),
 ])
 _, key = account_services.device_token_create(user=user, name="lite")
@@ -32,9 +36,9 @@ for param in ("before", "after"):
         assert answer.status_code == 400, (answer.status_code, answer.content)
 for seq in (2**63, str(2**63)):
     for call in (
-        lambda: services.utterance_edit(user=user, session_id=session.pk, seq=seq, text="x"),
-        lambda: services.session_switch(user=user, session_id=session.pk, seq=seq),
-        lambda: selectors.utterance_answered_by(session=session, seq=seq),
+        lambda: utterance_edit(user=user, session_id=session.pk, seq=seq, text="x"),
+        lambda: session_switch(user=user, session_id=session.pk, seq=seq),
+        lambda: utterance_answered_by(session=session, seq=seq),
     ):
         try:
             call()

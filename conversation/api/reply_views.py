@@ -19,23 +19,16 @@ from rest_framework.views import APIView
 from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
-from conversation import inputs, selectors
+from conversation import inputs
 from conversation.api.serializers import ContextMessageSerializer, SessionOutputSerializer, UtteranceOutputSerializer
 from conversation.api.views import SESSION_ID, ReplyConflict
 from conversation.budgets import ReplyRateThrottle
 from conversation.context import context_window_get
 from conversation.db_threads import release_connection
-from conversation.replies import (
-    ReplyBudgetExceeded,
-    ReplyBusy,
-    ReplyDelta,
-    ReplyDone,
-    ReplyStarted,
-    Turn,
-    regenerate_begin,
-    reply_begin,
-    reply_events,
-)
+from conversation.replies.claim import ReplyBudgetExceeded, ReplyBusy
+from conversation.replies.stream import ReplyDelta, ReplyDone, ReplyStarted, reply_events
+from conversation.replies.turn import Turn, reply_begin
+from conversation.sessions.lookup import session_get_for_user
 
 
 class SessionContextApi(ReadWriteThrottled, APIView):
@@ -49,7 +42,7 @@ class SessionContextApi(ReadWriteThrottled, APIView):
 
     @extend_schema(responses={200: OutputSerializer, **errors(404)})
     def get(self, request: Request, session_id: str) -> Response:
-        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        session = session_get_for_user(user=request.user, session_id=session_id)
         window = context_window_get(session=session)
         return Response({"messages": window.messages, "size": len(window.messages), "cached": window.cached})
 
@@ -201,7 +194,7 @@ class UtteranceRegenerateApi(SessionReplyApi):
         client_id = body.validated_data.get("client_id")
         return self.answer(
             request,
-            lambda: regenerate_begin(user=request.user, session_id=session_id, seq=seq, client_id=client_id),
+            lambda: reply_begin(user=request.user, session_id=session_id, client_id=client_id, regenerate_seq=seq),
         )
 
 

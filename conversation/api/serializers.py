@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
 from conversation import shapes
-from conversation.selectors import siblings_entry
+from conversation.history.siblings import siblings_entry
 
 # Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
 # per value, its get_attribute and to_representation) cost more than the rest of the request. The
@@ -65,7 +65,7 @@ class PersonaOfRowSerializer(PersonaOutputSerializer):
 
 
 class SessionRowOutputSerializer(SessionOutputSerializer):
-    """SessionOutputSerializer's fields, from a row of selectors.session_list_for_user."""
+    """SessionOutputSerializer's fields, from a row of sessions.lists.session_list_for_user."""
 
     persona = PersonaOfRowSerializer(source="*")
 
@@ -126,7 +126,7 @@ class SiblingsSerializer(serializers.Serializer):
 
 
 class UtteranceOutputSerializer(DirectOutputSerializer):
-    """An utterance; its `siblings` come from the map in the context (selectors.utterance_siblings)."""
+    """An utterance; its `siblings` come from the map in the context (history.siblings.utterance_siblings)."""
 
     seq = serializers.IntegerField()
     parent_seq = serializers.IntegerField(allow_null=True, help_text="The utterance it follows; null for a first.")

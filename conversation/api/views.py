@@ -18,7 +18,7 @@ from chatproject.api.drf import django_request
 from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import ErrorSerializer, StrictBooleanField, StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
-from conversation import inputs, selectors, services
+from conversation import inputs
 from conversation.api.export import export_stream
 from conversation.api.serializers import (
     PersonaOutputSerializer,
@@ -30,10 +30,23 @@ from conversation.api.serializers import (
     UtteranceInputSerializer,
     UtteranceOutputSerializer,
 )
+from conversation.branches.edits import session_fork
+from conversation.branches.head import session_switch
 from conversation.exports import export_filename
+from conversation.history.append import utterances_append
+from conversation.history.pages import utterance_page
+from conversation.history.save import conversation_save
+from conversation.history.siblings import utterance_siblings
 from conversation.inputs import UtteranceIn
 from conversation.pagination import SessionCursorPagination, session_list
+from conversation.replies.claim import ReplyBusy
 from conversation.search import SearchTooBroad, session_search_for_user
+from conversation.sessions.bulk import BULK_ACTIONS, sessions_bulk, trash_empty
+from conversation.sessions.create import SessionIdTaken, session_create, session_update
+from conversation.sessions.lifecycle import session_clear, session_delete, session_restore, session_trash
+from conversation.sessions.lists import SESSION_VIEW_ORDERING, SESSION_VIEWS, session_stats_for_user
+from conversation.sessions.lookup import session_get_for_user
+from conversation.sessions.personas import persona_list
 
 
 def utterances_from(validated: list[dict]) -> list[UtteranceIn]:
@@ -69,7 +82,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
         )
         persona = StrictCharField(required=False)
         view = serializers.ChoiceField(
-            choices=list(selectors.SESSION_VIEWS),
+            choices=list(SESSION_VIEWS),
             default="live",
             help_text="live: not archived (pinned ones included); pinned; archived; trash (newest deletion first).",
         )
@@ -105,7 +118,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
             results = SessionListItemSerializer(hits, many=True).data
             return Response({"next": None, "previous": None, "results": results})
         sessions = session_list(user=request.user, persona=params.get("persona"), view=params["view"])
-        paginator = SessionCursorPagination(ordering=selectors.SESSION_VIEW_ORDERING[params["view"]])
+        paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)
 
@@ -113,7 +126,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        session = services.session_create(user=request.user, **body.validated_data)
+        session = session_create(user=request.user, **body.validated_data)
         return Response(SessionDetailOutputSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -132,14 +145,14 @@ class SessionDetailApi(ReadWriteThrottled, APIView):
 
     @extend_schema(responses={200: SessionDetailOutputSerializer, **errors(404)})
     def get(self, request: Request, session_id: str) -> Response:
-        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        session = session_get_for_user(user=request.user, session_id=session_id)
         return Response(SessionDetailOutputSerializer(session).data)
 
     @extend_schema(request=InputSerializer, responses={200: SessionDetailOutputSerializer, **errors(400, 404, 413)})
     def patch(self, request: Request, session_id: str) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        session = services.session_update(user=request.user, session_id=session_id, **body.validated_data)
+        session = session_update(user=request.user, session_id=session_id, **body.validated_data)
         return Response(SessionDetailOutputSerializer(session).data)
 
     class DeleteFilterSerializer(serializers.Serializer):
@@ -162,9 +175,9 @@ class SessionDetailApi(ReadWriteThrottled, APIView):
         filters = self.DeleteFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         if filters.validated_data["permanent"] == "true":
-            services.session_delete(user=request.user, session_id=session_id)
+            session_delete(user=request.user, session_id=session_id)
         else:
-            services.session_trash(user=request.user, session_id=session_id)
+            session_trash(user=request.user, session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -175,7 +188,7 @@ class SessionRestoreApi(ReadWriteThrottled, APIView):
         description="Take the session out of the trash as it was (a session not in the trash is answered as is).",
     )
     def post(self, request: Request, session_id: str) -> Response:
-        session = services.session_restore(user=request.user, session_id=session_id)
+        session = session_restore(user=request.user, session_id=session_id)
         return Response(SessionDetailOutputSerializer(session).data)
 
 
@@ -197,8 +210,8 @@ class SessionSwitchApi(ReadWriteThrottled, APIView):
         body = SeqInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            session = services.session_switch(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
-        except services.ReplyBusy:
+            session = session_switch(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
+        except ReplyBusy:
             raise ReplyConflict from None
         return Response(SessionDetailOutputSerializer(session).data)
 
@@ -213,7 +226,7 @@ class SessionForkApi(ReadWriteThrottled, APIView):
     def post(self, request: Request, session_id: str) -> Response:
         body = SeqInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fork = services.session_fork(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
+        fork = session_fork(user=request.user, session_id=session_id, seq=body.validated_data["seq"])
         return Response(SessionDetailOutputSerializer(fork).data, status=status.HTTP_201_CREATED)
 
 
@@ -225,7 +238,7 @@ class SessionBulkApi(ReadWriteThrottled, APIView):
         ids = serializers.ListField(
             child=StrictCharField(max_length=64), allow_empty=False, max_length=settings.MAX_BULK_SESSIONS
         )
-        action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+        action = serializers.ChoiceField(choices=BULK_ACTIONS)
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -245,7 +258,7 @@ class SessionBulkApi(ReadWriteThrottled, APIView):
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.sessions_bulk(
+        result = sessions_bulk(
             user=request.user, session_ids=body.validated_data["ids"], action=body.validated_data["action"]
         )
         return Response(self.OutputSerializer({"done": result.done, "not_found": result.not_found}).data)
@@ -261,7 +274,7 @@ class TrashApi(ReadWriteThrottled, APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer}, description="Empty the trash: remove for good.")
     def delete(self, request: Request) -> Response:
-        sessions, utterances = services.trash_empty(user=request.user)
+        sessions, utterances = trash_empty(user=request.user)
         return Response(self.OutputSerializer({"sessions": sessions, "utterances": utterances}).data)
 
 
@@ -316,7 +329,7 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
         filters.is_valid(raise_exception=True)
         params = dict(filters.validated_data)
         all_branches = params.pop("branches") == "all"
-        page = selectors.utterance_page(user=request.user, session_id=session_id, all_branches=all_branches, **params)
+        page = utterance_page(user=request.user, session_id=session_id, all_branches=all_branches, **params)
         link = request.build_absolute_uri(request.path)
         extra = f"&limit={params['limit']}"
         if params["include_interim"]:
@@ -349,10 +362,10 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
             data = {"utterances": [data]}  # one utterance, sent bare
         body = self.InputSerializer(data=data)
         body.is_valid(raise_exception=True)
-        result = services.utterances_append(
+        result = utterances_append(
             user=request.user, session_id=session_id, utterances=utterances_from(body.validated_data["utterances"])
         )
-        siblings = selectors.utterance_siblings(session=result.session, utterances=result.utterances)
+        siblings = utterance_siblings(session=result.session, utterances=result.utterances)
         data = self.AppendOutputSerializer(result, context={"siblings": siblings}).data
         return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -360,7 +373,7 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
 class SessionClearApi(ReadWriteThrottled, APIView):
     @extend_schema(request=None, responses={200: SessionDetailOutputSerializer, **errors(404)})
     def post(self, request: Request, session_id: str) -> Response:
-        session = services.session_clear(user=request.user, session_id=session_id)
+        session = session_clear(user=request.user, session_id=session_id)
         return Response(SessionDetailOutputSerializer(session).data)
 
 
@@ -398,7 +411,7 @@ class SessionExportApi(ReadWriteThrottled, APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         export_format = filters.validated_data["format"]
-        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        session = session_get_for_user(user=request.user, session_id=session_id)
         response = export_stream(
             session=session,
             export_format=export_format,
@@ -448,7 +461,7 @@ class ConversationSaveApi(ReadWriteThrottled, APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            result = services.conversation_save(
+            result = conversation_save(
                 user=request.user,
                 session_id=data.get("session_id"),
                 persona=data.get("persona"),
@@ -456,9 +469,9 @@ class ConversationSaveApi(ReadWriteThrottled, APIView):
                 end=data["end"],
                 messages=utterances_from(data["messages"]),
             )
-        except services.SessionIdTaken as exc:
+        except SessionIdTaken as exc:
             raise SessionIdConflict(str(exc)) from exc
-        session = selectors.session_get_for_user(user=request.user, session_id=result.session.pk)
+        session = session_get_for_user(user=request.user, session_id=result.session.pk)
         return Response({**SessionDetailOutputSerializer(session).data, "created": result.created})
 
 
@@ -471,7 +484,7 @@ class PersonaListApi(ReadWriteThrottled, APIView):
 
     @extend_schema(responses={200: inline_serializer("PersonaList", {"results": OutputSerializer(many=True)})})
     def get(self, request: Request) -> Response:
-        return Response({"results": self.OutputSerializer(selectors.persona_list(), many=True).data})
+        return Response({"results": self.OutputSerializer(persona_list(), many=True).data})
 
 
 class StatsApi(ReadWriteThrottled, APIView):
@@ -487,7 +500,7 @@ class StatsApi(ReadWriteThrottled, APIView):
 
     @extend_schema(responses={200: OutputSerializer, **errors()})
     def get(self, request: Request) -> Response:
-        return Response(self.OutputSerializer(selectors.session_stats_for_user(user=request.user)).data)
+        return Response(self.OutputSerializer(session_stats_for_user(user=request.user)).data)
 
 
 SESSION_ID = OpenApiParameter("session_id", OpenApiTypes.UUID, OpenApiParameter.PATH)

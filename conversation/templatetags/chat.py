@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from conversation.markdown import render_markdown
 from conversation.models import display_title
-from conversation.selectors import recency_group
+from conversation.sessions.lists import recency_group
 
 register = template.Library()
 

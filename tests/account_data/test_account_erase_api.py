@@ -11,8 +11,9 @@ from account_data import services
 from accounts import services as accounts_services
 from accounts.models import AccountExport, User
 from conversation import context
-from conversation import services as conversation_services
 from conversation.models import SessionAudit
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import say, socket_headers, socket_open, token_client
 
@@ -34,13 +35,13 @@ def rows_of_user(user_id: int) -> dict[str, int]:
 @pytest.fixture
 def busy_owner(owner):
     """An owner with sessions (one in the trash), a cached context window, a token and an export."""
-    session = conversation_services.session_create(user=owner, title="Mine")
+    session = session_create(user=owner, title="Mine")
     say(owner, session, "hello", "there")
     session.refresh_from_db()
     context.context_window_get(session=session)  # cached in Redis
-    trashed = conversation_services.session_create(user=owner)
+    trashed = session_create(user=owner)
     say(owner, trashed, "old")
-    conversation_services.session_trash(user=owner, session_id=trashed.pk)
+    session_trash(user=owner, session_id=trashed.pk)
     export = services.account_export_start(user=owner)
     services.account_export_build(export_id=str(export.pk))
     return owner
@@ -49,7 +50,7 @@ def busy_owner(owner):
 def test_it_erases_the_account_and_everything_it_owns(
     busy_owner, outsider, exports_root, django_capture_on_commit_callbacks
 ):
-    theirs = conversation_services.session_create(user=outsider)
+    theirs = session_create(user=outsider)
     say(outsider, theirs, "not yours")
     client = token_client(busy_owner)
     export_file = AccountExport.objects.get(user=busy_owner).file

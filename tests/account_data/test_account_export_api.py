@@ -12,7 +12,9 @@ from rest_framework.test import APIClient
 
 from account_data import services
 from accounts.models import AccountExport
-from conversation import services as conversation_services
+from conversation.branches.edits import utterance_edit
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
 from tests.helpers import say
 
 URL = "/api/account/export/"
@@ -27,13 +29,13 @@ def api(owner) -> APIClient:
 
 @pytest.fixture
 def chats(owner):
-    bread = conversation_services.session_create(user=owner, title="Bread & Butter")
+    bread = session_create(user=owner, title="Bread & Butter")
     say(owner, bread, "How long to proof?")
     say(owner, bread, "Overnight, in the **fridge**.", role="assistant")
     say(owner, bread, "typing…", is_final=False)
-    trashed = conversation_services.session_create(user=owner, title="Old plans")
+    trashed = session_create(user=owner, title="Old plans")
     say(owner, trashed, "Forget this")
-    conversation_services.session_trash(user=owner, session_id=trashed.pk)
+    session_trash(user=owner, session_id=trashed.pk)
     return bread, trashed
 
 
@@ -103,10 +105,10 @@ def test_the_zip_holds_every_session_as_json_and_markdown_with_a_manifest(api, o
 
 
 def test_a_sessions_json_holds_its_whole_tree_and_its_markdown_the_active_branch(api, owner):
-    session = conversation_services.session_create(user=owner, title="Edited")
+    session = session_create(user=owner, title="Edited")
     say(owner, session, "Q1")
     say(owner, session, "A1", role="assistant")
-    conversation_services.utterance_edit(user=owner, session_id=session.pk, seq=1, text="Q1 b")
+    utterance_edit(user=owner, session_id=session.pk, seq=1, text="Q1 b")
     say(owner, session, "A1 b", role="assistant")
     export_id = api.post(URL).json()["id"]
     build(export_id)

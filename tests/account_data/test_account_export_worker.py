@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from account_data import services
 from accounts.models import AccountExport, User
-from conversation import services as conversation_services
+from conversation.sessions.create import session_create
 from imports.models import ConversationImport
 from tests.helpers import say, socket_of
 from tests.imports import hostile
@@ -53,7 +53,7 @@ def download(owner, path: str) -> zipfile.ZipFile:
 
 async def test_a_worker_builds_the_export_and_every_tab_follows_it_to_the_download(owner, job_worker, settings):
     for n in range(3):
-        session = await database_sync_to_async(conversation_services.session_create)(user=owner, title=f"Chat {n}")
+        session = await database_sync_to_async(session_create)(user=owner, title=f"Chat {n}")
         await database_sync_to_async(say)(owner, session, f"message {n}")
     tab = await socket_of(owner)
 

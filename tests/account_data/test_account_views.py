@@ -2,7 +2,7 @@ from django.test import Client
 
 from account_data import services
 from accounts.models import AccountExport, User
-from conversation import services as conversation_services
+from conversation.sessions.create import session_create
 from tests.factories import DEFAULT_PASSWORD
 
 
@@ -45,7 +45,7 @@ def test_a_wrong_password_deletes_nothing(owner, owner_client):
 
 
 def test_the_right_password_deletes_the_account_and_logs_out(owner, owner_client):
-    conversation_services.session_create(user=owner, title="mine")
+    session_create(user=owner, title="mine")
     response = owner_client.post("/accounts/erase/", {"password": DEFAULT_PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/login/")
     assert "Your account and everything in it were deleted." in response.content.decode()

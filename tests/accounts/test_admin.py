@@ -5,9 +5,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conversation import services
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
 from tests.factories import UserFactory
 
 
@@ -39,8 +40,8 @@ def test_staff_can_add_a_user_in_the_admin(db, client: Client):
 def user_with_chats(email: str, *, sessions: int, utterances_each: int):
     user = UserFactory(email=email)
     for number in range(sessions):
-        session = services.session_create(user=user, title=f"Chat {number}")
-        services.utterances_append(
+        session = session_create(user=user, title=f"Chat {number}")
+        utterances_append(
             user=user,
             session_id=session.pk,
             utterances=[UtteranceIn(role="user", text=f"line {i}") for i in range(utterances_each)],

@@ -5,12 +5,12 @@ import time
 
 import pytest
 
-from conversation import services
+from conversation.sessions.create import session_create
 
 
 @pytest.fixture
 def session(owner):
-    return services.session_create(user=owner)
+    return session_create(user=owner)
 
 
 @pytest.fixture

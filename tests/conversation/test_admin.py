@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from conversation import services
 from conversation.models import Session, SessionAudit, Utterance
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_restore, session_trash, sessions_end
 from tests.factories import UserFactory
 from tests.helpers import say
 
@@ -26,11 +27,11 @@ def staff_client(db) -> Client:
 
 @pytest.fixture
 def chats(owner, outsider):
-    bread = services.session_create(user=owner, title="Bread")
+    bread = session_create(user=owner, title="Bread")
     say(owner, bread, "one", "two")
-    story = services.session_create(user=outsider, title="Story", persona="creative-writer")
+    story = session_create(user=outsider, title="Story", persona="creative-writer")
     say(outsider, story, "three")
-    services.sessions_end(session_ids=[story.pk])
+    sessions_end(session_ids=[story.pk])
     return {"bread": bread, "story": story}
 
 
@@ -83,10 +84,10 @@ def changelist_queries(client: Client) -> int:
 def test_the_changelist_makes_the_same_number_of_queries_at_10_and_200_sessions(staff_client):
     users = [UserFactory() for _ in range(5)]
     for n in range(10):
-        services.session_create(user=users[n % 5], persona="technical-support" if n % 2 else None)
+        session_create(user=users[n % 5], persona="technical-support" if n % 2 else None)
     at_10 = changelist_queries(staff_client)
     for n in range(190):
-        services.session_create(user=users[n % 5], persona="creative-writer" if n % 3 else None)
+        session_create(user=users[n % 5], persona="creative-writer" if n % 3 else None)
     assert changelist_queries(staff_client) == at_10
 
 
@@ -125,7 +126,7 @@ def test_move_to_trash_asks_with_counts_then_moves_and_leaves_audit_rows(staff_c
     assert chats["bread"].deleted_at is not None
     [row] = SessionAudit.objects.all()
     assert (row.action, row.cause, row.owner_id, row.utterance_count) == ("trash", "admin", owner.pk, 2)
-    assert services.session_restore(user=owner, session_id=chats["bread"].pk).deleted_at is None
+    assert session_restore(user=owner, session_id=chats["bread"].pk).deleted_at is None
 
 
 def test_a_permanent_delete_in_the_admin_is_audited_with_the_staff_member(staff_client, chats, owner):
@@ -138,12 +139,12 @@ def test_a_permanent_delete_in_the_admin_is_audited_with_the_staff_member(staff_
 
 @pytest.mark.parametrize(("view", "expected"), [("live", ["Story"]), ("archived", []), ("trash", ["Bread"])])
 def test_the_list_filter(staff_client, chats, owner, view, expected):
-    services.session_trash(user=owner, session_id=chats["bread"].pk)
+    session_trash(user=owner, session_id=chats["bread"].pk)
     assert changelist_titles(staff_client.get(CHANGELIST, {"list": view})) == expected
 
 
 def test_the_audit_rows_are_read_only_and_hold_no_text(staff_client, chats, owner):
-    services.session_trash(user=owner, session_id=chats["bread"].pk)
+    session_trash(user=owner, session_id=chats["bread"].pk)
     url = reverse("admin:conversation_sessionaudit_changelist")
     response = staff_client.get(url)
     assert response.status_code == 200

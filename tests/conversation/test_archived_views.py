@@ -1,20 +1,20 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversation import services
 from conversation.models import Session
+from conversation.sessions.create import session_create, session_update
 
 
 def archived(user, title: str) -> Session:
-    session = services.session_create(user=user, title=title)
-    return services.session_update(user=user, session_id=session.pk, archived=True)
+    session = session_create(user=user, title=title)
+    return session_update(user=user, session_id=session.pk, archived=True)
 
 
 def test_it_lists_only_the_users_archived_chats(owner, outsider, owner_client):
     archived(owner, "older")
     archived(owner, "newer")
     archived(outsider, "theirs")
-    services.session_create(user=owner, title="live one")
+    session_create(user=owner, title="live one")
     body = owner_client.get("/archived/").content.decode()
     assert body.index("newer") < body.index("older")
     assert "theirs" not in body

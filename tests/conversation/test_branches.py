@@ -11,13 +11,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conversation import context, selectors, services
+from conversation import context
+from conversation.branches.edits import session_fork, utterance_edit, utterance_regenerate_prepare
+from conversation.branches.head import session_switch
+from conversation.branches.paths import active_path_filter
+from conversation.history.pages import utterance_page
 from conversation.models import ReplyInFlight, Session, SessionBranch, Utterance
+from conversation.replies.claim import ReplyBusy
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_clear
 from tests.helpers import say
 
 
 def history(user, session) -> list[str]:
-    page = selectors.utterance_page(user=user, session_id=session.pk, limit=200)
+    page = utterance_page(user=user, session_id=session.pk, limit=200)
     return [row.text for row in page.utterances]
 
 
@@ -28,7 +35,7 @@ def fresh(session) -> Session:
 @pytest.fixture
 def chat(owner):
     """Q1 A1 Q2 A2, seqs 1 to 4."""
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "Q1")
     say(owner, session, "A1", role="assistant")
     say(owner, session, "Q2")
@@ -44,7 +51,7 @@ def test_appends_form_a_chain_and_move_the_head(owner, chat):
 
 
 def test_editing_a_message_makes_a_sibling_on_a_new_branch_that_becomes_active(owner, chat):
-    result = services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 better", client_id="e1")
+    result = utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 better", client_id="e1")
     edited = result.utterances[0]
     assert (edited.seq, edited.parent_seq, edited.branch) == (5, 2, 1)
     say(owner, chat, "A2 better", role="assistant")
@@ -57,13 +64,13 @@ def test_editing_a_message_makes_a_sibling_on_a_new_branch_that_becomes_active(o
 
 
 def test_editing_the_first_message_starts_a_branch_at_the_root(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=1, text="Q1 again")
+    utterance_edit(user=owner, session_id=chat.pk, seq=1, text="Q1 again")
     assert history(owner, chat) == ["Q1 again"]
     assert Utterance.objects.get(session=chat, seq=5).parent_seq is None
 
 
 def test_regenerating_a_reply_adds_a_sibling_reply(owner, chat):
-    services.utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=4)
+    utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=4)
     assert history(owner, chat) == ["Q1", "A1", "Q2"]
     say(owner, chat, "A2 take two", role="assistant")
     assert history(owner, chat) == ["Q1", "A1", "Q2", "A2 take two"]
@@ -71,52 +78,52 @@ def test_regenerating_a_reply_adds_a_sibling_reply(owner, chat):
 
 
 def test_switching_goes_to_the_newest_leaf_under_the_chosen_message(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 better")  # seq 5
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 better")  # seq 5
     say(owner, chat, "A2 better", role="assistant")  # seq 6
 
-    services.session_switch(user=owner, session_id=chat.pk, seq=4)
+    session_switch(user=owner, session_id=chat.pk, seq=4)
     assert history(owner, chat) == ["Q1", "A1", "Q2", "A2"]
     assert fresh(chat).head_seq == 4
     say(owner, chat, "Q3 on the first branch")  # extends the branch switched to
     assert history(owner, chat) == ["Q1", "A1", "Q2", "A2", "Q3 on the first branch"]
 
-    services.session_switch(user=owner, session_id=chat.pk, seq=2)  # the fork point: its newest leaf
+    session_switch(user=owner, session_id=chat.pk, seq=2)  # the fork point: its newest leaf
     assert history(owner, chat) == ["Q1", "A1", "Q2", "A2", "Q3 on the first branch"]
-    services.session_switch(user=owner, session_id=chat.pk, seq=5)
+    session_switch(user=owner, session_id=chat.pk, seq=5)
     assert history(owner, chat) == ["Q1", "A1", "Q2 better", "A2 better"]
     session = fresh(chat)
     assert (session.message_count, session.user_message_count) == (4, 2)
 
 
 def test_a_switch_waits_for_the_reply_being_written_which_lands_at_the_head(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
     ReplyInFlight.objects.create(session=chat, client_id="m", expires_at=timezone.now() + timedelta(minutes=1))
-    with pytest.raises(services.ReplyBusy):
-        services.session_switch(user=owner, session_id=chat.pk, seq=4)
+    with pytest.raises(ReplyBusy):
+        session_switch(user=owner, session_id=chat.pk, seq=4)
     assert fresh(chat).head_seq == 5
     ReplyInFlight.objects.filter(session=chat).update(expires_at=timezone.now() - timedelta(seconds=1))
-    services.session_switch(user=owner, session_id=chat.pk, seq=4)  # a claim its process left behind
+    session_switch(user=owner, session_id=chat.pk, seq=4)  # a claim its process left behind
     assert fresh(chat).head_seq == 4
 
 
 def test_branches_of_branches_keep_their_whole_way_to_the_root(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")  # 5, branch 1
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")  # 5, branch 1
     say(owner, chat, "A2 b", role="assistant")  # 6
     say(owner, chat, "Q3 b")  # 7
-    services.utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=6)  # branch 2 after 5
+    utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=6)  # branch 2 after 5
     say(owner, chat, "A2 c", role="assistant")  # 8
     assert history(owner, chat) == ["Q1", "A1", "Q2 b", "A2 c"]
     assert SessionBranch.objects.get(session=chat, number=2).path == [[1, 5], [0, 2]]
-    services.session_switch(user=owner, session_id=chat.pk, seq=7)
+    session_switch(user=owner, session_id=chat.pk, seq=7)
     assert history(owner, chat) == ["Q1", "A1", "Q2 b", "A2 b", "Q3 b"]
 
 
 def test_history_pages_follow_the_active_branch(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
-    page = selectors.utterance_page(user=owner, session_id=chat.pk, limit=2)
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    page = utterance_page(user=owner, session_id=chat.pk, limit=2)
     assert [row.seq for row in page.utterances] == [2, 5]
     assert page.has_before
-    older = selectors.utterance_page(user=owner, session_id=chat.pk, before=2, limit=2)
+    older = utterance_page(user=owner, session_id=chat.pk, before=2, limit=2)
     assert [row.seq for row in older.utterances] == [1]
     assert older.has_after
 
@@ -128,16 +135,16 @@ def test_the_context_window_is_the_active_branchs_cached_or_rebuilt(owner, chat)
 
     assert window() == (["Q1", "A1", "Q2", "A2"], False)
     assert window() == (["Q1", "A1", "Q2", "A2"], True)
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
     assert window() == (["Q1", "A1", "Q2 b"], False)
     assert window() == (["Q1", "A1", "Q2 b"], True)
-    services.session_switch(user=owner, session_id=chat.pk, seq=4)
+    session_switch(user=owner, session_id=chat.pk, seq=4)
     assert window() == (["Q1", "A1", "Q2", "A2"], False)
 
 
 def test_forking_copies_the_branch_up_to_the_message_into_a_new_chat(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")  # 5
-    fork = services.session_fork(user=owner, session_id=chat.pk, seq=5)
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")  # 5
+    fork = session_fork(user=owner, session_id=chat.pk, seq=5)
     assert history(owner, fork) == ["Q1", "A1", "Q2 b"]
     rows = list(Utterance.objects.filter(session=fork).order_by("seq").values_list("seq", "parent_seq", "branch"))
     assert rows == [(1, None, 0), (2, 1, 0), (3, 2, 0)]
@@ -149,8 +156,8 @@ def test_forking_copies_the_branch_up_to_the_message_into_a_new_chat(owner, chat
 
 
 def test_clearing_removes_every_branch(owner, chat):
-    services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
-    services.session_clear(user=owner, session_id=chat.pk)
+    utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b")
+    session_clear(user=owner, session_id=chat.pk)
     assert not Utterance.objects.filter(session=chat).exists()
     assert not SessionBranch.objects.filter(session=chat).exists()
     say(owner, chat, "fresh start")
@@ -160,8 +167,8 @@ def test_clearing_removes_every_branch(owner, chat):
 
 
 def test_an_edit_sent_again_with_its_client_id_changes_nothing(owner, chat):
-    first = services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b", client_id="edit-1")
-    again = services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b", client_id="edit-1")
+    first = utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b", client_id="edit-1")
+    again = utterance_edit(user=owner, session_id=chat.pk, seq=3, text="Q2 b", client_id="edit-1")
     assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
     assert SessionBranch.objects.filter(session=chat).count() == 1
 
@@ -177,9 +184,9 @@ def test_an_edit_sent_again_with_its_client_id_changes_nothing(owner, chat):
 )
 def test_a_bad_seq_is_refused_and_changes_nothing(owner, chat, action, seq, message):
     call = {
-        "edit": lambda: services.utterance_edit(user=owner, session_id=chat.pk, seq=seq, text="t"),
-        "regenerate": lambda: services.utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=seq),
-        "switch": lambda: services.session_switch(user=owner, session_id=chat.pk, seq=seq),
+        "edit": lambda: utterance_edit(user=owner, session_id=chat.pk, seq=seq, text="t"),
+        "regenerate": lambda: utterance_regenerate_prepare(user=owner, session_id=chat.pk, seq=seq),
+        "switch": lambda: session_switch(user=owner, session_id=chat.pk, seq=seq),
     }[action]
     with pytest.raises(ValidationError) as caught:
         call()
@@ -190,9 +197,9 @@ def test_a_bad_seq_is_refused_and_changes_nothing(owner, chat, action, seq, mess
 
 def test_another_users_session_is_not_found(outsider, chat):
     for call in (
-        lambda: services.utterance_edit(user=outsider, session_id=chat.pk, seq=3, text="t"),
-        lambda: services.session_switch(user=outsider, session_id=chat.pk, seq=1),
-        lambda: services.session_fork(user=outsider, session_id=chat.pk, seq=1),
+        lambda: utterance_edit(user=outsider, session_id=chat.pk, seq=3, text="t"),
+        lambda: session_switch(user=outsider, session_id=chat.pk, seq=1),
+        lambda: session_fork(user=outsider, session_id=chat.pk, seq=1),
     ):
         with pytest.raises(Session.DoesNotExist):
             call()
@@ -200,12 +207,12 @@ def test_another_users_session_is_not_found(outsider, chat):
 
 def test_a_history_page_makes_the_same_queries_for_one_branch_or_many(owner, chat, django_assert_num_queries):
     with django_assert_num_queries(2):
-        selectors.utterance_page(user=owner, session_id=chat.pk, limit=50)
+        utterance_page(user=owner, session_id=chat.pk, limit=50)
     for n in range(10):
-        services.utterance_edit(user=owner, session_id=chat.pk, seq=3, text=f"Q2 v{n}")
+        utterance_edit(user=owner, session_id=chat.pk, seq=3, text=f"Q2 v{n}")
         say(owner, chat, f"A2 v{n}", role="assistant")
     with django_assert_num_queries(2):  # the siblings come with the page
-        page = selectors.utterance_page(user=owner, session_id=chat.pk, limit=50)
+        page = utterance_page(user=owner, session_id=chat.pk, limit=50)
     assert [row.text for row in page.utterances] == ["Q1", "A1", "Q2 v9", "A2 v9"]
     edited = page.utterances[2]
     assert page.siblings_of(edited) == {"count": 11, "index": 11, "prev": edited.seq - 2, "next": None}
@@ -214,7 +221,7 @@ def test_a_history_page_makes_the_same_queries_for_one_branch_or_many(owner, cha
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_appends_and_an_edit_at_once_leave_one_consistent_tree(owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "Q1")
     say(owner, session, "A1", role="assistant")
     errors = []
@@ -230,7 +237,7 @@ def test_appends_and_an_edit_at_once_leave_one_consistent_tree(owner):
 
     def editor() -> None:
         try:
-            services.utterance_edit(user=owner, session_id=session.pk, seq=1, text="Q1 edited")
+            utterance_edit(user=owner, session_id=session.pk, seq=1, text="Q1 edited")
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -267,7 +274,7 @@ def test_pages_windows_and_counts_agree_with_the_whole_path_through_random_edits
     active branch read at once."""
     settings.CONTEXT_WINDOW_SIZE = 4
     rng = random.Random(18)
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     for step in range(120):
         session = fresh(session)
         seqs = list(Utterance.objects.filter(session=session).values_list("seq", "role"))
@@ -276,17 +283,17 @@ def test_pages_windows_and_counts_agree_with_the_whole_path_through_random_edits
             say(owner, session, f"turn {step}", role=rng.choice(["user", "assistant"]), is_final=rng.random() > 0.1)
         elif action < 0.65 and any(role == "user" for _, role in seqs):
             seq = rng.choice([s for s, role in seqs if role == "user"])
-            services.utterance_edit(user=owner, session_id=session.pk, seq=seq, text=f"edit {step}")
+            utterance_edit(user=owner, session_id=session.pk, seq=seq, text=f"edit {step}")
         elif action < 0.75 and any(role == "assistant" for _, role in seqs):
             seq = rng.choice([s for s, role in seqs if role == "assistant"])
             with contextlib.suppress(ValidationError):  # a reply that answers nothing
-                services.utterance_regenerate_prepare(user=owner, session_id=session.pk, seq=seq)
+                utterance_regenerate_prepare(user=owner, session_id=session.pk, seq=seq)
         else:
-            services.session_switch(user=owner, session_id=session.pk, seq=rng.choice(seqs)[0])
+            session_switch(user=owner, session_id=session.pk, seq=rng.choice(seqs)[0])
 
         session = fresh(session)
         whole = list(
-            Utterance.objects.filter(selectors.active_path_filter(session.branch_path), session=session)
+            Utterance.objects.filter(active_path_filter(session.branch_path), session=session)
             .order_by("seq")
             .values_list("seq", "role", "is_final")
         )
@@ -297,7 +304,7 @@ def test_pages_windows_and_counts_agree_with_the_whole_path_through_random_edits
 
         paged, before = [], None
         while True:
-            page = selectors.utterance_page(user=owner, session_id=session.pk, before=before, limit=3)
+            page = utterance_page(user=owner, session_id=session.pk, before=before, limit=3)
             paged = [u.seq for u in page.utterances] + paged
             if not page.has_before:
                 break
@@ -305,7 +312,7 @@ def test_pages_windows_and_counts_agree_with_the_whole_path_through_random_edits
         assert paged == [seq for seq, _ in finals]
         forward, after = [], 0
         while True:
-            page = selectors.utterance_page(user=owner, session_id=session.pk, after=after, limit=3)
+            page = utterance_page(user=owner, session_id=session.pk, after=after, limit=3)
             forward += [u.seq for u in page.utterances]
             if not page.has_after:
                 break
@@ -325,13 +332,11 @@ def test_a_switch_and_an_edit_make_the_same_queries_for_two_branches_or_twenty(o
     def measure() -> tuple[int, int]:
         session = fresh(chat)
         head_user = Utterance.objects.filter(session=chat, seq=session.head_seq).values_list("parent_seq", flat=True)
-        edit = queries_of(
-            lambda: services.utterance_edit(user=owner, session_id=chat.pk, seq=head_user.get(), text="again")
-        )
+        edit = queries_of(lambda: utterance_edit(user=owner, session_id=chat.pk, seq=head_user.get(), text="again"))
         say(owner, chat, "answer", role="assistant")
         newest_two = Utterance.objects.filter(session=chat, role="user").order_by("-seq").values_list("seq", flat=True)
-        switch = queries_of(lambda: services.session_switch(user=owner, session_id=chat.pk, seq=newest_two[1]))
-        services.session_switch(user=owner, session_id=chat.pk, seq=newest_two[0])
+        switch = queries_of(lambda: session_switch(user=owner, session_id=chat.pk, seq=newest_two[1]))
+        session_switch(user=owner, session_id=chat.pk, seq=newest_two[0])
         return edit, switch
 
     first = measure()

@@ -13,8 +13,10 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import services as accounts_services
-from conversation import budgets, replies, services, socket_heartbeat
+from conversation import budgets, socket_heartbeat
 from conversation.models import ReplyInFlight, SocketLease, Utterance
+from conversation.replies.turn import reply_begin
+from conversation.sessions.create import session_create
 from tests.helpers import browser_cookie, socket_of
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -26,13 +28,13 @@ db_call = database_sync_to_async
 def replies_in_flight(user, count: int) -> None:
     """`count` replies being written, begun through the real service (claimed, message stored)."""
     for n in range(count):
-        session = services.session_create(user=user)
-        replies.reply_begin(user=user, session_id=session.pk, text=f"question {n}", client_id=f"q{n}")
+        session = session_create(user=user)
+        reply_begin(user=user, session_id=session.pk, text=f"question {n}", client_id=f"q{n}")
 
 
 @db_call
 def api_reply(user, *, text: str = "hello"):
-    session = services.session_create(user=user)
+    session = session_create(user=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {accounts_services.device_token_create(user=user, name='p')[1]}")
     return session, client.post(
@@ -76,9 +78,9 @@ async def test_expired_claims_of_dead_processes_do_not_count(owner, settings):
 
 async def test_a_retry_of_a_reply_in_flight_joins_it_even_at_the_cap(owner, settings):
     settings.MAX_CONCURRENT_REPLIES_PER_USER = 1
-    session = await db_call(services.session_create)(user=owner)
-    await db_call(replies.reply_begin)(user=owner, session_id=session.pk, text="hi", client_id="m1")
-    turn = await db_call(replies.reply_begin)(user=owner, session_id=session.pk, text="hi", client_id="m1")
+    session = await db_call(session_create)(user=owner)
+    await db_call(reply_begin)(user=owner, session_id=session.pk, text="hi", client_id="m1")
+    turn = await db_call(reply_begin)(user=owner, session_id=session.pk, text="hi", client_id="m1")
     assert turn.joined
 
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from conversation import services
+from conversation.sessions.create import session_create, session_update
 from tests.helpers import say
 
 
@@ -16,11 +16,11 @@ def queries_for(client: Client, url: str) -> int:
 
 
 def test_the_chat_page_makes_the_same_number_of_queries_whatever_is_shown(owner, owner_client):
-    first = services.session_create(user=owner)
+    first = session_create(user=owner)
     say(owner, first, "hello")
     few_home, few_session = queries_for(owner_client, "/"), queries_for(owner_client, f"/c/{first.pk}/")
     for n in range(60):
-        other = services.session_create(user=owner, persona="creative-writer" if n % 2 else None)
+        other = session_create(user=owner, persona="creative-writer" if n % 2 else None)
         say(owner, other, f"chat {n}")
     say(owner, first, *[f"more {n}" for n in range(80)], role="assistant")
     assert queries_for(owner_client, "/") == few_home
@@ -71,7 +71,7 @@ def test_the_messages_fragment_pages_by_seq(owner, owner_client, session):
 
 
 def test_the_sidebar_fragment_walks_every_session_once(owner, owner_client):
-    made = {str(services.session_create(user=owner).pk) for _ in range(120)}
+    made = {str(session_create(user=owner).pk) for _ in range(120)}
     seen: list[str] = []
     cursor = None
     while True:
@@ -96,16 +96,16 @@ def test_the_sidebar_groups_sessions_by_recency(owner, owner_client):
 
     from conversation.models import Session
 
-    old = services.session_create(user=owner, title="Ancient")
+    old = session_create(user=owner, title="Ancient")
     Session.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=40))
-    services.session_create(user=owner, title="Fresh")
+    session_create(user=owner, title="Fresh")
     body = owner_client.get("/").content.decode()
     assert body.index("Today") < body.index("Fresh") < body.index("Older") < body.index("Ancient")
 
 
 def test_the_sidebar_names_each_session_and_marks_the_open_one(owner, owner_client):
-    named = services.session_create(user=owner, title="Bread <b>recipes</b>")
-    services.session_create(user=owner)
+    named = session_create(user=owner, title="Bread <b>recipes</b>")
+    session_create(user=owner)
     body = owner_client.get(f"/c/{named.pk}/").content.decode()
     sidebar = body[body.index('id="sessions"') :]
     assert '<span class="session-title">New chat</span>' in sidebar
@@ -114,9 +114,9 @@ def test_the_sidebar_names_each_session_and_marks_the_open_one(owner, owner_clie
 
 
 def test_the_sidebar_leaves_archived_chats_out_and_they_still_open(owner, owner_client):
-    kept = services.session_create(user=owner, title="Kept")
-    archived = services.session_create(user=owner, title="Put away")
-    services.session_update(user=owner, session_id=archived.pk, archived=True)
+    kept = session_create(user=owner, title="Kept")
+    archived = session_create(user=owner, title="Put away")
+    session_update(user=owner, session_id=archived.pk, archived=True)
     sidebar = owner_client.get("/").content.decode().split('id="sessions"', 1)[1]
     assert f'data-id="{kept.pk}"' in sidebar
     assert f'data-id="{archived.pk}"' not in sidebar
@@ -135,9 +135,9 @@ def test_a_page_renders_at_most_its_character_budget_and_offers_the_rest(owner, 
 
 
 def test_pinned_chats_have_their_own_group_on_top_and_leave_the_recency_list(owner, owner_client):
-    pinned = services.session_create(user=owner, title="Pinned one")
-    services.session_create(user=owner, title="Plain one")
-    services.session_update(user=owner, session_id=pinned.pk, pinned=True)
+    pinned = session_create(user=owner, title="Pinned one")
+    session_create(user=owner, title="Plain one")
+    session_update(user=owner, session_id=pinned.pk, pinned=True)
     body = owner_client.get("/").content.decode()
     group = body[body.index('id="pinned-group"') : body.index('id="sessions"')]
     recency = body[body.index('id="sessions"') :]
@@ -149,9 +149,9 @@ def test_pinned_chats_have_their_own_group_on_top_and_leave_the_recency_list(own
 
 def test_the_pinned_groups_next_page_comes_from_the_sidebar_fragment(owner, owner_client):
     for n in range(3):
-        session = services.session_create(user=owner, title=f"pinned {n}")
-        services.session_update(user=owner, session_id=session.pk, pinned=True)
-    services.session_create(user=owner, title="not pinned")
+        session = session_create(user=owner, title=f"pinned {n}")
+        session_update(user=owner, session_id=session.pk, pinned=True)
+    session_create(user=owner, title="not pinned")
     response = owner_client.get("/sidebar/", {"view": "pinned"})
     body = response.content.decode()
     assert body.count('class="session-item') == 3

@@ -3,8 +3,10 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from conversation import selectors, services
-from conversation.models import Utterance
+from conversation.branches.edits import utterance_edit
+from conversation.history.pages import utterance_page
+from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
 from tests.conversation.test_consumers import connect, receive_until
 from tests.helpers import say
 
@@ -17,7 +19,7 @@ def chat(owner):
     """Q1 A1 Q2 A2 (seqs 1 to 4), stored through the services."""
 
     def build():
-        session = services.session_create(user=owner)
+        session = session_create(user=owner)
         for text, role in (("Q1", "user"), ("A1", "assistant"), ("Q2", "user"), ("A2", "assistant")):
             say(owner, session, text, role=role)
         return session
@@ -26,7 +28,7 @@ def chat(owner):
 
 
 def active_texts(session) -> list[str]:
-    page = selectors.utterance_page(user=session.user, session_id=session.pk, limit=50)
+    page = utterance_page(user=session.user, session_id=session.pk, limit=50)
     return [u.text for u in page.utterances]
 
 
@@ -85,7 +87,7 @@ async def test_a_regeneration_is_a_sibling_of_the_reply_it_replaces(owner, chat,
 
 async def test_a_switch_answers_the_sender_and_moves_every_tab(owner, chat):
     session = await chat()
-    await db_call(services.utterance_edit)(user=owner, session_id=session.pk, seq=3, text="Q2 b")
+    await db_call(utterance_edit)(user=owner, session_id=session.pk, seq=3, text="Q2 b")
     sender, other = await two_tabs(owner, session)
     await sender.send_json_to({"type": "switch", "seq": 4})
     done = (await receive_until(sender, "switch.done"))[-1]
@@ -115,7 +117,7 @@ async def test_a_bad_seq_is_an_invalid_error_and_stores_nothing(owner, chat, fra
     if frame["type"] != "switch":
         assert error["client_id"] == "bad"
     assert await db_call(Utterance.objects.filter(session=session).count)() == 4
-    assert await db_call(lambda: services.Session.objects.get(pk=session.pk).head_seq)() == 4
+    assert await db_call(lambda: Session.objects.get(pk=session.pk).head_seq)() == 4
     await ws.disconnect()
 
 

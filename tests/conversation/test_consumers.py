@@ -13,8 +13,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from chatproject.asgi import application
-from conversation import services
 from conversation.models import SocketLease, Utterance
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.lifecycle import session_delete, session_trash
 from tests.conversation.test_frames import frames_of_known_types, json_values
 from tests.helpers import browser_cookie, say, socket_headers, socket_open
 
@@ -53,7 +54,7 @@ def reply_text(events: list[dict]) -> str:
 
 @pytest.fixture
 def make_session(owner):
-    return db_call(lambda **kw: services.session_create(user=owner, **kw))
+    return db_call(lambda **kw: session_create(user=owner, **kw))
 
 
 async def test_an_anonymous_socket_is_refused(db):
@@ -72,7 +73,7 @@ async def test_a_cross_origin_socket_is_refused(owner):
 
 async def test_a_user_opens_their_session_but_not_another_users(owner, outsider, make_session):
     mine = await make_session()
-    theirs = await db_call(services.session_create)(user=outsider)
+    theirs = await db_call(session_create)(user=outsider)
     ws = await connect(owner)
     await ws.send_json_to({"type": "open", "session_id": str(theirs.pk)})
     assert await ws.receive_json_from() == {
@@ -93,7 +94,7 @@ async def test_a_user_opens_their_session_but_not_another_users(owner, outsider,
 
 async def test_a_session_in_the_trash_can_be_neither_opened_nor_written_to(owner, make_session):
     session = await make_session()
-    await db_call(services.session_trash)(user=owner, session_id=session.pk)
+    await db_call(session_trash)(user=owner, session_id=session.pk)
     ws = await connect(owner)
     await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
     assert (await ws.receive_json_from())["code"] == "not_found"
@@ -224,7 +225,7 @@ async def test_a_new_session_from_the_socket_shows_up_in_the_users_other_tab(own
     created = (await receive_until(sidebar, "session.created"))[-1]
     accepted = (await receive_until(sender, "send.accepted"))[-1]
     assert created["session"]["id"] == accepted["session_id"]
-    assert created["session"]["persona"] == "creative-writer"
+    assert created["session"]["persona"]["slug"] == "creative-writer"
     activity = (await receive_until(sidebar, "session.activity"))[-1]
     assert activity["session"]["title"] == "start here"
     await receive_until(sender, "reply.end")
@@ -331,10 +332,10 @@ async def test_api_writes_reach_open_tabs(owner, make_session):
     ws = await connect(owner)
     await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
     await receive_until(ws, "session.opened")
-    await db_call(services.session_update)(user=owner, session_id=session.pk, title="Renamed elsewhere")
+    await db_call(session_update)(user=owner, session_id=session.pk, title="Renamed elsewhere")
     renamed = (await receive_until(ws, "session.renamed"))[-1]
     assert renamed["session"]["title"] == "Renamed elsewhere"
-    await db_call(services.session_delete)(user=owner, session_id=session.pk)
+    await db_call(session_delete)(user=owner, session_id=session.pk)
     deleted = (await receive_until(ws, "session.deleted"))[-1]
     assert deleted["session_ids"] == [str(session.pk)]
     await ws.disconnect()

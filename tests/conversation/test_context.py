@@ -7,9 +7,11 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 
-from conversation import context, services
+from conversation import context
 from conversation.context import context_key, context_window_get
 from conversation.models import Session
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_clear, session_delete
 from tests.helpers import say
 
 
@@ -130,7 +132,7 @@ def test_a_clear_is_never_read_from_the_cache(owner, session, django_capture_on_
     say(owner, session, "secret")
     context_window_get(session=fresh(session))
     with django_capture_on_commit_callbacks(execute=True):
-        services.session_clear(user=owner, session_id=session.pk)
+        session_clear(user=owner, session_id=session.pk)
     assert context_window_get(session=fresh(session)).messages == []
     assert raw_redis().keys(f"*ctx:*{session.pk}*") == [b"chat:1:" + f"ctx:{owner.pk}:{session.pk}:1:1".encode()]
 
@@ -139,7 +141,7 @@ def test_a_delete_drops_the_cached_window(owner, session, django_capture_on_comm
     say(owner, session, "bye")
     context_window_get(session=fresh(session))
     with django_capture_on_commit_callbacks(execute=True):
-        services.session_delete(user=owner, session_id=session.pk)
+        session_delete(user=owner, session_id=session.pk)
     assert raw_redis().keys(f"*ctx:*{session.pk}*") == []
 
 
@@ -158,7 +160,7 @@ def test_the_ttl_slides_on_every_read(owner, session, settings):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reads_under_concurrent_appends_and_a_clear_always_equal_the_database_window(owner, settings):
     settings.CONTEXT_WINDOW_SIZE = 5
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     texts: dict[int, str] = {}
     clear_point: list[int] = []
     reads: list = []
@@ -188,7 +190,7 @@ def test_reads_under_concurrent_appends_and_a_clear_always_equal_the_database_wi
     def clearer() -> None:
         try:
             time.sleep(0.3)
-            cleared = services.session_clear(user=owner, session_id=session.pk)
+            cleared = session_clear(user=owner, session_id=session.pk)
             clear_point.append(cleared.last_seq)
         except BaseException as exc:
             errors.append(exc)
@@ -245,7 +247,7 @@ def test_a_window_is_keyed_by_its_owner(owner, outsider, session):
 
 
 def test_every_state_of_a_session_has_a_key_of_its_own(owner, session):
-    other = services.session_create(user=owner)
+    other = session_create(user=owner)
     keys = {
         context.context_key(user_id=owner.pk, session_id=session.pk, epoch=epoch, last_seq=last_seq)
         for epoch in (0, 1)
@@ -263,7 +265,7 @@ def test_with_redis_down_the_api_and_the_reply_path_still_answer(owner, cache_on
 
     from tests.helpers import token_client
 
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "before the outage")
     client: APIClient = token_client(owner)
     assert client.get(f"/api/sessions/{session.pk}/context/").json()["cached"] is False

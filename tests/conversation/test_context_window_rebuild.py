@@ -1,5 +1,5 @@
-from conversation import services
 from conversation.context import context_window_rebuild
+from conversation.sessions.lifecycle import session_clear, session_delete
 from tests.helpers import say
 
 
@@ -15,10 +15,10 @@ def test_it_returns_the_last_n_final_utterances_oldest_first(owner, session, set
 
 def test_a_cleared_session_has_an_empty_window_of_a_new_epoch(owner, session):
     say(owner, session, "a")
-    services.session_clear(user=owner, session_id=session.pk)
+    session_clear(user=owner, session_id=session.pk)
     assert context_window_rebuild(session_id=session.pk) == (1, 1, [])
 
 
 def test_a_session_that_is_gone_has_no_window(owner, session):
-    services.session_delete(user=owner, session_id=session.pk)
+    session_delete(user=owner, session_id=session.pk)
     assert context_window_rebuild(session_id=session.pk) is None

@@ -8,9 +8,14 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from conversation import events, services
+from conversation import events
+from conversation.history.append import utterances_append
+from conversation.history.save import conversation_save
 from conversation.inputs import UtteranceIn
 from conversation.models import Session
+from conversation.sessions.bulk import sessions_bulk
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.lifecycle import session_restore, session_trash, sessions_end
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -31,10 +36,10 @@ async def receive(channel: str) -> dict:
 
 
 async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(owner):
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
     channel = await listen(events.user_group(owner.pk))
 
-    await db_call(services.session_update)(user=owner, session_id=session.pk, title="Plans")
+    await db_call(session_update)(user=owner, session_id=session.pk, title="Plans")
 
     event = await receive(channel)
     assert event["type"] == "session.renamed"
@@ -44,7 +49,7 @@ async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(own
 async def test_events_write_times_as_the_api_does(owner):
     from tests.helpers import say, token_client
 
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
     utterances = await listen(events.session_group(session.pk))
     sidebar = await listen(events.user_group(owner.pk))
 
@@ -64,12 +69,12 @@ async def test_events_write_times_as_the_api_does(owner):
 
 
 async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(owner):
-    session = await db_call(services.session_create)(user=owner, title="Plans")
+    session = await db_call(session_create)(user=owner, title="Plans")
     channel = await listen(events.user_group(owner.pk))
 
-    await db_call(services.session_update)(user=owner, session_id=session.pk, pinned=True)
+    await db_call(session_update)(user=owner, session_id=session.pk, pinned=True)
     pinned = await receive(channel)
-    await db_call(services.session_update)(user=owner, session_id=session.pk, archived=True)
+    await db_call(session_update)(user=owner, session_id=session.pk, archived=True)
     archived = await receive(channel)
 
     assert (pinned["type"], pinned["session"]["id"]) == ("session.updated", str(session.pk))
@@ -80,12 +85,12 @@ async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(o
 
 
 async def test_moves_to_and_from_the_trash_are_announced_to_every_tab(owner):
-    session = await db_call(services.session_create)(user=owner, title="Plans")
+    session = await db_call(session_create)(user=owner, title="Plans")
     channel = await listen(events.user_group(owner.pk))
 
-    await db_call(services.session_trash)(user=owner, session_id=session.pk)
+    await db_call(session_trash)(user=owner, session_id=session.pk)
     trashed = await receive(channel)
-    await db_call(services.session_restore)(user=owner, session_id=session.pk)
+    await db_call(session_restore)(user=owner, session_id=session.pk)
     restored = await receive(channel)
 
     assert (trashed["type"], trashed["session"]["id"]) == ("session.updated", str(session.pk))
@@ -94,11 +99,11 @@ async def test_moves_to_and_from_the_trash_are_announced_to_every_tab(owner):
 
 
 async def test_a_bulk_action_announces_each_session_it_changed(owner):
-    sessions = [await db_call(services.session_create)(user=owner) for _ in range(2)]
+    sessions = [await db_call(session_create)(user=owner) for _ in range(2)]
     channel = await listen(events.user_group(owner.pk))
 
     ids = [str(s.pk) for s in sessions]
-    await db_call(services.sessions_bulk)(user=owner, session_ids=ids, action="archive")
+    await db_call(sessions_bulk)(user=owner, session_ids=ids, action="archive")
 
     received = [await receive(channel), await receive(channel)]
     assert {(e["type"], e["session"]["id"]) for e in received} == {("session.updated", i) for i in ids}
@@ -106,13 +111,13 @@ async def test_a_bulk_action_announces_each_session_it_changed(owner):
 
 
 async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_title_rule(owner):
-    session = await db_call(services.session_create)(user=owner, title="Old")
-    await db_call(services.utterances_append)(
+    session = await db_call(session_create)(user=owner, title="Old")
+    await db_call(utterances_append)(
         user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="Plans for Lisbon")]
     )
     channel = await listen(events.user_group(owner.pk))
 
-    await db_call(services.conversation_save)(user=owner, session_id=session.pk, messages=[], title="")
+    await db_call(conversation_save)(user=owner, session_id=session.pk, messages=[], title="")
 
     event = await receive(channel)
     assert (event["type"], event["session"]["id"]) == ("session.renamed", str(session.pk))
@@ -120,11 +125,11 @@ async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_
 
 
 async def test_ending_sessions_announces_them_once_per_owner(owner, outsider):
-    mine = [await db_call(services.session_create)(user=owner) for _ in range(2)]
-    theirs = await db_call(services.session_create)(user=outsider)
+    mine = [await db_call(session_create)(user=owner) for _ in range(2)]
+    theirs = await db_call(session_create)(user=outsider)
     channel = await listen(events.user_group(owner.pk))
 
-    ended = await db_call(services.sessions_end)(session_ids=[s.pk for s in [*mine, theirs]])
+    ended = await db_call(sessions_end)(session_ids=[s.pk for s in [*mine, theirs]])
 
     assert ended == 3
     event = await receive(channel)
@@ -143,14 +148,14 @@ async def test_expiry_tells_each_owner_what_it_moved_to_the_trash_and_what_it_re
     long_ago = timezone.now() - timedelta(days=40)
 
     def idle(user, **fields) -> Session:
-        session = services.session_create(user=user)
+        session = session_create(user=user)
         Session.objects.filter(pk=session.pk).update(last_activity_at=long_ago, **fields)
         return session
 
     idle_ones = [await db_call(idle)(owner) for _ in range(2)]
     long_trashed = await db_call(idle)(owner, deleted_at=long_ago)
     await db_call(idle)(outsider)
-    await db_call(services.session_create)(user=owner)  # active: stays
+    await db_call(session_create)(user=owner)  # active: stays
     channel = await listen(events.user_group(owner.pk))
 
     await db_call(call_command)("expire_sessions", stdout=io.StringIO())
@@ -166,22 +171,22 @@ async def test_expiry_tells_each_owner_what_it_moved_to_the_trash_and_what_it_re
 
 
 async def test_a_save_that_ends_the_session_announces_it(owner):
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
     channel = await listen(events.user_group(owner.pk))
 
-    await db_call(services.conversation_save)(user=owner, session_id=session.pk, messages=[], end=True)
+    await db_call(conversation_save)(user=owner, session_id=session.pk, messages=[], end=True)
 
     event = await receive(channel)
     assert (event["type"], event["session_ids"]) == ("session.ended", [str(session.pk)])
 
 
 async def test_the_utterances_of_a_session_arrive_in_seq_order(owner):
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
     channel = await listen(events.session_group(session.pk))
 
     def append_one_by_one() -> None:
         for n in range(30):
-            services.utterances_append(
+            utterances_append(
                 user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text=f"message {n}")]
             )
 
@@ -198,10 +203,10 @@ def unreachable_redis(settings):
 
 
 def test_an_unreachable_redis_loses_the_events_but_not_the_write(owner, unreachable_redis, caplog):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
 
     with caplog.at_level(logging.WARNING, logger="conversation.events"):
-        services.utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi")])
+        utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi")])
 
     session = Session.objects.get(pk=session.pk)
     assert session.message_count == 1
@@ -212,11 +217,11 @@ def test_with_the_one_redis_down_an_append_loses_its_events_and_window_but_not_t
     owner, cache_on_own_redis, settings, caplog
 ):
     settings.REDIS_URL = cache_on_own_redis.url  # the cache and the channel layer on one server, as deployed
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     cache_on_own_redis.stop()
 
-    with caplog.at_level(logging.WARNING, logger="conversation.services"):
-        services.utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi")])
+    with caplog.at_level(logging.WARNING, logger="conversation.history.append"):
+        utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi")])
 
     assert Session.objects.get(pk=session.pk).message_count == 1
     assert "Redis unreachable" in caplog.text

@@ -8,13 +8,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from conversation import services
 from conversation.models import Session, SessionAudit, Utterance
+from conversation.sessions import expiry
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.lifecycle import session_restore, session_trash
 from tests.helpers import say
 
 
 def make_chat(user, *, days_ago: int, messages: int = 3) -> Session:
-    session = services.session_create(user=user)
+    session = session_create(user=user)
     say(user, session, *[f"m{n}" for n in range(messages)])
     Session.objects.filter(pk=session.pk).update(last_activity_at=timezone.now() - timedelta(days=days_ago))
     return session
@@ -87,8 +89,8 @@ def test_the_deployments_cap_and_inactive_days_cap_every_owner(owner, outsider, 
 def test_pinned_sessions_are_exempt_and_archived_ones_are_not(owner, settings):
     settings.SESSION_RETENTION_DAYS = 30
     pinned, archived = make_chat(owner, days_ago=100), make_chat(owner, days_ago=100)
-    services.session_update(user=owner, session_id=pinned.pk, pinned=True)
-    services.session_update(user=owner, session_id=archived.pk, archived=True)
+    session_update(user=owner, session_id=pinned.pk, pinned=True)
+    session_update(user=owner, session_id=archived.pk, archived=True)
     run()
     assert trashed_ids() == {archived.pk}
 
@@ -116,7 +118,7 @@ def test_a_restored_session_is_kept_a_whole_retention_period_again(owner, settin
     settings.SESSION_RETENTION_DAYS = 30
     old = make_chat(owner, days_ago=40)
     run()
-    services.session_restore(user=owner, session_id=old.pk)
+    session_restore(user=owner, session_id=old.pk)
     run()
     assert live_ids() == {old.pk}
     Session.objects.filter(pk=old.pk).update(restored_at=timezone.now() - timedelta(days=31))
@@ -144,7 +146,7 @@ def test_it_respects_user(owner, outsider):
 def test_a_session_touched_mid_run_is_not_moved(owner, monkeypatch):
     first, second = make_chat(owner, days_ago=100), make_chat(owner, days_ago=100)
     Session.objects.filter(pk=first.pk).update(last_activity_at=timezone.now() - timedelta(days=101))
-    real_batch = services.sessions_retire_batch
+    real_batch = expiry.sessions_retire_batch
 
     def batch_then_user_chats(**kwargs):
         result = real_batch(**kwargs)
@@ -152,7 +154,7 @@ def test_a_session_touched_mid_run_is_not_moved(owner, monkeypatch):
             say(owner, second, "I'm back")
         return result
 
-    monkeypatch.setattr(services, "sessions_retire_batch", batch_then_user_chats)
+    monkeypatch.setattr(expiry, "sessions_retire_batch", batch_then_user_chats)
     output = run("--inactive-days", "30", "--batch-size", "1")
     assert "Moved 1 sessions" in output
     assert live_ids() == {second.pk}
@@ -228,7 +230,7 @@ def test_bad_arguments_answer_one_line_and_exit_non_zero_from_the_command_line(d
 
 
 def trash(session, *, days_ago: int) -> None:
-    services.session_trash(user=session.user, session_id=session.pk)
+    session_trash(user=session.user, session_id=session.pk)
     Session.objects.filter(pk=session.pk).update(deleted_at=timezone.now() - timedelta(days=days_ago))
 
 

@@ -126,7 +126,7 @@ def test_metadata_at_the_limits_is_kept():
 
 def test_a_client_id_leaves_room_for_what_the_server_derives_from_it(settings):
     from conversation.models import Utterance
-    from conversation.replies import reply_client_id
+    from conversation.replies.store import reply_client_id
 
     longest = "c" * settings.MAX_CLIENT_ID_CHARS
     assert inputs.check_client_id(longest) == longest

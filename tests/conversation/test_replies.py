@@ -4,19 +4,30 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
-from conversation import services
+from conversation.db_threads import db_async
 from conversation.models import ReplyInFlight, Utterance
-from conversation.replies import ReplyBusy, ReplyDelta, ReplyDone, ReplyStarted, reply_stream
+from conversation.replies.claim import ReplyBusy
+from conversation.replies.stream import ReplyDelta, ReplyDone, ReplyStarted, reply_events
+from conversation.replies.turn import reply_begin
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_restore, session_trash
 
 # The reply path reaches the ORM through channels' database_sync_to_async, which closes stale
 # connections around each call: the data must be committed, not held in a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+async def turn_events(*, user, session_id, text, client_id=None):
+    """A turn as the API's reply view takes it: reply_begin on a database thread, then reply_events."""
+    turn = await db_async(reply_begin)(user=user, session_id=session_id, text=text, client_id=client_id)
+    async for event in reply_events(user=user, turn=turn):
+        yield event
+
+
 def run(user, session, text, client_id=None, *, stop_after_deltas: int | None = None) -> list:
     async def go():
         events = []
-        stream = reply_stream(user=user, session_id=session.pk, text=text, client_id=client_id)
+        stream = turn_events(user=user, session_id=session.pk, text=text, client_id=client_id)
         async for event in stream:
             events.append(event)
             if stop_after_deltas is not None and sum(isinstance(e, ReplyDelta) for e in events) == stop_after_deltas:
@@ -52,7 +63,7 @@ def test_a_turn_stores_the_message_streams_and_stores_the_reply(owner, session, 
 
 
 def test_the_prompt_is_the_persona_and_the_window_ending_with_the_message(owner, openai_backend):
-    session = services.session_create(user=owner, persona="technical-support")
+    session = session_create(user=owner, persona="technical-support")
     run(owner, session, "first")
     run(owner, session, "second")
     prompt = openai_backend.requests[-1]["messages"]
@@ -139,10 +150,10 @@ def test_a_retry_after_an_interrupted_reply_asks_the_model_again(owner, session,
 
 def test_a_second_message_while_a_reply_is_written_is_refused_and_not_stored(owner, session, openai_backend):
     async def go():
-        first = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        first = turn_events(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
         assert isinstance(await anext(first), ReplyStarted)
         with pytest.raises(ReplyBusy):
-            await anext(reply_stream(user=owner, session_id=session.pk, text="second", client_id="m2"))
+            await anext(turn_events(user=owner, session_id=session.pk, text="second", client_id="m2"))
         return [event async for event in first]
 
     events = async_to_sync(go)()
@@ -154,9 +165,9 @@ def test_a_second_message_while_a_reply_is_written_is_refused_and_not_stored(own
 
 def test_a_retry_while_the_reply_is_written_joins_it_and_the_model_is_asked_once(owner, session, openai_backend):
     async def go():
-        first = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        first = turn_events(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
         await anext(first)
-        retry = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        retry = turn_events(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
         started = await anext(retry)
         assert started.joined
         return await asyncio.gather(_rest(first), _rest(retry))
@@ -187,10 +198,10 @@ def test_the_claim_names_the_message_and_lives_as_long_as_the_reply_state(owner,
 
     from django.utils import timezone
 
-    from conversation.replies import reply_state_ttl
+    from conversation.replies.progress import reply_state_ttl
 
     async def claim_while_streaming() -> ReplyInFlight:
-        stream = reply_stream(user=owner, session_id=session.pk, text="hello", client_id="m1")
+        stream = turn_events(user=owner, session_id=session.pk, text="hello", client_id="m1")
         await anext(stream)  # ReplyStarted: the session claimed, the message stored
         claim = await database_sync_to_async(ReplyInFlight.objects.get)(session=session)
         await stream.aclose()
@@ -233,9 +244,9 @@ async def _rest(stream) -> list:
 def test_a_finished_reply_is_stored_through_a_database_outage(owner, session, openai_backend, monkeypatch):
     from django.db import OperationalError
 
-    from conversation import replies
+    from conversation.replies import store as reply_store
 
-    store = replies._store_reply
+    store = reply_store._store_reply
     failures = iter([True, True])
 
     def store_after_an_outage(**kwargs):
@@ -243,8 +254,8 @@ def test_a_finished_reply_is_stored_through_a_database_outage(owner, session, op
             raise OperationalError("the database is restarting")
         return store(**kwargs)
 
-    monkeypatch.setattr(replies, "_store_reply", store_after_an_outage)
-    monkeypatch.setattr(replies, "STORE_RETRY_PAUSES_SECONDS", (0.01, 0.01, 0.01))
+    monkeypatch.setattr(reply_store, "_store_reply", store_after_an_outage)
+    monkeypatch.setattr(reply_store, "STORE_RETRY_PAUSES_SECONDS", (0.01, 0.01, 0.01))
     reply = run(owner, session, "hello", client_id="m1")[-1].utterance
     assert reply.text == "Echo: hello"
     assert texts(session) == [("user", "hello"), ("assistant", "Echo: hello")]
@@ -273,13 +284,13 @@ def test_a_caller_gone_right_after_the_start_frees_the_session(owner, session, o
 
 def test_a_session_trashed_while_its_reply_is_written_comes_back_free(owner, session, openai_backend):
     async def go():
-        stream = reply_stream(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
+        stream = turn_events(user=owner, session_id=session.pk, text="[slow] a b c", client_id="m1")
         assert isinstance(await anext(stream), ReplyStarted)
-        await database_sync_to_async(services.session_trash)(user=owner, session_id=session.pk)
+        await database_sync_to_async(session_trash)(user=owner, session_id=session.pk)
         return [event async for event in stream]
 
     async_to_sync(go)()
-    services.session_restore(user=owner, session_id=session.pk)
+    session_restore(user=owner, session_id=session.pk)
     assert texts(session) == [("user", "[slow] a b c")]  # the reply was not stored into the trash
     assert not ReplyInFlight.objects.filter(session=session).exists()
     assert run(owner, session, "again", client_id="m2")[-1].utterance.text == "Echo: again"

@@ -11,8 +11,8 @@ from django.db.models import Count, Q
 from django.test import Client
 
 from accounts.services import device_token_create
-from conversation import services
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
 from tests.clients import chat_socket, receive_until, reply_end_of
 from tests.factories import UserFactory
 from tests.servers import ARTIFACTS, database_url_of_tests, start_daphne, stop_process
@@ -87,9 +87,7 @@ def test_a_hundred_slow_replies_at_once_all_complete_and_are_stored_once(daphne_
         client = Client()
         client.force_login(user)
         cookies[user.pk] = {"sessionid": client.cookies["sessionid"].value}
-    api_sessions = {
-        user.pk: [services.session_create(user=user).pk for _ in range(API_REPLIES_PER_USER)] for user in users
-    }
+    api_sessions = {user.pk: [session_create(user=user).pk for _ in range(API_REPLIES_PER_USER)] for user in users}
 
     async def everything():
         clients = {

@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from account_data import services as account_data_services
 from accounts import services as accounts_services
-from conversation import services
 from conversation.models import Session, SessionAudit
+from conversation.sessions.bulk import sessions_bulk, trash_empty
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_delete, session_restore, session_trash
 from tests.helpers import say
 
 
@@ -21,9 +23,9 @@ def rows() -> list[tuple]:
 
 def test_trash_restore_and_purge_by_the_owner(owner, session):
     say(owner, session, "one", "two", "three")
-    services.session_trash(user=owner, session_id=session.pk)
-    services.session_restore(user=owner, session_id=session.pk)
-    services.session_delete(user=owner, session_id=session.pk)
+    session_trash(user=owner, session_id=session.pk)
+    session_restore(user=owner, session_id=session.pk)
+    session_delete(user=owner, session_id=session.pk)
     assert rows() == [
         ("trash", "user", owner.pk, owner.pk, 3),
         ("restore", "user", owner.pk, owner.pk, 3),
@@ -33,12 +35,12 @@ def test_trash_restore_and_purge_by_the_owner(owner, session):
 
 
 def test_bulk_actions_and_emptying_the_trash(owner):
-    sessions = [services.session_create(user=owner) for _ in range(3)]
+    sessions = [session_create(user=owner) for _ in range(3)]
     say(owner, sessions[0], "x")
     ids = [str(s.pk) for s in sessions]
-    services.sessions_bulk(user=owner, session_ids=ids, action="pin")  # not a removal
-    services.sessions_bulk(user=owner, session_ids=ids, action="trash")
-    assert services.trash_empty(user=owner) == (3, 1)
+    sessions_bulk(user=owner, session_ids=ids, action="pin")  # not a removal
+    sessions_bulk(user=owner, session_ids=ids, action="trash")
+    assert trash_empty(user=owner) == (3, 1)
     assert sorted(rows()) == sorted(
         [("trash", "user", owner.pk, owner.pk, n) for n in (1, 0, 0)]
         + [("purge", "user", owner.pk, owner.pk, n) for n in (1, 0, 0)]
@@ -47,11 +49,11 @@ def test_bulk_actions_and_emptying_the_trash(owner):
 
 def test_expiry_of_old_sessions_and_of_the_trash(owner):
     accounts_services.account_settings_update(user=owner, retention_days=30)
-    old = services.session_create(user=owner)
+    old = session_create(user=owner)
     say(owner, old, "ancient")
     Session.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=400))
-    binned = services.session_create(user=owner)
-    services.session_trash(user=owner, session_id=binned.pk)
+    binned = session_create(user=owner)
+    session_trash(user=owner, session_id=binned.pk)
     Session.objects.filter(pk=binned.pk).update(deleted_at=timezone.now() - timedelta(days=40))
     call_command("expire_sessions", verbosity=0)
     assert rows()[1:] == [("trash", "expiry", None, owner.pk, 1), ("purge", "expiry", None, owner.pk, 0)]

@@ -2,21 +2,22 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from conversation import services
 from conversation.search import SearchTooBroad, session_search_for_user
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.lifecycle import session_trash
 from tests.helpers import plan_of, say
 
 
 @pytest.fixture
 def library(owner, outsider):
-    bread = services.session_create(user=owner, title="Sourdough bread")
+    bread = session_create(user=owner, title="Sourdough bread")
     say(owner, bread, "How long should the dough proof?")
     say(owner, bread, "Proof the dough overnight in the fridge for a sour flavour.", role="assistant")
-    trip = services.session_create(user=owner, title="Holiday")
+    trip = session_create(user=owner, title="Holiday")
     say(owner, trip, "Plan a trip to Lisbon; we love bread and pastries")
-    code = services.session_create(user=owner)
+    code = session_create(user=owner)
     say(owner, code, "Why does my <b>bold</b> tag & <img src=x onerror=alert(1)> not render?")
-    theirs = services.session_create(user=outsider, title="Bread secrets")
+    theirs = session_create(user=outsider, title="Bread secrets")
     say(outsider, theirs, "bread bread bread")
     return {"bread": bread, "trip": trip, "code": code, "theirs": theirs}
 
@@ -28,9 +29,9 @@ def test_it_finds_sessions_by_title_and_text_ranking_the_title_first(owner, libr
 
 
 def test_it_searches_archived_sessions_but_never_the_trash(owner, library):
-    services.session_update(user=owner, session_id=library["bread"].pk, archived=True)
+    session_update(user=owner, session_id=library["bread"].pk, archived=True)
     assert [h.session.pk for h in session_search_for_user(user=owner, q="proofing")] == [library["bread"].pk]
-    services.session_trash(user=owner, session_id=library["bread"].pk)
+    session_trash(user=owner, session_id=library["bread"].pk)
     assert session_search_for_user(user=owner, q="proofing") == []
 
 
@@ -68,7 +69,7 @@ def test_interim_utterances_are_not_searched(owner, session):
 
 def test_it_makes_three_statements_whatever_the_number_of_hits(owner, assert_statements):
     for n in range(25):
-        s = services.session_create(user=owner)
+        s = session_create(user=owner)
         say(owner, s, f"kayak trip number {n}")
     with assert_statements(3):  # its time limit, the search, the sessions
         hits = session_search_for_user(user=owner, q="kayak", limit=20)
@@ -86,10 +87,10 @@ def test_an_empty_or_huge_query_is_a_validation_error(owner, bad):
 def test_postgres_searches_text_through_the_per_user_gin_index(owner, outsider):
     # Another user's many matches must not be read for this user's search: the user id is part
     # of the index condition, not a filter applied to every user's matches.
-    theirs = services.session_create(user=outsider)
+    theirs = session_create(user=outsider)
     for _ in range(6):
         say(outsider, theirs, *["bread and butter"] * 500)
-    mine = services.session_create(user=owner)
+    mine = session_create(user=owner)
     say(owner, mine, "bread")
     plan = plan_of(
         "conversation_utterance",
@@ -103,9 +104,9 @@ def test_postgres_searches_text_through_the_per_user_gin_index(owner, outsider):
 
 def test_postgres_searches_titles_through_the_per_user_gin_index(owner, outsider):
     for n in range(300):
-        services.session_create(user=outsider, title=f"Bread notes {n}")
-        services.session_create(user=owner, title=f"Other notes {n}")
-    services.session_create(user=owner, title="Bread")
+        session_create(user=outsider, title=f"Bread notes {n}")
+        session_create(user=owner, title=f"Other notes {n}")
+    session_create(user=owner, title="Bread")
     with connection.cursor() as cursor:
         # The question is whether the GIN index finds a user's matches by user and word at once. On
         # test-sized tables (and after earlier tests' ANALYZE left their sizes in pg_class) the
@@ -127,7 +128,7 @@ def test_postgres_searches_titles_through_the_per_user_gin_index(owner, outsider
 
 
 def test_a_search_over_its_time_is_too_broad_not_an_error(owner, settings):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     for _ in range(40):
         say(owner, session, *[f"bread number {n}" for n in range(500)])
     settings.SEARCH_TIMEOUT_MS = 1  # ranking 20,000 matches takes far longer

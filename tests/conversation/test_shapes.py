@@ -3,8 +3,7 @@ export, every live event and the socket (conversation/shapes.py builds them, con
 every event), with times written one way; and no module but events.py writes an event's dict.
 
 Events go through the real channel layer (Redis under make test), the API through HTTP, the socket
-through WebsocketCommunicator. A test marked xfail names a site that still builds its event itself:
-once that site calls its builder, the test passes, strict xfail fails it, and the mark goes.
+through WebsocketCommunicator.
 """
 
 import ast
@@ -18,8 +17,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts import services as account_services
-from conversation import events, services
+from account_data import services as account_services
+from conversation import events
+from conversation.sessions.create import session_create, session_update
 from imports import services as import_services
 from tests.helpers import say, socket_of, token_client
 from tests.imports import samples
@@ -91,8 +91,8 @@ def api(owner):
 
 @live
 async def test_a_session_reads_the_same_in_every_api_body_the_export_and_the_socket(owner, api):
-    session = await db_call(services.session_create)(user=owner, persona="creative-writer", title="Zebra plans")
-    await db_call(services.session_update)(user=owner, session_id=session.pk, pinned=True)
+    session = await db_call(session_create)(user=owner, persona="creative-writer", title="Zebra plans")
+    await db_call(session_update)(user=owner, session_id=session.pk, pinned=True)
     appended = await db_call(api.post)(
         f"/api/sessions/{session.pk}/utterances/", {"role": "user", "text": "a zebra crossing"}, format="json"
     )
@@ -120,7 +120,7 @@ async def test_a_session_reads_the_same_in_every_api_body_the_export_and_the_soc
 
 @live
 async def test_a_reply_answers_the_session_and_the_utterances_as_the_api_reads_them(owner, api):
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
 
     reply = await db_call(api.post)(
         f"/api/sessions/{session.pk}/reply/", {"text": "hello"}, format="json", HTTP_ACCEPT="application/json"
@@ -133,11 +133,11 @@ async def test_a_reply_answers_the_session_and_the_utterances_as_the_api_reads_t
 
 @live
 async def test_every_sidebar_event_carries_the_session_as_the_api_reads_it(owner, api):
-    session = await db_call(services.session_create)(user=owner, persona="creative-writer")
+    session = await db_call(session_create)(user=owner, persona="creative-writer")
     channel = await listen(events.user_group(owner.pk))
     writes = [
-        ("session.renamed", lambda: services.session_update(user=owner, session_id=session.pk, title="Plans")),
-        ("session.updated", lambda: services.session_update(user=owner, session_id=session.pk, archived=True)),
+        ("session.renamed", lambda: session_update(user=owner, session_id=session.pk, title="Plans")),
+        ("session.updated", lambda: session_update(user=owner, session_id=session.pk, archived=True)),
         ("session.activity", lambda: say(owner, session, "hello")),
     ]
     for event_type, write in writes:
@@ -147,15 +147,10 @@ async def test_every_sidebar_event_carries_the_session_as_the_api_reads_it(owner
 
 
 @live
-@pytest.mark.xfail(
-    strict=True,
-    reason="conversation/services.py _announce_created builds session.created itself, its persona a bare "
-    "slug: it should publish events.session_created(session=session)",
-)
 async def test_session_created_carries_the_session_as_the_api_reads_it(owner, api):
     channel = await listen(events.user_group(owner.pk))
 
-    session = await db_call(services.session_create)(user=owner, persona="creative-writer")
+    session = await db_call(session_create)(user=owner, persona="creative-writer")
 
     event = (await receive_until(channel, of_type("session.created")))[-1]
     assert event["session"] == await api_session(api, session.pk)
@@ -163,7 +158,7 @@ async def test_session_created_carries_the_session_as_the_api_reads_it(owner, ap
 
 @live
 async def test_an_utterance_reads_the_same_in_the_api_its_event_and_the_export(owner, api):
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
     channel = await listen(events.session_group(session.pk))
 
     appended = await db_call(api.post)(
@@ -182,7 +177,7 @@ async def test_an_utterance_reads_the_same_in_the_api_its_event_and_the_export(o
 
 @live
 async def test_a_replys_events_carry_the_utterances_as_the_api_reads_them(owner, api):
-    session = await db_call(services.session_create)(user=owner)
+    session = await db_call(session_create)(user=owner)
     ws = await socket_of(owner)
     await ws.send_json_to({"type": "open", "session_id": str(session.pk)})
     await ws.receive_json_from(timeout=10)
@@ -224,11 +219,6 @@ async def test_an_imports_sessions_are_announced_as_the_api_reads_them(owner, ap
 
 
 @live
-@pytest.mark.xfail(
-    strict=True,
-    reason="imports/services.py _report builds account.import itself, its times in milliseconds "
-    "(DjangoJSONEncoder): it should publish events.account_import(state=...)",
-)
 async def test_an_imports_event_reads_as_its_detail_api(owner, api):
     channel = await listen(events.user_group(owner.pk))
     started = await import_file(api)
@@ -240,13 +230,8 @@ async def test_an_imports_event_reads_as_its_detail_api(owner, api):
 
 
 @live
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/services.py _export_report builds account.export itself, its times in milliseconds "
-    "(DjangoJSONEncoder): it should publish events.account_export(state=...)",
-)
 async def test_an_exports_event_reads_as_its_detail_api(owner, api):
-    await db_call(services.session_create)(user=owner, title="Bread")
+    await db_call(session_create)(user=owner, title="Bread")
     channel = await listen(events.user_group(owner.pk))
     export = await db_call(account_services.account_export_start)(user=owner)
 
@@ -258,23 +243,8 @@ async def test_an_exports_event_reads_as_its_detail_api(owner, api):
 
 # ---- the sources ----------------------------------------------------------------------------------
 
-APPS = ("accounts", "chatproject", "conversation", "imports")
+APPS = ("accounts", "account_data", "chatproject", "conversation", "imports")
 EVENTS_MODULE = Path("conversation/events.py")
-# Modules that still build events themselves, each with the builder calls that replace them.
-INLINE_EVENTS = {
-    "conversation/services.py": "session.created, utterance, session.activity, session.renamed, session.updated, "
-    "session.ended, session.cleared, session.deleted, sessions.expired, session.head: events.<type>(...)",
-    "conversation/reply_tasks.py": "reply.start, reply.delta, reply.end: events.reply_start/_delta/_end(...)",
-    "conversation/consumers.py": "error, send.accepted, switch.done: events.error/send_accepted/switch_done(...)",
-    "accounts/services.py": "auth.recheck, account.export: events.auth_recheck/account_export(...)",
-    "imports/services.py": "sessions.imported, account.import: events.sessions_imported/account_import(...)",
-}
-# Modules that still write times DjangoJSONEncoder's way (milliseconds), not the API's.
-OTHER_TIMES = {
-    "accounts/services.py": "_export_report: events.account_export(state=...) writes them",
-    "imports/services.py": "_report: events.account_import(state=...) writes them",
-    "accounts/archive.py": "the manifest: chatproject.timestamps.iso_datetime(s)",
-}
 
 
 def event_types() -> set[str]:
@@ -317,43 +287,10 @@ def test_events_py_builds_every_event_of_the_protocol():
 
 
 def test_no_other_module_builds_an_event():
-    found = {
-        str(path): inline_events(ROOT / path)
-        for path in app_modules()
-        if path != EVENTS_MODULE and str(path) not in INLINE_EVENTS
-    }
+    found = {str(path): inline_events(ROOT / path) for path in app_modules() if path != EVENTS_MODULE}
     assert {path: sites for path, sites in found.items() if sites} == {}
 
 
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=why)) for path, why in INLINE_EVENTS.items()],
-)
-def test_a_module_that_built_events_itself_no_longer_does(path):
-    assert inline_events(ROOT / path) == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="events.session_summary and events.utterance_payload serve the inline sites above (and "
-    "tests/test_embedded_default.py): delete them once those call the builders",
-)
-def test_events_py_keeps_no_stand_in_for_the_builders():
-    assert not {"session_summary", "utterance_payload"} & set(vars(events))
-
-
 def test_no_other_module_writes_times_another_way():
-    found = [
-        str(path)
-        for path in app_modules()
-        if str(path) not in OTHER_TIMES and "DjangoJSONEncoder" in (ROOT / path).read_text()
-    ]
+    found = [str(path) for path in app_modules() if "DjangoJSONEncoder" in (ROOT / path).read_text()]
     assert found == []
-
-
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=why)) for path, why in OTHER_TIMES.items()],
-)
-def test_a_module_that_wrote_times_another_way_no_longer_does(path):
-    assert "DjangoJSONEncoder" not in (ROOT / path).read_text()

@@ -1,13 +1,14 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversation import services
 from conversation.models import Session, SessionAudit
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
 
 
 def trashed(user, title: str) -> Session:
-    session = services.session_create(user=user, title=title)
-    services.session_trash(user=user, session_id=session.pk)
+    session = session_create(user=user, title=title)
+    session_trash(user=user, session_id=session.pk)
     return session
 
 
@@ -15,7 +16,7 @@ def test_it_lists_only_the_users_trash_newest_deletion_first(owner, outsider, ow
     trashed(owner, "older")
     trashed(owner, "newer")
     trashed(outsider, "theirs")
-    services.session_create(user=owner, title="live one")
+    session_create(user=owner, title="live one")
     body = owner_client.get("/trash/").content.decode()
     assert body.index("newer") < body.index("older")
     assert "theirs" not in body
@@ -32,7 +33,7 @@ def test_restore_puts_the_chat_back_and_says_so(owner, owner_client):
 
 def test_delete_forever_takes_only_what_is_in_the_trash(owner, owner_client):
     session = trashed(owner, "Gone")
-    live = services.session_create(user=owner, title="Live")
+    live = session_create(user=owner, title="Live")
     assert owner_client.post(f"/trash/{live.pk}/delete/").status_code == 404
     assert owner_client.post(f"/trash/{session.pk}/delete/").status_code == 302
     assert list(Session.objects.values_list("title", flat=True)) == ["Live"]

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from conversation import services
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
 from tests.helpers import say
 
 
@@ -48,7 +49,7 @@ def test_it_titles_the_session_from_the_first_user_message(owner, session):
 
 
 def test_it_keeps_a_title_the_user_gave(owner):
-    session = services.session_create(user=owner, title="Trip planning")
+    session = session_create(user=owner, title="Trip planning")
     say(owner, session, "Where should I go?")
     session.refresh_from_db()
     assert session.title == "Trip planning"
@@ -59,9 +60,9 @@ def test_the_same_batch_sent_three_times_is_stored_once(owner, session):
         UtteranceIn(role="user", text="hi", client_id="m1"),
         UtteranceIn(role="agent", text="hello", client_id="m2"),
     ]
-    first = services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+    first = utterances_append(user=owner, session_id=session.pk, utterances=batch)
     for _ in range(2):
-        again = services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+        again = utterances_append(user=owner, session_id=session.pk, utterances=batch)
         assert again.created == 0
         assert [u.pk for u in again.utterances] == [u.pk for u in first.utterances]
     session.refresh_from_db()
@@ -70,24 +71,24 @@ def test_the_same_batch_sent_three_times_is_stored_once(owner, session):
 
 def test_a_stored_batch_is_returned_without_writing(owner, session, assert_statements):
     batch = [UtteranceIn(role="user", text="hi", client_id="m1")]
-    services.utterances_append(user=owner, session_id=session.pk, utterances=batch, expect_stored=True)
+    utterances_append(user=owner, session_id=session.pk, utterances=batch, expect_stored=True)
     with assert_statements(2):  # the look-up by client_id, the session
-        again = services.utterances_append(user=owner, session_id=session.pk, utterances=batch, expect_stored=True)
+        again = utterances_append(user=owner, session_id=session.pk, utterances=batch, expect_stored=True)
     assert again.created == 0
 
 
 def test_a_retry_first_tries_the_insert_then_finds_the_stored_rows(owner, session, assert_statements):
     batch = [UtteranceIn(role="user", text="hi", client_id="m1")]
-    first = services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+    first = utterances_append(user=owner, session_id=session.pk, utterances=batch)
     with assert_statements(3):  # the append, rolled back by the conflict, then look-up and session
-        again = services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+        again = utterances_append(user=owner, session_id=session.pk, utterances=batch)
     assert (again.created, again.utterances[0].pk) == (0, first.utterances[0].pk)
     session.refresh_from_db()
     assert (session.last_seq, session.message_count) == (1, 1)
 
 
 def test_the_returned_utterances_are_the_stored_rows(owner, session):
-    result = services.utterances_append(
+    result = utterances_append(
         user=owner,
         session_id=session.pk,
         utterances=[UtteranceIn(role="user", text=f"line {n}", metadata={"n": n}) for n in range(5)],
@@ -106,7 +107,7 @@ def test_every_field_is_stored_exactly_as_given(owner, session):
         timestamp="2026-03-01T08:30:15.654321-05:00",
         metadata={"nested": {"list": [1, 2.5, None, True]}, "ünïcode": "✓"},
     )
-    (returned,) = services.utterances_append(user=owner, session_id=session.pk, utterances=[given]).utterances
+    (returned,) = utterances_append(user=owner, session_id=session.pk, utterances=[given]).utterances
     stored = Utterance.objects.get(pk=returned.pk)
     for utterance in (returned, stored):
         assert (utterance.role, utterance.text, utterance.is_final, utterance.client_id, utterance.metadata) == (
@@ -127,7 +128,7 @@ def test_two_identical_yes_with_different_client_ids_are_both_stored(owner, sess
 
 def test_a_partly_stored_batch_stores_only_the_new_ones(owner, session):
     say(owner, session, "first", client_id="c1")
-    result = services.utterances_append(
+    result = utterances_append(
         user=owner,
         session_id=session.pk,
         utterances=[
@@ -156,9 +157,9 @@ def test_another_users_session_is_not_found_and_nothing_is_written(owner, outsid
 
 def test_a_malformed_or_missing_session_id_is_not_found(owner):
     with pytest.raises(Session.DoesNotExist):
-        services.utterances_append(user=owner, session_id="not-a-uuid", utterances=[UtteranceIn(role="user", text="x")])
+        utterances_append(user=owner, session_id="not-a-uuid", utterances=[UtteranceIn(role="user", text="x")])
     with pytest.raises(Session.DoesNotExist):
-        services.utterances_append(user=owner, session_id=uuid.uuid4(), utterances=[UtteranceIn(role="user", text="x")])
+        utterances_append(user=owner, session_id=uuid.uuid4(), utterances=[UtteranceIn(role="user", text="x")])
 
 
 @pytest.mark.parametrize(
@@ -182,7 +183,7 @@ def test_a_malformed_or_missing_session_id_is_not_found(owner):
 def test_a_limit_violation_writes_nothing_of_the_batch(owner, session, settings, setting, value, batch, field):
     setattr(settings, setting, value)
     with pytest.raises(ValidationError) as caught:
-        services.utterances_append(user=owner, session_id=session.pk, utterances=batch)
+        utterances_append(user=owner, session_id=session.pk, utterances=batch)
     assert field in caught.value.message_dict
     assert "limit" in caught.value.message_dict[field][0]
     session.refresh_from_db()
@@ -192,7 +193,7 @@ def test_a_limit_violation_writes_nothing_of_the_batch(owner, session, settings,
 
 def test_an_unknown_role_in_a_batch_writes_nothing(owner, session):
     with pytest.raises(ValidationError) as caught:
-        services.utterances_append(
+        utterances_append(
             user=owner,
             session_id=session.pk,
             utterances=[UtteranceIn(role="user", text="fine"), UtteranceIn(role="wizard", text="nope")],
@@ -203,7 +204,7 @@ def test_an_unknown_role_in_a_batch_writes_nothing(owner, session):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_eight_threads_appending_fifty_each_leave_no_gap(owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     errors: list[BaseException] = []
 
     def worker(n: int) -> None:
@@ -231,7 +232,7 @@ def test_eight_threads_appending_fifty_each_leave_no_gap(owner):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_client_id_sent_concurrently_is_stored_once(owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     barrier = threading.Barrier(6)
     errors: list[BaseException] = []
 

@@ -6,9 +6,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conversation import services
+from conversation.branches.edits import utterance_regenerate_prepare
+from conversation.branches.head import session_switch
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Utterance
+from conversation.sessions.create import session_create
 from tests.e2e.test_chat_page import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,9 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def chat_of(owner, title: str, *turns: tuple[str, str]):
     """A chat of the owner's with these (role, text) turns, stored through the services."""
-    session = call(services.session_create, user=owner, title=title)
+    session = call(session_create, user=owner, title=title)
     call(
-        services.utterances_append,
+        utterances_append,
         user=owner,
         session_id=session.pk,
         utterances=[UtteranceIn(role=role, text=text) for role, text in turns],
@@ -33,9 +36,9 @@ def test_a_switch_made_elsewhere_shows_the_other_branch_without_a_reload(live_ur
     page.wait_for_selector("html[data-live=true]", state="attached")  # its socket is open
     expect(page.locator("#message-list")).to_contain_text("A2 first")
 
-    call(services.utterance_regenerate_prepare, user=owner, session_id=session.pk, seq=4)
+    call(utterance_regenerate_prepare, user=owner, session_id=session.pk, seq=4)
     call(
-        services.utterances_append,
+        utterances_append,
         user=owner,
         session_id=session.pk,
         utterances=[UtteranceIn(role="assistant", text="A2 second")],
@@ -43,7 +46,7 @@ def test_a_switch_made_elsewhere_shows_the_other_branch_without_a_reload(live_ur
     expect(page.locator("#message-list")).to_contain_text("A2 second")
     expect(page.locator("#message-list")).not_to_contain_text("A2 first")
 
-    call(services.session_switch, user=owner, session_id=session.pk, seq=4)
+    call(session_switch, user=owner, session_id=session.pk, seq=4)
     expect(page.locator("#message-list")).to_contain_text("A2 first")
     expect(page.locator("#message-list")).not_to_contain_text("A2 second")
 

@@ -8,9 +8,11 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from conversation import services
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.lifecycle import session_trash
 
 # Daphne serves from its own connections: the data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,7 +91,7 @@ def test_switching_between_two_sessions(live_url, signed_in: Page):
 
 
 def test_rename_in_place(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Old name")
+    session = call(session_create, user=owner, title="Old name")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     chat_action(page, "Rename")
@@ -103,14 +105,14 @@ def test_rename_in_place(live_url, signed_in: Page, owner):
 
 
 def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
-    trip = call(services.session_create, user=owner, title="Holiday planning")
+    trip = call(session_create, user=owner, title="Holiday planning")
     call(
-        services.utterances_append,
+        utterances_append,
         user=owner,
         session_id=trip.pk,
         utterances=[UtteranceIn(role="user", text="Which museums in Lisbon?")],
     )
-    call(services.session_create, user=owner, title="Sourdough starter")
+    call(session_create, user=owner, title="Sourdough starter")
     page = signed_in
     page.reload()
     page.get_by_label("Search chats").fill("sourdough")
@@ -125,9 +127,9 @@ def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
 
 
 def test_delete_moves_to_the_trash_and_undo_brings_the_chat_back(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Doomed")
+    session = call(session_create, user=owner, title="Doomed")
     call(
-        services.utterances_append,
+        utterances_append,
         user=owner,
         session_id=session.pk,
         utterances=[UtteranceIn(role="user", text="keep")],
@@ -152,8 +154,8 @@ def test_delete_moves_to_the_trash_and_undo_brings_the_chat_back(live_url, signe
 def test_the_trash_page_restores_deletes_for_good_and_empties(live_url, signed_in: Page, owner):
     titles = ["Restore me", "Remove me", "Empty me"]
     for title in titles:
-        created = call(services.session_create, user=owner, title=title)
-        call(services.session_trash, user=owner, session_id=created.pk)
+        created = call(session_create, user=owner, title=title)
+        call(session_trash, user=owner, session_id=created.pk)
     page = signed_in
     page.goto(f"{live_url}/")
     page.get_by_role("link", name="Trash").click()
@@ -190,26 +192,26 @@ def open_and_listen(page: Page, url: str) -> None:
 
 
 def test_a_chat_archived_elsewhere_leaves_the_sidebar_of_an_open_page(live_url, signed_in: Page, owner):
-    kept = call(services.session_create, user=owner, title="Kept")
-    put_away = call(services.session_create, user=owner, title="Old plans")
+    kept = call(session_create, user=owner, title="Kept")
+    put_away = call(session_create, user=owner, title="Old plans")
     page = signed_in
     open_and_listen(page, f"{live_url}/c/{kept.pk}/")
     sidebar = page.locator("#sessions")
     expect(sidebar).to_contain_text("Old plans")
 
-    call(services.session_update, user=owner, session_id=put_away.pk, archived=True)
+    call(session_update, user=owner, session_id=put_away.pk, archived=True)
 
     expect(sidebar).not_to_contain_text("Old plans")
     expect(sidebar).to_contain_text("Kept")
 
 
 def test_a_chat_moved_to_the_trash_elsewhere_closes_in_the_page_showing_it(live_url, signed_in: Page, owner):
-    doomed = call(services.session_create, user=owner, title="Trashed by the app")
+    doomed = call(session_create, user=owner, title="Trashed by the app")
     page = signed_in
     open_and_listen(page, f"{live_url}/c/{doomed.pk}/")
     expect(page.locator("#chat-title")).to_have_text("Trashed by the app")
 
-    call(services.session_trash, user=owner, session_id=doomed.pk)
+    call(session_trash, user=owner, session_id=doomed.pk)
 
     expect(page).to_have_url(f"{live_url}/")
     expect(page.locator("#sessions")).not_to_contain_text("Trashed by the app")
@@ -217,9 +219,9 @@ def test_a_chat_moved_to_the_trash_elsewhere_closes_in_the_page_showing_it(live_
 
 
 def test_export_downloads_a_file_holding_the_messages(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Exported")
+    session = call(session_create, user=owner, title="Exported")
     call(
-        services.utterances_append,
+        utterances_append,
         user=owner,
         session_id=session.pk,
         utterances=[UtteranceIn(role="user", text="keep this line")],
@@ -238,7 +240,7 @@ def test_export_downloads_a_file_holding_the_messages(live_url, signed_in: Page,
 
 
 def test_two_pages_on_one_session_both_show_the_reply(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Shared")
+    session = call(session_create, user=owner, title="Shared")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     other = page.context.new_page()
@@ -252,7 +254,7 @@ def test_two_pages_on_one_session_both_show_the_reply(live_url, signed_in: Page,
 
 
 def test_a_big_save_elsewhere_shows_up_whole_in_an_open_page_in_a_few_requests(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Voice call")
+    session = call(session_create, user=owner, title="Voice call")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     expect(page.locator("#chat-title")).to_have_text("Voice call")
@@ -260,7 +262,7 @@ def test_a_big_save_elsewhere_shows_up_whole_in_an_open_page_in_a_few_requests(l
     page.on("request", lambda request: "/messages/?after=" in request.url and fetches.append(request.url))
 
     call(
-        services.utterances_append,
+        utterances_append,
         user=owner,
         session_id=session.pk,
         utterances=[UtteranceIn(role="user" if n % 2 else "assistant", text=f"line {n}") for n in range(450)],
@@ -273,10 +275,10 @@ def test_a_big_save_elsewhere_shows_up_whole_in_an_open_page_in_a_few_requests(l
 
 def test_html_and_script_in_messages_are_shown_as_text(live_url, signed_in: Page, owner):
     payloads = ['<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=2</script>", "**bold** <b>tag</b>"]
-    session = call(services.session_create, user=owner, title="<i>title</i>")
+    session = call(session_create, user=owner, title="<i>title</i>")
     for text in payloads:
         call(
-            services.utterances_append,
+            utterances_append,
             user=owner,
             session_id=session.pk,
             utterances=[UtteranceIn(role="user", text=text), UtteranceIn(role="assistant", text=text)],
@@ -295,7 +297,7 @@ def test_html_and_script_in_messages_are_shown_as_text(live_url, signed_in: Page
 
 
 def test_a_draft_survives_a_reload(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Drafty")
+    session = call(session_create, user=owner, title="Drafty")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     page.get_by_label("Message", exact=True).fill("half a thought")
@@ -359,7 +361,7 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
 
 
 def test_at_375_pixels_the_sidebar_collapses(live_url, signed_in: Page, owner, artifacts_dir):
-    call(services.session_create, user=owner, title="Narrow chat")
+    call(session_create, user=owner, title="Narrow chat")
     page = signed_in
     page.set_viewport_size({"width": 375, "height": 740})
     page.reload()

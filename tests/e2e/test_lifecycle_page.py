@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from conversation import services
 from conversation.models import Session
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_restore, session_trash
 from tests.e2e.test_chat_page import call, chat_action
 from tests.factories import DEFAULT_PASSWORD
 
@@ -32,8 +33,8 @@ def second_tab(page: Page, url: str) -> Page:
 
 
 def test_pinning_moves_the_chat_to_the_pinned_group_in_every_tab(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Keep me handy")
-    call(services.session_create, user=owner, title="Ordinary")
+    session = call(session_create, user=owner, title="Keep me handy")
+    call(session_create, user=owner, title="Ordinary")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     other = second_tab(page, f"{live_url}/")
@@ -59,7 +60,7 @@ def test_pinning_moves_the_chat_to_the_pinned_group_in_every_tab(live_url, signe
 def test_archiving_takes_the_chat_out_of_the_sidebar_and_the_archived_page_brings_it_back(
     live_url, signed_in: Page, owner
 ):
-    session = call(services.session_create, user=owner, title="Tax 2025")
+    session = call(session_create, user=owner, title="Tax 2025")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     other = second_tab(page, f"{live_url}/")
@@ -79,7 +80,7 @@ def test_archiving_takes_the_chat_out_of_the_sidebar_and_the_archived_page_bring
 
 
 def test_archive_has_an_undo(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="Oops")
+    session = call(session_create, user=owner, title="Oops")
     page = signed_in
     page.goto(f"{live_url}/c/{session.pk}/")
     chat_action(page, "Archive")
@@ -89,16 +90,16 @@ def test_archive_has_an_undo(live_url, signed_in: Page, owner):
 
 
 def test_a_chat_restored_from_the_trash_comes_back_in_other_tabs_at_its_place(live_url, signed_in: Page, owner):
-    call(services.session_create, user=owner, title="Older one")
-    restored = call(services.session_create, user=owner, title="Back from the trash")
-    call(services.session_create, user=owner, title="Newest one")
+    call(session_create, user=owner, title="Older one")
+    restored = call(session_create, user=owner, title="Back from the trash")
+    call(session_create, user=owner, title="Newest one")
     page = signed_in
     page.reload()
     live(page)
-    call(services.session_trash, user=owner, session_id=restored.pk)
+    call(session_trash, user=owner, session_id=restored.pk)
     expect(page.locator("#sessions")).not_to_contain_text("Back from the trash")
 
-    call(services.session_restore, user=owner, session_id=restored.pk)
+    call(session_restore, user=owner, session_id=restored.pk)
 
     titles = page.locator("#sessions li.session-item .session-title")
     expect(titles).to_have_text(["Newest one", "Back from the trash", "Older one"])
@@ -106,8 +107,8 @@ def test_a_chat_restored_from_the_trash_comes_back_in_other_tabs_at_its_place(li
 
 def test_a_chat_that_expiry_moves_to_the_trash_leaves_every_tab(live_url, signed_in: Page, owner, settings):
     settings.SESSION_RETENTION_DAYS = 30
-    idle = call(services.session_create, user=owner, title="Idle for months")
-    call(services.session_create, user=owner, title="Still in use")
+    idle = call(session_create, user=owner, title="Idle for months")
+    call(session_create, user=owner, title="Still in use")
     Session.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - timedelta(days=40))
     page = signed_in
     page.goto(f"{live_url}/c/{idle.pk}/")
@@ -124,7 +125,7 @@ def test_a_chat_that_expiry_moves_to_the_trash_leaves_every_tab(live_url, signed
 
 
 def test_at_375_pixels_the_chat_actions_are_one_menu_that_fits(live_url, signed_in: Page, owner):
-    session = call(services.session_create, user=owner, title="A narrow chat with a rather long title indeed")
+    session = call(session_create, user=owner, title="A narrow chat with a rather long title indeed")
     page = signed_in
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{live_url}/c/{session.pk}/")
@@ -152,7 +153,7 @@ def test_the_account_page_sets_retention(live_url, signed_in: Page, owner):
 
 def test_the_account_page_exports_with_a_progress_bar_then_a_download(live_url, signed_in: Page, owner, job_worker):
     for n in range(3):
-        call(services.session_create, user=owner, title=f"Exported {n}")
+        call(session_create, user=owner, title=f"Exported {n}")
     page = signed_in
     page.goto(f"{live_url}/accounts/")
     page.get_by_role("button", name="Export all my chats").click()
@@ -169,7 +170,7 @@ def test_the_account_page_exports_with_a_progress_bar_then_a_download(live_url, 
 
 
 def test_the_account_page_deletes_the_account_with_its_password(live_url, signed_in: Page, owner):
-    call(services.session_create, user=owner, title="Gone soon")
+    call(session_create, user=owner, title="Gone soon")
     page = signed_in
     page.goto(f"{live_url}/accounts/")
     page.get_by_text("Delete my account", exact=True).click()

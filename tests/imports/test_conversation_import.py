@@ -11,8 +11,12 @@ import pytest
 from django.utils import timezone
 
 from account_data.archive import account_archive_write
-from conversation import selectors, services
+from conversation.branches.edits import utterance_edit
+from conversation.branches.head import session_switch
+from conversation.history.pages import utterance_page
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create, session_update
+from conversation.sessions.expiry import sessions_retention_due
 from imports.models import ConversationImport
 from tests.factories import PersonaFactory
 from tests.helpers import say
@@ -20,7 +24,7 @@ from tests.imports import samples
 
 
 def history(user, session) -> list[tuple[str, str]]:
-    page = selectors.utterance_page(user=user, session_id=session.pk, limit=200)
+    page = utterance_page(user=user, session_id=session.pk, limit=200)
     return [(row.role, row.text) for row in page.utterances]
 
 
@@ -52,7 +56,7 @@ def test_a_chatgpt_conversation_becomes_a_session_with_its_branches_its_head_and
     rome = Utterance.objects.get(session=session, text="Tell me about Rome")
     lisbon = Utterance.objects.get(session=session, text="Tell me about Lisbon")
     assert rome.parent_seq == lisbon.parent_seq
-    services.session_switch(user=owner, session_id=session.pk, seq=rome.seq)
+    session_switch(user=owner, session_id=session.pk, seq=rome.seq)
     assert history(owner, session)[2:] == [("user", "Tell me about Rome"), ("assistant", "Rome: ruins and pasta.")]
 
 
@@ -148,26 +152,26 @@ def test_an_old_chat_imported_today_is_not_moved_to_the_trash_by_the_next_expiry
     owner.save()
     import_file(owner, samples.as_json([samples.chatgpt_linear("2023", t=samples.T0)]))
 
-    due = selectors.sessions_retention_due(now=timezone.now(), cap=None)
-    later = selectors.sessions_retention_due(now=timezone.now() + timedelta(days=31), cap=None)
+    due = sessions_retention_due(now=timezone.now(), cap=None)
+    later = sessions_retention_due(now=timezone.now() + timedelta(days=31), cap=None)
 
     assert not due.exists()
     assert later.count() == 1
 
 
 def test_our_account_export_brought_into_another_account_gives_the_same_sessions(owner, outsider, import_file):
-    bread = services.session_create(user=owner, title="Bread")
+    bread = session_create(user=owner, title="Bread")
     say(owner, bread, "How long to proof?")
     say(owner, bread, "Overnight.", role="assistant")
     say(owner, bread, "And the oven?")
     say(owner, bread, "250 °C.", role="assistant")
-    services.utterance_edit(user=owner, session_id=bread.pk, seq=3, text="And the flour?", client_id="e1")
+    utterance_edit(user=owner, session_id=bread.pk, seq=3, text="And the flour?", client_id="e1")
     say(owner, bread, "Strong flour.", role="assistant")
-    services.session_switch(user=owner, session_id=bread.pk, seq=4)
+    session_switch(user=owner, session_id=bread.pk, seq=4)
     say(owner, bread, "Thanks!")
-    pinned = services.session_create(user=owner, title="Pinned", persona=PersonaFactory())
+    pinned = session_create(user=owner, title="Pinned", persona=PersonaFactory())
     say(owner, pinned, "Keep me")
-    services.session_update(user=owner, session_id=pinned.pk, pinned=True)
+    session_update(user=owner, session_id=pinned.pk, pinned=True)
     out = io.BytesIO()
     account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
 
@@ -204,7 +208,7 @@ def rows_of(session) -> list:
 
 
 def test_our_export_brought_back_into_its_own_account_adds_nothing(owner, import_file):
-    bread = services.session_create(user=owner, title="Bread")
+    bread = session_create(user=owner, title="Bread")
     say(owner, bread, "How long to proof?")
     out = io.BytesIO()
     account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
@@ -366,7 +370,7 @@ def test_a_file_of_more_conversations_than_one_import_takes_stops_there(owner, i
 def test_a_manifest_naming_one_member_twice_is_refused_after_its_first_reading(owner, outsider, import_file):
     # Each reading of a member costs its unpacking: a manifest naming a gigabyte member a thousand times
     # held a worker for as long as the job limits let it.
-    services.session_create(user=owner, title="Bread")
+    session_create(user=owner, title="Bread")
     out = io.BytesIO()
     account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
     source = zipfile.ZipFile(io.BytesIO(out.getvalue()))

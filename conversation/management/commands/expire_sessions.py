@@ -5,8 +5,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.models import User
-from conversation import selectors, services
 from conversation.management.base import ProductCommand, positive_int
+from conversation.sessions import expiry
 
 
 class Command(ProductCommand):
@@ -54,18 +54,18 @@ class Command(ProductCommand):
         in_trash = f"in the trash for more than {trash_days} days"
 
         if dry_run:
-            sessions, utterances = selectors.sessions_retention_due_count(now=now, cap=cap, user=owner)
+            sessions, utterances = expiry.sessions_retention_due_count(now=now, cap=cap, user=owner)
             self.stdout.write(
                 f"Dry run: would move {sessions} sessions and {utterances} utterances{scope} to the trash, {inactive}."
             )
-            sessions, utterances = selectors.trash_due_count(cutoff=trash_cutoff, user=owner)
+            sessions, utterances = expiry.trash_due_count(cutoff=trash_cutoff, user=owner)
             self.stdout.write(
                 f"Dry run: would remove {sessions} sessions and {utterances} utterances{scope} {in_trash}."
             )
             return
 
         sessions, utterances, batches = self._run(
-            lambda: services.sessions_retire_batch(now=now, cap=cap, user=owner, batch_size=batch_size),
+            lambda: expiry.sessions_retire_batch(now=now, cap=cap, user=owner, batch_size=batch_size),
             batch_size=batch_size,
             **options,
         )
@@ -76,7 +76,7 @@ class Command(ProductCommand):
             )
         )
         sessions, utterances, batches = self._run(
-            lambda: services.trash_purge_batch(cutoff=trash_cutoff, user=owner, batch_size=batch_size),
+            lambda: expiry.trash_purge_batch(cutoff=trash_cutoff, user=owner, batch_size=batch_size),
             batch_size=batch_size,
             **options,
         )

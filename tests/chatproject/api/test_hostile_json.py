@@ -16,8 +16,8 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conversation import services
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
 from tests.helpers import say, token_client
 
 HOSTILE_STRINGS = ["\x00", "a\x00b", "\ud800", "x\udfff", "\u202e", "9" * 30, "-1", "1e400", "é" * 300, ""]
@@ -112,7 +112,7 @@ def _written() -> tuple[int, int]:
 )
 def test_any_input_is_answered_without_a_server_error(owner, unthrottled, method, path, fields, query):
     api = token_client(owner)
-    session = services.session_create(user=owner, title="Target")
+    session = session_create(user=owner, title="Target")
     say(owner, session, "first")
     url = path.format(session_id=session.pk, seq=1, export_id=session.pk, import_id=session.pk, token_id=session.pk)
 

@@ -4,9 +4,10 @@ and a queryset's WHERE as the ORM writes it."""
 from django.db import connection
 
 from chatproject.db.compiler import RowConverters, where_sql
-from conversation import services
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
 
 
 def _select_all(model, **where) -> tuple[list, list]:
@@ -24,15 +25,15 @@ def _select_all(model, **where) -> tuple[list, list]:
 
 
 def test_a_sessions_columns_read_by_hand_hold_what_a_queryset_gives(owner):
-    session = services.session_create(user=owner, title="converted", metadata={"a": [1, 2]})
+    session = session_create(user=owner, title="converted", metadata={"a": [1, 2]})
     converted, expected = _select_all(Session, id=session.pk)
     assert [tuple(row) for row in converted] == expected
     assert converted[0][[f.name for f in Session._meta.concrete_fields].index("metadata")] == {"a": [1, 2]}
 
 
 def test_an_utterances_columns_read_by_hand_hold_what_a_queryset_gives(owner):
-    session = services.session_create(user=owner)
-    services.utterances_append(
+    session = session_create(user=owner)
+    utterances_append(
         user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="hi", metadata={"k": "v"})]
     )
     converted, expected = _select_all(Utterance, session_id=session.pk)
@@ -40,7 +41,7 @@ def test_an_utterances_columns_read_by_hand_hold_what_a_queryset_gives(owner):
 
 
 def test_one_row_is_converted_as_in_a_list_of_rows(owner):
-    session = services.session_create(user=owner, metadata={"x": 1})
+    session = session_create(user=owner, metadata={"x": 1})
     converters = RowConverters(columns=[("s", Session._meta.get_field("metadata"))], db=connection)
     with connection.cursor() as cursor:
         cursor.execute("SELECT metadata FROM conversation_session WHERE id = %s", [session.pk])

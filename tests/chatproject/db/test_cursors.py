@@ -7,8 +7,8 @@ from django.db import connection
 
 from chatproject.db.cursors import server_binding, server_bound_cursor
 from chatproject.db.postgresql.base import RetryingCursorDebugWrapper, RetryingCursorWrapper
-from conversation import services
 from conversation.models import Session
+from conversation.sessions.create import session_create
 
 
 def test_the_server_bound_cursor_is_psycopgs_own_cursor_inside_djangos_wrapper(db):
@@ -30,7 +30,7 @@ def test_djangos_own_cursors_bind_on_the_client_outside_server_binding_and_on_th
 
 
 def test_a_queryset_inside_server_binding_reads_what_it_reads_outside(owner):
-    services.session_create(user=owner, title="bound")
+    session_create(user=owner, title="bound")
     outside = list(Session.objects.filter(user=owner).values_list("title", "created_at", "metadata"))
     with server_binding():
         assert list(Session.objects.filter(user=owner).values_list("title", "created_at", "metadata")) == outside

@@ -14,9 +14,10 @@ from psycopg_pool import ConnectionPool
 
 from chatproject.db.postgresql.base import IsoTimestamptzLoader
 from chatproject.db.postgresql.pool import check_when_in_doubt
-from conversation import services
+from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Session
+from conversation.sessions.create import session_create
 
 
 def read_timestamp(literal: str) -> datetime:
@@ -55,7 +56,7 @@ def test_what_python_cannot_hold_is_an_error_as_with_djangos_loader(db):
 
 def test_model_timestamps_round_trip(owner):
     moment = datetime(2026, 3, 1, 8, 30, 15, 654321, tzinfo=timezone(timedelta(hours=-5)))
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     Session.objects.filter(pk=session.pk).update(last_activity_at=moment)
     assert Session.objects.get(pk=session.pk).last_activity_at == moment
 
@@ -108,11 +109,9 @@ def prepared_statements() -> list[str]:
 
 
 def test_appends_are_prepared_on_their_connection_and_djangos_own_queries_never(owner, settings):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     for n in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
-        services.utterances_append(
-            user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text=f"{n}")]
-        )
+        utterances_append(user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text=f"{n}")])
         Session.objects.filter(pk=session.pk).count()
 
     statements = prepared_statements()

@@ -7,7 +7,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceToken
-from conversation import services
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
 from tests.helpers import say, token_client
 
 # (method, path, body, owner's status); {id} is the owner's session.
@@ -37,7 +38,7 @@ SESSION_SCOPED = {"/api/sessions/{id}/", "/api/sessions/save/"} | {p for _, p, _
 
 @pytest.fixture
 def target(owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "hello")
     return session
 
@@ -125,7 +126,7 @@ TRASH_DOORS = {("post", "/api/sessions/{id}/restore/"), ("delete", "/api/session
 
 @pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e[1] in SESSION_SCOPED], ids=ids)
 def test_a_session_in_the_trash_is_404_everywhere_but_its_restore_and_removal(owner, target, endpoint):
-    services.session_trash(user=owner, session_id=target.pk)
+    session_trash(user=owner, session_id=target.pk)
     method, path, body, expected = endpoint
     response = call(token_client(owner), method, path, body, target.pk)
     if (method, path) in TRASH_DOORS:

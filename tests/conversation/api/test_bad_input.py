@@ -150,7 +150,7 @@ def test_a_database_outage_is_a_json_503_with_retry_after(api, monkeypatch):
     def unreachable(**kwargs):
         raise OperationalError("the database is restarting")
 
-    monkeypatch.setattr(views.selectors, "persona_list", unreachable)
+    monkeypatch.setattr(views, "persona_list", unreachable)
     response = api.get("/api/personas/")
     assert response.status_code == 503
     assert response.json() == {"detail": "The database is unavailable for a moment; try again."}

@@ -6,20 +6,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conversation import services
+from conversation.branches.edits import utterance_edit
 from conversation.models import ReplyInFlight
+from conversation.sessions.create import session_create
 from tests.helpers import say
 
 
 @pytest.fixture
 def chat(owner):
     """Q1 A1 Q2 A2 (seqs 1 to 4), then Q2 edited (5) and answered (6): Q2 has a sibling."""
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "Q1")
     say(owner, session, "A1", role="assistant")
     say(owner, session, "Q2")
     say(owner, session, "A2", role="assistant")
-    services.utterance_edit(user=owner, session_id=session.pk, seq=3, text="Q2 b")
+    utterance_edit(user=owner, session_id=session.pk, seq=3, text="Q2 b")
     say(owner, session, "A2 b", role="assistant")
     return session
 
@@ -134,7 +135,7 @@ def test_the_markdown_export_of_every_branch_is_a_400(api, chat):
 
 
 def test_a_plain_sessions_export_is_its_list_with_each_parent(api, owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "hello")
     say(owner, session, "hi", role="assistant")
     body = b"".join(api.get(f"/api/sessions/{session.pk}/export/").streaming_content)

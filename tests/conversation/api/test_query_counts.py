@@ -4,13 +4,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversation import services
+from conversation.sessions.create import session_create
 from tests.helpers import say
 
 
 def grow(owner, session, *, sessions: int, messages: int) -> None:
     for n in range(sessions):
-        services.session_create(user=owner, title=f"extra zebra {n}")
+        session_create(user=owner, title=f"extra zebra {n}")
     if messages:
         say(owner, session, *[f"m{n}" for n in range(messages)])
 

@@ -5,13 +5,17 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from conversation import selectors, services
 from conversation.api.serializers import (
     SessionDetailOutputSerializer,
     SessionOutputSerializer,
     SessionRowOutputSerializer,
     UtteranceOutputSerializer,
 )
+from conversation.history.pages import utterance_page
+from conversation.history.save import conversation_save
+from conversation.sessions.create import session_create
+from conversation.sessions.lists import session_list_for_user
+from conversation.sessions.lookup import session_get_for_user
 from tests.helpers import say
 
 
@@ -28,25 +32,25 @@ def zone(request):
 
 @pytest.fixture
 def ended(owner):
-    session = services.session_create(user=owner, title="Ended <b>", metadata={"source": "voice", "n": 1})
+    session = session_create(user=owner, title="Ended <b>", metadata={"source": "voice", "n": 1})
     say(owner, session, "hello", "there", role="user")
     say(owner, session, "typing", is_final=False)
     say(owner, session, "answer", role="assistant")
-    services.conversation_save(user=owner, session_id=session.pk, end=True, messages=[])
-    return selectors.session_get_for_user(user=owner, session_id=session.pk)
+    conversation_save(user=owner, session_id=session.pk, end=True, messages=[])
+    return session_get_for_user(user=owner, session_id=session.pk)
 
 
 def test_a_session_and_its_detail(zone, ended, owner):
-    fresh = services.session_create(user=owner)
-    for session in (ended, selectors.session_get_for_user(user=owner, session_id=fresh.pk)):
+    fresh = session_create(user=owner)
+    for session in (ended, session_get_for_user(user=owner, session_id=fresh.pk)):
         for serializer_class in (SessionOutputSerializer, SessionDetailOutputSerializer):
             assert serializer_class(session).data == generic(serializer_class, session)
     assert SessionOutputSerializer(ended).data["ended_at"] is not None
 
 
 def test_a_list_row(zone, ended, owner):
-    services.session_create(user=owner)
-    rows = list(selectors.session_list_for_user(user=owner))
+    session_create(user=owner)
+    rows = list(session_list_for_user(user=owner))
     assert len(rows) == 2
     for row in rows:
         assert SessionRowOutputSerializer(row).data == generic(SessionRowOutputSerializer, row)
@@ -54,9 +58,9 @@ def test_a_list_row(zone, ended, owner):
 
 
 def test_utterances(zone, ended, owner):
-    page = selectors.utterance_page(user=owner, session_id=ended.pk, include_interim=True)
+    page = utterance_page(user=owner, session_id=ended.pk, include_interim=True)
     assert len(page.utterances) == 4
     say(owner, ended, "with metadata", metadata={"confidence": 0.9, "words": [{"w": "hi"}]})
-    utterances = selectors.utterance_page(user=owner, session_id=ended.pk, include_interim=True).utterances
+    utterances = utterance_page(user=owner, session_id=ended.pk, include_interim=True).utterances
     for utterance in utterances:
         assert UtteranceOutputSerializer(utterance).data == generic(UtteranceOutputSerializer, utterance)

@@ -1,8 +1,9 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversation import services
 from conversation.models import Session, Utterance
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
 from tests.helpers import say
 
 
@@ -52,9 +53,9 @@ def test_pinning_costs_the_same_queries_whatever_the_sessions_size(api, owner, s
 
     say(owner, session, *[f"m{n}" for n in range(300)])
     for n in range(30):
-        services.session_create(user=owner, title=f"other {n}")
+        session_create(user=owner, title=f"other {n}")
     # the token; in a savepoint (the test runs in a transaction): the locked session, its update
-    assert count(session) == count(services.session_create(user=owner)) == 5
+    assert count(session) == count(session_create(user=owner)) == 5
 
 
 def test_delete_moves_to_the_trash_and_restore_brings_it_back(api, owner, session):
@@ -72,9 +73,9 @@ def test_delete_moves_to_the_trash_and_restore_brings_it_back(api, owner, sessio
 
 def test_permanent_delete_removes_it_with_all_utterances_from_the_trash_or_not(api, owner, session):
     say(owner, session, "bye")
-    other = services.session_create(user=owner)
+    other = session_create(user=owner)
     say(owner, other, "too")
-    services.session_trash(user=owner, session_id=other.pk)
+    session_trash(user=owner, session_id=other.pk)
     assert api.delete(f"{url(session)}?permanent=true").status_code == 204
     assert api.delete(f"{url(other)}?permanent=true").status_code == 204
     assert not Session.objects.exists()
@@ -91,11 +92,11 @@ def test_permanent_takes_true_or_false_only(api, session):
 
 def test_emptying_the_trash_answers_what_it_removed(api, owner, outsider):
     for n in range(3):
-        doomed = services.session_create(user=owner)
+        doomed = session_create(user=owner)
         say(owner, doomed, *["x"] * (n + 1))
-        services.session_trash(user=owner, session_id=doomed.pk)
-    theirs = services.session_create(user=outsider)
-    services.session_trash(user=outsider, session_id=theirs.pk)
+        session_trash(user=owner, session_id=doomed.pk)
+    theirs = session_create(user=outsider)
+    session_trash(user=outsider, session_id=theirs.pk)
     response = api.delete("/api/trash/")
     assert (response.status_code, response.json()) == (200, {"sessions": 3, "utterances": 6})
     assert api.get("/api/sessions/", {"view": "trash"}).json()["results"] == []
@@ -118,5 +119,5 @@ def test_a_malformed_id_looks_missing_too(api):
 
 
 def test_session_ids_from_the_service_round_trip(api, owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     assert api.get(url(session)).json()["id"] == str(session.pk)

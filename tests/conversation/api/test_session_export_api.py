@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from conversation import exports as export
-from conversation import services
+from conversation.sessions.create import session_create
 from tests.helpers import say
 
 
@@ -15,7 +15,7 @@ def body_of(response) -> str:
 
 @pytest.fixture
 def chat(owner):
-    session = services.session_create(user=owner, title="Bread & Butter")
+    session = session_create(user=owner, title="Bread & Butter")
     say(owner, session, "How long to proof?")
     say(owner, session, "Overnight, in the **fridge**.", role="assistant")
     say(owner, session, "typing…", is_final=False)
@@ -66,7 +66,7 @@ def test_an_unknown_format_is_a_400_naming_the_choices(api, chat):
 
 def test_it_streams_one_chunk_per_page(api, owner, monkeypatch):
     monkeypatch.setattr(export, "EXPORT_PAGE_SIZE", 10)
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, *[f"m{n}" for n in range(35)])
     response = api.get(f"/api/sessions/{session.pk}/export/")
     chunks = list(response)
@@ -92,7 +92,7 @@ def test_under_wsgi_it_streams_a_plain_iterator_page_by_page(api, chat, monkeypa
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_under_asgi_it_streams_an_async_iterator(owner, async_client):
     # Daphne (make run) serves exports too: Django would gather a plain iterator whole there.
-    session = await sync_to_async(services.session_create)(user=owner, title="Async")
+    session = await sync_to_async(session_create)(user=owner, title="Async")
     await sync_to_async(say)(owner, session, "hello over ASGI")
     await async_client.aforce_login(owner)
     response = await async_client.get(f"/api/sessions/{session.pk}/export/", {"format": "json"})

@@ -1,12 +1,12 @@
-from conversation import services
+from conversation.sessions.create import session_create
 from tests.helpers import say
 
 
 def test_it_answers_the_users_totals(api, owner, outsider, django_assert_num_queries):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "q")
     say(owner, session, "a", role="assistant")
-    services.session_create(user=outsider)
+    session_create(user=outsider)
     with django_assert_num_queries(2):
         body = api.get("/api/stats/").json()
     assert body == {

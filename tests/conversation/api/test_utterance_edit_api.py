@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conversation import services
 from conversation.models import ReplyInFlight, SessionBranch, Utterance
+from conversation.sessions.create import session_create
 from tests.conversation.api.test_session_reply_api import parse_sse
 from tests.helpers import say, token_client
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def chat(owner):
-    session = services.session_create(user=owner)
+    session = session_create(user=owner)
     say(owner, session, "Q1")
     say(owner, session, "A1", role="assistant")
     return session

@@ -21,12 +21,12 @@ from accounts.models import User
 from chatproject.db.compiler import RowConverters
 from conversation import inputs
 from conversation.models import Role, Session, Utterance
-from conversation.selectors import session_id_parse
+from conversation.sessions.lookup import session_id_parse
 
 
 @dataclass(frozen=True)
 class PreparedUtterance:
-    """One utterance to store, its fields checked and normalized (services._prepare)."""
+    """One utterance to store, its fields checked and normalized (history.append.utterances_prepare)."""
 
     role: str
     text: str

@@ -1,0 +1,107 @@
+"""Branching edits (docs/branches.md): a user message edited, a reply readied for regeneration, a
+session forked at a message."""
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import User
+from conversation import events, inputs
+from conversation.branches.head import branch_start, session_head_announce
+from conversation.branches.paths import path_to, utterance_answered_by, utterance_at
+from conversation.history.append import AppendResult, utterances_append_prepared, utterances_prepare
+from conversation.models import Role, Session, Utterance
+from conversation.sessions.create import session_create
+from conversation.sessions.lookup import session_db_id, session_get_for_user
+
+
+@transaction.atomic
+def utterance_edit(
+    *, user: User, session_id: uuid.UUID | str, seq: Any, text: Any, client_id: Any = None
+) -> AppendResult:
+    """Edit the user message `seq`: a new user message after the same parent, on a new branch that
+    the head moves to (the old one stays, a sibling). A retry with the same client_id finds the
+    edit made and changes nothing."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    prepared = utterances_prepare(
+        [inputs.UtteranceIn(role=Role.USER, text=text, client_id=client_id)], field="utterance"
+    )
+    if prepared[0].client_id:
+        existing = Utterance.objects.filter(session=session, client_id=prepared[0].client_id).first()
+        if existing is not None:
+            return AppendResult(session=session, utterances=[existing], created=0)
+    edited = utterance_at(session=session, seq=seq)
+    if edited.role != Role.USER:
+        raise ValidationError({"seq": "Only your own messages can be edited; regenerate a reply instead."})
+    branch_start(session=session, fork_seq=edited.parent_seq)
+    session_head_announce(session=session)
+    return utterances_append_prepared(user=user, session_id=session.pk, prepared=prepared, expect_stored=False)
+
+
+@transaction.atomic
+def utterance_regenerate_prepare(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
+    """Ready the session for another reply in place of the assistant message `seq`: a new branch
+    after the same parent, with the head on it; the reply then stored there is its sibling."""
+    session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    answered = utterance_answered_by(session=session, seq=seq)
+    branch_start(session=session, fork_seq=answered.seq)
+    session_head_announce(session=session)
+    return session
+
+
+@transaction.atomic
+def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
+    """A new session whose history is the branch up to `seq` (the way from the first utterance to
+    it), copied in one statement and renumbered from 1; the original is unchanged."""
+    source = session_get_for_user(user=user, session_id=session_id)
+    target = utterance_at(session=source, seq=seq)
+    path = path_to(session=source, seq=target.seq)
+    fork = session_create(user=user, persona=source.persona, title=source.title, metadata=source.metadata)
+    on_path = " OR ".join("(branch = %s AND seq <= %s)" for _ in path)
+    table = Utterance._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (session_id, user_id, seq, parent_seq, branch, role, text, is_final, client_id,
+                                 created_at, metadata)
+            SELECT %s, user_id, n, CASE WHEN n = 1 THEN NULL ELSE n - 1 END, 0, role, text, is_final, client_id,
+                   created_at, metadata
+            FROM (
+                SELECT user_id, role, text, is_final, client_id, created_at, metadata,
+                       ROW_NUMBER() OVER (ORDER BY seq) AS n
+                FROM {table} WHERE session_id = %s AND ({on_path})
+            ) copied
+            """,  # noqa: S608 - the table is the model's own; every value is a parameter
+            [session_db_id(fork.pk), session_db_id(source.pk), *(value for stretch in path for value in stretch)],
+        )
+    counts = dict(
+        Utterance.objects.filter(session=fork, is_final=True)
+        .order_by()
+        .values("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    stored = Utterance.objects.filter(session=fork).count()
+    fork.last_seq, fork.head_seq = stored, stored or None
+    fork.user_message_count = counts.get(Role.USER, 0)
+    fork.assistant_message_count = counts.get(Role.ASSISTANT, 0)
+    fork.system_message_count = counts.get(Role.SYSTEM, 0)
+    fork.message_count = sum(counts.values())
+    fork.last_activity_at = timezone.now()
+    fork.save(
+        update_fields=[
+            "last_seq",
+            "head_seq",
+            "message_count",
+            "user_message_count",
+            "assistant_message_count",
+            "system_message_count",
+            "last_activity_at",
+        ]
+    )
+    events.publish_after_commit([(events.user_group(user.pk), events.session_activity(session=fork))])
+    return fork
