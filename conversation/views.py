@@ -10,9 +10,9 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from conversation import selectors, services
+from conversation.frames import SOCKET_PATH
 from conversation.models import Session, display_title
 from conversation.pagination import session_page_for_page
-from conversation.routing import websocket_urlpatterns
 
 SIDEBAR_PAGE_SIZE = 50
 MESSAGES_PAGE_SIZE = 50
@@ -77,7 +77,7 @@ def _page_urls() -> dict[str, str]:
         "export": reverse("api:session-export", args=[ID_PLACEHOLDER]),
         "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
-        "socket": "/" + str(websocket_urlpatterns[0].pattern),
+        "socket": "/" + SOCKET_PATH,
     }
 
 
