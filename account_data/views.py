@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from account_data import selectors, services
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from conversation.routing import websocket_urlpatterns
+from conversation.frames import SOCKET_PATH
 from imports import formats
 from imports import selectors as import_selectors
 
@@ -89,7 +89,7 @@ IMPORT_TEXTS = {
 def _job_live(*, event: str, key: str) -> dict:
     """What static/js/job.js needs to follow a job by its live event: the socket, the event's type,
     and where the event carries the job's state."""
-    return {"socket": "/" + str(websocket_urlpatterns[0].pattern), "event": event, "key": key}
+    return {"socket": "/" + SOCKET_PATH, "event": event, "key": key}
 
 
 def _account_page(request, *, form, settings_now, erase_form, status: int = 200):

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 
 from conversation import inputs
 
+# Where the socket is mounted (routing.py), and what the chat page connects to.
+SOCKET_PATH = "ws/chat/"
 TYPES = ("open", "send", "edit", "regenerate", "switch", "stop")
 # Which fields each type reads: the rest of a frame is ignored, as before.
 _FIELDS = {

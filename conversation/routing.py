@@ -3,7 +3,8 @@
 from django.urls import path
 
 from conversation.consumers import ChatConsumer
+from conversation.frames import SOCKET_PATH
 
 websocket_urlpatterns = [
-    path("ws/chat/", ChatConsumer.as_asgi()),
+    path(SOCKET_PATH, ChatConsumer.as_asgi()),
 ]

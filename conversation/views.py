@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from conversation.frames import SOCKET_PATH
 from conversation.history.pages import utterance_page
 from conversation.models import Session, display_title
 from conversation.pagination import session_page_for_page
-from conversation.routing import websocket_urlpatterns
 from conversation.sessions import bulk
 from conversation.sessions.create import session_update
 from conversation.sessions.lifecycle import session_delete, session_restore
@@ -83,7 +83,7 @@ def _page_urls() -> dict[str, str]:
         "export": reverse("api:session-export", args=[ID_PLACEHOLDER]),
         "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
-        "socket": "/" + str(websocket_urlpatterns[0].pattern),
+        "socket": "/" + SOCKET_PATH,
     }
 
 

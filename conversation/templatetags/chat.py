@@ -33,12 +33,12 @@ def display_title_filter(title: str) -> str:
 
 # The chat page's ES modules, its entry point first. Each file is served under its content-hashed
 # name (cached for a year); an import between them names the plain file, so an import map sends
-# each plain name to its hashed one. Django's own rewriting of imports cannot hash these modules:
-# they import one another in cycles (composer and live, session and live).
+# each plain name to its hashed one.
 CHAT_MODULES = [
     "js/chat.js",
     "js/socket.js",
     "js/chat/page.js",
+    "js/chat/connection.js",
     "js/chat/messages.js",
     "js/chat/sidebar.js",
     "js/chat/session.js",

@@ -2,11 +2,12 @@
 // and sidebar pages, and nothing typed ever lost (drafts and the outbox live in localStorage).
 // Each part has a module of its own in ./chat/: page (elements, state, helpers), messages,
 // sidebar (and search), session (header and actions), composer (drafts, outbox, sending), branches
-// (a message's own actions: edit, regenerate, copy, alternatives, fork), live (the socket's
-// events). This one wires them to the page.
+// (a message's own actions: edit, regenerate, copy, alternatives, fork), connection (the socket
+// they send through), live (what the socket's events do). This one wires them to the page.
 import { onMessageClick, restoreEditor } from "./chat/branches.js";
 import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/composer.js";
-import { socket } from "./chat/live.js";
+import { socket } from "./chat/connection.js";
+import { connect } from "./chat/live.js";
 import { loadOlder } from "./chat/messages.js";
 import { $, closeSidebar, els, scrollToBottom, state } from "./chat/page.js";
 import {
@@ -67,6 +68,6 @@ restoreDraft();
 showUnsent();
 restoreEditor();
 scrollToBottom();
-socket.connect();
+connect();
 els.input.focus();
 document.documentElement.dataset.ready = "true"; // wired: what is typed and clicked is handled

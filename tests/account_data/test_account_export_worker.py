@@ -155,3 +155,9 @@ async def test_an_export_waits_behind_no_number_of_imports(owner, job_worker, se
     assert export.status == "done"
     statuses = [(await row_of(ConversationImport, job["id"])).status for job in slow]
     assert statuses == ["running", "running"], "the imports ended too soon to tell"
+    # Their end, before the workers stop: a worker stopped in the middle of an import leaves its task
+    # RUNNING for good, and _tasks_finished_before_the_flush waited its 60 s out for it.
+    async with asyncio.timeout(120):
+        for job in slow:
+            while (await row_of(ConversationImport, job["id"])).status == "running":
+                await asyncio.sleep(0.2)

@@ -80,7 +80,7 @@ async def finished(awaitable) -> tuple[object, float]:
 
 def test_a_hundred_slow_replies_at_once_all_complete_and_are_stored_once(daphne_with_a_pool_of_20):
     url = daphne_with_a_pool_of_20
-    users = [UserFactory() for _ in range(USERS)]
+    users = [UserFactory(password=None) for _ in range(USERS)]  # signed in without a password
     tokens = {user.pk: device_token_create(user=user, name="load")[1] for user in users}
     cookies = {}
     for user in users:

@@ -4,7 +4,7 @@
 // localStorage until the server has stored it: a reload, a dropped connection or another tab's
 // change of branch never loses it.
 import { outboxPut, outboxTake } from "./composer.js";
-import { socket } from "./live.js";
+import { socket } from "./connection.js";
 import { loadOlder, reloadMessages } from "./messages.js";
 import { api, config, els, label, labels, showError, state, url } from "./page.js";
 

@@ -1,7 +1,7 @@
 // The message box: drafts kept per session, and the outbox, so that nothing typed is ever lost.
+import { socket } from "./connection.js";
 import { replyFinish, addPending, removePending } from "./messages.js";
 import { config, els, label, showError, state } from "./page.js";
-import { socket } from "./live.js";
 
 // ---- drafts: what is typed, in localStorage until sent ----------------------------------------
 const draftKey = (sessionId) => `chat-draft:${config.userId}:${sessionId || "new"}`;

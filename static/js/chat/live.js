@@ -1,9 +1,9 @@
-// The socket (docs/websocket.md) and what each of its events does to the page.
-import { Socket } from "../socket.js";
+// What each of the socket's events (docs/websocket.md) does to the page.
 import { branchAccepted, branchRefused, followHead } from "./branches.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
+import { listen, socket } from "./connection.js";
 import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
-import { els, labels, showError, state, url } from "./page.js";
+import { els, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
 
@@ -77,17 +77,8 @@ const handlers = {
   },
 };
 
-export const socket = new Socket(url.socket, {
-  onOpen: () => {
-    if (state.sessionId) socket.send({ type: "open", session_id: state.sessionId });
-    sendOutbox();
-    document.documentElement.dataset.live = "true"; // connected: events reach this page from now on
-  },
-  onEvent: (event) => handlers[event.type]?.(event),
-  onStatus: (text) => {
-    if (text) document.documentElement.dataset.live = "false";
-    if (text) showError(text, { connection: true });
-    else if (els.error.dataset.connection === "true") showError(""); // the connection's own notice
-  },
-  messages: { reconnecting: labels.reconnecting, tooManyTabs: labels.tooManyTabs },
-});
+// The page goes live: its events handled from now on, and the outbox sent again on every (re)open.
+export function connect() {
+  listen(handlers, { onOpen: sendOutbox });
+  socket.connect();
+}

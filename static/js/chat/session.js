@@ -1,6 +1,6 @@
 // The open session's header and actions: show, new chat, rename, delete, clear.
 import { composerReset, restoreDraft } from "./composer.js";
-import { socket } from "./live.js";
+import { socket } from "./connection.js";
 import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, label, labels, showError, state, url } from "./page.js";
 import { markCurrent, placeSession, sessionRemove, upsertSession } from "./sidebar.js";
 
