@@ -17,6 +17,8 @@ from django.utils import timezone
 from account_data.selectors import account_export_state
 from accounts.models import AccountExport, User
 from accounts.services import sockets_recheck
+from chatproject import live
+from chatproject.db.commit import after_commit
 from chatproject.jobs.limits import JobLimit, JobLimits
 from chatproject.jobs.services import JobGone, JobKind, ProgressClock, job_claim, job_run_in_worker, job_save, job_start
 from conversation import events
@@ -51,7 +53,7 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
         sessions, utterances = sessions + deleted[0], utterances + deleted[1]
     # Uploads still waiting for their import job: the job of a deleted import never runs.
     waiting = list(ConversationImport.objects.filter(user_id__in=ids).exclude(file="").values_list("file", flat=True))
-    events.after_commit(_import_uploads_delete, names=waiting)
+    after_commit(_import_uploads_delete, names=waiting)
     _, deleted_by_model = User.objects.filter(id__in=ids).delete()
     sockets_recheck(user_ids=ids)
     return deleted_by_model.get(User._meta.label, 0), sessions, utterances
@@ -142,7 +144,7 @@ def _export_report(export: AccountExport, *, sessions: int, utterances: int) -> 
     fields = ["status", "sessions_total", "sessions_done", "utterances_done"]
     job_save(job=export, fields=[*fields, "file", "size", "error", "finished_at", "expires_at"])
     event = events.account_export(state=account_export_state(export=export))
-    events.publish_now([(events.user_group(export.user_id), event)])
+    live.publish_now([(live.user_group(export.user_id), event)])
 
 
 ACCOUNT_EXPORT = JobKind(
@@ -171,8 +173,8 @@ def account_erase(*, user: User) -> None:
     """Erase an account at its owner's request: its sessions (audited as erasure), device tokens,
     exports and their files, its log-in attempts' records, the account itself; its sockets close."""
     files = [name for name in AccountExport.objects.filter(user=user).values_list("file", flat=True) if name]
-    events.after_commit(_export_files_delete, names=files)
-    events.after_commit(_throttle_counters_forget, user_id=user.pk)
+    after_commit(_export_files_delete, names=files)
+    after_commit(_throttle_counters_forget, user_id=user.pk)
     AccessAttempt.objects.filter(username__iexact=user.email).delete()
     AccessLog.objects.filter(username__iexact=user.email).delete()
     AccessFailureLog.objects.filter(username__iexact=user.email).delete()

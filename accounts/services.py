@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.events import auth_recheck
 from accounts.models import DeviceToken, User
 from accounts.selectors import retention_choices
-from conversation import events
+from chatproject import live
 
 UNSET: Any = object()
 
@@ -24,8 +25,8 @@ def sockets_recheck(*, user_ids: Iterable[int], tokens_only: bool = False) -> No
     `tokens_only` asks only the sockets opened with a device token (a password being saved: the
     browser that changes it has its session updated after the save, and asks the others itself).
     """
-    event = events.auth_recheck(tokens_only=tokens_only)
-    events.publish_after_commit([(events.user_group(user_id), event) for user_id in user_ids])
+    event = auth_recheck(tokens_only=tokens_only)
+    live.publish_after_commit([(live.user_group(user_id), event) for user_id in user_ids])
 
 
 @transaction.atomic
@@ -36,10 +37,10 @@ def device_token_create(*, user: User, name: str) -> tuple[DeviceToken, str]:
         raise ValidationError("Give the token a name, such as the program or device that will use it.")
     # The user's row is locked so that two creations at once cannot both pass the cap.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    live = DeviceToken.objects.filter(user=user, expiry__gt=timezone.now()).count()
-    if live >= settings.MAX_DEVICE_TOKENS_PER_USER:
+    unexpired = DeviceToken.objects.filter(user=user, expiry__gt=timezone.now()).count()
+    if unexpired >= settings.MAX_DEVICE_TOKENS_PER_USER:
         raise ValidationError(
-            f"You have {live} device tokens, the most allowed: revoke one you no longer use, then try again."
+            f"You have {unexpired} device tokens, the most allowed: revoke one you no longer use, then try again."
         )
     token, key = DeviceToken.objects.create(user=user, name=name[:100], last_used_at=timezone.now())
     return token, key

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import device_token_user_id, login_session_user_id, socket_credential_expiry
+from chatproject import live
 from conversation import budgets, events, frames, reply_tasks, socket_heartbeat
 from conversation.branches.head import session_switch
 from conversation.db_threads import db_async as db
@@ -99,14 +100,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             public_id=self.device_token, session_key=self.session_key
         )
         self.expiry_watch = asyncio.create_task(self.watch_expiry())
-        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(live.user_group(user.pk), self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "lease", None) is None:
             return
         await self.release()
-        await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(live.user_group(self.user.pk), self.channel_name)
         if self.watching is not None:
             await self.channel_layer.group_discard(events.session_group(self.watching), self.channel_name)
 

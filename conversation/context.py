@@ -27,9 +27,9 @@ from django.conf import settings
 from django.core.cache import cache
 from redis import RedisError
 
+from chatproject import live
 from chatproject.fixed_sql import FixedStatement
 from chatproject.redis_clients import cache_redis, layer_on_cache_redis
-from conversation import events
 from conversation.models import Session, Utterance
 from conversation.sessions.lookup import session_db_id
 
@@ -195,7 +195,7 @@ def context_window_extend(
     if redis is not None and layer_on_cache_redis():
         pipe = redis.pipeline(transaction=False)
         pipe.eval(*_extend_script_args(previous_key=previous_key, next_key=next_key, new=new))
-        events.publish_now(live_events, pipe=pipe)
+        live.publish_now(live_events, pipe=pipe)
         try:
             pipe.execute()
         except RedisError:
@@ -211,7 +211,7 @@ def context_window_extend(
                 _cache_put(next_key, window, replaces=previous_key)
     except Exception:
         logger.warning("context cache unreachable; window of %s not extended", session_id, exc_info=True)
-    events.publish_now(live_events)
+    live.publish_now(live_events)
 
 
 def _extend_script_args(*, previous_key: str, next_key: str, new: list[dict]) -> tuple:

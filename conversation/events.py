@@ -8,26 +8,14 @@ hears of a write that rolled back. A channel layer that is down loses the event,
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
-import redis
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.conf import settings
-from django.db import transaction
-
-from chatproject.channel_layer import group_publishes
-from chatproject.redis_clients import layer_redis
 from chatproject.timestamps import iso_datetime, iso_datetimes
 from conversation import shapes
 from conversation.models import Session, Utterance
 
 logger = logging.getLogger(__name__)
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
 
 
 def session_group(session_id: uuid.UUID | str) -> str:
@@ -127,72 +115,3 @@ def account_export(*, state: dict) -> dict:
 def account_import(*, state: dict) -> dict:
     """An import's state (imports.selectors.conversation_import_state), as its detail API answers it."""
     return {"type": "account.import", "import": iso_datetimes(state)}
-
-
-def auth_recheck(*, tokens_only: bool) -> dict:
-    """To the user's sockets, not passed on to the browser: check the credentials again."""
-    return {"type": "auth.recheck", "tokens_only": tokens_only}
-
-
-async def apublish(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        await layer.group_send(group, {"type": "chat.event", "event": event})
-    except Exception:
-        logger.warning("channel layer unreachable; %s event to %s lost", event.get("type"), group, exc_info=True)
-
-
-async def _publish_all(events: list[tuple[str, dict]]) -> None:
-    for group, event in events:
-        await apublish(group, event)
-
-
-def publish_now(events: list[tuple[str, dict]], *, pipe: redis.client.Pipeline | None = None) -> None:
-    """Publish from sync code (a request, a database thread of the server), in one round trip.
-
-    With Redis, the events go out as one pipeline of PUBLISH commands in the channel layer's wire
-    format (chatproject.channel_layer.group_publishes): an async group_send per event, run from sync
-    code, would cost a write more than the write itself. Redis trouble costs the events, never the
-    write, and holds it at most REDIS_SOCKET_TIMEOUT_SECONDS.
-
-    Given `pipe`, a pipeline on the layer's Redis (see redis_clients.layer_on_cache_redis), the
-    PUBLISH commands are queued on it for the caller to execute with its own commands.
-    """
-    if pipe is not None:
-        group_publishes(pipe, _messages(events))
-        return
-    if not settings.REDIS_URL:
-        # The in-memory layer's queues belong to the server's own loop: publish there.
-        async_to_sync(_publish_all)(events)
-        return
-    pipe = layer_redis().pipeline(transaction=False)
-    group_publishes(pipe, _messages(events))
-    try:
-        pipe.execute()
-    except redis.RedisError:
-        logger.warning("channel layer unreachable; %d live events lost", len(events), exc_info=True)
-
-
-def _messages(events: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    return [(group, {"type": "chat.event", "event": event}) for group, event in events]
-
-
-def after_commit(func: Callable, /, **kwargs) -> None:
-    """Run func(**kwargs) after the current transaction commits (at once outside a transaction).
-
-    Robust: an error of it is logged with the write standing. It never turns a committed write into
-    a failed request, and never keeps the other hooks of the same commit from running.
-    """
-
-    def hook() -> None:
-        func(**kwargs)
-
-    hook.__qualname__ = func.__qualname__  # Django's log line names the hook by it
-    transaction.on_commit(hook, robust=True)
-
-
-def publish_after_commit(events: list[tuple[str, dict]]) -> None:
-    """Queue events for after the current transaction's commit (at once outside a transaction)."""
-    after_commit(publish_now, events=events)

@@ -19,6 +19,7 @@ import uuid
 from asgiref.sync import sync_to_async
 
 from accounts.models import User
+from chatproject import live
 from conversation import events
 from conversation.db_threads import db_async
 from conversation.models import Session, Utterance
@@ -121,7 +122,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
         if not pending:
             return
         text, pending = pending, ""
-        await events.apublish(group, events.reply_delta(session_id=session_id, offset=len(written), text=text))
+        await live.apublish(group, events.reply_delta(session_id=session_id, offset=len(written), text=text))
         written += text
         last_flush = time.monotonic()
         # The last words need no progress: it is ended next, the reply being stored.
@@ -144,7 +145,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
                 await _announce_end(session_id, event.utterance)
                 done_sent = True
 
-    await events.apublish(group, events.reply_start(session_id=session_id))
+    await live.apublish(group, events.reply_start(session_id=session_id))
     relaying = asyncio.create_task(relay())
     try:
         await asyncio.wait({relaying, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -162,7 +163,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
             if stored is not None:
                 await _announce_end(session_id, stored)
             else:
-                await events.apublish(group, events.reply_end(session_id=session_id, utterance=None))
+                await live.apublish(group, events.reply_end(session_id=session_id, utterance=None))
     finally:
         stopped.cancel()
         if not done_sent:
@@ -170,7 +171,7 @@ async def _run(*, user: User, session_id: uuid.UUID, client_id: str, reply_to: i
 
 
 async def _announce_end(session_id, utterance: Utterance) -> None:
-    await events.apublish(
+    await live.apublish(
         events.session_group(session_id),
         events.reply_end(session_id=session_id, utterance=utterance),
     )

@@ -16,6 +16,7 @@ from django.db import DataError
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import live
 from chatproject.jobs.limits import JobLimit, JobLimits
 from chatproject.jobs.services import (
     JobGone,
@@ -268,14 +269,14 @@ def _report(job: ConversationImport, rows: list[ConversationImportRow], progress
     rows.clear()
     if progress is not None:
         progress(job)
-    live = []
+    announced = []
     if arrived:
         # The chat page's sidebar places each at its own time, as a session.updated.
         sessions = Session.objects.filter(pk__in=arrived).order_by("-last_activity_at")[:IMPORT_ANNOUNCE_SESSIONS]
-        live.append((events.user_group(job.user_id), events.sessions_imported(sessions=sessions)))
+        announced.append((live.user_group(job.user_id), events.sessions_imported(sessions=sessions)))
     state = conversation_import_state(conversation_import=job)
-    live.append((events.user_group(job.user_id), events.account_import(state=state)))
-    events.publish_now(live)
+    announced.append((live.user_group(job.user_id), events.account_import(state=state)))
+    live.publish_now(announced)
 
 
 CONVERSATION_IMPORT = JobKind(

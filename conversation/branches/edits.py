@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import live
 from conversation import events, inputs
 from conversation.branches.head import branch_start, session_head_announce
 from conversation.branches.paths import path_to, utterance_answered_by, utterance_at
@@ -103,5 +104,5 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
             "last_activity_at",
         ]
     )
-    events.publish_after_commit([(events.user_group(user.pk), events.session_activity(session=fork))])
+    live.publish_after_commit([(live.user_group(user.pk), events.session_activity(session=fork))])
     return fork

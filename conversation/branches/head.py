@@ -11,6 +11,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import live
 from conversation import events
 from conversation.branches.paths import path_stretches, path_to, stretches_filter, utterance_at
 from conversation.models import ReplyInFlight, Role, Session, SessionBranch, Utterance
@@ -138,14 +139,14 @@ def session_head_to_leaf(*, session: Session, target: Utterance) -> bool:
 
 def session_head_announce(*, session: Session) -> None:
     """After the commit: the session's tabs hear of its new head, its owner's of its activity."""
-    events.publish_after_commit(
+    live.publish_after_commit(
         [
             (
                 events.session_group(session.pk),
                 events.session_head(session=session),
             ),
             (
-                events.user_group(session.user_id),
+                live.user_group(session.user_id),
                 events.session_activity(session=session),
             ),
         ]

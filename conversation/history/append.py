@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import live
+from chatproject.db.commit import after_commit
 from conversation import context, events, inputs
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
@@ -114,7 +116,7 @@ def _append(
         return AppendResult(session=session, utterances=[existing[p.client_id] for p in prepared], created=0)
 
     session, rows = append_statement.append_rows(user=user, session_id=session_id, items=new_items)
-    events.after_commit(_announce_append, user_id=user.pk, session=session, rows=rows)
+    after_commit(_announce_append, user_id=user.pk, session=session, rows=rows)
 
     by_client_id = existing | {row.client_id: row for row in rows if row.client_id is not None}
     anonymous = iter([row for row in rows if row.client_id is None])
@@ -125,7 +127,7 @@ def _append(
 def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -> None:
     """After an append commits: the cached context window moves to the new state and every open
     tab hears of the new utterances."""
-    live = [
+    announced = [
         *(
             (
                 events.session_group(session.pk),
@@ -133,7 +135,7 @@ def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -
             )
             for row in rows
         ),
-        (events.user_group(user_id), events.session_activity(session=session)),
+        (live.user_group(user_id), events.session_activity(session=session)),
     ]
     context.context_window_extend(
         user_id=user_id,
@@ -142,5 +144,5 @@ def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -
         previous_seq=session.last_seq - len(rows),
         last_seq=session.last_seq,
         new=[{"role": row.role, "text": row.text, "seq": row.seq} for row in rows if row.is_final],
-        live_events=live,
+        live_events=announced,
     )

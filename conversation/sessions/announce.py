@@ -5,24 +5,25 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
+from chatproject import live
 from conversation import events
 from conversation.models import Session
 
 
 def announce_created(session: Session) -> None:
-    events.publish_after_commit([(events.user_group(session.user_id), events.session_created(session=session))])
+    live.publish_after_commit([(live.user_group(session.user_id), events.session_created(session=session))])
 
 
 def announce_changed(session: Session) -> None:
-    events.publish_after_commit([(events.user_group(session.user_id), events.session_renamed(session=session))])
+    live.publish_after_commit([(live.user_group(session.user_id), events.session_renamed(session=session))])
 
 
 def announce_moved(sessions: list[Session]) -> None:
     """Pinned, archived, trashed or back: one session.updated per session to its owner's tabs."""
-    events.publish_after_commit(
+    live.publish_after_commit(
         [
             (
-                events.user_group(session.user_id),
+                live.user_group(session.user_id),
                 events.session_updated(session=session),
             )
             for session in sessions
@@ -32,10 +33,10 @@ def announce_moved(sessions: list[Session]) -> None:
 
 def announce_ended(ended: Iterable[tuple[int, uuid.UUID]], *, ended_at: datetime) -> None:
     """One session.ended event per owner of the (user_id, session_id) pairs, after the commit."""
-    events.publish_after_commit(
+    live.publish_after_commit(
         [
             (
-                events.user_group(user_id),
+                live.user_group(user_id),
                 events.session_ended(session_ids=session_ids, ended_at=ended_at),
             )
             for user_id, session_ids in ids_by_owner(ended).items()

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import RETENTION_CHOICES, User
 from accounts.selectors import retention_days_effective
+from chatproject import live
 from conversation import events
 from conversation.models import RETAINED, TRASH, Session, SessionAudit, Utterance
 from conversation.sessions.announce import ids_by_owner
@@ -72,10 +73,10 @@ def sessions_retire_batch(
         if not sessions:
             return 0, 0
         Session.objects.filter(id__in=[session.pk for session in sessions]).update(deleted_at=now)
-        events.publish_after_commit(
+        live.publish_after_commit(
             [
                 (
-                    events.user_group(user_id),
+                    live.user_group(user_id),
                     events.sessions_expired(session_ids=ids, deleted_at=now),
                 )
                 for user_id, ids in ids_by_owner((session.user_id, session.pk) for session in sessions).items()

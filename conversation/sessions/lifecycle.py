@@ -9,6 +9,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import live
+from chatproject.db.commit import after_commit
 from conversation import context, events
 from conversation.models import RetiredSessionId, Session, SessionAudit, SessionBranch, Utterance
 from conversation.sessions.announce import announce_ended, announce_moved, ids_by_owner
@@ -20,7 +22,7 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
     """Remove every utterance, of every branch, but keep the session; seq numbering continues
     after the old ones."""
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
-    events.after_commit(
+    after_commit(
         context.context_windows_forget,
         states=[(session.user_id, session.pk, session.context_epoch, session.last_seq)],
     )
@@ -42,10 +44,10 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
             "branch_path",
         ]
     )
-    events.publish_after_commit(
+    live.publish_after_commit(
         [
             (events.session_group(session.pk), events.session_cleared(session_id=session.pk)),
-            (events.user_group(user.pk), events.session_activity(session=session)),
+            (live.user_group(user.pk), events.session_activity(session=session)),
         ]
     )
     return session
@@ -148,13 +150,11 @@ def sessions_delete(
             actor_id=actor_id,
             sessions=[(owner_id, session_id) for session_id, owner_id, _, _ in states],
         )
-        events.after_commit(
-            context.context_windows_forget, states=[(uid, sid, epoch, seq) for sid, uid, epoch, seq in states]
-        )
+        after_commit(context.context_windows_forget, states=[(uid, sid, epoch, seq) for sid, uid, epoch, seq in states])
         if announce:
-            events.publish_after_commit(
+            live.publish_after_commit(
                 [
-                    (events.user_group(uid), events.session_deleted(session_ids=sids))
+                    (live.user_group(uid), events.session_deleted(session_ids=sids))
                     for uid, sids in ids_by_owner((uid, sid) for sid, uid, _, _ in states).items()
                 ]
             )

@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from chatproject import live
 from conversation import events
 from conversation.history.append import utterances_append
 from conversation.history.save import conversation_save
@@ -37,7 +38,7 @@ async def receive(channel: str) -> dict:
 
 async def test_a_sync_write_reaches_a_channel_of_the_group_through_the_layer(owner):
     session = await db_call(session_create)(user=owner)
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     await db_call(session_update)(user=owner, session_id=session.pk, title="Plans")
 
@@ -51,7 +52,7 @@ async def test_events_write_times_as_the_api_does(owner):
 
     session = await db_call(session_create)(user=owner)
     utterances = await listen(events.session_group(session.pk))
-    sidebar = await listen(events.user_group(owner.pk))
+    sidebar = await listen(live.user_group(owner.pk))
 
     await db_call(say)(owner, session, "hello")
     said = (await receive(utterances))["utterance"]
@@ -70,7 +71,7 @@ async def test_events_write_times_as_the_api_does(owner):
 
 async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(owner):
     session = await db_call(session_create)(user=owner, title="Plans")
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     await db_call(session_update)(user=owner, session_id=session.pk, pinned=True)
     pinned = await receive(channel)
@@ -86,7 +87,7 @@ async def test_pinning_and_archiving_are_announced_to_every_tab_with_the_times(o
 
 async def test_moves_to_and_from_the_trash_are_announced_to_every_tab(owner):
     session = await db_call(session_create)(user=owner, title="Plans")
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     await db_call(session_trash)(user=owner, session_id=session.pk)
     trashed = await receive(channel)
@@ -100,7 +101,7 @@ async def test_moves_to_and_from_the_trash_are_announced_to_every_tab(owner):
 
 async def test_a_bulk_action_announces_each_session_it_changed(owner):
     sessions = [await db_call(session_create)(user=owner) for _ in range(2)]
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     ids = [str(s.pk) for s in sessions]
     await db_call(sessions_bulk)(user=owner, session_ids=ids, action="archive")
@@ -115,7 +116,7 @@ async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_
     await db_call(utterances_append)(
         user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="Plans for Lisbon")]
     )
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     await db_call(conversation_save)(user=owner, session_id=session.pk, messages=[], title="")
 
@@ -127,7 +128,7 @@ async def test_a_conversation_save_that_renames_announces_it_with_the_automatic_
 async def test_ending_sessions_announces_them_once_per_owner(owner, outsider):
     mine = [await db_call(session_create)(user=owner) for _ in range(2)]
     theirs = await db_call(session_create)(user=outsider)
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     ended = await db_call(sessions_end)(session_ids=[s.pk for s in [*mine, theirs]])
 
@@ -156,7 +157,7 @@ async def test_expiry_tells_each_owner_what_it_moved_to_the_trash_and_what_it_re
     long_trashed = await db_call(idle)(owner, deleted_at=long_ago)
     await db_call(idle)(outsider)
     await db_call(session_create)(user=owner)  # active: stays
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     await db_call(call_command)("expire_sessions", stdout=io.StringIO())
 
@@ -172,7 +173,7 @@ async def test_expiry_tells_each_owner_what_it_moved_to_the_trash_and_what_it_re
 
 async def test_a_save_that_ends_the_session_announces_it(owner):
     session = await db_call(session_create)(user=owner)
-    channel = await listen(events.user_group(owner.pk))
+    channel = await listen(live.user_group(owner.pk))
 
     await db_call(conversation_save)(user=owner, session_id=session.pk, messages=[], end=True)
 
@@ -228,11 +229,11 @@ def test_with_the_one_redis_down_an_append_loses_its_events_and_window_but_not_t
 
 
 def test_a_failing_after_commit_hook_neither_fails_the_write_nor_skips_the_other_hooks(owner, monkeypatch, caplog):
+    from chatproject import live as live_module
     from conversation import context
-    from conversation import events as events_module
     from tests.helpers import token_client
 
-    publish_now = events_module.publish_now
+    publish_now = live_module.publish_now
 
     def broken(events, **kwargs):
         if any(event["type"] == "session.created" for _, event in events):
@@ -241,7 +242,7 @@ def test_a_failing_after_commit_hook_neither_fails_the_write_nor_skips_the_other
 
     extended = []
     extend = context.context_window_extend
-    monkeypatch.setattr(events_module, "publish_now", broken)
+    monkeypatch.setattr(live_module, "publish_now", broken)
     monkeypatch.setattr(context, "context_window_extend", lambda **kw: extended.append(kw) or extend(**kw))
     with caplog.at_level("ERROR"):
         response = token_client(owner).post(

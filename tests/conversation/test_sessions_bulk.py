@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversation import events
+from chatproject import live
 from conversation.models import Session, Utterance
 from conversation.sessions.bulk import sessions_bulk
 from conversation.sessions.create import session_create, session_update
@@ -83,7 +83,7 @@ def test_it_is_all_or_nothing(owner, monkeypatch):
     def fail(events):
         raise RuntimeError("the announcement could not be queued")
 
-    monkeypatch.setattr(events, "publish_after_commit", fail)
+    monkeypatch.setattr(live, "publish_after_commit", fail)
     with pytest.raises(RuntimeError):
         sessions_bulk(user=owner, session_ids=[str(s.pk) for s in sessions], action="trash")
     assert states(sessions) == [(False, False, False)] * 3
