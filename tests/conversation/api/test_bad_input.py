@@ -145,12 +145,12 @@ def test_a_body_over_the_default_limit_is_a_json_413(api, session, state):
 def test_a_database_outage_is_a_json_503_with_retry_after(api, monkeypatch):
     from django.db import OperationalError
 
-    from conversation.api import views
+    from conversation.api import sessions
 
     def unreachable(**kwargs):
         raise OperationalError("the database is restarting")
 
-    monkeypatch.setattr(views, "persona_list", unreachable)
+    monkeypatch.setattr(sessions, "persona_list", unreachable)
     response = api.get("/api/personas/")
     assert response.status_code == 503
     assert response.json() == {"detail": "The database is unavailable for a moment; try again."}

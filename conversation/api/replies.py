@@ -20,8 +20,9 @@ from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
 from conversation import inputs
+from conversation.api.conflicts import ReplyConflict
+from conversation.api.schema import session_id_in_path
 from conversation.api.serializers import ContextMessageSerializer, SessionOutputSerializer, UtteranceOutputSerializer
-from conversation.api.views import SESSION_ID, ReplyConflict
 from conversation.budgets import ReplyRateThrottle
 from conversation.context import context_window_get
 from conversation.db_threads import release_connection
@@ -235,5 +236,4 @@ async def reply_collect(events) -> dict:
     return result
 
 
-for view in (SessionContextApi, SessionReplyApi, UtteranceEditApi, UtteranceRegenerateApi):
-    extend_schema(parameters=[SESSION_ID])(view)
+session_id_in_path(SessionContextApi, SessionReplyApi, UtteranceEditApi, UtteranceRegenerateApi)
