@@ -1,9 +1,30 @@
+import functools
+
 import factory
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
 from conversation.models import Persona
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def default_password_hash() -> str:
+    """DEFAULT_PASSWORD hashed once per test process: a hash (salted, PBKDF2 as in production, so the
+    servers the browser tests start accept it) costs about a third of a second, and most tests make
+    a user."""
+    return make_password(DEFAULT_PASSWORD)
+
+
+class PasswordDeclaration(factory.declarations.PostGenerationDeclaration):
+    """`password=` sets that password (None: none usable); left out, DEFAULT_PASSWORD's hash."""
+
+    def call(self, instance, step, context):
+        if context.value_provided:
+            instance.set_password(context.value)
+        else:
+            instance.password = default_password_hash()
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -13,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     display_name = factory.Faker("name")
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    password = PasswordDeclaration()
 
     @factory.post_generation
     def _save_password(obj, create, extracted, **kwargs):
