@@ -108,7 +108,7 @@ def sessions_expired(*, session_ids: Iterable[uuid.UUID | str], deleted_at: date
 
 
 def account_export(*, state: dict) -> dict:
-    """An account export's state (accounts.selectors.account_export_state), as its detail API answers it."""
+    """An account export's state (account_data.selectors.account_export_state), as its detail API answers it."""
     return {"type": "account.export", "export": iso_datetimes(state)}
 
 

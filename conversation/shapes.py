@@ -28,7 +28,7 @@ def session(session: Session, *, zone: tzinfo | None = None, with_persona: bool 
 
 
 def session_of_row(row: Mapping[str, Any], *, zone: tzinfo | None = None) -> dict:
-    """The same, from a row of selectors.session_list_for_user (its persona as persona_slug, persona_name)."""
+    """The same, from a row of sessions.lists.session_list_for_user (its persona as persona_slug, persona_name)."""
     return _session(row, persona={"slug": row["persona_slug"], "name": row["persona_name"]}, zone=zone)
 
 
@@ -91,7 +91,7 @@ def search_hit(hit: SearchHit, *, zone: tzinfo | None = None) -> dict:
 
 
 def utterance(utterance: Utterance, *, zone: tzinfo | None = None, siblings: dict | None = None) -> dict:
-    """An utterance; `siblings` (selectors.siblings_entry: its place among its parent's children)
+    """An utterance; `siblings` (history.siblings.siblings_entry: its place among its parent's children)
     where the caller knows it, as the history pages do."""
     shape = {"seq": utterance.seq, "parent_seq": utterance.parent_seq}
     if siblings is not None:
