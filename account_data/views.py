@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from account_data import selectors, services
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from chatproject import live
 from conversation.frames import SOCKET_PATH
 from imports import formats
 from imports import selectors as import_selectors
@@ -88,8 +89,10 @@ IMPORT_TEXTS = {
 
 def _job_live(*, event: str, key: str) -> dict:
     """What static/js/job.js needs to follow a job by its live event: the socket, the event's type,
-    and where the event carries the job's state."""
-    return {"socket": "/" + SOCKET_PATH, "event": event, "key": key}
+    and where the event carries the job's state. No socket where the workers' events cannot reach
+    this server (the embedded default's in-memory layer): the page polls."""
+    socket = "/" + SOCKET_PATH if live.reaches_other_processes() else None
+    return {"socket": socket, "event": event, "key": key}
 
 
 def _account_page(request, *, form, settings_now, erase_form, status: int = 200):

@@ -25,6 +25,12 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def reaches_other_processes() -> bool:
+    """Whether an event published in another process (a job worker) reaches this server's sockets:
+    through Redis, yes; the in-memory layer of the embedded default holds this process's alone."""
+    return bool(settings.REDIS_URL)
+
+
 async def apublish(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:

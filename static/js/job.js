@@ -1,5 +1,6 @@
 // A background job followed on its page (the account export, an import): by its live event on the
-// user's socket, and by polling its detail URL only while the socket is down.
+// user's socket, and by polling its detail URL only while the socket is down. A page given no
+// socket (the workers' events cannot reach its server: the embedded default) polls throughout.
 import { Socket } from "./socket.js";
 
 const POLL_MS = 1000;
@@ -10,7 +11,7 @@ let live = false;
 // One socket for every job of the page. Once it is (again) connected, each job is read once, for
 // what happened while it was down; from then on its events carry it.
 function connect(path) {
-  if (socket) return;
+  if (socket || !path) return;
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
   socket = new Socket(url, {
     onOpen: () => {

@@ -2,12 +2,15 @@
 the in-memory channel layer, as `make run` serves a newcomer. Twenty-four sends in all, each held to
 a few seconds, so that a stall in one send of four cannot pass unseen."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.servers import ARTIFACTS, manage, start_daphne, stop_process
+from tests.servers import ARTIFACTS, ROOT, manage, start_daphne, stop_process
 
 PASSWORD = "an embedded pass phrase 7"
 CHATS = 6
@@ -16,13 +19,41 @@ SEND_TIMEOUT_MS = 8000
 
 
 @pytest.fixture(scope="module")
-def embedded_url(tmp_path_factory):
-    database = tmp_path_factory.mktemp("embedded") / "db.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": "", "ASSISTANT_BASE_URL": "", "DEBUG": "true"}
+def embedded_env(tmp_path_factory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("embedded")
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "ASSISTANT_BASE_URL": "",
+        "DEBUG": "true",
+        "EXPORTS_ROOT": str(folder / "exports"),
+        "IMPORTS_ROOT": str(folder / "imports"),
+    }
     manage("migrate", "--no-input", env=env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def embedded_url(embedded_env):
     ARTIFACTS.mkdir(exist_ok=True)
-    process, url = start_daphne(env=env, log=ARTIFACTS / "daphne-embedded.log")
+    process, url = start_daphne(env=embedded_env, log=ARTIFACTS / "daphne-embedded.log")
     yield url
+    stop_process(process)
+
+
+@pytest.fixture
+def embedded_worker(embedded_env):
+    """A job worker beside the embedded Daphne, in a process of its own, as make run starts it."""
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | embedded_env
+    arguments = ["db_worker", "--no-reload", "--queue-name", "*", "--interval", "0.1", "--no-startup-delay"]
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=environment,
+        stdout=(ARTIFACTS / "db_worker-embedded.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    yield process
     stop_process(process)
 
 
@@ -123,3 +154,22 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     page.reload()
     ready(page)
     expect(page.locator("#sessions li.session-item")).to_have_count(CHATS - 1)
+
+
+def test_the_account_page_follows_an_export_a_worker_builds_to_its_end(embedded_url, embedded_worker, page: Page):
+    # The worker's events cannot reach this server's in-memory layer: the page polls instead of
+    # waiting for an event that never comes.
+    page.goto(f"{embedded_url}/accounts/signup/")
+    page.get_by_label("E-mail address").fill("exporter@example.com")
+    page.get_by_label("Display name").fill("Ed Exporter")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    ready(page)
+    send(page, "Something to export", replies=1)
+
+    page.goto(f"{embedded_url}/accounts/")
+    page.get_by_role("button", name="Export all my chats").click()
+
+    expect(page.locator("#export-status")).to_contain_text("Your export is ready", timeout=30_000)
+    expect(page.locator("#export-download")).to_be_visible()
