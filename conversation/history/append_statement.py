@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chatproject.db.compiler import RowConverters
+from chatproject.db.cursors import server_bound_cursor
 from conversation import inputs
 from conversation.models import Role, Session, Utterance
 from conversation.sessions.lookup import session_id_parse
@@ -82,7 +83,7 @@ def append_rows(
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        with db.server_bound_cursor() as cursor:
+        with server_bound_cursor(db=db) as cursor:
             cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), len(items), rows_json])
             row = cursor.fetchone()
         if row is None:
@@ -110,21 +111,24 @@ _UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in PreparedU
 
 
 # The statements' texts depend only on the models and the database: built once per process.
+def _column(model, name: str) -> str:
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(model._meta.get_field(name).column)
+
+
 @functools.cache
 def _advance_sql() -> str:
     db = connections[DEFAULT_DB_ALIAS]
+    s = functools.partial(_column, Session)
+    counted = ["message_count", "user_message_count", "assistant_message_count", "system_message_count"]
     return f"""
         UPDATE {Session._meta.db_table} SET
-            last_seq = last_seq + %s,
-            append_parent_seq = head_seq,
-            head_seq = last_seq + %s,
-            message_count = message_count + %s,
-            user_message_count = user_message_count + %s,
-            assistant_message_count = assistant_message_count + %s,
-            system_message_count = system_message_count + %s,
-            last_activity_at = %s,
-            title = CASE WHEN title = '' THEN %s ELSE title END
-        WHERE id = %s AND user_id = %s AND deleted_at IS NULL
+            {s("last_seq")} = {s("last_seq")} + %s,
+            {s("append_parent_seq")} = {s("head_seq")},
+            {s("head_seq")} = {s("last_seq")} + %s,
+            {", ".join(f"{s(name)} = {s(name)} + %s" for name in counted)},
+            {s("last_activity_at")} = %s,
+            {s("title")} = CASE WHEN {s("title")} = '' THEN %s ELSE {s("title")} END
+        WHERE {s("id")} = %s AND {s("user")} = %s AND {s("deleted_at")} IS NULL
         RETURNING {", ".join(db.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
 
@@ -132,23 +136,25 @@ def _advance_sql() -> str:
 @functools.cache
 def _advance_and_insert_sql() -> str:
     db = connections[DEFAULT_DB_ALIAS]
+    s, u = functools.partial(_column, Session), functools.partial(_column, Utterance)
     names = [db.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
     record = ", ".join(f"{name} {f.db_type(db)}" for name, f in zip(names, _UTTERANCE_INPUT_FIELDS, strict=True))
+    placed = ", ".join(u(name) for name in ("session", "user", "seq", "parent_seq", "branch"))
     return f"""
         WITH advanced AS ({_advance_sql()}),
         inserted AS (
-            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, parent_seq, branch, {", ".join(names)})
-            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
-                   CASE WHEN new.position = 1 THEN advanced.append_parent_seq
-                        ELSE advanced.last_seq - %s + new.position - 1 END,
-                   advanced.head_branch,
+            INSERT INTO {Utterance._meta.db_table} ({placed}, {", ".join(names)})
+            SELECT advanced.{s("id")}, advanced.{s("user")}, advanced.{s("last_seq")} - %s + new.position,
+                   CASE WHEN new.position = 1 THEN advanced.{s("append_parent_seq")}
+                        ELSE advanced.{s("last_seq")} - %s + new.position - 1 END,
+                   advanced.{s("head_branch")},
                    {", ".join(f"new.{n}" for n in names)}
             FROM advanced,
                  ROWS FROM (json_to_recordset(%s::json) AS ({record}))
                  WITH ORDINALITY AS new ({", ".join(names)}, position)
-            RETURNING id, seq
+            RETURNING {u("id")}, {u("seq")}
         )
-        SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
+        SELECT advanced.*, ARRAY(SELECT {u("id")} FROM inserted ORDER BY {u("seq")}) FROM advanced
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
 
 
