@@ -103,7 +103,7 @@ _FORK_PLACED = ("id", "session", "seq", "parent_seq", "branch")
 def _fork_statement(stretches: int) -> FixedStatement:
     """session_fork's copy for a path of `stretches` stretches; its values, in order: the fork's id,
     the source's id, each stretch's branch and last seq."""
-    if stretches not in _FORKS:
+    if stretches not in _FORKS:  # on Django's cursor: a fork is rare, and its text varies with the path
         _FORKS[stretches] = FixedStatement(
             sql=lambda quote: _fork_sql(quote, stretches), columns=lambda: [], server_bound=False
         )

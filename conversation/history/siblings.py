@@ -77,7 +77,7 @@ def _siblings_statement(parents: int, root: bool) -> FixedStatement:
     """_siblings' statement for `parents` parent seqs, and the first utterances (`root`); its values,
     in order: the session's id, the parent seqs."""
     key = (parents, root)
-    if key not in _SIBLINGS:
+    if key not in _SIBLINGS:  # on Django's cursor: a page's number of parents varies, so its text does
         _SIBLINGS[key] = FixedStatement(
             sql=lambda quote: _siblings_sql(quote, *key), columns=_siblings_columns, server_bound=False
         )
