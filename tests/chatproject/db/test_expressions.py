@@ -11,12 +11,13 @@ from conversation.models import Utterance
 from conversation.sessions.create import session_create
 
 RANGES = [(0, [(">", 2), ("<=", 5)]), (0, [(">=", 9)]), (1, [])]
+LOOKUPS = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
 
 
 def _q_of(ranges) -> Q:
     condition = Q(pk__in=[])
     for number, bounds in ranges:
-        lookups = {f"seq__{ {'>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte'}[op] }": bound for op, bound in bounds}
+        lookups = {f"seq__{LOOKUPS[op]}": bound for op, bound in bounds}
         condition |= Q(branch=number, **lookups)
     return condition
 
