@@ -2,8 +2,7 @@
 pager under each message."""
 
 from django.db import connection
-from django.db.models import CharField
-from django.db.models.expressions import RawSQL
+from django.db.models import CharField, Expression
 
 from chatproject.fixed_sql import FixedExpression, FixedStatement
 from conversation.models import Session, SessionBranch, Utterance
@@ -29,7 +28,7 @@ def utterance_siblings(*, session: Session, utterances: list) -> dict:
     return _siblings(session.pk, utterances) if session.branch_path else {}
 
 
-def sibling_seqs_sql(session_pk) -> RawSQL:
+def sibling_seqs_sql(session_pk) -> Expression:
     """Each utterance's parent's children, "seq,seq,..." (unordered), for an utterance whose parent
     is a fork point of the session (null for the others, which have no siblings: a second child is
     only ever stored on a new branch, which names its fork point). The fork points are read once,
