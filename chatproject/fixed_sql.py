@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model, QuerySet
+from django.db.models.expressions import RawSQL
 
 from chatproject.db.compiler import RowConverters, where_sql
 from chatproject.db.cursors import server_bound_cursor
@@ -64,6 +65,26 @@ class FixedStatement:
                 RowConverters(columns=self._columns(), db=connection),
             )
         return self._compiled[connection.vendor]
+
+
+class FixedExpression:
+    """A part of an ORM query written once in SQL, like a FixedStatement's text: `sql(quote)` gives
+    it for the connection's vendor, names from the models; `of(params)` is the expression with these
+    values (each a parameter), for annotate() or filter(). For what the ORM writes only as a
+    subquery that costs more to build than to run."""
+
+    def __init__(self, *, sql: Callable[[Callable[[str], str]], str], output_field: Callable[[], Field]):
+        self._sql = sql
+        self._output_field = output_field
+        self._texts: dict[str, str] = {}
+
+    def text(self) -> str:
+        if connection.vendor not in self._texts:
+            self._texts[connection.vendor] = self._sql(connection.ops.quote_name)
+        return self._texts[connection.vendor]
+
+    def of(self, params: Sequence) -> RawSQL:
+        return RawSQL(self.text(), params, output_field=self._output_field())  # noqa: S611 - values are parameters
 
 
 def condition_sql(queryset: QuerySet) -> str:

@@ -5,12 +5,13 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
 from chatproject import live
+from chatproject.fixed_sql import FixedStatement
 from conversation import events, inputs
 from conversation.branches.head import branch_start, session_head_announce
 from conversation.branches.paths import path_to, utterance_answered_by, utterance_at
@@ -62,23 +63,9 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     target = utterance_at(session=source, seq=seq)
     path = path_to(session=source, seq=target.seq)
     fork = session_create(user=user, persona=source.persona, title=source.title, metadata=source.metadata)
-    on_path = " OR ".join("(branch = %s AND seq <= %s)" for _ in path)
-    table = Utterance._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (session_id, user_id, seq, parent_seq, branch, role, text, is_final, client_id,
-                                 created_at, metadata)
-            SELECT %s, user_id, n, CASE WHEN n = 1 THEN NULL ELSE n - 1 END, 0, role, text, is_final, client_id,
-                   created_at, metadata
-            FROM (
-                SELECT user_id, role, text, is_final, client_id, created_at, metadata,
-                       ROW_NUMBER() OVER (ORDER BY seq) AS n
-                FROM {table} WHERE session_id = %s AND ({on_path})
-            ) copied
-            """,  # noqa: S608 - the table is the model's own; every value is a parameter
-            [session_db_id(fork.pk), session_db_id(source.pk), *(value for stretch in path for value in stretch)],
-        )
+    _fork_statement(len(path)).run(
+        [session_db_id(fork.pk), session_db_id(source.pk), *(value for stretch in path for value in stretch)]
+    )
     counts = dict(
         Utterance.objects.filter(session=fork, is_final=True)
         .order_by()
@@ -106,3 +93,34 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     )
     live.publish_after_commit([(live.user_group(user.pk), events.session_activity(session=fork))])
     return fork
+
+
+_FORKS: dict[int, FixedStatement] = {}
+
+# What a fork renumbers; it copies every other column of the utterances on the path.
+_FORK_PLACED = ("id", "session", "seq", "parent_seq", "branch")
+
+
+def _fork_statement(stretches: int) -> FixedStatement:
+    """session_fork's copy for a path of `stretches` stretches; its values, in order: the fork's id,
+    the source's id, each stretch's branch and last seq."""
+    if stretches not in _FORKS:  # on Django's cursor: a fork is rare, and its text varies with the path
+        _FORKS[stretches] = FixedStatement(
+            sql=lambda quote: _fork_sql(quote, stretches), columns=lambda: [], server_bound=False
+        )
+    return _FORKS[stretches]
+
+
+def _fork_sql(quote, stretches: int) -> str:
+    table, field = quote(Utterance._meta.db_table), Utterance._meta.get_field
+    session, seq, parent_seq, branch = (quote(field(name).column) for name in _FORK_PLACED[1:])
+    copied = ", ".join(quote(f.column) for f in Utterance._meta.concrete_fields if f.name not in _FORK_PLACED)
+    on_path = " OR ".join([f"({branch} = %s AND {seq} <= %s)"] * stretches)
+    return f"""
+        INSERT INTO {table} ({session}, {seq}, {parent_seq}, {branch}, {copied})
+        SELECT %s, n, CASE WHEN n = 1 THEN NULL ELSE n - 1 END, 0, {copied}
+        FROM (
+            SELECT {copied}, ROW_NUMBER() OVER (ORDER BY {seq}) AS n
+            FROM {table} WHERE {session} = %s AND ({on_path})
+        ) copied
+    """  # noqa: S608 - names from the models; every value is a parameter

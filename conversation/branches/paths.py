@@ -6,14 +6,14 @@ from itertools import islice
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 
+from chatproject.db.expressions import KeyedRanges
 from conversation import inputs
 from conversation.models import Role, Session, SessionBranch, Utterance
 
 
-def active_path_filter(branch_path: list) -> Q | RawSQL:
+def active_path_filter(branch_path: list) -> Q | KeyedRanges:
     """The utterances of the active branch of a session whose `branch_path` this is (empty: the
     session has one branch, all of it). Each [branch, last seq] names a stretch of the path; the
     head's own branch is all of it (last seq null). One term per stretch: for a page of the
@@ -43,28 +43,24 @@ def path_stretches(branch_path: list, *, above: int = 0, below: int | None = Non
             yield Stretch(branch, after, top)
 
 
-def stretches_filter(stretches: list[Stretch], *, above: int = 0, below: int | None = None) -> Q | RawSQL:
+def stretches_filter(stretches: list[Stretch], *, above: int = 0, below: int | None = None) -> Q | KeyedRanges:
     """The condition "on one of `stretches`, with above < seq < below" for a query of one
-    session's utterances: one term per stretch, each a range of utterance_branch_seq_idx. Written
-    as SQL: a page builds it each time, and Django's lookups cost more than the query they build."""
+    session's utterances: one term per stretch, each a range of utterance_branch_seq_idx
+    (KeyedRanges: a page builds it each time, and a Q of the ranges costs more than its query)."""
     if not stretches:
         return Q()
-    terms, params = [], []
+    ranges = []
     for stretch in stretches:
-        term = "branch = %s"
-        params.append(stretch.branch)
+        bounds = []
         low = max(stretch.after, above)
         if low:
-            term += " AND seq > %s"
-            params.append(low)
+            bounds.append((">", low))
         if stretch.upto is not None and (below is None or stretch.upto < below):
-            term += " AND seq <= %s"
-            params.append(stretch.upto)
+            bounds.append(("<=", stretch.upto))
         elif below is not None:
-            term += " AND seq < %s"
-            params.append(below)
-        terms.append(f"({term})")
-    return RawSQL(" OR ".join(terms), params, output_field=BooleanField())  # noqa: S611 - every value is a parameter
+            bounds.append(("<", below))
+        ranges.append((stretch.branch, bounds))
+    return KeyedRanges(key="branch", value="seq", ranges=ranges)
 
 
 def path_rows(

@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from chatproject.db.compiler import RowConverters
+from chatproject.fixed_sql import FixedStatement, model_columns
 from conversation import inputs
 from conversation.models import Role, Session, Utterance
 from conversation.sessions.lookup import session_id_parse
@@ -82,11 +82,10 @@ def append_rows(
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        with db.server_bound_cursor() as cursor:
-            cursor.execute(_advance_and_insert_sql(), [*advance_params, len(items), len(items), rows_json])
-            row = cursor.fetchone()
-        if row is None:
+        found = _ADVANCE_AND_INSERT.rows([*advance_params, len(items), len(items), rows_json])
+        if not found:
             raise Session.DoesNotExist("No such session.")
+        row = found[0]
         session = _session_from_row(row[:-1], db=db)
         rows = _utterance_rows(session, items)
         for utterance, pk in zip(rows, row[-1], strict=True):  # what bulk_create would set
@@ -94,12 +93,10 @@ def append_rows(
             utterance._state.adding = False
             utterance._state.db = db.alias
     else:
-        with db.cursor() as cursor:
-            cursor.execute(_advance_sql(), advance_params)
-            row = cursor.fetchone()
-        if row is None:
+        found = _ADVANCE.rows(advance_params)
+        if not found:
             raise Session.DoesNotExist("No such session.")
-        session = _session_from_row(row, db=db)
+        session = _session_from_row(found[0], db=db)
         rows = Utterance.objects.bulk_create(_utterance_rows(session, items))
     return session, rows
 
@@ -109,59 +106,63 @@ _SESSION_FIELDS = Session._meta.concrete_fields
 _UTTERANCE_INPUT_FIELDS = [Utterance._meta.get_field(name) for name in PreparedUtterance.__dataclass_fields__]
 
 
-# The statements' texts depend only on the models and the database: built once per process.
-@functools.cache
-def _advance_sql() -> str:
-    db = connections[DEFAULT_DB_ALIAS]
+def _advance_sql(quote) -> str:
+    s = functools.partial(_column, quote, Session)
+    counted = ["message_count", "user_message_count", "assistant_message_count", "system_message_count"]
     return f"""
         UPDATE {Session._meta.db_table} SET
-            last_seq = last_seq + %s,
-            append_parent_seq = head_seq,
-            head_seq = last_seq + %s,
-            message_count = message_count + %s,
-            user_message_count = user_message_count + %s,
-            assistant_message_count = assistant_message_count + %s,
-            system_message_count = system_message_count + %s,
-            last_activity_at = %s,
-            title = CASE WHEN title = '' THEN %s ELSE title END
-        WHERE id = %s AND user_id = %s AND deleted_at IS NULL
-        RETURNING {", ".join(db.ops.quote_name(f.column) for f in _SESSION_FIELDS)}
+            {s("last_seq")} = {s("last_seq")} + %s,
+            {s("append_parent_seq")} = {s("head_seq")},
+            {s("head_seq")} = {s("last_seq")} + %s,
+            {", ".join(f"{s(name)} = {s(name)} + %s" for name in counted)},
+            {s("last_activity_at")} = %s,
+            {s("title")} = CASE WHEN {s("title")} = '' THEN %s ELSE {s("title")} END
+        WHERE {s("id")} = %s AND {s("user")} = %s AND {s("deleted_at")} IS NULL
+        RETURNING {", ".join(quote(f.column) for f in _SESSION_FIELDS)}
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
 
 
-@functools.cache
-def _advance_and_insert_sql() -> str:
-    db = connections[DEFAULT_DB_ALIAS]
-    names = [db.ops.quote_name(f.column) for f in _UTTERANCE_INPUT_FIELDS]
-    record = ", ".join(f"{name} {f.db_type(db)}" for name, f in zip(names, _UTTERANCE_INPUT_FIELDS, strict=True))
+def _advance_and_insert_sql(quote) -> str:
+    s, u = functools.partial(_column, quote, Session), functools.partial(_column, quote, Utterance)
+    names = [quote(f.column) for f in _UTTERANCE_INPUT_FIELDS]
+    types = [f.db_type(connection) for f in _UTTERANCE_INPUT_FIELDS]
+    record = ", ".join(f"{name} {db_type}" for name, db_type in zip(names, types, strict=True))
+    placed = ", ".join(u(name) for name in ("session", "user", "seq", "parent_seq", "branch"))
     return f"""
-        WITH advanced AS ({_advance_sql()}),
+        WITH advanced AS ({_advance_sql(quote)}),
         inserted AS (
-            INSERT INTO {Utterance._meta.db_table} (session_id, user_id, seq, parent_seq, branch, {", ".join(names)})
-            SELECT advanced.id, advanced.user_id, advanced.last_seq - %s + new.position,
-                   CASE WHEN new.position = 1 THEN advanced.append_parent_seq
-                        ELSE advanced.last_seq - %s + new.position - 1 END,
-                   advanced.head_branch,
+            INSERT INTO {Utterance._meta.db_table} ({placed}, {", ".join(names)})
+            SELECT advanced.{s("id")}, advanced.{s("user")}, advanced.{s("last_seq")} - %s + new.position,
+                   CASE WHEN new.position = 1 THEN advanced.{s("append_parent_seq")}
+                        ELSE advanced.{s("last_seq")} - %s + new.position - 1 END,
+                   advanced.{s("head_branch")},
                    {", ".join(f"new.{n}" for n in names)}
             FROM advanced,
                  ROWS FROM (json_to_recordset(%s::json) AS ({record}))
                  WITH ORDINALITY AS new ({", ".join(names)}, position)
-            RETURNING id, seq
+            RETURNING {u("id")}, {u("seq")}
         )
-        SELECT advanced.*, ARRAY(SELECT id FROM inserted ORDER BY seq) FROM advanced
+        SELECT advanced.*, ARRAY(SELECT {u("id")} FROM inserted ORDER BY {u("seq")}) FROM advanced
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter
 
 
-@functools.cache
-def _session_converters(alias: str) -> RowConverters:
-    """The converters a queryset applies to the session's columns on this database."""
-    return RowConverters(columns=[(Session._meta.db_table, field) for field in _SESSION_FIELDS], db=connections[alias])
+def _column(quote, model, name: str) -> str:
+    return quote(model._meta.get_field(name).column)
 
 
-def _session_from_row(row: Sequence, *, db) -> Session:
-    """What a queryset would build from the row, values converted the same way, without its
+def _session_columns() -> list:
+    return model_columns(Session._meta.db_table, Session)
+
+
+# The session's row as the UPDATE returns it, converted as a queryset converts it (on PostgreSQL
+# followed by the ids of the rows inserted): everywhere else, the UPDATE alone, then bulk_create.
+_ADVANCE_AND_INSERT = FixedStatement(sql=_advance_and_insert_sql, columns=_session_columns)
+_ADVANCE = FixedStatement(sql=_advance_sql, columns=_session_columns)
+
+
+def _session_from_row(values: Sequence, *, db) -> Session:
+    """What a queryset would build from the row (its values converted by the statement), without its
     per-query set-up (this runs per append)."""
-    values = _session_converters(db.alias).row(row)
     return Session.from_db(db.alias, [f.attname for f in _SESSION_FIELDS], values)
 
 

@@ -3,16 +3,15 @@ Each selector makes a fixed number of queries, whatever the size of the data."""
 
 import functools
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.utils import create_namedtuple_class
 
 from accounts.models import User
+from chatproject.db.cursors import server_binding
 from chatproject.fixed_sql import FixedStatement, condition_sql
 from conversation import inputs
 from conversation.branches.paths import path_rows
@@ -70,7 +69,7 @@ def utterance_page(
     if before is not None and after is not None:
         raise ValidationError({"before": "Give before or after, not both."})
     # Server-bound (chatproject/postgresql): a page's statements repeat, so they are prepared.
-    with getattr(connection, "server_binding", nullcontext)():
+    with server_binding():
         found = session_get_for_user(user=user, session_id=session_id)
         session = found if with_session else None
         session_pk, head_seq, last_seq, branch_path = found.pk, found.head_seq, found.last_seq, found.branch_path
