@@ -73,15 +73,20 @@ def sidebar_titles(page: Page) -> list[str]:
     return page.locator("#sessions li.session-item .session-title").all_inner_texts()
 
 
-def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Page):
-    page.goto(f"{embedded_url}/accounts/signup/")
-    page.get_by_label("E-mail address").fill("newcomer@example.com")
-    page.get_by_label("Display name").fill("Nell Newcomer")
+def sign_up(page: Page, url: str, *, email: str, name: str) -> None:
+    """A new account through the sign-up page, on the chat page it opens, its scripts wired."""
+    page.goto(f"{url}/accounts/signup/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Display name").fill(name)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="New chat", exact=True)).to_be_visible()
     ready(page)
+
+
+def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Page):
+    sign_up(page, embedded_url, email="newcomer@example.com", name="Nell Newcomer")
     expect(page.locator("#sidebar-more")).to_have_text("No chats yet.")
 
     for chat in range(1, CHATS + 1):
@@ -159,13 +164,7 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
 def test_the_account_page_follows_an_export_a_worker_builds_to_its_end(embedded_url, embedded_worker, page: Page):
     # The worker's events cannot reach this server's in-memory layer: the page polls instead of
     # waiting for an event that never comes.
-    page.goto(f"{embedded_url}/accounts/signup/")
-    page.get_by_label("E-mail address").fill("exporter@example.com")
-    page.get_by_label("Display name").fill("Ed Exporter")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    ready(page)
+    sign_up(page, embedded_url, email="exporter@example.com", name="Ed Exporter")
     send(page, "Something to export", replies=1)
 
     page.goto(f"{embedded_url}/accounts/")
