@@ -39,8 +39,14 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
     The sessions go through conversation's own delete in batches (set-based statements, cached
     context windows forgotten after the commit, an audit row each naming `actor_id` and the
     erasure), so no row is loaded per utterance.
+
+    The accounts' rows are locked first: a session another writer (an import, a second tab) adds
+    meanwhile either committed before, and is deleted with the rest, or waits for the lock and then
+    finds its owner gone. Without it, one committed between the listing and the delete left the
+    account undeletable (a foreign key violation at the commit).
     """
-    ids = list(user_ids)
+    locked = User.objects.select_for_update().filter(id__in=list(user_ids)).order_by("id")
+    ids = list(locked.values_list("id", flat=True))
     session_ids = list(Session.objects.filter(user_id__in=ids).values_list("id", flat=True))
     sessions = utterances = 0
     for start in range(0, len(session_ids), DELETE_BATCH_SIZE):
@@ -168,6 +174,7 @@ def account_exports_expire(*, now: datetime) -> int:
     return len(expired)
 
 
+@transaction.atomic
 @transaction.atomic
 def account_erase(*, user: User) -> None:
     """Erase an account at its owner's request: its sessions (audited as erasure), device tokens,
