@@ -12,7 +12,7 @@ from conversation.models import Session
 from conversation.sessions import lifecycle
 from conversation.sessions.create import session_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def waiting_on_a_lock(pid: int) -> bool:
