@@ -10,6 +10,16 @@ from django.db.models import BooleanField, Expression, F
 BOUNDS = frozenset({">", ">=", "<", "<="})
 
 
+def any_of(terms: Sequence[str]) -> str:
+    """The SQL terms OR-ed, as a balanced tree of parentheses, in their order. SQLite refuses an
+    expression deeper than 1000 (SQLITE_MAX_EXPR_DEPTH), which a flat OR of as many terms is (a
+    session's path through a thousand edits); this one is about 2 * log2(n) deep."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return f"({any_of(terms[:middle])} OR {any_of(terms[middle:])})"
+
+
 class KeyedRanges(Expression):
     """The condition "(key = k AND value > a AND value <= b) OR ...", one term per range: a row whose
     `key` column holds a range's key and whose `value` column lies within its bounds. `ranges` is
@@ -48,4 +58,4 @@ class KeyedRanges(Expression):
                 term += f" AND {value} {comparison} %s"
                 params += [*value_params, bound]
             terms.append(f"({term})")
-        return f"({' OR '.join(terms)})", params
+        return f"({any_of(terms)})", params

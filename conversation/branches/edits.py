@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chatproject import live
+from chatproject.db.expressions import any_of
 from chatproject.fixed_sql import FixedStatement
 from conversation import events, inputs
 from conversation.branches.head import branch_start, session_head_announce
@@ -115,7 +116,7 @@ def _fork_sql(quote, stretches: int) -> str:
     table, field = quote(Utterance._meta.db_table), Utterance._meta.get_field
     session, seq, parent_seq, branch = (quote(field(name).column) for name in _FORK_PLACED[1:])
     copied = ", ".join(quote(f.column) for f in Utterance._meta.concrete_fields if f.name not in _FORK_PLACED)
-    on_path = " OR ".join([f"({branch} = %s AND {seq} <= %s)"] * stretches)
+    on_path = any_of([f"({branch} = %s AND {seq} <= %s)"] * stretches)
     return f"""
         INSERT INTO {table} ({session}, {seq}, {parent_seq}, {branch}, {copied})
         SELECT %s, n, CASE WHEN n = 1 THEN NULL ELSE n - 1 END, 0, {copied}

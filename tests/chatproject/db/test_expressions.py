@@ -1,10 +1,12 @@
 """chatproject.db.expressions: KeyedRanges is the condition a Q of the same ranges makes, written
-once per query with its columns from the model."""
+once per query with its columns from the model; any_of ORs terms within SQLite's expression depth."""
+
+import sqlite3
 
 import pytest
 from django.db.models import Case, Q, Sum, Value, When
 
-from chatproject.db.expressions import KeyedRanges
+from chatproject.db.expressions import KeyedRanges, any_of
 from conversation.history.append import utterances_append
 from conversation.inputs import UtteranceIn
 from conversation.models import Utterance
@@ -57,3 +59,21 @@ def test_keyed_ranges_refuse_a_comparison_they_do_not_know_and_no_ranges():
         KeyedRanges(key="branch", value="seq", ranges=[(0, [("= 1 OR", 2)])])
     with pytest.raises(ValueError, match="at least one range"):
         KeyedRanges(key="branch", value="seq", ranges=[])
+
+
+def test_any_of_keeps_a_thousand_terms_within_sqlites_expression_depth():
+    terms = [f"(k = {n} AND v <= {n})" for n in range(1500)]
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE t (k INTEGER, v INTEGER)")
+    database.executemany("INSERT INTO t VALUES (?, ?)", [(7, 3), (9, 12), (4000, 1)])
+    with pytest.raises(sqlite3.OperationalError, match="Expression tree is too large"):
+        database.execute(f"SELECT k FROM t WHERE {' OR '.join(terms)}")  # noqa: S608 - the flat OR SQLite refuses
+
+    found = database.execute(f"SELECT k FROM t WHERE {any_of(terms)} ORDER BY k").fetchall()  # noqa: S608
+
+    assert found == [(7,)]
+
+
+def test_any_of_keeps_the_terms_in_their_order():
+    assert any_of(["a", "b", "c"]) == "(a OR (b OR c))"
+    assert any_of(["a"]) == "a"
