@@ -4,6 +4,7 @@ readied for regeneration, and what the model is to be asked."""
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
@@ -75,6 +76,10 @@ def reply_begin(
             else:
                 result = utterance_edit(user=user, session_id=session.pk, seq=edit_seq, text=text, client_id=client_id)
             session, answered = result.session, result.utterances[0]
+            if answered.role != Role.USER:
+                # A client_id is a message's own: one that names a stored reply (`{id}:reply`) would
+                # have a reply written to that reply.
+                raise ValidationError({"client_id": "This client_id names a reply, not a message of yours."})
             if not claimed and result.created:
                 # The claim names this message, yet the message was not stored: the request that
                 # claimed it failed before storing it (the database went away). The claim is ours.

@@ -100,3 +100,21 @@ def test_an_edit_with_a_client_id_at_the_limit_keeps_its_reply(owner, chat, open
     )
     assert response.status_code == 200
     assert response.json()["reply"]["text"] == "Echo: Q1 again"
+
+
+def test_an_edit_whose_client_id_names_a_reply_is_refused_and_stores_nothing(owner, chat, openai_backend):
+    client = token_client(owner)
+    first = client.post(
+        url(chat, 1), {"text": "Q1 b", "client_id": "k1"}, format="json", HTTP_ACCEPT="application/json"
+    )
+    reply_client_id = Utterance.objects.get(session=chat, seq=first.json()["reply"]["seq"]).client_id
+    stored = Utterance.objects.filter(session=chat).count()
+
+    response = client.post(
+        url(chat, 1), {"text": "EDIT", "client_id": reply_client_id}, format="json", HTTP_ACCEPT="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"client_id": ["This client_id names a reply, not a message of yours."]}
+    assert Utterance.objects.filter(session=chat).count() == stored
+    assert not ReplyInFlight.objects.filter(session=chat).exists()
