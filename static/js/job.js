@@ -1,6 +1,8 @@
 // A background job followed on its page (the account export, an import): by its live event on the
-// user's socket, and by polling its detail URL only while the socket is down. A page given no
-// socket (the workers' events cannot reach its server: the embedded default) polls throughout.
+// user's socket, and by polling its detail URL only while the socket is down. The socket is open
+// only while a job is followed: a page with none going holds none of the account's socket slots.
+// A page given no socket (the workers' events cannot reach its server: the embedded default)
+// polls throughout.
 import { Socket } from "./socket.js";
 
 const POLL_MS = 1000;
@@ -11,7 +13,11 @@ let live = false;
 // One socket for every job of the page. Once it is (again) connected, each job is read once, for
 // what happened while it was down; from then on its events carry it.
 function connect(path) {
-  if (socket || !path) return;
+  if (!path) return;
+  if (socket) {
+    if (!socket.ws) socket.connect();
+    return;
+  }
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
   socket = new Socket(url, {
     onOpen: () => {
@@ -31,6 +37,14 @@ function connect(path) {
   socket.connect();
 }
 
+// Once no job of the page is going, its socket closes.
+function disconnectWhenIdle() {
+  if (!socket || [...followers].some((follower) => follower.url)) return;
+  socket.close();
+  live = false;
+  document.documentElement.dataset.live = "false";
+}
+
 async function getJson(target) {
   const response = await fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => ({}));
@@ -43,18 +57,18 @@ export class JobFollower {
   // detail URL answers it). show(state) shows it and says whether the job is still going;
   // onEnd(state) runs once it has ended; onError(error) is told of a detail URL that failed.
   constructor({ socketPath, event, key, show, onEnd = () => {}, onError = () => {} }) {
-    Object.assign(this, { event, key, show, onEnd, onError });
+    Object.assign(this, { socketPath, event, key, show, onEnd, onError });
     this.id = null;
     this.url = null;
     this.timer = null;
     followers.add(this);
-    connect(socketPath);
   }
 
   // Follow the job `id` (its detail at `url`) from its state now to its end.
   follow(id, url) {
     this.id = id;
     this.url = url;
+    connect(this.socketPath);
     this.check();
   }
 
@@ -84,6 +98,7 @@ export class JobFollower {
     if (this.show(state)) return;
     this.url = null;
     clearTimeout(this.timer);
+    disconnectWhenIdle();
     this.onEnd(state);
   }
 }

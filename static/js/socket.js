@@ -13,6 +13,7 @@ export class Socket {
     this.queue = [];
     this.delay = 500;
     this.ws = null;
+    this.retry = null;
     // True for a while after this page starts going elsewhere (a form such as "Log out", a link;
     // a download starts the same way but the page stays).
     this.leaving = false;
@@ -23,19 +24,22 @@ export class Socket {
   }
 
   connect() {
-    this.ws = new WebSocket(this.url);
-    this.ws.addEventListener("open", () => {
+    clearTimeout(this.retry);
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.addEventListener("open", () => {
       this.delay = 500;
       this.onStatus("");
       this.onOpen();
       while (this.queue.length && this.ws.readyState === WebSocket.OPEN) this.ws.send(this.queue.shift());
     });
-    this.ws.addEventListener("message", (message) => {
+    ws.addEventListener("message", (message) => {
       let event;
       try { event = JSON.parse(message.data); } catch { return; }
       this.onEvent(event);
     });
-    this.ws.addEventListener("close", (closed) => {
+    ws.addEventListener("close", (closed) => {
+      if (ws !== this.ws) return; // close() ended it, or it was replaced since
       if (closed.code === 4401) {
         // The login has ended: log in again (drafts are kept in this browser). Not while the page
         // is on its way elsewhere, as when its own "Log out" closed the socket; if it is still
@@ -48,13 +52,21 @@ export class Socket {
       if (closed.code === 4429) {
         // Too many tabs or programs connected for this account: try again slowly.
         this.onStatus(this.messages.tooManyTabs);
-        setTimeout(() => this.connect(), 30000);
+        this.retry = setTimeout(() => this.connect(), 30000);
         return;
       }
       this.onStatus(this.messages.reconnecting);
-      setTimeout(() => this.connect(), this.delay);
+      this.retry = setTimeout(() => this.connect(), this.delay);
       this.delay = Math.min(this.delay * 2, 10000);
     });
+  }
+
+  // Closed for good (no reconnecting); connect() opens it again.
+  close() {
+    clearTimeout(this.retry);
+    this.queue = [];
+    if (this.ws) this.ws.close(1000);
+    this.ws = null;
   }
 
   // Sent now, or queued until the socket opens.
