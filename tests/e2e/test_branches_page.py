@@ -55,11 +55,18 @@ def replies(page: Page):
     return page.locator("#message-list li.message.assistant .message-body")
 
 
+def answered(page: Page, texts: list[str]) -> None:
+    """The replies shown, and the page done with the last one (its streaming bubble gone): until
+    then it refuses a switch as still answering."""
+    expect(replies(page)).to_have_text(texts, timeout=15000)
+    expect(page.locator("#streaming")).to_be_hidden()
+
+
 def test_edit_see_both_alternatives_regenerate_copy_and_fork(live_url, signed_in: Page, owner, context):
     page = signed_in
     page.get_by_label("Message", exact=True).fill("Q1")
     page.get_by_label("Message", exact=True).press("Enter")
-    expect(replies(page)).to_have_text(["Echo: Q1"], timeout=15000)
+    answered(page, ["Echo: Q1"])
     session_id = re.search(r"/c/([0-9a-f-]{36})/", page.url).group(1)
 
     # Edit in place: Save & send stores the edit on a new branch and the reply follows it.
@@ -70,7 +77,7 @@ def test_edit_see_both_alternatives_regenerate_copy_and_fork(live_url, signed_in
     expect(field).to_be_focused()
     field.fill("Q1 better")
     question.get_by_role("button", name="Save & send").click()
-    expect(replies(page)).to_have_text(["Echo: Q1 better"], timeout=15000)
+    answered(page, ["Echo: Q1 better"])
     expect(question.locator(".sibling-index")).to_have_text("2/2")
     expect(question.locator(".message-body")).to_have_text("Q1 better")
 
@@ -85,7 +92,7 @@ def test_edit_see_both_alternatives_regenerate_copy_and_fork(live_url, signed_in
     # Regenerate the first reply: a second reply beside it.
     page.locator("#message-list li.message.assistant").get_by_role("button", name="Regenerate").click()
     expect(page.locator("#message-list li.message.assistant .sibling-index")).to_have_text("2/2", timeout=15000)
-    expect(replies(page)).to_have_text(["Echo: Q1"])
+    answered(page, ["Echo: Q1"])
     assert Utterance.objects.filter(session_id=session_id, role="assistant").count() == 3
 
     # Copy gives the reply's stored text.
