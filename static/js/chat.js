@@ -1,7 +1,7 @@
 // The chat page: one WebSocket (docs/websocket.md), server-rendered HTML fragments for messages
 // and sidebar pages, and nothing typed ever lost (drafts and the outbox live in localStorage).
-// Each part has a module of its own in ./chat/: page (elements, state, helpers), messages,
-// sidebar (and search), session (header and actions), composer (drafts, outbox, sending), branches
+// Each part has a module of its own in ./chat/: page (elements, state, helpers, the phone drawer),
+// messages, sidebar (and search), session (header, actions, the toast and its Undo), composer (drafts, outbox, sending), branches
 // (a message's own actions: edit, regenerate, copy, alternatives, fork), connection (the socket
 // they send through), live (what the socket's events do). This one wires them to the page.
 import { onMessageClick, restoreEditor } from "./chat/branches.js";
