@@ -4,6 +4,7 @@ session forked at a message."""
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -17,7 +18,7 @@ from conversation import events, inputs
 from conversation.branches.head import branch_start, session_head_announce
 from conversation.branches.paths import path_to, utterance_answered_by, utterance_at
 from conversation.history.append import AppendResult, utterances_append_prepared, utterances_prepare
-from conversation.models import Role, Session, Utterance
+from conversation.models import Role, Session, Utterance, display_title
 from conversation.sessions.create import session_create
 from conversation.sessions.lookup import session_db_id, session_get_for_user
 
@@ -59,11 +60,12 @@ def utterance_regenerate_prepare(*, user: User, session_id: uuid.UUID | str, seq
 @transaction.atomic
 def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
     """A new session whose history is the branch up to `seq` (the way from the first utterance to
-    it), copied in one statement and renumbered from 1; the original is unchanged."""
+    it), copied in one statement and renumbered from 1; the original is unchanged. It is titled
+    "<the original's title> (copy)", so the two never look alike in the sidebar."""
     source = session_get_for_user(user=user, session_id=session_id)
     target = utterance_at(session=source, seq=seq)
     path = path_to(session=source, seq=target.seq)
-    fork = session_create(user=user, persona=source.persona, title=source.title, metadata=source.metadata)
+    fork = session_create(user=user, persona=source.persona, title=fork_title(source.title), metadata=source.metadata)
     _fork_statement(len(path)).run(
         [session_db_id(fork.pk), session_db_id(source.pk), *(value for stretch in path for value in stretch)]
     )
@@ -94,6 +96,19 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     )
     live.publish_after_commit([(live.user_group(user.pk), events.session_activity(session=fork))])
     return fork
+
+
+FORK_SUFFIX = " (copy)"
+
+
+def fork_title(title: str) -> str:
+    """The original's title (an untitled one's "New chat") and " (copy)", the original cut short
+    (with "…") when both would not fit the title's length."""
+    limit = settings.MAX_TITLE_CHARS
+    base = display_title(title)
+    if len(base) + len(FORK_SUFFIX) > limit:
+        base = base[: limit - len(FORK_SUFFIX) - 1].rstrip() + "…"
+    return base + FORK_SUFFIX
 
 
 _FORKS: dict[int, FixedStatement] = {}

@@ -1,7 +1,7 @@
 // The chat page: one WebSocket (docs/websocket.md), server-rendered HTML fragments for messages
 // and sidebar pages, and nothing typed ever lost (drafts and the outbox live in localStorage).
-// Each part has a module of its own in ./chat/: page (elements, state, helpers), messages,
-// sidebar (and search), session (header and actions), composer (drafts, outbox, sending), branches
+// Each part has a module of its own in ./chat/: page (elements, state, helpers, the phone drawer),
+// messages, sidebar (and search), session (header, actions, the toast and its Undo), composer (drafts, outbox, sending), branches
 // (a message's own actions: edit, regenerate, copy, alternatives, fork), connection (the socket
 // they send through), live (what the socket's events do). This one wires them to the page.
 import { onMessageClick, restoreEditor } from "./chat/branches.js";
@@ -9,9 +9,9 @@ import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/compose
 import { socket } from "./chat/connection.js";
 import { connect } from "./chat/live.js";
 import { loadOlder } from "./chat/messages.js";
-import { $, closeSidebar, els, scrollToBottom, state } from "./chat/page.js";
+import { $, closeSidebar, els, onDrawerKey, openSidebar, scrollToBottom, state } from "./chat/page.js";
 import {
-  clearChat, deleteChat, newChat, startRename, toggleActions, toggleArchive, togglePin,
+  clearChat, deleteChat, newChat, onUndoKey, showForkNote, startRename, toggleActions, toggleArchive, togglePin,
 } from "./chat/session.js";
 import { loadMorePinned, loadMoreSessions, onSearchInput, runSearch } from "./chat/sidebar.js";
 
@@ -43,20 +43,15 @@ $("clear").addEventListener("click", clearChat);
 els.pinnedMore.addEventListener("click", loadMorePinned);
 els.search.addEventListener("input", onSearchInput);
 els.search.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") { els.search.value = ""; runSearch(); }
+  if (event.key === "Escape" && els.search.value) { event.stopPropagation(); els.search.value = ""; runSearch(); }
 });
 for (const button of document.querySelectorAll("button.sample")) {
   button.addEventListener("click", () => { els.input.value = button.textContent; saveDraft(); els.input.focus(); });
 }
-els.toggleSidebar.addEventListener("click", () => {
-  const open = document.body.classList.toggle("sidebar-open");
-  els.toggleSidebar.setAttribute("aria-expanded", String(open));
-  if (open) els.search.focus();
-});
+els.toggleSidebar.addEventListener("click", openSidebar);
 $("close-sidebar").addEventListener("click", () => { closeSidebar(); els.toggleSidebar.focus(); });
-document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) closeSidebar();
-});
+document.addEventListener("keydown", onDrawerKey);
+document.addEventListener("keydown", onUndoKey);
 window.addEventListener("popstate", () => location.reload());
 
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMoreSessions(); })
@@ -70,4 +65,5 @@ restoreEditor();
 scrollToBottom();
 connect();
 els.input.focus();
+showForkNote();
 document.documentElement.dataset.ready = "true"; // wired: what is typed and clicked is handled

@@ -18,7 +18,7 @@ from conversation.branches.paths import active_path_filter
 from conversation.history.pages import utterance_page
 from conversation.models import ReplyInFlight, Session, SessionBranch, Utterance
 from conversation.replies.claim import ReplyBusy
-from conversation.sessions.create import session_create
+from conversation.sessions.create import session_create, session_update
 from conversation.sessions.lifecycle import session_clear
 from tests.helpers import say
 
@@ -153,6 +153,25 @@ def test_forking_copies_the_branch_up_to_the_message_into_a_new_chat(owner, chat
     say(owner, fork, "continues")
     assert history(owner, fork) == ["Q1", "A1", "Q2 b", "continues"]
     assert history(owner, chat) == ["Q1", "A1", "Q2 b"]  # the original is unchanged
+
+
+def test_a_fork_is_titled_as_a_copy_of_the_original(owner, chat):
+    session_update(user=owner, session_id=chat.pk, title="Trip plans")
+    assert session_fork(user=owner, session_id=chat.pk, seq=2).title == "Trip plans (copy)"
+
+
+def test_a_fork_of_an_untitled_chat_is_a_copy_of_a_new_chat(owner):
+    untitled = session_create(user=owner)
+    say(owner, untitled, "A1", role="assistant")  # no user message: no automatic title
+    assert fresh(untitled).title == ""
+    assert session_fork(user=owner, session_id=untitled.pk, seq=1).title == "New chat (copy)"
+
+
+def test_a_long_title_is_cut_so_that_the_copy_suffix_fits(owner, chat, settings):
+    session_update(user=owner, session_id=chat.pk, title="x" * settings.MAX_TITLE_CHARS)
+    title = session_fork(user=owner, session_id=chat.pk, seq=2).title
+    assert len(title) == settings.MAX_TITLE_CHARS
+    assert title == "x" * (settings.MAX_TITLE_CHARS - len("… (copy)")) + "… (copy)"
 
 
 def test_clearing_removes_every_branch(owner, chat):

@@ -165,3 +165,21 @@ def test_the_messages_fragment_refuses_a_seq_past_64_bits_with_a_400(owner, owne
     response = owner_client.get(f"/c/{session.pk}/messages/?{query}")
     assert response.status_code == 400
     assert b"must be" in response.content
+
+
+def test_no_chats_yet_is_said_only_when_there_is_no_chat_pinned_or_not(owner, owner_client):
+    def note() -> str:
+        body = owner_client.get("/").content.decode()
+        return body.split('id="sidebar-more"', 1)[1].split("</div>", 1)[0]
+
+    assert "No chats yet." in note()
+    pinned = session_create(user=owner, title="Pinned one")
+    session_update(user=owner, session_id=pinned.pk, pinned=True)
+    assert "No chats yet." not in note()
+
+
+def test_recency_headings_are_list_items_holding_a_heading(owner, owner_client):
+    session_create(user=owner, title="Today's")
+    body = owner_client.get("/").content.decode()
+    assert '<li class="group-heading"><h2>Today</h2></li>' in body
+    assert 'role="presentation"' not in body

@@ -7,6 +7,7 @@ import { outboxPut, outboxTake } from "./composer.js";
 import { socket } from "./connection.js";
 import { loadOlder, reloadMessages } from "./messages.js";
 import { api, config, els, label, labels, showError, state, url } from "./page.js";
+import { rememberFork } from "./session.js";
 
 // How many older pages a switch loads to show the message it was made from.
 const FOCUS_MAX_PAGES = 10;
@@ -206,6 +207,7 @@ async function copy(item, button) {
 async function fork(seq) {
   try {
     const session = await api("POST", url.fork(state.sessionId), { seq });
+    rememberFork({ id: session.id, from: state.sessionId, title: els.title.textContent });
     location.assign(url.chat(session.id));
   } catch (error) {
     showError(error.message);

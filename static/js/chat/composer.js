@@ -58,7 +58,8 @@ function showSending(message) {
   state.sending = message.client_id;
   els.input.value = message.text;
   els.input.readOnly = true;
-  els.send.disabled = true;
+  // aria-disabled, not disabled: a focused Send keeps its focus, which Stop then takes over.
+  els.send.setAttribute("aria-disabled", "true");
   els.empty.hidden = true;
   addPending(message.text, message.client_id);
 }
@@ -66,7 +67,7 @@ function showSending(message) {
 function sendingDone() {
   state.sending = null;
   els.input.readOnly = false;
-  els.send.disabled = false;
+  els.send.removeAttribute("aria-disabled");
 }
 
 // Leaving the open session (New chat): a message still being sent stays in the outbox.

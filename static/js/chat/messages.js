@@ -101,7 +101,7 @@ export function replyBegin(text = "") {
   state.reply = { text };
   els.streamingText.textContent = text;
   els.streaming.hidden = false;
-  els.stop.hidden = false;
+  showBusy(true);
   scrollToBottom();
 }
 
@@ -118,5 +118,14 @@ export function replyFinish() {
   state.reply = null;
   els.streaming.hidden = true;
   els.streamingText.textContent = "";
-  els.stop.hidden = true;
+  showBusy(false);
+  if (els.error.textContent === label("stillAnswering")) showError(""); // said while it answered
+}
+
+// While a reply runs, Stop takes Send's place (and its focus); after it, the focus is the box's.
+function showBusy(busy) {
+  const hadFocus = document.activeElement === (busy ? els.send : els.stop);
+  els.send.hidden = busy;
+  els.stop.hidden = !busy;
+  if (hadFocus) (busy ? els.stop : els.input).focus();
 }

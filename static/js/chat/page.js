@@ -11,7 +11,8 @@ export const els = {
   messages: $("messages"), list: $("message-list"), older: $("older"), streaming: $("streaming"),
   streamingText: $("streaming-text"), empty: $("empty-state"), persona: $("persona"), form: $("composer"),
   input: $("input"), send: $("send"), stop: $("stop"), error: $("chat-error"), confirm: $("confirm"),
-  toast: $("toast"), toastText: $("toast-text"), toastUndo: $("toast-undo"),
+  toast: $("toast"), toastText: $("toast-text"), toastUndo: $("toast-undo"), toastHint: $("toast-hint"),
+  toastLink: $("toast-link"),
   confirmTitle: $("confirm-title"), confirmText: $("confirm-text"), confirmOk: $("confirm-ok"),
   exportJson: $("export-json"), exportMd: $("export-md"), toggleSidebar: $("toggle-sidebar"),
   sessionTemplate: $("session-item-template"), messageTemplate: $("message-template"),
@@ -86,10 +87,77 @@ export function confirmAction({ title, text, ok }) {
   });
 }
 
+// ---- the phone drawer: the sidebar at 760 px and less --------------------------------------------
+// Closed, it is inert (its links off-screen are out of Tab's reach); open, the rest of the page is
+// inert and Tab cycles inside it. On a wide screen the sidebar is a column, never inert.
+const narrow = matchMedia("(max-width: 760px)");
+
+function drawerOpen() { return narrow.matches && document.body.classList.contains("sidebar-open"); }
+
+// What the open drawer covers: the siblings of the sidebar and of each of its ancestors.
+function outsideSidebar() {
+  const covered = [];
+  for (let node = els.sidebar; node.parentElement && node !== document.body; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) {
+      if (sibling !== node && !(sibling instanceof HTMLScriptElement)) covered.push(sibling);
+    }
+  }
+  return covered;
+}
+
+function syncDrawer() {
+  const open = drawerOpen();
+  for (const element of outsideSidebar()) element.inert = open;
+  if (narrow.matches && !open && els.sidebar.contains(document.activeElement)) els.toggleSidebar.focus();
+  els.sidebar.inert = narrow.matches && !open;
+  els.toggleSidebar.setAttribute("aria-expanded", String(open));
+}
+
+export function openSidebar() {
+  document.body.classList.add("sidebar-open");
+  syncDrawer();
+  els.search.focus();
+}
+
+// Closing from inside the drawer (Escape, Close chats) takes the focus back to the Chats button.
 export function closeSidebar() {
   document.body.classList.remove("sidebar-open");
-  els.toggleSidebar.setAttribute("aria-expanded", "false");
+  syncDrawer();
 }
+
+function tabStops(root) {
+  return [...root.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")]
+    .filter((element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0);
+}
+
+// Tab and Shift+Tab cycle inside the open drawer; Escape closes it.
+export function onDrawerKey(event) {
+  if (!drawerOpen()) return;
+  if (event.key === "Escape") {
+    closeSidebar();
+    els.toggleSidebar.focus();
+    return;
+  }
+  if (event.key !== "Tab") return;
+  const stops = tabStops(els.sidebar);
+  if (!stops.length) return;
+  const inside = els.sidebar.contains(document.activeElement);
+  const [first, last] = [stops[0], stops[stops.length - 1]];
+  if (event.shiftKey && (!inside || document.activeElement === first)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+// Across the breakpoint: a drawer left open on a phone is a plain column on a wide screen.
+narrow.addEventListener("change", () => {
+  if (!narrow.matches) document.body.classList.remove("sidebar-open");
+  syncDrawer();
+});
+syncDrawer();
 
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);

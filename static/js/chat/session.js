@@ -24,7 +24,9 @@ export function showLifecycle({ pinned, archived }) {
 }
 
 // "Chat actions": a disclosure holding the chat's actions; Escape or a click elsewhere closes it.
+// Closed with the focus inside (an action chosen, Escape), it takes the focus back to its button.
 export function toggleActions(open = els.actionsMenu.hidden) {
+  if (!open && els.actionsMenu.contains(document.activeElement)) els.actionsToggle.focus();
   els.actionsMenu.hidden = !open;
   els.actionsToggle.setAttribute("aria-expanded", String(open));
   if (open) els.actionsMenu.querySelector(".menu-item")?.focus();
@@ -38,7 +40,7 @@ export async function toggleArchive() {
   const archiving = !state.archived;
   const id = state.sessionId;
   if (await move({ archived: archiving }) && archiving) {
-    showToast(labels.archivedToast, () => move({ archived: false }, id));
+    showToast(labels.archivedToast, { undo: () => move({ archived: false }, id), focus: true });
   }
 }
 
@@ -95,10 +97,12 @@ export function startRename() {
   field.focus();
   field.select();
   let done = false;
-  const finish = async (save) => {
+  // refocus: the field had the focus (Enter, Escape), which would fall to the body with it gone.
+  const finish = async (save, { refocus = true } = {}) => {
     if (done) return;
     done = true;
     els.title.textContent = current;
+    if (refocus) els.actionsToggle.focus();
     if (!save || field.value.trim() === current) return;
     try {
       const session = await api("PATCH", url.session(state.sessionId), { title: field.value.trim() });
@@ -107,20 +111,17 @@ export function startRename() {
     } catch (error) {
       showError(error.message);
     }
-    els.actionsToggle.focus();
   };
   field.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); finish(true); }
     if (event.key === "Escape") { event.preventDefault(); finish(false); }
   });
-  field.addEventListener("blur", () => finish(true));
+  // Left for another control (Tab, a click): saved, and the focus stays where it went.
+  field.addEventListener("blur", (event) => finish(true, { refocus: !event.relatedTarget }));
 }
 
 // Delete moves the chat to the trash at once, with a few seconds to take it back ("Undo"); the trash
 // page restores it later, until TRASH_RETENTION_DAYS.
-const UNDO_MS = 8000;
-let toastTimer = null;
-
 export async function deleteChat() {
   const id = state.sessionId;
   try {
@@ -131,33 +132,117 @@ export async function deleteChat() {
   }
   sessionRemove(id);
   newChat();
-  showToast(labels.movedToTrash, async () => {
+  const undo = async () => {
     try {
       await api("POST", url.restore(id));
       location.assign(url.chat(id));
     } catch (error) {
       showError(label("restoreFailed", { reason: error.message }));
     }
-  });
+  };
+  showToast(labels.movedToTrash, { undo, focus: true });
 }
 
-function showToast(text, undo) {
-  clearTimeout(toastTimer);
-  els.toastText.textContent = text;
+// ---- the toast: a notice with Undo (Delete, Archive) or a link (a fork) -----------------------
+// Undo takes the focus (the menu item chosen is gone); the toast stays while it has the focus or
+// the pointer, else goes after UNDO_MS, and the focus inside it then goes to the message box.
+// Ctrl+Z / Cmd+Z outside a text field is its Undo while it shows, and only then: a chat deleted
+// earlier is the trash page's to restore, not a key's that could surprise.
+const UNDO_MS = 8000;
+const ANNOUNCE_DELAY_MS = 100; // the text is set once the region shows, so that it is announced
+const toast = { timer: null, textTimer: null, undo: null, focused: false, hovered: false };
+const onMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+export function showToast(text, { undo = null, link = null, focus = false } = {}) {
+  clearTimeout(toast.textTimer);
+  toast.undo = undo;
+  els.toastText.textContent = "";
+  els.toastUndo.hidden = !undo;
+  els.toastHint.hidden = !undo;
+  els.toastHint.textContent = label("undoHint", { keys: onMac ? labels.undoKeysMac : labels.undoKeys });
+  els.toastLink.hidden = !link;
+  if (link) {
+    els.toastLink.href = link.href;
+    els.toastLink.textContent = link.text;
+  }
   els.toast.hidden = false;
-  els.toastUndo.onclick = () => { hideToast(); undo(); };
-  toastTimer = setTimeout(hideToast, UNDO_MS);
+  toast.textTimer = setTimeout(() => { els.toastText.textContent = text; }, ANNOUNCE_DELAY_MS);
+  if (focus && undo) els.toastUndo.focus();
+  holdOrHide();
+}
+
+function holdOrHide() {
+  clearTimeout(toast.timer);
+  if (!els.toast.hidden && !toast.focused && !toast.hovered) toast.timer = setTimeout(hideToast, UNDO_MS);
 }
 
 function hideToast() {
+  clearTimeout(toast.timer);
+  const hadFocus = els.toast.contains(document.activeElement);
   els.toast.hidden = true;
-  els.toastUndo.onclick = null;
+  toast.undo = null;
+  toast.focused = false;
+  toast.hovered = false;
+  if (hadFocus) els.input.focus();
+}
+
+// The toast's Undo, if it shows one; false when there is nothing to undo.
+export function undoToast() {
+  const undo = toast.undo;
+  if (!undo) return false;
+  hideToast();
+  undo();
+  return true;
+}
+
+function typing(target) {
+  if (target instanceof HTMLTextAreaElement || target.isContentEditable) return true;
+  return target instanceof HTMLInputElement
+    && !["button", "checkbox", "color", "file", "radio", "range", "reset", "submit"].includes(target.type);
+}
+
+// Ctrl+Z / Cmd+Z: the toast's Undo, except in a text field, whose own undo keeps working.
+export function onUndoKey(event) {
+  if (event.key.toLowerCase() !== "z" || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
+  if (typing(event.target)) return;
+  if (undoToast()) event.preventDefault();
+}
+
+els.toastUndo.addEventListener("click", undoToast);
+els.toast.addEventListener("focusin", () => { toast.focused = true; holdOrHide(); });
+els.toast.addEventListener("focusout", (event) => {
+  if (els.toast.contains(event.relatedTarget)) return;
+  toast.focused = false;
+  holdOrHide();
+});
+els.toast.addEventListener("mouseenter", () => { toast.hovered = true; holdOrHide(); });
+els.toast.addEventListener("mouseleave", () => { toast.hovered = false; holdOrHide(); });
+els.toast.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") { event.stopPropagation(); hideToast(); }
+});
+
+// ---- a fork: the new chat opens with a toast naming the original, linked --------------------
+const forkKey = "chat-forked";
+
+export function rememberFork({ id, from, title }) {
+  sessionStorage.setItem(forkKey, JSON.stringify({ id, from, title }));
+}
+
+export function showForkNote() {
+  let note = null;
+  try {
+    note = JSON.parse(sessionStorage.getItem(forkKey));
+  } catch { /* unreadable: no note */ }
+  sessionStorage.removeItem(forkKey);
+  if (!note || note.id !== state.sessionId) return;
+  showToast(label("branchedFrom", { title: note.title }), { link: { href: url.chat(note.from), text: labels.openOriginal } });
 }
 
 export async function clearChat() {
   const ok = await confirmAction({
     title: labels.clearTitle, text: labels.clearText, ok: labels.clearOk,
   });
+  els.actionsToggle.focus(); // the dialog's opener, a menu item, is hidden now
   if (!ok) return;
   try {
     await api("POST", url.clear(state.sessionId));

@@ -25,10 +25,7 @@ export function upsertSession(summary, { toTop }) {
   } else if (toTop) {
     let heading = els.sessions.querySelector("li.group-heading");
     if (!heading || heading.textContent.trim() !== labels.today) {
-      heading = document.createElement("li");
-      heading.className = "group-heading";
-      heading.setAttribute("role", "presentation");
-      heading.textContent = labels.today;
+      heading = groupHeading(labels.today);
       els.sessions.prepend(heading);
     }
     item.dataset.group = labels.today;
@@ -38,9 +35,20 @@ export function upsertSession(summary, { toTop }) {
   sidebarNote();
 }
 
-// Under the list: "Loading more…" while pages follow, "No chats yet." when the list is empty.
+// A recency group's heading: a list item of the list holding an <h2>, as the server renders it.
+function groupHeading(text) {
+  const item = document.createElement("li");
+  item.className = "group-heading";
+  const heading = document.createElement("h2");
+  heading.textContent = text;
+  item.append(heading);
+  return item;
+}
+
+// Under the list: "Loading more…" while pages follow, "No chats yet." when there is no chat at all,
+// pinned ones included.
 function sidebarNote() {
-  const empty = !els.sessions.querySelector("li.session-item");
+  const empty = !els.nav.querySelector("li.session-item") && !state.pinnedCursor;
   els.more.textContent = state.sidebarCursor ? labels.loadingMore : empty ? labels.noChats : "";
 }
 
@@ -103,18 +111,10 @@ function groupHeadingFor(item) {
   const before = item.previousElementSibling;
   const group = before?.classList.contains("group-heading") ? before.textContent.trim() : before?.dataset.group;
   if (group === item.dataset.group) return;
-  const heading = document.createElement("li");
-  heading.className = "group-heading";
-  heading.setAttribute("role", "presentation");
-  heading.textContent = item.dataset.group;
-  item.before(heading);
+  item.before(groupHeading(item.dataset.group));
   const after = item.nextElementSibling;
   if (after && !after.classList.contains("group-heading") && after.dataset.group !== item.dataset.group) {
-    const rest = document.createElement("li");
-    rest.className = "group-heading";
-    rest.setAttribute("role", "presentation");
-    rest.textContent = after.dataset.group;
-    item.after(rest);
+    item.after(groupHeading(after.dataset.group));
   }
 }
 
