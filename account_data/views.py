@@ -1,6 +1,9 @@
 """The account page (retention, the whole-account export, imports, devices, erasure) and its
 forms' actions: a page over every app's part of the account."""
 
+import math
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -52,38 +55,81 @@ def account(request):
     return _account_page(request, form=form, settings_now=current, erase_form=EraseForm())
 
 
-# What the page says of an export, by status; static/js/account.js fills in the same while it runs.
+# What the page says of an export, by status; static/js/account.js fills in the same while it runs
+# (static/js/words.js: `{name}` is a value, `{name:one:many}` a count with its noun's form).
 EXPORT_TEXTS = {
     "queued": "Your export is waiting to start…",
-    "running": "Exporting: {done} of {total} chats, {utterances} messages so far…",
-    "done": "Your export is ready ({megabytes} MB). It can be downloaded for {hours} hours.",
+    "running": "Exporting: {done} of {total:chat:chats}, {utterances:message:messages} so far…",
+    "done": "Your export is ready ({size}). It can be downloaded for {hours:hour:hours}.",
     "failed": "{error}",
     "expired": "Your last export is past its time: start a new one.",
 }
 
+FILL = re.compile(r"\{(\w+)(?::([^:{}]*):([^:{}]*))?\}")
+
+
+def fill(text: str, values: dict) -> str:
+    """A page text with its values in: `{name}` as is, `{name:one:many}` as "1 one" or "2 many"
+    (static/js/words.js's fill, for what the server writes into the page)."""
+
+    def value(match: re.Match) -> str:
+        name, one, many = match.groups()
+        shown = values.get(name)
+        shown = "" if shown is None else shown
+        if one is None:
+            return str(shown)
+        return f"{shown} {one if shown == 1 else many}"
+
+    return FILL.sub(value, text)
+
+
+def human_size(size: int | None) -> str:
+    """A file's size as people read it: "< 1 KB", "12 KB", "2.5 MB", "120 MB", "1.2 GB"
+    (decimal units; static/js/words.js's humanSize says the same)."""
+    size = size or 0
+    if size < 1000:
+        return "< 1 KB"
+    if size < 999_500:
+        return f"{half_up(size / 1e3)} KB"
+    amount, unit = (size / 1e6, "MB") if size < 999_500_000 else (size / 1e9, "GB")
+    return f"{amount:.1f} {unit}" if amount < 9.95 else f"{half_up(amount)} {unit}"
+
+
+def half_up(amount: float) -> int:
+    """Rounded as JavaScript's Math.round does (Python's round() takes 2.5 to 2)."""
+    return math.floor(amount + 0.5)
+
 
 def export_text(state: dict) -> str:
     progress = state["progress"]
-    return EXPORT_TEXTS[state["status"]].format(
-        done=progress["sessions_done"],
-        total=progress["sessions_total"] if progress["sessions_total"] is not None else "…",
-        utterances=progress["utterances"],
-        megabytes=f"{(state['size'] or 0) / 1_000_000:.1f}",
-        hours=settings.EXPORT_TTL_HOURS,
-        error=state["error"],
-    )
+    values = {
+        "done": progress["sessions_done"],
+        "total": progress["sessions_total"] if progress["sessions_total"] is not None else "…",
+        "utterances": progress["utterances"],
+        "size": human_size(state["size"]),
+        "hours": settings.EXPORT_TTL_HOURS,
+        "error": state["error"],
+    }
+    return fill(EXPORT_TEXTS[state["status"]], values)
 
 
-# What the page says of an import, by status; static/js/imports.js fills them in as it runs.
+# What the page says of an import, by status; static/js/imports.js fills them in as it runs. A
+# finished import lists only its counts above zero ("parts", in this order); a stopped one says
+# what it brought in before it stopped only if anything.
 IMPORT_TEXTS = {
     "uploading": "Uploading {file}: {percent}%…",
     "queued": "{file} is waiting to be imported…",
-    "running": "Importing {file}: {done} chats, {utterances} messages so far…",
-    "done": (
-        "Imported {file}: {imported} chats brought in, {present} already here, {failed} failed, "
-        "{skipped} hidden, tool or reasoning turns left out."
-    ),
-    "failed": "The import of {file} stopped: {error} {imported} chats were brought in before it stopped.",
+    "running": "Importing {file}: {done:chat:chats}, {utterances:message:messages} so far…",
+    "done": "Imported {file}: {parts}.",
+    "doneEmpty": "Imported {file}: it held no chats.",
+    "parts": {
+        "imported": "{imported:chat:chats} brought in",
+        "present": "{present} already here",
+        "failed": "{failed} failed",
+        "skipped": "{skipped:hidden, tool or reasoning turn:hidden, tool or reasoning turns} left out",
+    },
+    "failed": "The import of {file} stopped: {error}",
+    "failedAfter": " {imported:chat was:chats were} brought in before it stopped.",
 }
 
 

@@ -42,7 +42,8 @@ def device_token_create(*, user: User, name: str) -> tuple[DeviceToken, str]:
         raise ValidationError(
             f"You have {unexpired} device tokens, the most allowed: revoke one you no longer use, then try again."
         )
-    token, key = DeviceToken.objects.create(user=user, name=name[:100], last_used_at=timezone.now())
+    # No last use yet: the page says "never" until a program signs in with it.
+    token, key = DeviceToken.objects.create(user=user, name=name[:100])
     return token, key
 
 

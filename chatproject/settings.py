@@ -261,6 +261,8 @@ STORAGES = {
 # In development whitenoise serves straight from the app and project folders, no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# The web app manifest's own type: whitenoise's table of types has none for it.
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 # Background jobs (DESIGN "Background jobs"): Django's Tasks API with its database backend, run by
 # `manage.py db_worker` (make run and make serve start it). A job enqueued inside a transaction is
@@ -290,6 +292,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The web app manifest (templates/base.html), from this origin.
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

@@ -1,5 +1,6 @@
 // The account page's export: start it without leaving the page, then follow it to the download.
 import { JobFollower } from "./job.js";
+import { fill, humanSize } from "./words.js";
 
 const config = JSON.parse(document.getElementById("account-config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -26,9 +27,9 @@ function text(state) {
   const progress = state.progress;
   const values = {
     done: progress.sessions_done, total: progress.sessions_total ?? "…", utterances: progress.utterances,
-    megabytes: ((state.size || 0) / 1_000_000).toFixed(1), hours: config.hours, error: state.error,
+    size: humanSize(state.size), hours: config.hours, error: state.error,
   };
-  return config.texts[state.status].replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  return fill(config.texts[state.status], values);
 }
 
 function show(state) {

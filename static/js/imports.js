@@ -1,6 +1,7 @@
 // The account page's import: upload a file (with its own progress), follow the job to its end, then
 // show what became of each chat. The job goes on if the page is left; coming back follows it again.
 import { JobFollower } from "./job.js";
+import { countsSaid, fill } from "./words.js";
 
 const config = JSON.parse(document.getElementById("import-config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -9,6 +10,8 @@ const els = {
   progress: $("import-progress"), report: $("import-report"), rows: $("import-report").querySelector("tbody"),
   more: $("import-report-more"),
 };
+// Each cell carries its column's name, shown before it when the table is stacked on a phone.
+const LABELS = [...els.report.querySelectorAll("thead th")].map((th) => th.textContent.trim());
 const RESULTS = { imported: "Imported", updated: "Updated with new messages", present: "Already here", failed: "Failed" };
 let nextReport = null;
 
@@ -24,8 +27,19 @@ async function getJson(target) {
   return body;
 }
 
+// A finished import names only its counts above zero; a stopped one what it brought in, if anything.
+function said(key, values) {
+  const texts = config.texts;
+  if (key === "done") {
+    const parts = countsSaid(texts.parts, values);
+    return parts ? fill(texts.done, { ...values, parts }) : fill(texts.doneEmpty, values);
+  }
+  if (key === "failed") return fill(texts.failed, values) + (values.imported > 0 ? fill(texts.failedAfter, values) : "");
+  return fill(texts[key], values);
+}
+
 function say(key, values) {
-  els.status.textContent = config.texts[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+  els.status.textContent = said(key, values);
 }
 
 function busy(going) {
@@ -97,7 +111,9 @@ function reportRow(row) {
   result.className = `import-${row.result}`;
   const count = document.createElement("td");
   count.textContent = row.utterances;
-  item.append(chat, result, count);
+  const cells = [chat, result, count];
+  cells.forEach((cell, index) => { cell.dataset.label = LABELS[index]; });
+  item.append(...cells);
   return item;
 }
 

@@ -110,3 +110,20 @@ def test_staff_see_and_revoke_tokens_in_the_admin_without_their_keys(db, owner):
     response = staff.post(f"/admin/accounts/devicetoken/{token.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not DeviceToken.objects.exists()
+
+
+def test_a_token_not_used_yet_was_last_used_never(owner_client, owner):
+    token, _ = services.device_token_create(user=owner, name="Voice agent")
+    assert token.last_used_at is None
+    row = owner_client.get(PAGE).content.decode().split("Voice agent", 1)[1]
+    assert '<td data-label="Last used">never</td>' in row
+    assert "minutes ago" not in row
+
+
+def test_a_new_token_comes_with_a_copy_button_and_its_script(owner_client):
+    page = owner_client.post(PAGE, {"name": "Mobile app"}).content.decode()
+    assert 'data-copy="new-token"' in page
+    assert 'id="new-token"' in page
+    assert 'src="/static/js/copy.js"' in page
+    listed = owner_client.get(PAGE).content.decode()
+    assert "copy.js" not in listed  # nothing to copy once the key is gone

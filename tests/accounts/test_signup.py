@@ -90,3 +90,11 @@ def test_closed_signup_creates_no_account_and_says_who_does(db, client: Client, 
     assert signup(client).status_code == 403
     assert not User.objects.exists()
     assert "Create an account" not in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_the_password_help_says_what_a_new_password_needs_not_what_changing_one_does(db, client: Client):
+    page = client.get(reverse("accounts:signup")).content.decode()
+    assert "at least 8 characters" in page
+    assert "Changing your password" not in page
+    assert 'aria-describedby="id_password1_helptext"' in page
+    assert 'id="id_password1_helptext"' in page
