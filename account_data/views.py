@@ -170,7 +170,7 @@ def _account_page(request, *, form, settings_now, erase_form, status: int = 200)
             "chatUrl": reverse("chat", args=["00000000-0000-0000-0000-000000000000"]),
         },
         "import_formats": formats.FORMATS,
-        "import_max_megabytes": settings.IMPORT_MAX_BYTES // 1024**2,
+        "import_max_bytes": settings.IMPORT_MAX_BYTES,
         "token_count": len(account_selectors.device_token_list_for_user(user=request.user)),
         "erase_form": erase_form,
     }

@@ -26,6 +26,13 @@ def test_it_offers_only_what_the_deployment_allows(owner, owner_client, settings
     assert User.objects.get(pk=owner.pk).retention_days is None
 
 
+def test_it_states_the_import_size_limit_in_words_people_read(owner_client, settings):
+    settings.IMPORT_MAX_BYTES = 1024**3
+    assert "up to 1.0\xa0GB a file" in owner_client.get("/accounts/").content.decode()
+    settings.IMPORT_MAX_BYTES = 50 * 1024**2
+    assert "up to 50.0\xa0MB a file" in owner_client.get("/accounts/").content.decode()
+
+
 def test_starting_an_export_from_the_page_shows_it(owner, owner_client):
     response = owner_client.post("/accounts/export/", follow=True)
     assert "Your export has started" in response.content.decode()
