@@ -130,7 +130,7 @@ def test_the_axe_check_fails_when_axe_core_is_not_installed(monkeypatch, tmp_pat
 
 
 @widths()
-def test_the_log_in_and_sign_up_pages(live_url, walk: Walk, owner):
+def test_the_log_in_and_sign_up_pages_pass_axe_and_fit_a_phone(live_url, walk: Walk, owner):
     page = walk.page
     page.goto(url(live_url, "accounts:login"))
     walk.check("log in")
@@ -149,7 +149,7 @@ def test_the_log_in_and_sign_up_pages(live_url, walk: Walk, owner):
 
 
 @widths()
-def test_a_new_chat_and_the_phone_drawer(live_url, signed_in: Page, walk: Walk):
+def test_a_new_chat_and_the_phone_drawer_pass_axe_and_fit_a_phone(live_url, signed_in: Page, walk: Walk):
     page = signed_in
     page.goto(url(live_url, "home"))
     ready(page)
@@ -163,7 +163,9 @@ def test_a_new_chat_and_the_phone_drawer(live_url, signed_in: Page, walk: Walk):
 
 
 @widths(at_1280=GROUP_HEADINGS_IN_LIST, at_375=GROUP_HEADINGS_IN_LIST)
-def test_a_chat_with_messages_and_one_being_edited(live_url, signed_in: Page, walk: Walk, owner):
+def test_a_chat_with_messages_and_one_being_edited_pass_axe_and_fit_a_phone(
+    live_url, signed_in: Page, walk: Walk, owner
+):
     session = chat_with_turns(
         owner,
         "Trip to Lisbon",
@@ -185,7 +187,9 @@ def test_a_chat_with_messages_and_one_being_edited(live_url, signed_in: Page, wa
 
 
 @widths(at_1280=GROUP_HEADINGS_IN_LIST, at_375=f"{GROUP_HEADINGS_IN_LIST}; {MENU_COVERS_A_MESSAGE_TOOL}")
-def test_the_sidebar_and_the_chat_actions(live_url, signed_in: Page, walk: Walk, owner):
+def test_the_sidebar_groups_search_and_each_chat_action_pass_axe_and_fit_a_phone(
+    live_url, signed_in: Page, walk: Walk, owner
+):
     now = timezone.now()
     for title, days in [("Today's plan", 0), ("Yesterday's notes", 1), ("Garden ideas", 4), ("Old recipes", 20)]:
         session = call(session_create, user=owner, title=title)
@@ -234,7 +238,7 @@ def test_the_sidebar_and_the_chat_actions(live_url, signed_in: Page, walk: Walk,
     at_375="scrolls sideways at 375 px (static/css/app.css): archived page table.trash 435 px wide, right edge at "
     "484 px; trash page table.trash 414 px wide, right edge at 463 px (439 px wide with Delete forever opened)"
 )
-def test_the_archived_and_trash_pages(live_url, signed_in: Page, walk: Walk, owner):
+def test_the_archived_and_trash_pages_pass_axe_and_fit_a_phone(live_url, signed_in: Page, walk: Walk, owner):
     long_title = "A chat about the long-forgotten summer holidays of 2019 in Brittany"
     for title in ("Tax 2025", long_title):
         session = chat_with_turns(owner, title, "Hello", "Hi!")
@@ -260,7 +264,7 @@ def test_the_archived_and_trash_pages(live_url, signed_in: Page, walk: Walk, own
 
 
 @widths(at_375="scrolls sideways at 375 px: table.tokens 419 px wide, right edge at 468 px (static/css/app.css)")
-def test_the_devices_page(live_url, signed_in: Page, walk: Walk):
+def test_the_devices_page_and_a_new_token_pass_axe_and_fit_a_phone(live_url, signed_in: Page, walk: Walk):
     page = signed_in
     page.goto(url(live_url, "accounts:device_tokens"))
     expect(page.get_by_role("heading", name="Devices and API tokens")).to_be_visible()
@@ -276,7 +280,9 @@ def test_the_devices_page(live_url, signed_in: Page, walk: Walk):
 
 
 @widths()
-def test_the_account_page_with_an_import_report(live_url, signed_in: Page, walk: Walk, job_worker):
+def test_the_account_page_with_an_import_report_passes_axe_and_fits_a_phone(
+    live_url, signed_in: Page, walk: Walk, job_worker
+):
     page = signed_in
     page.goto(url(live_url, "accounts:account"))
     expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible()
@@ -300,7 +306,7 @@ def test_the_account_page_with_an_import_report(live_url, signed_in: Page, walk:
 
 
 @widths()
-def test_the_password_pages(live_url, signed_in: Page, walk: Walk):
+def test_the_password_pages_pass_axe_and_fit_a_phone(live_url, signed_in: Page, walk: Walk):
     page = signed_in
     page.goto(url(live_url, "accounts:password_change"))
     expect(page.get_by_role("heading", name="Change password")).to_be_visible()
