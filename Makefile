@@ -43,7 +43,14 @@ run: $(VENV)/.installed
 serve: $(VENV)/.installed
 	PORT=$(SERVE_PORT) scripts/serve.sh
 
-test: $(VENV)/.installed-dev
+# axe-core for the browser tests (tests/e2e/axe.py injects it into each page), from the npm registry
+# at the version and hash package-lock.json pins; never from a CDN, and the app itself needs no Node.
+node_modules/.installed: package.json package-lock.json
+	scripts/ensure-packages.sh node
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-dev node_modules/.installed
 	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 # shared_buffers as a production server would have it for the benchmarks' 1,000,000 utterances
@@ -60,4 +67,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Usage: scripts/ensure-packages.sh [postgresql|redis|chromium|nginx ...]
+# Usage: scripts/ensure-packages.sh [postgresql|redis|chromium|nginx|node ...]
 # Installs the named system packages when they are missing; with no name, what the test suite
-# needs: PostgreSQL, Redis, Debian's Chromium and nginx (make serve's topology is tested).
+# needs: PostgreSQL, Redis, Debian's Chromium and nginx (make serve's topology is tested). `node`
+# (Node.js and npm) is asked for by make test only, which installs axe-core for the browser tests.
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -15,6 +16,10 @@ for name in "${wanted[@]}"; do
     redis) command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    node)
+      command -v node >/dev/null || missing+=(nodejs)
+      command -v npm >/dev/null || missing+=(npm)
+      ;;
     *) echo "ensure-packages: unknown package $name" >&2; exit 2 ;;
   esac
 done

@@ -34,7 +34,8 @@ def test_it_shows_mismatched_passwords_next_to_the_field(db, client: Client):
     response = signup(client, password2="something else entirely 9")
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_password2-errors"' in body
+    assert 'id="id_password2_error"' in body
+    assert 'aria-describedby="id_password2_helptext id_password2_error"' in body  # the field names it
     assert "two password fields didn" in body
     assert not User.objects.exists()
 

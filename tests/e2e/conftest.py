@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import axe as axe_module
 from tests.servers import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,6 +49,26 @@ def browser_type_launch_args(browser_type_launch_args):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_axe_report():
+    """The moderate and minor axe-core findings of this run only."""
+    axe_module.REPORT.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def axe(request) -> axe_module.AxeCheck:
+    """`axe(page)` runs axe-core (WCAG 2.x A and AA, best practices) on the page as it is now and
+    fails the test on any serious or critical violation; `axe(page, context="#sidebar")` checks a part."""
+    axe_module.axe_source()  # fails at once, never skips, when axe-core is not installed
+    return axe_module.AxeCheck(request.node.nodeid)
+
+
+@pytest.fixture
+def assert_no_sideways_scroll():
+    """`assert_no_sideways_scroll(page)`: the page is no wider than its viewport."""
+    return axe_module.assert_no_sideways_scroll
 
 
 @pytest.fixture
