@@ -162,7 +162,7 @@ def test_a_new_chat_and_the_phone_drawer_pass_axe_and_fit_a_phone(live_url, sign
     walk.done()
 
 
-@widths(at_1280=GROUP_HEADINGS_IN_LIST, at_375=GROUP_HEADINGS_IN_LIST)
+@widths()
 def test_a_chat_with_messages_and_one_being_edited_pass_axe_and_fit_a_phone(
     live_url, signed_in: Page, walk: Walk, owner
 ):
@@ -186,7 +186,7 @@ def test_a_chat_with_messages_and_one_being_edited_pass_axe_and_fit_a_phone(
     walk.done()
 
 
-@widths(at_1280=GROUP_HEADINGS_IN_LIST, at_375=f"{GROUP_HEADINGS_IN_LIST}; {MENU_COVERS_A_MESSAGE_TOOL}")
+@widths()
 def test_the_sidebar_groups_search_and_each_chat_action_pass_axe_and_fit_a_phone(
     live_url, signed_in: Page, walk: Walk, owner
 ):
@@ -234,10 +234,7 @@ def test_the_sidebar_groups_search_and_each_chat_action_pass_axe_and_fit_a_phone
     walk.done()
 
 
-@widths(
-    at_375="scrolls sideways at 375 px (static/css/app.css): archived page table.trash 435 px wide, right edge at "
-    "484 px; trash page table.trash 414 px wide, right edge at 463 px (439 px wide with Delete forever opened)"
-)
+@widths()
 def test_the_archived_and_trash_pages_pass_axe_and_fit_a_phone(live_url, signed_in: Page, walk: Walk, owner):
     long_title = "A chat about the long-forgotten summer holidays of 2019 in Brittany"
     for title in ("Tax 2025", long_title):
@@ -263,7 +260,7 @@ def test_the_archived_and_trash_pages_pass_axe_and_fit_a_phone(live_url, signed_
     walk.done()
 
 
-@widths(at_375="scrolls sideways at 375 px: table.tokens 419 px wide, right edge at 468 px (static/css/app.css)")
+@widths()
 def test_the_devices_page_and_a_new_token_pass_axe_and_fit_a_phone(live_url, signed_in: Page, walk: Walk):
     page = signed_in
     page.goto(url(live_url, "accounts:device_tokens"))

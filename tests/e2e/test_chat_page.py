@@ -104,6 +104,22 @@ def test_rename_in_place(live_url, signed_in: Page, owner):
     assert session.title == "Shiny new name"
 
 
+def test_a_click_beside_the_open_menu_only_closes_it(live_url, signed_in: Page, owner):
+    session = call(session_create, user=owner, title="Menu")
+    call(utterances_append, user=owner, session_id=session.pk, utterances=[UtteranceIn(role="user", text="Hello")])
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/")
+    edit = page.locator("#message-list li.message.user").get_by_role("button", name="Edit")
+    box = edit.bounding_box()
+    page.get_by_role("button", name="Chat actions").click()
+    expect(page.locator("#actions-menu")).to_be_visible()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#actions-menu")).to_be_hidden()
+    expect(page.locator("#message-list li.editing")).to_have_count(0)  # the Edit beneath was not pressed
+    edit.click()
+    expect(page.locator("#message-list li.editing")).to_have_count(1)
+
+
 def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
     trip = call(session_create, user=owner, title="Holiday planning")
     call(

@@ -25,9 +25,12 @@ export function showLifecycle({ pinned, archived }) {
 
 // "Chat actions": a disclosure holding the chat's actions; Escape or a click elsewhere closes it.
 // Closed with the focus inside (an action chosen, Escape), it takes the focus back to its button.
+// Open, it covers part of the conversation, which is inert meanwhile: a click there only closes the
+// menu, never presses a message's half-hidden button.
 export function toggleActions(open = els.actionsMenu.hidden) {
   if (!open && els.actionsMenu.contains(document.activeElement)) els.actionsToggle.focus();
   els.actionsMenu.hidden = !open;
+  els.messages.inert = open;
   els.actionsToggle.setAttribute("aria-expanded", String(open));
   if (open) els.actionsMenu.querySelector(".menu-item")?.focus();
 }
