@@ -5,8 +5,10 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.e2e import axe as axe_module
+from tests.e2e.keyboard import COUNT_POINTER_EVENTS, ready, tab_to
 from tests.servers import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,3 +95,21 @@ def _seeded_personas(transactional_db):
 
     seed_migration = importlib.import_module("conversation.migrations.0002_seed_personas")
     seed_migration.seed(apps, None)
+
+
+@pytest.fixture
+def keyboard(live_url, page: Page, owner):
+    """The page signed in through the login form by keyboard; no pointer event by the end."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.add_init_script(COUNT_POINTER_EVENTS)
+    page.goto(f"{live_url}/accounts/login/")
+    tab_to(page, page.get_by_label("E-mail address"))
+    page.keyboard.type(owner.email)
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(DEFAULT_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/")
+    ready(page)
+    yield page
+    assert page.evaluate("sessionStorage.getItem('pointer-events')") is None
