@@ -51,3 +51,11 @@ def message_box(page: Page) -> Locator:
 
 def inert(page: Page, selector: str) -> bool:
     return page.locator(selector).evaluate("element => element.inert")
+
+
+def choose_chat_action(page: Page, name: str) -> None:
+    """Tab to "Chat actions", open it, Tab to `name` in it and press it."""
+    tab_to(page, page.get_by_role("button", name="Chat actions"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.locator("#actions-menu").get_by_role("button", name=name))
+    page.keyboard.press("Enter")

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from conversation.models import Session
 from conversation.sessions.create import session_create, session_update
-from tests.e2e.keyboard import WIDTHS, message_box, ready, tab_to
+from tests.e2e.keyboard import WIDTHS, choose_chat_action, message_box, ready, tab_to
 from tests.e2e.test_branches_page import answered, chat_of
 from tests.e2e.test_chat_page import call
 
@@ -23,10 +23,7 @@ def test_undo_is_held_while_focused_and_the_focus_then_goes_to_the_message_box(l
     page.clock.install()
     page.goto(f"{live_url}/c/{session.pk}/")
     ready(page)
-    tab_to(page, page.get_by_role("button", name="Chat actions"))
-    page.keyboard.press("Enter")
-    tab_to(page, page.locator("#actions-menu").get_by_role("button", name="Delete"))
-    page.keyboard.press("Enter")
+    choose_chat_action(page, "Delete")
     toast = page.locator("#toast")
     undo = page.get_by_role("button", name="Undo")
     expect(toast).to_contain_text("Moved to trash.")
@@ -48,10 +45,7 @@ def test_undo_is_held_while_focused_and_the_focus_then_goes_to_the_message_box(l
     other = chat_of(owner, "Second", ("user", "two"))
     page.goto(f"{live_url}/c/{other.pk}/")
     ready(page)
-    tab_to(page, page.get_by_role("button", name="Chat actions"))
-    page.keyboard.press("Enter")
-    tab_to(page, page.locator("#actions-menu").get_by_role("button", name="Delete"))
-    page.keyboard.press("Enter")
+    choose_chat_action(page, "Delete")
     expect(undo).to_be_focused()
     page.keyboard.press("Escape")
     expect(toast).to_be_hidden()
@@ -172,10 +166,7 @@ def test_no_chats_yet_is_not_said_under_a_pinned_chat(live_url, keyboard: Page, 
     ready(page)
     note = page.locator("#sidebar-more")
     expect(note).to_have_text("")
-    tab_to(page, page.get_by_role("button", name="Chat actions"))
-    page.keyboard.press("Enter")
-    tab_to(page, page.locator("#actions-menu").get_by_role("button", name="Archive"))
-    page.keyboard.press("Enter")
+    choose_chat_action(page, "Archive")
     expect(page.locator("#sessions")).not_to_contain_text("To archive")
     expect(note).to_have_text("")
     page.reload()

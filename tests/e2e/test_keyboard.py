@@ -7,7 +7,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conversation.sessions.create import session_create
-from tests.e2e.keyboard import NARROW, WIDE, WIDTHS, inert, message_box, ready, sidebar_control, tab_to
+from tests.e2e.keyboard import (
+    NARROW,
+    WIDE,
+    WIDTHS,
+    choose_chat_action,
+    inert,
+    message_box,
+    ready,
+    sidebar_control,
+    tab_to,
+)
 from tests.e2e.test_branches_page import answered, replies
 from tests.e2e.test_chat_page import call
 
@@ -94,10 +104,7 @@ def test_it_runs_the_main_flows_by_keyboard_alone(live_url, keyboard: Page, size
     expect(question.get_by_role("button", name="Next alternative")).to_be_focused()
 
     # Delete: Undo has the focus; Enter brings the chat back.
-    tab_to(page, actions)
-    page.keyboard.press("Enter")
-    tab_to(page, menu.get_by_role("button", name="Delete"))
-    page.keyboard.press("Enter")
+    choose_chat_action(page, "Delete")
     expect(page).to_have_url(f"{live_url}/")
     expect(page.get_by_role("status").filter(has_text="Moved to trash.")).to_be_visible()
     expect(page.get_by_role("button", name="Undo")).to_be_focused()
@@ -107,10 +114,7 @@ def test_it_runs_the_main_flows_by_keyboard_alone(live_url, keyboard: Page, size
     expect(title).to_have_text("Lisbon trip")
 
     # Delete again, then Ctrl+Z (Cmd+Z at 375: an iPad's keyboard) from a control, not a text field.
-    tab_to(page, actions)
-    page.keyboard.press("Enter")
-    tab_to(page, menu.get_by_role("button", name="Delete"))
-    page.keyboard.press("Enter")
+    choose_chat_action(page, "Delete")
     expect(page.get_by_role("button", name="Undo")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
