@@ -92,7 +92,7 @@ def human_size(size: int | None) -> str:
     if size < 999_500:
         return f"{half_up(size / 1e3)} KB"
     amount, unit = (size / 1e6, "MB") if size < 999_500_000 else (size / 1e9, "GB")
-    return f"{amount:.1f} {unit}" if amount < 9.95 else f"{half_up(amount)} {unit}"
+    return f"{half_up(amount * 10) / 10:.1f} {unit}" if amount < 9.95 else f"{half_up(amount)} {unit}"
 
 
 def half_up(amount: float) -> int:

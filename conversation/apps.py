@@ -5,3 +5,6 @@ class ConversationConfig(AppConfig):
     name = "conversation"
     verbose_name = "Conversations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from conversation import checks  # noqa: F401  (registers the checks)

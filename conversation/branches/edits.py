@@ -1,6 +1,7 @@
 """Branching edits (docs/branches.md): a user message edited, a reply readied for regeneration, a
 session forked at a message."""
 
+import re
 import uuid
 from typing import Any
 
@@ -98,17 +99,45 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     return fork
 
 
-FORK_SUFFIX = " (copy)"
+# "Trip (copy)", then "Trip (copy 2)", "Trip (copy 3)": a fork of a fork is numbered, not re-suffixed.
+COPY_TITLE = re.compile(r"(?P<stem>.*) \(copy(?: (?P<number>\d+))?\)", re.DOTALL)
 
 
 def fork_title(title: str) -> str:
-    """The original's title (an untitled one's "New chat") and " (copy)", the original cut short
+    """The original's title (an untitled one's "New chat") marked as a copy, the original cut short
     (with "…") when both would not fit the title's length."""
     limit = settings.MAX_TITLE_CHARS
-    base = display_title(title)
-    if len(base) + len(FORK_SUFFIX) > limit:
-        base = base[: limit - len(FORK_SUFFIX) - 1].rstrip() + "…"
-    return base + FORK_SUFFIX
+    stem = display_title(title)
+    suffix = " (copy)"
+    if match := COPY_TITLE.fullmatch(stem):
+        stem, suffix = match["stem"], f" (copy {int(match['number'] or 1) + 1})"
+    if len(stem) + len(suffix) > limit:
+        stem = text_cut(stem.removesuffix("…"), limit - len(suffix) - 1) + "…"
+    return (stem + suffix)[:limit]
+
+
+# What continues the character before it: combining marks, joiners, variation selectors, emoji
+# modifiers and tags. A cut before one of them would leave half a letter or half an emoji.
+_CONTINUING = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
+_REGIONAL_INDICATOR = re.compile("[\U0001f1e6-\U0001f1ff]")
+
+
+def text_cut(text: str, length: int) -> str:
+    """`text` cut to at most `length` characters, never inside an accented letter, an emoji sequence
+    or a flag (its two regional indicators)."""
+    cut = max(length, 0)
+    if cut >= len(text):
+        return text
+    while cut > 0 and (_CONTINUING.match(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    indicators_before = 0  # flags are pairs: an odd run before the cut ends in half a flag
+    while indicators_before < cut and _REGIONAL_INDICATOR.match(text[cut - 1 - indicators_before]):
+        indicators_before += 1
+    if indicators_before % 2:
+        cut -= 1
+    return text[:cut].rstrip()
 
 
 _FORKS: dict[int, FixedStatement] = {}

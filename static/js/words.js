@@ -14,7 +14,7 @@ export function humanSize(size) {
   if (bytes < 1000) return "< 1 KB";
   if (bytes < 999_500) return `${Math.round(bytes / 1e3)} KB`;
   const [amount, unit] = bytes < 999_500_000 ? [bytes / 1e6, "MB"] : [bytes / 1e9, "GB"];
-  return amount < 9.95 ? `${amount.toFixed(1)} ${unit}` : `${Math.round(amount)} ${unit}`;
+  return amount < 9.95 ? `${(Math.round(amount * 10) / 10).toFixed(1)} ${unit}` : `${Math.round(amount)} ${unit}`;
 }
 
 // The parts of a summary whose count is above zero, filled in and joined ("3 chats brought in,

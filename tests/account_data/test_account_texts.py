@@ -17,6 +17,7 @@ from account_data.views import EXPORT_TEXTS, FILL, IMPORT_TEXTS, export_text, fi
         (12_345, "12 KB"),
         (999_499, "999 KB"),
         (999_500, "1.0 MB"),
+        (1_250_000, "1.3 MB"),  # a tie rounds up here too, not to the even neighbour
         (2_540_000, "2.5 MB"),
         (120_400_000, "120 MB"),
         (1_234_000_000, "1.2 GB"),

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversation import context
-from conversation.branches.edits import session_fork, utterance_edit, utterance_regenerate_prepare
+from conversation.branches.edits import session_fork, text_cut, utterance_edit, utterance_regenerate_prepare
 from conversation.branches.head import session_switch
 from conversation.branches.paths import active_path_filter
 from conversation.history.pages import utterance_page
@@ -172,6 +172,40 @@ def test_a_long_title_is_cut_so_that_the_copy_suffix_fits(owner, chat, settings)
     title = session_fork(user=owner, session_id=chat.pk, seq=2).title
     assert len(title) == settings.MAX_TITLE_CHARS
     assert title == "x" * (settings.MAX_TITLE_CHARS - len("… (copy)")) + "… (copy)"
+
+
+def test_a_fork_of_a_fork_is_numbered_rather_than_suffixed_again(owner, chat):
+    session_update(user=owner, session_id=chat.pk, title="Trip plans")
+    first = session_fork(user=owner, session_id=chat.pk, seq=2)
+    second = session_fork(user=owner, session_id=first.pk, seq=2)
+    third = session_fork(user=owner, session_id=second.pk, seq=2)
+    assert [first.title, second.title, third.title] == [
+        "Trip plans (copy)",
+        "Trip plans (copy 2)",
+        "Trip plans (copy 3)",
+    ]
+
+
+def test_forks_of_a_long_title_stay_distinct(owner, chat, settings):
+    session_update(user=owner, session_id=chat.pk, title="m" * settings.MAX_TITLE_CHARS)
+    first = session_fork(user=owner, session_id=chat.pk, seq=2)
+    second = session_fork(user=owner, session_id=first.pk, seq=2)
+    assert first.title == "m" * (settings.MAX_TITLE_CHARS - len("… (copy)")) + "… (copy)"
+    assert second.title == "m" * (settings.MAX_TITLE_CHARS - len("… (copy 2)")) + "… (copy 2)"
+
+
+@pytest.mark.parametrize(
+    ("text", "length", "kept"),
+    [
+        ("ab" + "\U0001f468\u200d\U0001f469\u200d\U0001f467" + "zz", 6, "ab"),  # a family emoji is not split
+        ("abc" + "\U0001f1eb\U0001f1f7\U0001f1e9\U0001f1ea", 6, "abc\U0001f1eb\U0001f1f7"),  # nor a flag
+        ("cafe\u0301s", 4, "caf"),  # nor an accented letter
+        ("plain words", 6, "plain"),
+        ("short", 6, "short"),
+    ],
+)
+def test_a_cut_title_keeps_whole_letters_and_emoji(text, length, kept):
+    assert text_cut(text, length) == kept
 
 
 def test_clearing_removes_every_branch(owner, chat):

@@ -206,7 +206,7 @@ function typing(target) {
 
 // Ctrl+Z / Cmd+Z: the toast's Undo, except in a text field, whose own undo keeps working.
 export function onUndoKey(event) {
-  if (event.key.toLowerCase() !== "z" || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
+  if ((event.key || "").toLowerCase() !== "z" || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
   if (typing(event.target)) return;
   if (undoToast()) event.preventDefault();
 }
@@ -237,7 +237,8 @@ export function showForkNote() {
     note = JSON.parse(sessionStorage.getItem(forkKey));
   } catch { /* unreadable: no note */ }
   sessionStorage.removeItem(forkKey);
-  if (!note || note.id !== state.sessionId) return;
+  const chatId = /^[0-9a-f-]{36}$/; // the original is a chat of this site's, nothing else
+  if (!note || note.id !== state.sessionId || !chatId.test(note.from)) return;
   showToast(label("branchedFrom", { title: note.title }), { link: { href: url.chat(note.from), text: labels.openOriginal } });
 }
 
