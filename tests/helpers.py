@@ -4,6 +4,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
@@ -49,9 +50,11 @@ def generic_plan_of(table: str, sql: str, params: list) -> str:
 
 
 def token_client(user) -> APIClient:
-    """An API client authenticated with a new device token of `user`, as a program would be."""
+    """An API client authenticated with a device token of `user`'s that a program has used before: the
+    first use writes the token's last use, and query counts are those of every request after it."""
     client = APIClient()
-    _, key = accounts_services.device_token_create(user=user, name="Test program")
+    token, key = accounts_services.device_token_create(user=user, name="Test program")
+    accounts_services.device_token_touch(token=token, now=timezone.now())
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
