@@ -46,7 +46,7 @@ class SessionForkApi(ReadWriteThrottled, APIView):
         request=SeqInputSerializer,
         responses={201: SessionDetailOutputSerializer, **errors(400, 404)},
         description="A new session whose history is the branch from the first utterance up to `seq`, titled "
-        '"<the original\'s title> (copy)" (a copy\'s fork: "(copy 2)"); the original is unchanged.',
+        '"Copy of <the original\'s title>" (a copy\'s fork: "Copy 2 of ..."); the original is unchanged.',
     )
     def post(self, request: Request, session_id: str) -> Response:
         body = SeqInputSerializer(data=request.data)

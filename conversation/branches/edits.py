@@ -62,7 +62,7 @@ def utterance_regenerate_prepare(*, user: User, session_id: uuid.UUID | str, seq
 def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Session:
     """A new session whose history is the branch up to `seq` (the way from the first utterance to
     it), copied in one statement and renumbered from 1; the original is unchanged. It is titled
-    "<the original's title> (copy)", so the two never look alike in the sidebar."""
+    "Copy of <the original's title>", so the two never look alike in the sidebar, cut short as it is."""
     source = session_get_for_user(user=user, session_id=session_id)
     target = utterance_at(session=source, seq=seq)
     path = path_to(session=source, seq=target.seq)
@@ -99,8 +99,9 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     return fork
 
 
-# "Trip (copy)", then "Trip (copy 2)", "Trip (copy 3)": a fork of a fork is numbered, not re-suffixed.
-COPY_TITLE = re.compile(r"(?P<stem>.*) \(copy(?: (?P<number>\d+))?\)", re.DOTALL)
+# "Copy of Trip", then "Copy 2 of Trip", "Copy 3 of Trip": a fork of a fork is numbered. The mark
+# leads, so that a sidebar row cutting a long title short still tells the copy from the original.
+COPY_TITLE = re.compile(r"Copy(?: (?P<number>\d+))? of (?P<stem>.*)", re.DOTALL)
 
 
 def fork_title(title: str) -> str:
@@ -108,12 +109,12 @@ def fork_title(title: str) -> str:
     (with "…") when both would not fit the title's length."""
     limit = settings.MAX_TITLE_CHARS
     stem = display_title(title)
-    suffix = " (copy)"
+    prefix = "Copy of "
     if match := COPY_TITLE.fullmatch(stem):
-        stem, suffix = match["stem"], f" (copy {int(match['number'] or 1) + 1})"
-    if len(stem) + len(suffix) > limit:
-        stem = text_cut(stem.removesuffix("…"), limit - len(suffix) - 1) + "…"
-    return (stem + suffix)[:limit]
+        stem, prefix = match["stem"], f"Copy {int(match['number'] or 1) + 1} of "
+    if len(prefix) + len(stem) > limit:
+        stem = text_cut(stem.removesuffix("…"), limit - len(prefix) - 1) + "…"
+    return (prefix + stem)[:limit]
 
 
 # What continues the character before it: combining marks, joiners, variation selectors, emoji

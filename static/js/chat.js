@@ -9,7 +9,7 @@ import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/compose
 import { socket } from "./chat/connection.js";
 import { connect } from "./chat/live.js";
 import { loadOlder } from "./chat/messages.js";
-import { $, closeSidebar, els, onDrawerKey, openSidebar, scrollToBottom, state } from "./chat/page.js";
+import { $, closeSidebar, els, onDrawerClick, onDrawerKey, openSidebar, scrollToBottom, state } from "./chat/page.js";
 import {
   clearChat, deleteChat, newChat, onUndoKey, showForkNote, startRename, toggleActions, toggleArchive, togglePin,
 } from "./chat/session.js";
@@ -31,6 +31,11 @@ els.actionsToggle.addEventListener("click", () => toggleActions());
 els.actionsMenu.addEventListener("click", (event) => { if (event.target.closest(".menu-item")) toggleActions(false); });
 els.actionsMenu.addEventListener("keydown", (event) => {
   if (event.key === "Escape") { event.stopPropagation(); toggleActions(false); els.actionsToggle.focus(); }
+  // The arrows, Home and End move through the items too, as people expect of a list of actions.
+  const items = [...els.actionsMenu.querySelectorAll(".menu-item")];
+  const at = items.indexOf(document.activeElement);
+  const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+  if (next !== undefined) { event.preventDefault(); items[(next + items.length) % items.length].focus(); }
 });
 document.addEventListener("click", (event) => {
   if (!els.actionsMenu.hidden && !event.target.closest("#chat-actions")) toggleActions(false);
@@ -51,6 +56,7 @@ for (const button of document.querySelectorAll("button.sample")) {
 els.toggleSidebar.addEventListener("click", openSidebar);
 $("close-sidebar").addEventListener("click", () => { closeSidebar(); els.toggleSidebar.focus(); });
 document.addEventListener("keydown", onDrawerKey);
+document.addEventListener("click", onDrawerClick);
 document.addEventListener("keydown", onUndoKey);
 window.addEventListener("popstate", () => location.reload());
 

@@ -157,21 +157,21 @@ def test_forking_copies_the_branch_up_to_the_message_into_a_new_chat(owner, chat
 
 def test_a_fork_is_titled_as_a_copy_of_the_original(owner, chat):
     session_update(user=owner, session_id=chat.pk, title="Trip plans")
-    assert session_fork(user=owner, session_id=chat.pk, seq=2).title == "Trip plans (copy)"
+    assert session_fork(user=owner, session_id=chat.pk, seq=2).title == "Copy of Trip plans"
 
 
 def test_a_fork_of_an_untitled_chat_is_a_copy_of_a_new_chat(owner):
     untitled = session_create(user=owner)
     say(owner, untitled, "A1", role="assistant")  # no user message: no automatic title
     assert fresh(untitled).title == ""
-    assert session_fork(user=owner, session_id=untitled.pk, seq=1).title == "New chat (copy)"
+    assert session_fork(user=owner, session_id=untitled.pk, seq=1).title == "Copy of New chat"
 
 
 def test_a_long_title_is_cut_so_that_the_copy_suffix_fits(owner, chat, settings):
     session_update(user=owner, session_id=chat.pk, title="x" * settings.MAX_TITLE_CHARS)
     title = session_fork(user=owner, session_id=chat.pk, seq=2).title
     assert len(title) == settings.MAX_TITLE_CHARS
-    assert title == "x" * (settings.MAX_TITLE_CHARS - len("… (copy)")) + "… (copy)"
+    assert title == "Copy of " + "x" * (settings.MAX_TITLE_CHARS - len("Copy of …")) + "…"
 
 
 def test_a_fork_of_a_fork_is_numbered_rather_than_suffixed_again(owner, chat):
@@ -180,9 +180,9 @@ def test_a_fork_of_a_fork_is_numbered_rather_than_suffixed_again(owner, chat):
     second = session_fork(user=owner, session_id=first.pk, seq=2)
     third = session_fork(user=owner, session_id=second.pk, seq=2)
     assert [first.title, second.title, third.title] == [
-        "Trip plans (copy)",
-        "Trip plans (copy 2)",
-        "Trip plans (copy 3)",
+        "Copy of Trip plans",
+        "Copy 2 of Trip plans",
+        "Copy 3 of Trip plans",
     ]
 
 
@@ -190,8 +190,8 @@ def test_forks_of_a_long_title_stay_distinct(owner, chat, settings):
     session_update(user=owner, session_id=chat.pk, title="m" * settings.MAX_TITLE_CHARS)
     first = session_fork(user=owner, session_id=chat.pk, seq=2)
     second = session_fork(user=owner, session_id=first.pk, seq=2)
-    assert first.title == "m" * (settings.MAX_TITLE_CHARS - len("… (copy)")) + "… (copy)"
-    assert second.title == "m" * (settings.MAX_TITLE_CHARS - len("… (copy 2)")) + "… (copy 2)"
+    assert first.title == "Copy of " + "m" * (settings.MAX_TITLE_CHARS - len("Copy of …")) + "…"
+    assert second.title == "Copy 2 of " + "m" * (settings.MAX_TITLE_CHARS - len("Copy 2 of …")) + "…"
 
 
 @pytest.mark.parametrize(

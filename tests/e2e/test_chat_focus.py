@@ -147,7 +147,7 @@ def test_a_fork_is_titled_a_copy_and_opens_with_a_toast_linking_the_original(liv
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: str(original.pk) not in url)
     ready(page)
-    expect(page.locator("#chat-title")).to_have_text("Road trip (copy)")
+    expect(page.locator("#chat-title")).to_have_text("Copy of Road trip")
     toast = page.get_by_role("status").filter(has_text="Branched from “Road trip”.")
     expect(toast).to_be_visible()
     link = toast.get_by_role("link", name="Open the original")
@@ -172,3 +172,40 @@ def test_no_chats_yet_is_not_said_under_a_pinned_chat(live_url, keyboard: Page, 
     page.reload()
     expect(note).to_have_text("")
     expect(page.locator("#pinned")).to_contain_text("Pinned only")
+
+
+@WIDTHS
+def test_an_edit_saved_unchanged_adds_no_alternative(live_url, keyboard: Page, owner, size):
+    session = chat_of(owner, "Same", ("user", "Hello"), ("assistant", "Hi!"))
+    page = keyboard
+    page.set_viewport_size(size)
+    page.goto(f"{live_url}/c/{session.pk}/")
+    ready(page)
+    question = page.locator("#message-list li.message.user")
+    edit = question.get_by_role("button", name="Edit")
+    tab_to(page, edit, back=True)
+    page.keyboard.press("Enter")
+    expect(question.get_by_role("textbox")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(question.get_by_role("textbox")).to_have_count(0)
+    expect(edit).to_be_focused()
+    expect(question.locator(".siblings")).to_have_count(0)
+    assert Session.objects.get(pk=session.pk).last_seq == 2
+
+
+def test_the_arrow_keys_move_through_chat_actions(live_url, keyboard: Page, owner):
+    session = chat_of(owner, "Arrows", ("user", "Hello"))
+    page = keyboard
+    page.goto(f"{live_url}/c/{session.pk}/")
+    ready(page)
+    tab_to(page, page.get_by_role("button", name="Chat actions"))
+    page.keyboard.press("Enter")
+    menu = page.locator("#actions-menu")
+    expect(menu.get_by_role("button", name="Rename")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("button", name="Pin")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # round to the last
+    expect(menu.get_by_role("button", name="Delete")).to_be_focused()
+    page.keyboard.press("Home")
+    expect(menu.get_by_role("button", name="Rename")).to_be_focused()

@@ -376,6 +376,19 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
     expect(page.locator("#chat-title")).to_have_text("Keyboard chat")
 
 
+def test_at_375_pixels_a_tap_beside_the_drawer_closes_it(live_url, signed_in: Page, owner):
+    call(session_create, user=owner, title="Somewhere")
+    page = signed_in
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    page.get_by_role("button", name="Chats", exact=True).click()
+    expect(page.locator("#sidebar")).to_be_in_viewport()
+    page.mouse.click(360, 400)  # the dimmed page to the drawer's right
+    expect(page.get_by_role("button", name="Chats", exact=True)).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Chats", exact=True)).to_be_focused()
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+
+
 def test_at_375_pixels_the_sidebar_collapses(live_url, signed_in: Page, owner, artifacts_dir):
     call(session_create, user=owner, title="Narrow chat")
     page = signed_in

@@ -51,7 +51,8 @@ export function openEditor(item, text = null) {
   const seq = Number(item.dataset.seq);
   const form = els.editTemplate.content.firstElementChild.cloneNode(true);
   const field = form.querySelector("textarea");
-  field.value = text ?? item.querySelector(".message-body").textContent;
+  form.dataset.original = item.querySelector(".message-body").textContent;
+  field.value = text ?? form.dataset.original;
   field.maxLength = config.maxChars;
   item.classList.add("editing");
   item.append(form);
@@ -83,6 +84,10 @@ function editorBusy(form, busy) {
 function submitEdit(item, form) {
   const text = form.querySelector("textarea").value;
   if (!text.trim() || form.dataset.clientId) return;
+  if (text === form.dataset.original) {
+    closeEditor(item); // nothing changed: no new alternative of the same words
+    return;
+  }
   if (state.reply) {
     showError(label("stillAnswering"));
     return;
@@ -164,7 +169,10 @@ function switchTo(target, button) {
 export async function followHead() {
   const focus = state.switchFocus;
   state.switchFocus = null;
+  const focusInList = els.list.contains(document.activeElement);
   await reloadMessages();
+  // An edit's Save (or its message's Edit) went with the page replaced: the box, as after a send.
+  if (focusInList && !focus && !els.list.contains(document.activeElement)) els.input.focus();
   if (focus) {
     let pages = 0;
     while (state.firstSeq !== null && focus.seq < state.firstSeq && state.hasOlder && pages < FOCUS_MAX_PAGES) {

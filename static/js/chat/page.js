@@ -130,6 +130,13 @@ function tabStops(root) {
     .filter((element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0);
 }
 
+// A tap or click beside the open drawer (on the dimmed, inert page) closes it.
+export function onDrawerClick(event) {
+  if (!drawerOpen() || els.sidebar.contains(event.target) || els.toggleSidebar.contains(event.target)) return;
+  closeSidebar();
+  els.toggleSidebar.focus();
+}
+
 // Tab and Shift+Tab cycle inside the open drawer; Escape closes it.
 export function onDrawerKey(event) {
   if (!drawerOpen()) return;
