@@ -29,7 +29,7 @@ class RetentionForm(forms.Form):
         self.fields["retention"].choices = [
             (
                 "keep" if days is None else str(days),
-                "As long as this service keeps them" if days is None else f"{days} days",
+                "As long as the service keeps them" if days is None else f"{days} days",
             )
             for days in choices
         ]
@@ -124,12 +124,14 @@ IMPORT_TEXTS = {
     "doneEmpty": "Imported {file}: it held no chats.",
     "parts": {
         "imported": "{imported:chat:chats} brought in",
-        "present": "{present} already here",
-        "failed": "{failed} failed",
+        "present": "{present:chat already here:chats already here}",
+        "failed": "{failed:chat failed:chats failed}",
         "skipped": "{skipped:hidden, tool or reasoning turn:hidden, tool or reasoning turns} left out",
     },
     "failed": "The import of {file} stopped: {error}",
     "failedAfter": " {imported:chat was:chats were} brought in before it stopped.",
+    # The report's Messages cell, shown as "—", for a chat this import added nothing to.
+    "noneAdded": "none added",
 }
 
 

@@ -40,7 +40,8 @@ function show(state) {
   els.progress.value = state.progress.sessions_done;
   els.download.hidden = !state.download;
   if (state.download) els.download.href = state.download;
-  els.form.querySelector("button").disabled = going;
+  // aria-disabled, not disabled: a disabled button loses the keyboard focus to the page's body.
+  els.form.querySelector("button").setAttribute("aria-disabled", String(going));
   return going;
 }
 
@@ -51,6 +52,7 @@ const job = new JobFollower({
 
 els.form.addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (els.form.querySelector("button").getAttribute("aria-disabled") === "true") return;
   try {
     const state = await call("POST", els.start);
     show(state);

@@ -8,11 +8,13 @@ const $ = (id) => document.getElementById(id);
 const els = {
   form: $("import-form"), file: $("import-file"), format: $("import-format"), status: $("import-status"),
   progress: $("import-progress"), report: $("import-report"), rows: $("import-report").querySelector("tbody"),
-  more: $("import-report-more"),
+  more: $("import-report-more"), button: $("import-form").querySelector("button[type=submit]"),
 };
 // Each cell carries its column's name, shown before it when the table is stacked on a phone.
 const LABELS = [...els.report.querySelectorAll("thead th")].map((th) => th.textContent.trim());
 const RESULTS = { imported: "Imported", updated: "Updated with new messages", present: "Already here", failed: "Failed" };
+// A chat already here, or one that failed, counts the messages this import stored: none.
+const NOTHING_STORED = new Set(["present", "failed"]);
 let nextReport = null;
 
 function csrfToken() {
@@ -42,8 +44,9 @@ function say(key, values) {
   els.status.textContent = said(key, values);
 }
 
+// aria-disabled, not disabled: a disabled button loses the keyboard focus to the page's body.
 function busy(going) {
-  els.form.querySelector("button").disabled = going;
+  els.button.setAttribute("aria-disabled", String(going));
   els.progress.hidden = !going;
 }
 
@@ -110,7 +113,18 @@ function reportRow(row) {
   result.textContent = RESULTS[row.result] + (row.error ? `: ${row.error}` : "");
   result.className = `import-${row.result}`;
   const count = document.createElement("td");
-  count.textContent = row.utterances;
+  if (row.utterances || !NOTHING_STORED.has(row.result)) {
+    count.textContent = row.utterances;
+  } else {
+    // Not "0", which reads as an empty chat: this import added nothing to it.
+    const dash = document.createElement("span");
+    dash.setAttribute("aria-hidden", "true");
+    dash.textContent = "—";
+    const said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.textContent = config.texts.noneAdded;
+    count.append(dash, said);
+  }
   const cells = [chat, result, count];
   cells.forEach((cell, index) => { cell.dataset.label = LABELS[index]; });
   item.append(...cells);
@@ -148,7 +162,7 @@ function follow(id) {
 els.form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = els.file.files[0];
-  if (!file) return;
+  if (!file || els.button.getAttribute("aria-disabled") === "true") return;
   els.report.hidden = true;
   busy(true);
   try {

@@ -60,3 +60,11 @@ def test_every_text_the_pages_fill_names_only_values_they_are_given():
 
 def _names(text: str) -> list[str]:
     return [match.group(1) for match in FILL.finditer(text)]
+
+
+def test_each_part_of_an_import_summary_names_what_it_counts():
+    parts = IMPORT_TEXTS["parts"]
+    assert fill(parts["present"], {"present": 3}) == "3 chats already here"
+    assert fill(parts["present"], {"present": 1}) == "1 chat already here"
+    assert fill(parts["failed"], {"failed": 2}) == "2 chats failed"
+    assert fill(parts["imported"], {"imported": 1}) == "1 chat brought in"

@@ -31,7 +31,7 @@ def test_the_account_page_imports_a_chatgpt_zip_and_reports_each_chat(live_url, 
 
     expect(page.locator("#import-progress")).to_be_visible()
     expect(page.locator("#import-status")).to_contain_text(
-        "Imported chatgpt-export.zip: 4 chats brought in, 1 failed", timeout=20000
+        "Imported chatgpt-export.zip: 4 chats brought in, 1 chat failed", timeout=20000
     )
     expect(page.locator("#import-progress")).to_be_hidden()
     report = page.get_by_role("table")
