@@ -47,7 +47,7 @@ def test_the_sidebar_shows_the_preview_under_the_title_describing_the_link(owner
     assert '<span class="session-title">Lisbon</span>' in row
 
 
-def test_the_schema_documents_the_preview_of_every_session_shape():
+def test_the_schema_documents_the_preview_of_every_session_shape(db):
     from tests.conversation.api.test_schema import generated_schema
 
     schemas = generated_schema()["components"]["schemas"]
