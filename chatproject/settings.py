@@ -329,6 +329,8 @@ MAX_METADATA_DEPTH = env.int("MAX_METADATA_DEPTH", default=20)
 # (a reply's ":reply:N", conversation/replies/store.reply_client_id) use a digest past it. The column holds 100.
 MAX_CLIENT_ID_CHARS = 80
 AUTO_TITLE_CHARS = 60
+# A session's preview (its first user message on one line, in lists and the sidebar) is cut to this.
+SESSION_PREVIEW_CHARS = env.int("SESSION_PREVIEW_CHARS", default=120)
 MAX_PAGE_SIZE = 200
 # A search statement stops after this long and the search answers "too broad, refine" (a word in
 # nearly every message of a large history); PostgreSQL's statement_timeout, SQLite's progress handler.

@@ -19,3 +19,19 @@ def title_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessa
             id="conversation.E001",
         )
     ]
+
+
+@checks.register(checks.Tags.models)
+def preview_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    from conversation.models import Session
+
+    column = Session._meta.get_field("preview").max_length
+    if 2 <= settings.SESSION_PREVIEW_CHARS <= column:
+        return []
+    return [
+        checks.Error(
+            f"SESSION_PREVIEW_CHARS is {settings.SESSION_PREVIEW_CHARS}; it must be from 2 to {column}, "
+            "the length of a session's preview column.",
+            id="conversation.E002",
+        )
+    ]

@@ -230,6 +230,41 @@ def auto_title(text: str) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
+# What continues the character before it: combining marks, joiners, variation selectors, emoji
+# modifiers and tags. A cut before one of them would leave half a letter or half an emoji.
+_CONTINUING = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
+_REGIONAL_INDICATOR = re.compile("[\U0001f1e6-\U0001f1ff]")
+
+
+def text_cut(text: str, length: int) -> str:
+    """`text` cut to at most `length` characters, never inside an accented letter, an emoji sequence
+    or a flag (its two regional indicators)."""
+    cut = max(length, 0)
+    if cut >= len(text):
+        return text
+    while cut > 0 and (_CONTINUING.match(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    indicators_before = 0  # flags are pairs: an odd run before the cut ends in half a flag
+    while indicators_before < cut and _REGIONAL_INDICATOR.match(text[cut - 1 - indicators_before]):
+        indicators_before += 1
+    if indicators_before % 2:
+        cut -= 1
+    return text[:cut].rstrip()
+
+
+def preview_text(text: str) -> str:
+    """A session's preview of its first user message: on one line, cut to SESSION_PREVIEW_CHARS with
+    "…" (never inside an accented letter, an emoji or a flag). Never empty for a message that is
+    not blank (a cut that would leave nothing keeps the plain characters)."""
+    limit = settings.SESSION_PREVIEW_CHARS
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return (text_cut(line, limit - 1) or line[: limit - 1]) + "…"
+
+
 def check_limit(limit: Any, *, default: int = 50) -> int:
     if limit is None or limit == "":
         return default

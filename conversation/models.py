@@ -86,6 +86,10 @@ class Session(models.Model):
     # it from the row it updates (SET sees the old head_seq), so the one statement needs no read first.
     append_parent_seq = models.BigIntegerField(null=True, blank=True)
     branch_path = models.JSONField(default=list, db_default=[], blank=True)
+    # The first final user message of the active branch, on one line and cut short
+    # (inputs.preview_text); "" while the branch has none. Kept exact by every writer of the
+    # utterances or of the head, in its own transaction (docs/architecture.md, "Session previews").
+    preview = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "chat session"

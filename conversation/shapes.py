@@ -50,6 +50,7 @@ def _session(fields: Mapping[str, Any] | _Fields, *, persona: dict | None, zone:
     shape = {
         "id": str(fields["id"]),
         "title": fields["title"],
+        "preview": fields["preview"],
         "persona": persona,
         "created_at": iso_datetime(fields["created_at"], zone),
         "last_activity_at": iso_datetime(fields["last_activity_at"], zone),

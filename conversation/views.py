@@ -26,7 +26,7 @@ MESSAGES_PAGE_SIZE = 50
 ID_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 # The rows the page's <template> elements render, for its scripts to fill in (static/js/chat/).
 ROW_PLACEHOLDERS = {
-    "session": {"id": ID_PLACEHOLDER, "title": "", "message_count": 0, "last_activity_at": None},
+    "session": {"id": ID_PLACEHOLDER, "title": "", "preview": "", "message_count": 0, "last_activity_at": None},
     "message": {"role": "user", "seq": "", "text": "", "metadata": {}},
 }
 # Words the page shows, from the server and from its scripts: one source for both. {name} marks

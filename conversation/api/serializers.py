@@ -42,6 +42,10 @@ class PersonaOutputSerializer(serializers.Serializer):
 class SessionOutputSerializer(DirectOutputSerializer):
     id = serializers.UUIDField()
     title = serializers.CharField(help_text="Empty until the first user message names the session.")
+    preview = serializers.CharField(
+        help_text="The first user message of the active branch on one line, cut to SESSION_PREVIEW_CHARS "
+        "characters (with …); empty while the branch has none."
+    )
     persona = PersonaOutputSerializer()
     created_at = serializers.DateTimeField()
     last_activity_at = serializers.DateTimeField()

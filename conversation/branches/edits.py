@@ -83,6 +83,7 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
     fork.assistant_message_count = counts.get(Role.ASSISTANT, 0)
     fork.system_message_count = counts.get(Role.SYSTEM, 0)
     fork.message_count = sum(counts.values())
+    fork.preview = _fork_preview(fork) if fork.user_message_count else ""
     fork.last_activity_at = timezone.now()
     fork.save(
         update_fields=[
@@ -92,11 +93,23 @@ def session_fork(*, user: User, session_id: uuid.UUID | str, seq: Any) -> Sessio
             "user_message_count",
             "assistant_message_count",
             "system_message_count",
+            "preview",
             "last_activity_at",
         ]
     )
     live.publish_after_commit([(live.user_group(user.pk), events.session_activity(session=fork))])
     return fork
+
+
+def _fork_preview(fork: Session) -> str:
+    """A fork's preview: its first final user message (a fork is one branch, the path it copied)."""
+    first = (
+        Utterance.objects.filter(session=fork, role=Role.USER, is_final=True)
+        .order_by("seq")
+        .values_list("text", flat=True)
+        .first()
+    )
+    return inputs.preview_text(first) if first else ""
 
 
 # "Copy of Trip", then "Copy 2 of Trip", "Copy 3 of Trip": a fork of a fork is numbered. The mark
@@ -113,32 +126,8 @@ def fork_title(title: str) -> str:
     if match := COPY_TITLE.fullmatch(stem):
         stem, prefix = match["stem"], f"Copy {int(match['number'] or 1) + 1} of "
     if len(prefix) + len(stem) > limit:
-        stem = text_cut(stem.removesuffix("…"), limit - len(prefix) - 1) + "…"
+        stem = inputs.text_cut(stem.removesuffix("…"), limit - len(prefix) - 1) + "…"
     return (prefix + stem)[:limit]
-
-
-# What continues the character before it: combining marks, joiners, variation selectors, emoji
-# modifiers and tags. A cut before one of them would leave half a letter or half an emoji.
-_CONTINUING = re.compile(
-    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
-)
-_REGIONAL_INDICATOR = re.compile("[\U0001f1e6-\U0001f1ff]")
-
-
-def text_cut(text: str, length: int) -> str:
-    """`text` cut to at most `length` characters, never inside an accented letter, an emoji sequence
-    or a flag (its two regional indicators)."""
-    cut = max(length, 0)
-    if cut >= len(text):
-        return text
-    while cut > 0 and (_CONTINUING.match(text[cut]) or text[cut - 1] == "\u200d"):
-        cut -= 1
-    indicators_before = 0  # flags are pairs: an odd run before the cut ends in half a flag
-    while indicators_before < cut and _REGIONAL_INDICATOR.match(text[cut - 1 - indicators_before]):
-        indicators_before += 1
-    if indicators_before % 2:
-        cut -= 1
-    return text[:cut].rstrip()
 
 
 _FORKS: dict[int, FixedStatement] = {}

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chatproject import live
-from conversation import events
+from conversation import events, inputs
 from conversation.branches.paths import path_stretches, path_to, stretches_filter, utterance_at
 from conversation.models import ReplyInFlight, Role, Session, SessionBranch, Utterance
 from conversation.replies.claim import ReplyBusy
@@ -25,7 +25,9 @@ def _head_move(session: Session, *, branch: int, seq: int | None, path: list[lis
 
     The counts change by what lies between the two heads: the old path's utterances after the
     last one both paths share are taken off, the new path's added (one query, reading only the
-    utterances after that one; all of them when the two share nothing)."""
+    utterances after that one; all of them when the two share nothing). The preview stays while
+    the shared part holds a user message (the old path's count less those taken off); otherwise it
+    is the new path's first past that part, one more query only when there is one."""
     old_path = session.branch_path or [[session.head_branch, None]]
     new_path = [[branch, None], *path]
     shared = _last_shared_seq(old_path, session.head_seq, new_path, seq)
@@ -34,8 +36,13 @@ def _head_move(session: Session, *, branch: int, seq: int | None, path: list[lis
         Role.ASSISTANT: session.assistant_message_count,
         Role.SYSTEM: session.system_message_count,
     }
-    for role, change in _path_counts_change(session, old_path, new_path, after=shared).items():
-        counts[role] = counts.get(role, 0) + change
+    changes = _path_counts_change(session, old_path, new_path, after=shared)
+    users_shared = session.user_message_count - changes.get(Role.USER, (0, 0))[1]
+    for role, (added, removed) in changes.items():
+        counts[role] = counts.get(role, 0) + added - removed
+    preview_changed = users_shared == 0
+    if preview_changed:
+        session.preview = _first_user_preview(session, new_path, after=shared) if counts[Role.USER] else ""
     session.head_branch, session.head_seq = branch, seq
     session.branch_path = new_path
     session.context_epoch += 1
@@ -53,8 +60,25 @@ def _head_move(session: Session, *, branch: int, seq: int | None, path: list[lis
             "user_message_count",
             "assistant_message_count",
             "system_message_count",
+            *(["preview"] if preview_changed else []),
         ]
     )
+
+
+def _first_user_preview(session: Session, path: list, *, after: int) -> str:
+    """The preview of the first final user message on `path` past the seq `after`."""
+    text = (
+        Utterance.objects.filter(
+            stretches_filter(list(path_stretches(path, above=after)), above=after),
+            session=session,
+            role=Role.USER,
+            is_final=True,
+        )
+        .order_by("seq")
+        .values_list("text", flat=True)
+        .first()
+    )
+    return inputs.preview_text(text) if text else ""
 
 
 def _last_shared_seq(path: list, head: int | None, other: list, other_head: int | None) -> int:
@@ -70,23 +94,25 @@ def _last_shared_seq(path: list, head: int | None, other: list, other_head: int 
 
 
 def _path_counts_change(session: Session, old_path: list, new_path: list, *, after: int) -> dict:
-    """{role: final utterances on the new path minus those on the old one} past `after`, in one
-    query over the stretches the two reach past it (no utterance past `after` is on both)."""
+    """{role: (final utterances on the new path, on the old one)} past `after`, in one query over
+    the stretches the two reach past it (no utterance past `after` is on both)."""
     old, new = list(path_stretches(old_path, above=after)), list(path_stretches(new_path, above=after))
     if not old and not new:
         return {}
-    change = Value(0)
-    if new:
-        change += Sum(Case(When(stretches_filter(new), then=Value(1)), default=Value(0)))
-    if old:
-        change -= Sum(Case(When(stretches_filter(old), then=Value(1)), default=Value(0)))
-    return dict(
+
+    def on(stretches: list):
+        if not stretches:
+            return Value(0)
+        return Sum(Case(When(stretches_filter(stretches), then=Value(1)), default=Value(0)))
+
+    rows = (
         Utterance.objects.filter(stretches_filter(old + new), session=session, is_final=True, seq__gt=after)
         .order_by()
         .values("role")
-        .annotate(change=change)
-        .values_list("role", "change")
+        .annotate(added=on(new), removed=on(old))
+        .values_list("role", "added", "removed")
     )
+    return {role: (added, removed) for role, added, removed in rows}
 
 
 def branch_start(*, session: Session, fork_seq: int | None) -> int:

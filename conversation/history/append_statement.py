@@ -1,4 +1,5 @@
-"""The append statement: one session's next utterances stored with their seqs, counters and title.
+"""The append statement: one session's next utterances stored with their seqs, counters, title and
+preview.
 
 The narrow interface services use: `PreparedUtterance` (a checked input), `append_rows` (store
 them, returning the session as updated and the rows) and `one_statement_transaction`. Inside:
@@ -50,7 +51,11 @@ def one_statement_transaction() -> AbstractContextManager:
 def append_rows(
     *, user: User, session_id: uuid.UUID | str, items: list[PreparedUtterance]
 ) -> tuple[Session, list[Utterance]]:
-    """Store `items` as the session's next utterances: seqs, counters, title and rows at once.
+    """Store `items` as the session's next utterances: seqs, counters, title, preview and rows at once.
+
+    The preview is set only while the active branch holds no user message (SET reads the row as it
+    was: its user_message_count counts the branch's final user messages), so that an append to a
+    chat that has one keeps it, at no cost.
 
     The session row's UPDATE allocates the seqs (and takes the row lock that serializes appends
     to one session); the INSERT follows. On PostgreSQL both are one statement (a data-modifying
@@ -69,6 +74,7 @@ def append_rows(
         counts[Role.SYSTEM],
         timezone.now(),
         inputs.auto_title(first_user_text) if first_user_text else "",
+        inputs.preview_text(first_user_text) if first_user_text else "",
         Session._meta.pk.get_db_prep_value(session_id_parse(session_id), db),
         user.pk,
     ]
@@ -116,7 +122,8 @@ def _advance_sql(quote) -> str:
             {s("head_seq")} = {s("last_seq")} + %s,
             {", ".join(f"{s(name)} = {s(name)} + %s" for name in counted)},
             {s("last_activity_at")} = %s,
-            {s("title")} = CASE WHEN {s("title")} = '' THEN %s ELSE {s("title")} END
+            {s("title")} = CASE WHEN {s("title")} = '' THEN %s ELSE {s("title")} END,
+            {s("preview")} = CASE WHEN {s("user_message_count")} = 0 THEN %s ELSE {s("preview")} END
         WHERE {s("id")} = %s AND {s("user")} = %s AND {s("deleted_at")} IS NULL
         RETURNING {", ".join(quote(f.column) for f in _SESSION_FIELDS)}
     """  # noqa: S608 - table and column names are the model's own, every value is a parameter

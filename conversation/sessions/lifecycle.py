@@ -32,8 +32,10 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
     session.assistant_message_count = session.system_message_count = 0
     session.context_epoch += 1
     session.head_seq, session.head_branch, session.branch_path = None, 0, []
+    session.preview = ""
     session.save(
         update_fields=[
+            "preview",
             "message_count",
             "user_message_count",
             "assistant_message_count",

@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conversation import context
-from conversation.branches.edits import session_fork, text_cut, utterance_edit, utterance_regenerate_prepare
+from conversation.branches.edits import session_fork, utterance_edit, utterance_regenerate_prepare
 from conversation.branches.head import session_switch
 from conversation.branches.paths import active_path_filter
 from conversation.history.pages import utterance_page
+from conversation.inputs import text_cut
 from conversation.models import ReplyInFlight, Session, SessionBranch, Utterance
 from conversation.replies.claim import ReplyBusy
 from conversation.sessions.create import session_create, session_update

@@ -32,7 +32,7 @@ db_call = database_sync_to_async
 ROOT = Path(__file__).resolve().parents[2]
 
 SESSION_KEYS = {
-    *("id", "title", "persona", "created_at", "last_activity_at", "ended_at", "message_count", "head_seq"),
+    *("id", "title", "preview", "persona", "created_at", "last_activity_at", "ended_at", "message_count", "head_seq"),
     *("pinned_at", "archived_at", "deleted_at"),
 }
 UTTERANCE_KEYS = {"seq", "parent_seq", "siblings", "role", "text", "is_final", "client_id", "created_at", "metadata"}
@@ -122,6 +122,7 @@ async def test_a_session_reads_the_same_in_every_api_body_the_export_and_the_soc
 
     assert expected["persona"] == {"slug": "creative-writer", "name": "Creative Writer"}
     assert expected["pinned_at"] is not None
+    assert expected["preview"] == "a zebra crossing"
     assert appended.json()["session"] == expected
     assert [row for row in listed if row["id"] == str(session.pk)] == [expected]
     assert set(found[0]) == SESSION_KEYS | {"rank", "match_seq", "snippet", "highlights"}

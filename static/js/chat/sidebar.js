@@ -10,12 +10,16 @@ function newSessionItem(id) {
   const item = els.sessionTemplate.content.firstElementChild.cloneNode(true);
   item.dataset.id = id;
   item.querySelector("a").href = url.chat(id);
+  // The preview describes the link (its name stays the title): its id is the row's own.
+  item.querySelector("a").setAttribute("aria-describedby", `preview-${id}`);
+  item.querySelector(".session-preview").id = `preview-${id}`;
   return item;
 }
 
 export function upsertSession(summary, { toTop }) {
   const item = sessionItem(summary.id) || newSessionItem(summary.id);
   item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
+  if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = summary.preview;
   item.querySelector(".count-number").textContent = summary.message_count;
   item.querySelector(".session-count").title = `${summary.message_count} messages`;
   if (summary.last_activity_at) item.dataset.activity = summary.last_activity_at;
@@ -78,6 +82,7 @@ export function placeSession(summary) {
   }
   sessionRemove(summary.id);
   item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
+  if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = summary.preview;
   item.querySelector(".count-number").textContent = summary.message_count;
   item.dataset.activity = summary.last_activity_at;
   if (pinned) {
