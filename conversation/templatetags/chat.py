@@ -25,6 +25,14 @@ def recency_filter(moment):
     return recency_group(moment)
 
 
+@register.filter(name="beside_title")
+def beside_title_filter(preview: str, title: str) -> str:
+    """A row's preview, or "" where it would only repeat the title: an automatic title is the start of
+    the first message (static/js/chat/sidebar.js's previewBesideTitle says the same)."""
+    start = display_title(title).removesuffix("…")
+    return "" if preview.startswith(start) else preview
+
+
 @register.filter(name="display_title")
 def display_title_filter(title: str) -> str:
     """A session row's title as shown (Session.display_title for rows of values)."""

@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conversation.branches.edits import utterance_edit
-from conversation.sessions.create import session_create
+from conversation.models import Session
+from conversation.sessions.create import session_create, session_update
 from tests.e2e.test_chat_page import assistant_messages, call, send
 from tests.helpers import say
 
@@ -22,14 +23,21 @@ def row(page: Page, title: str):
     return page.locator("#sessions li.session-item").filter(has=page.locator(".session-title", has_text=title))
 
 
-def test_a_new_chats_row_shows_its_first_message_as_a_description_of_the_link(live_url, signed_in: Page, axe):
+def test_a_renamed_chats_row_shows_its_first_message_as_a_description_of_the_link(
+    live_url, signed_in: Page, owner, axe
+):
     page = signed_in
     send(page, "Plan   a trip to Lisbon")
     expect(assistant_messages(page).last).to_contain_text("Echo:", timeout=15000)
     item = page.locator("#sessions li.session-item.current")
-    expect(item.locator(".session-preview")).to_have_text("Plan a trip to Lisbon")
     link = item.get_by_role("link")
+    # Titled automatically, from the first message: a preview would only repeat it.
     expect(link).to_have_accessible_name(re.compile(r"^Plan a trip to Lisbon\s*2 messages$"))
+    expect(item.locator(".session-preview")).to_be_empty()
+    chat = Session.objects.get(user=owner)
+    call(session_update, user=owner, session_id=chat.pk, title="Lisbon")  # elsewhere: the row follows
+    expect(item.locator(".session-preview")).to_have_text("Plan a trip to Lisbon")
+    expect(link).to_have_accessible_name(re.compile(r"^Lisbon\s*2 messages$"))
     expect(link).to_have_accessible_description("Plan a trip to Lisbon")
     axe(page, context="#sidebar")
 

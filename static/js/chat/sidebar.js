@@ -16,10 +16,17 @@ function newSessionItem(id) {
   return item;
 }
 
+// The preview, or "" where it would only repeat the title: an automatic title is the start of the
+// first message (the template filter beside_title says the same).
+function previewBesideTitle(summary) {
+  const start = (summary.title || NEW_CHAT).replace(/…$/, "");
+  return summary.preview.startsWith(start) ? "" : summary.preview;
+}
+
 export function upsertSession(summary, { toTop }) {
   const item = sessionItem(summary.id) || newSessionItem(summary.id);
   item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
-  if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = summary.preview;
+  if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = previewBesideTitle(summary);
   item.querySelector(".count-number").textContent = summary.message_count;
   item.querySelector(".session-count").title = `${summary.message_count} messages`;
   if (summary.last_activity_at) item.dataset.activity = summary.last_activity_at;
@@ -82,7 +89,7 @@ export function placeSession(summary) {
   }
   sessionRemove(summary.id);
   item.querySelector(".session-title").textContent = summary.title || NEW_CHAT;
-  if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = summary.preview;
+  if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = previewBesideTitle(summary);
   item.querySelector(".count-number").textContent = summary.message_count;
   item.dataset.activity = summary.last_activity_at;
   if (pinned) {

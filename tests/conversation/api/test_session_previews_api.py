@@ -56,3 +56,10 @@ def test_the_schema_documents_the_preview_of_every_session_shape(db):
     for name in sessions:
         assert schemas[name]["properties"]["preview"]["type"] == "string", name
         assert "preview" in schemas[name]["required"], name
+
+
+def test_the_sidebar_leaves_out_a_preview_that_only_repeats_the_title(owner, owner_client):
+    chat = session_create(user=owner)
+    say(owner, chat, "Where should we go in May, and for how long? " * 3)  # titled from it
+    html = owner_client.get("/sidebar/").content.decode()
+    assert f'<span class="session-preview" id="preview-{chat.pk}" aria-hidden="true"></span>' in html
