@@ -6,6 +6,7 @@ service can refuse a whole batch before it writes a row of it.
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -230,11 +231,16 @@ def auto_title(text: str) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
-# What continues the character before it: combining marks, joiners, variation selectors, emoji
-# modifiers and tags. A cut before one of them would leave half a letter or half an emoji.
-_CONTINUING = re.compile(
-    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
-)
+# What continues the character before it: a mark of any script (Unicode categories Mn, Mc, Me:
+# accents, Devanagari vowel signs, Arabic and Hebrew points), joiners, emoji modifiers and tags,
+# and a Hangul syllable's vowel and final jamo. A cut before one would leave half a letter or emoji.
+_CONTINUING = re.compile("[\u200c\u200d\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\u1160-\u11ff\ud7b0-\ud7ff]")
+
+
+def _continues(character: str) -> bool:
+    return unicodedata.category(character) in ("Mn", "Mc", "Me") or bool(_CONTINUING.match(character))
+
+
 _REGIONAL_INDICATOR = re.compile("[\U0001f1e6-\U0001f1ff]")
 
 
@@ -244,7 +250,7 @@ def text_cut(text: str, length: int) -> str:
     cut = max(length, 0)
     if cut >= len(text):
         return text
-    while cut > 0 and (_CONTINUING.match(text[cut]) or text[cut - 1] == "\u200d"):
+    while cut > 0 and (_continues(text[cut]) or text[cut - 1] == "\u200d"):
         cut -= 1
     indicators_before = 0  # flags are pairs: an odd run before the cut ends in half a flag
     while indicators_before < cut and _REGIONAL_INDICATOR.match(text[cut - 1 - indicators_before]):

@@ -27,10 +27,12 @@ def recency_filter(moment):
 
 @register.filter(name="beside_title")
 def beside_title_filter(preview: str, title: str) -> str:
-    """A row's preview, or "" where it would only repeat the title: an automatic title is the start of
-    the first message (static/js/chat/sidebar.js's previewBesideTitle says the same)."""
-    start = display_title(title).removesuffix("…")
-    return "" if preview.startswith(start) else preview
+    """A row's preview, or "" where it would only repeat the title: the title is the preview itself, or
+    its start cut with "…", as an automatic title is (static/js/chat/sidebar.js's previewBesideTitle
+    says the same). A title that is a shorter start without "…" (a rename) leaves it shown."""
+    shown = display_title(title)
+    repeats = preview == shown or (shown.endswith("…") and preview.startswith(shown.removesuffix("…")))
+    return "" if repeats else preview
 
 
 @register.filter(name="display_title")

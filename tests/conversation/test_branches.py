@@ -201,6 +201,9 @@ def test_forks_of_a_long_title_stay_distinct(owner, chat, settings):
         ("ab" + "\U0001f468\u200d\U0001f469\u200d\U0001f467" + "zz", 6, "ab"),  # a family emoji is not split
         ("abc" + "\U0001f1eb\U0001f1f7\U0001f1e9\U0001f1ea", 6, "abc\U0001f1eb\U0001f1f7"),  # nor a flag
         ("cafe\u0301s", 4, "caf"),  # nor an accented letter
+        ("abcd\u0915\u093f\u0924\u093e\u092c", 5, "abcd"),  # nor a Devanagari letter and its vowel sign
+        ("abcd\u0628\u0650\u0633\u0652", 5, "abcd"),  # nor an Arabic letter and its vowel point
+        ("abcd\u1100\u1161\u11a8xyz", 5, "abcd"),  # nor a Hangul syllable's jamo
         ("plain words", 6, "plain"),
         ("short", 6, "short"),
     ],

@@ -16,11 +16,13 @@ function newSessionItem(id) {
   return item;
 }
 
-// The preview, or "" where it would only repeat the title: an automatic title is the start of the
-// first message (the template filter beside_title says the same).
+// The preview, or "" where it would only repeat the title: the title is the preview itself, or its
+// start cut with "…", as an automatic title is (the template filter beside_title says the same).
 function previewBesideTitle(summary) {
-  const start = (summary.title || NEW_CHAT).replace(/…$/, "");
-  return summary.preview.startsWith(start) ? "" : summary.preview;
+  const shown = summary.title || NEW_CHAT;
+  const repeats = summary.preview === shown
+    || (shown.endsWith("…") && summary.preview.startsWith(shown.slice(0, -1)));
+  return repeats ? "" : summary.preview;
 }
 
 export function upsertSession(summary, { toTop }) {
