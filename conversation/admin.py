@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from conversation import inputs
 from conversation.history.pages import utterances_latest
 from conversation.models import Persona, Session, SessionAudit, Utterance
+from conversation.sessions.create import session_update
 from conversation.sessions.lifecycle import sessions_delete, sessions_end, sessions_trash_by_staff
 from conversation.sessions.lists import SESSION_VIEWS, sessions_totals
 
@@ -55,8 +59,26 @@ class EndedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SessionAdminForm(forms.ModelForm):
+    """The API's rules for a title and metadata, said on the form's fields rather than as a 500."""
+
+    def clean_title(self):
+        return _field_checked(inputs.check_title, self.cleaned_data["title"], "title")
+
+    def clean_metadata(self):
+        return _field_checked(inputs.check_metadata, self.cleaned_data["metadata"], "metadata")
+
+
+def _field_checked(check, value, name: str):
+    try:
+        return check(value)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict[name]) from error
+
+
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
+    form = SessionAdminForm
     list_display = ("display_title", "user", "persona", "message_count", "last_activity_at", "is_ended", "in_trash")
     list_select_related = ("user", "persona")
     list_filter = (LifecycleFilter, "persona", "last_activity_at", EndedFilter)
@@ -104,6 +126,18 @@ class SessionAdmin(admin.ModelAdmin):
         (f"Latest {LATEST_UTTERANCES_SHOWN} utterances", {"fields": ("latest_utterances",)}),
     )
     actions = ("trash_sessions", "delete_sessions", "end_sessions")
+
+    def save_model(self, request, obj, form, change):
+        # A change goes through the service, which writes only what the form changed: an append that
+        # landed while the form was open keeps its counters, head and preview, and open tabs hear of it.
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "persona" in changes:
+            changes["persona"] = changes["persona"].slug
+        if changes:
+            session_update(user=obj.user, session_id=obj.pk, **changes)
 
     def get_readonly_fields(self, request, obj=None):
         # A session never changes owner: its utterances, their search index and its owner's open
