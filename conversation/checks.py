@@ -5,33 +5,21 @@ from django.conf import settings
 from django.core import checks
 
 
-@checks.register(checks.Tags.models)
-def title_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessage]:
+def _limit_fits(setting: str, column: str, *, least: int, error_id: str) -> list[checks.CheckMessage]:
     from conversation.models import Session
 
-    column = Session._meta.get_field("title").max_length
-    if 1 <= settings.MAX_TITLE_CHARS <= column:
+    value, most = getattr(settings, setting), Session._meta.get_field(column).max_length
+    if least <= value <= most:
         return []
-    return [
-        checks.Error(
-            f"MAX_TITLE_CHARS is {settings.MAX_TITLE_CHARS}; it must be from 1 to {column}, "
-            "the length of a session's title column.",
-            id="conversation.E001",
-        )
-    ]
+    message = f"{setting} is {value}; it must be from {least} to {most}, the length of a session's {column} column."
+    return [checks.Error(message, id=error_id)]
+
+
+@checks.register(checks.Tags.models)
+def title_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    return _limit_fits("MAX_TITLE_CHARS", "title", least=1, error_id="conversation.E001")
 
 
 @checks.register(checks.Tags.models)
 def preview_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    from conversation.models import Session
-
-    column = Session._meta.get_field("preview").max_length
-    if 2 <= settings.SESSION_PREVIEW_CHARS <= column:
-        return []
-    return [
-        checks.Error(
-            f"SESSION_PREVIEW_CHARS is {settings.SESSION_PREVIEW_CHARS}; it must be from 2 to {column}, "
-            "the length of a session's preview column.",
-            id="conversation.E002",
-        )
-    ]
+    return _limit_fits("SESSION_PREVIEW_CHARS", "preview", least=2, error_id="conversation.E002")
