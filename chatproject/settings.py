@@ -332,6 +332,12 @@ AUTO_TITLE_CHARS = 60
 # A session's preview (its first user message on one line, in lists and the sidebar) is cut to this.
 SESSION_PREVIEW_CHARS = env.int("SESSION_PREVIEW_CHARS", default=120)
 MAX_PAGE_SIZE = 200
+# Folders (docs/folders.md) and tags (docs/tags.md): how deep folders nest, and how many of each a
+# user may have; how many tags one chat may carry. Each is checked by the services before a write.
+MAX_FOLDER_DEPTH = env.int("MAX_FOLDER_DEPTH", default=3)
+MAX_FOLDERS = env.int("MAX_FOLDERS", default=200)
+MAX_TAGS = env.int("MAX_TAGS", default=500)
+MAX_TAGS_PER_SESSION = env.int("MAX_TAGS_PER_SESSION", default=20)
 # A search statement stops after this long and the search answers "too broad, refine" (a word in
 # nearly every message of a large history); PostgreSQL's statement_timeout, SQLite's progress handler.
 SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=1000)

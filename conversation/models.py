@@ -2,7 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 # Full-text search configuration. The GIN indexes of migration 0001 are built on
@@ -45,6 +46,66 @@ ARCHIVED = Q(archived_at__isnull=False, deleted_at__isnull=True)
 TRASH = Q(deleted_at__isnull=False)
 # Sessions that retention may move to the trash: not there yet, not pinned (archived ones included).
 RETAINED = Q(deleted_at__isnull=True, pinned_at__isnull=True)
+
+
+class Folder(models.Model):
+    """A user's folder of chats (docs/folders.md), nested up to settings.MAX_FOLDER_DEPTH levels.
+
+    `depth` is stored (1 for a top folder) so that a move or a new subfolder is checked without
+    walking the tree; the folder services keep it exact for a moved folder's whole subtree. `persona`
+    and `instructions` are the defaults of a chat started in the folder: its persona, and words
+    added to the system prompt of its replies. A folder's name is unique among its siblings, in any
+    case (the two constraints below: a top folder has no parent to compare)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_folders")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    name = models.CharField(max_length=100)
+    depth = models.PositiveSmallIntegerField(default=1)
+    persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    instructions = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                F("user"), F("parent"), Lower("name"), condition=Q(parent__isnull=False), name="folder_name_unique"
+            ),
+            models.UniqueConstraint(
+                F("user"), Lower("name"), condition=Q(parent__isnull=True), name="folder_top_name_unique"
+            ),
+            models.CheckConstraint(condition=Q(depth__gte=1), name="folder_depth_positive"),
+        ]
+        indexes = [
+            # A user's folders, the sidebar's tree and the API's list: WHERE user_id = ? (all of them,
+            # at most settings.MAX_FOLDERS), and a folder's children: WHERE parent_id = ?.
+            models.Index(fields=["user", "parent"], name="folder_user_parent_idx"),
+            models.Index(fields=["parent"], name="folder_parent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """One of a user's tags (docs/tags.md). A chat's tags are its SessionTag rows (what filters
+    read) and, by name, its `Session.tag_names` (what every door shows): the tag services keep the
+    two exact in one transaction. Names are unique per user in any case."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_tags")
+    name = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # The user's tag of a name (a typed tag found again, suggestions by prefix): WHERE
+            # user_id = ? AND lower(name) = ? (or LIKE ?).
+            models.UniqueConstraint(F("user"), Lower("name"), name="tag_user_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Session(models.Model):
@@ -90,6 +151,10 @@ class Session(models.Model):
     # (inputs.preview_text); "" while the branch has none. Kept exact by every writer of the
     # utterances or of the head, in its own transaction (docs/architecture.md, "Session previews").
     preview = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # The folder it is in (at most one; null: none), and its tags' names, sorted case-insensitively:
+    # a copy of its SessionTag rows kept by the tag services, so that a row shows its tags with no query.
+    folder = models.ForeignKey(Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
+    tag_names = models.JSONField(default=list, db_default=[], blank=True)
 
     class Meta:
         verbose_name = "chat session"
@@ -106,6 +171,11 @@ class Session(models.Model):
             # The trash, newest deletion first; and the purge of what has been there too long.
             models.Index(fields=["user", "-deleted_at", "-id"], name="session_trash_idx", condition=TRASH),
             models.Index(fields=["deleted_at"], name="session_trash_age_idx", condition=TRASH),
+            # A folder's chats in the sidebar and the folder filter: WHERE folder_id = ? AND <live>
+            # ORDER BY last_activity_at DESC, id DESC.
+            models.Index(
+                fields=["folder", "-last_activity_at", "-id"], name="session_folder_activity_idx", condition=LIVE
+            ),
             # The admin's activity filter: WHERE last_activity_at < ?.
             models.Index(fields=["last_activity_at"], name="session_activity_idx"),
             # expire_sessions' retention (sessions.expiry.sessions_retention_due): WHERE <RETAINED> AND
@@ -179,6 +249,26 @@ class Utterance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} #{self.seq}"
+
+
+class SessionTag(models.Model):
+    """A chat tagged with one of its owner's tags."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="session_links")
+
+    class Meta:
+        constraints = [
+            # A session's tags, and tagging twice found as done: WHERE session_id = ? (AND tag_id = ?).
+            models.UniqueConstraint(fields=["session", "tag"], name="sessiontag_unique"),
+        ]
+        indexes = [
+            # The tag filter (sidebar and search): WHERE tag_id = ?, the tagged sessions.
+            models.Index(fields=["tag", "session"], name="sessiontag_tag_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.session_id}"
 
 
 class SessionBranch(models.Model):
