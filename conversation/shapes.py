@@ -60,6 +60,8 @@ def _session(fields: Mapping[str, Any] | _Fields, *, persona: dict | None, zone:
         "pinned_at": iso_datetime(fields["pinned_at"], zone),
         "archived_at": iso_datetime(fields["archived_at"], zone),
         "deleted_at": iso_datetime(fields["deleted_at"], zone),
+        "folder": str(fields["folder_id"]) if fields["folder_id"] else None,
+        "tags": fields["tag_names"],
     }
     if persona is None:
         del shape["persona"]

@@ -58,6 +58,12 @@ class SessionOutputSerializer(DirectOutputSerializer):
     pinned_at = serializers.DateTimeField(allow_null=True, help_text="When it was pinned; null when not.")
     archived_at = serializers.DateTimeField(allow_null=True, help_text="When it was archived; null when not.")
     deleted_at = serializers.DateTimeField(allow_null=True, help_text="When it went to the trash; null when not.")
+    folder = serializers.UUIDField(
+        source="folder_id", allow_null=True, help_text="The id of the folder it is in; null when in none."
+    )
+    tags = serializers.ListField(
+        source="tag_names", child=serializers.CharField(), help_text="Its tags' names, sorted without regard to case."
+    )
 
     def to_representation(self, session) -> dict:
         return shapes.session(session, zone=self.zone)
