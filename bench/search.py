@@ -10,8 +10,9 @@ and a second persona so that filters select something.
 
 200 mixed queries (one word, two words, a phrase; a fifth with filters: role, dates, tag, folder,
 persona, view, branch), each run once for the measured user: p50 / p95 / p99 server time (the
-selector in process, no HTTP), the raw statement beside it. Then the most frequent word, for a user and for the heavy one, which must
-answer within SEARCH_TIMEOUT_MS (a partial answer when it cannot be ranked in time).
+selector in process, no HTTP), the raw statement beside it. Then the most frequent word, for a user
+and for the heavy one, which must answer within SEARCH_TIMEOUT_MS (a partial answer when it cannot
+be ranked in time).
 
 A smaller run: `SEARCH_BENCH_USERS=20 scripts/with-services.sh
 .venv/bin/python -m bench search` (200,000 utterances).
