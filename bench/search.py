@@ -66,6 +66,15 @@ def main() -> None:
                 per_session=PER_SESSION,
                 make=make,
             )
+        if heavy_sessions:
+            load(
+                raw,
+                user_id=heavy.pk,
+                persona_id=persona.pk,
+                sessions=heavy_sessions,
+                per_session=PER_SESSION,
+                make=make,
+            )
     with psycopg.connect(dsn, autocommit=True) as raw:
         raw.execute("VACUUM ANALYZE conversation_session")
         raw.execute("VACUUM ANALYZE conversation_utterance")
@@ -162,9 +171,12 @@ def main() -> None:
         ["  of which with filters", cell(ours_ms[160:]), cell(raw_ms[160:]), "", ""],
     ]
     limit = settings.SEARCH_TIMEOUT_MS
-    for who, label in [(me, "a user"), (heavy, f"the user with {heavy_sessions * PER_SESSION:,}")]:
+    cases = [(me, "a user", limit), (heavy, f"the user with {heavy_sessions * PER_SESSION:,}", limit)]
+    cases.append((heavy, "the same, SEARCH_TIMEOUT_MS=300", 300))
+    for who, label, budget in cases:
         if who is heavy and not heavy_sessions:
             continue
+        settings.SEARCH_TIMEOUT_MS = budget
         common, answers = [], []
         for _ in range(5):
             start = time.perf_counter()
@@ -177,8 +189,9 @@ def main() -> None:
                 + (" (partial)" if answers[-1].partial else " (ranked)")
                 + f", {len(answers[-1].hits)} hits",
                 "",
-                f"<= SEARCH_TIMEOUT_MS ({limit} ms) + overhead",
-                "yes" if max(common) < limit + 100 else "NO",
+                f"<= SEARCH_TIMEOUT_MS ({budget} ms) + overhead",
+                "yes" if max(common) < budget + 100 else "NO",
             ]
         )
+    settings.SEARCH_TIMEOUT_MS = limit
     print_table("Message search benchmark (PostgreSQL)", ["operation", "ours", "raw psycopg", "target", "met"], rows)

@@ -210,8 +210,10 @@ def statement_and_params(search: Search, *, terms: list[str], limit: int, ranked
         rank, created_at, utterance_id = search.cursor
         position = [rank, adapt["adapt_datetime"](created_at), utterance_id]
     if connection.vendor == "postgresql":
-        statement = postgres.statement_for(search.shape(terms=len(terms), ranked=ranked))
-        return statement, [*terms, *search.filter_params(**adapt), *position, limit]
+        shape = search.shape(terms=len(terms), ranked=ranked)
+        filters = search.filter_params(**adapt)
+        params = postgres.params_for(shape, terms=terms, filters=filters, position=position, limit=limit)
+        return postgres.statement_for(shape), params
     statement = sqlite.statement_for(search.shape(terms=1, ranked=ranked))
     return statement, [fts5_expression(terms), *search.filter_params(**adapt), *position, limit]
 

@@ -112,3 +112,10 @@ def fts5_expression(terms: list[str]) -> str:
     """The FTS5 MATCH expression: every term a quoted string (FTS5 cuts it into a phrase with the
     table's tokenizer), all of them required. Only searchable terms are given (searchable_terms)."""
     return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def searchable_words(q: str) -> list[str]:
+    """The words and quoted phrases of a free search (the session search: no filters), those that can
+    match (not stop words alone)."""
+    terms = [quoted or bare for quoted, bare in re.findall(r'"([^"]*)"?|(\S+)', q)]
+    return ParsedQuery(terms=[t for t in terms if _WORD.search(t)]).searchable_terms()

@@ -4,20 +4,23 @@ PostgreSQL: full-text search (websearch syntax) on the GIN indexes session_title
 utterance_text_search_idx, the latter on (user_id, the stored column search_vector) so that a
 user's search reads that user's matches only (migrations 0003 and 0004 add both on PostgreSQL
 only, outside the model), ranked with ts_rank (title matches weigh double), with a highlighted
-snippet of the best-matching message from ts_headline. SQLite (the embedded default): a plain
-case-insensitive match giving the same result shape. Either way the search stops after
+snippet of the best-matching message from ts_headline. SQLite (the embedded default): titles by a
+case-insensitive match, texts on the message search's FTS5 index (search/sqlite.py), the same result
+shape. Either way the search stops after
 SEARCH_TIMEOUT_MS and answers SearchTooBroad, so a word found in everything costs a bounded time.
 """
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import BigIntegerField
 
 from accounts.models import User
 from chatproject.db.deadlines import StatementTimedOut, sqlite_deadline, statement_timeout
-from chatproject.fixed_sql import FixedStatement
+from chatproject.fixed_sql import FixedExpression, FixedStatement
 from conversation.models import SEARCH_CONFIG, Session, Utterance
+from conversation.search import sqlite
 from conversation.search.hits import START, STOP, SearchHit, SearchTooBroad, unmark
-from conversation.search.query import check_query
+from conversation.search.query import check_query, fts5_expression, searchable_words
 
 SNIPPET_CONTEXT_CHARS = 60
 
@@ -97,7 +100,8 @@ def _search_postgres(*, user_id: int, q: str, limit: int) -> list[tuple]:
 
 
 def _search_plain(*, user_id: int, q: str, limit: int) -> list[tuple]:
-    """The embedded default's search: case-insensitive substring, newest activity first."""
+    """The embedded default's search: titles by case-insensitive substring, texts on the FTS5 index
+    (every word or quoted phrase, stemmed, as the message search matches them); newest activity first."""
     try:
         with sqlite_deadline(milliseconds=settings.SEARCH_TIMEOUT_MS):
             return _search_plain_rows(user_id=user_id, q=q, limit=limit)
@@ -105,9 +109,19 @@ def _search_plain(*, user_id: int, q: str, limit: int) -> list[tuple]:
         raise SearchTooBroad from None
 
 
+# The utterances whose text matches an FTS5 expression (sqlite.py's table, kept by its triggers).
+_FTS_MATCHES = FixedExpression(
+    sql=lambda quote: f"SELECT rowid FROM {sqlite.TABLE} WHERE {sqlite.TABLE} MATCH %s",  # noqa: S608
+    output_field=lambda: BigIntegerField(),
+)
+
+
 def _search_plain_rows(*, user_id: int, q: str, limit: int) -> list[tuple]:
     title_ids = Session.objects.filter(user_id=user_id, title__icontains=q).values("id")
-    text_ids = Utterance.objects.filter(session__user_id=user_id, is_final=True, text__icontains=q).values("session_id")
+    terms = searchable_words(q)
+    matching = Utterance.objects.filter(user_id=user_id, is_final=True)
+    matching = matching.filter(pk__in=_FTS_MATCHES.of([fts5_expression(terms)])) if terms else matching.none()
+    text_ids = matching.values("session_id")
     matches = list(
         Session.objects.filter(user_id=user_id, deleted_at__isnull=True)
         .filter(id__in=title_ids.union(text_ids))
@@ -119,7 +133,7 @@ def _search_plain_rows(*, user_id: int, q: str, limit: int) -> list[tuple]:
     best_text: dict = {}
     if untitled:
         rows = (
-            Utterance.objects.filter(session_id__in=untitled, is_final=True, text__icontains=q)
+            matching.filter(session_id__in=untitled)
             .order_by("session_id", "-seq")
             .values_list("session_id", "seq", "text")
         )

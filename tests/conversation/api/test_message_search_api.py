@@ -85,11 +85,13 @@ def test_it_filters_by_folder_with_its_subfolders_by_id_and_by_name(api, owner, 
     recipes = folder(owner, "Recipes")
     breads = folder(owner, "Breads", parent=recipes)
     file_in(chats["bread"], breads)
-    folder(outsider, "Travel")  # another user's folder name means nothing
+    travel = folder(outsider, "Travel")  # another user's folder, by name or id, means nothing
+    file_in(chats["theirs"], travel)
     assert sorted(found(api, q="sourdough", folder=str(recipes.pk))) == [("Bread", 1), ("Bread", 2)]
     assert len(found(api, q="sourdough folder:recipes")) == 2
     assert len(found(api, q="sourdough folder:BREADS")) == 2
     assert found(api, q="sourdough folder:Travel") == []
+    assert found(api, q="sourdough", folder=str(travel.pk)) == []
     hits = api.get(URL, {"q": "sourdough", "folder": str(breads.pk)}).json()["results"]
     assert {h["session"]["folder"] for h in hits} == {str(breads.pk)}
 

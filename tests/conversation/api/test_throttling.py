@@ -23,3 +23,11 @@ def test_searches_have_a_budget_of_their_own(api, monkeypatch):
     assert api.get("/api/sessions/?q=bread").status_code == 200
     assert api.get("/api/sessions/?q=butter").status_code == 429
     assert api.get("/api/sessions/").status_code == 200
+
+
+def test_message_searches_share_the_search_budget(api, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"api_read": "5/min", "api_search": "1/min"})
+    assert api.get("/api/search/?q=bread").status_code == 200
+    assert api.get("/api/sessions/?q=butter").status_code == 429
+    assert api.get("/api/search/?q=butter").status_code == 429
+    assert api.get("/api/sessions/").status_code == 200

@@ -16,6 +16,12 @@ from tests.conversation.search.exactness import build_corpus, check_all, filter_
 user = User.objects.create_user(email="lite@example.com", password="x")
 outsider = User.objects.create_user(email="other@example.com", password="x")
 build_corpus(user, outsider)
+# The session search reads the same index: a stem finds the chats the message search finds.
+from conversation.search import message_search_for_user, session_search_for_user
+chats = {h.session.pk for h in session_search_for_user(user=user, q="lisbons", limit=50)}
+pages = [message_search_for_user(user=user, q="lisbons", view=v) for v in ("live", "archived")]
+found = {h.session.pk for page in pages for h in page.hits}
+assert chats == found and len(chats) == 2, (chats, found)
 filtered = filter_answers(User.objects.create_user(email="third@example.com", password="x"))
 print(json.dumps({"exact": check_all(user), "filtered": filtered}))
 """
