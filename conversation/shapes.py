@@ -13,7 +13,7 @@ from datetime import tzinfo
 from typing import Any
 
 from chatproject.timestamps import iso_datetime
-from conversation.models import Persona, Session, Utterance
+from conversation.models import Persona, Session, Tag, Utterance
 from conversation.search import SearchHit
 
 
@@ -108,3 +108,8 @@ def utterance(utterance: Utterance, *, zone: tzinfo | None = None, siblings: dic
         "metadata": utterance.metadata,
     }
     return shape
+
+
+def tag(tag: Tag) -> dict:
+    """One of a user's tags (docs/tags.md)."""
+    return {"id": str(tag.pk), "name": tag.name}
