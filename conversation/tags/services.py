@@ -39,7 +39,7 @@ def sessions_tag(*, user: User, session_ids: Sequence[uuid.UUID | str], names: S
     is that tag (its stored spelling kept), others become new tags. ValidationError, nothing
     written, for a bad name, past MAX_TAGS or when a chat would have more than MAX_TAGS_PER_SESSION."""
     wanted = tag_names_clean(names)
-    return _sessions_retag(user=user, session_ids=session_ids, names=wanted, change=lambda now, given: now | given)
+    return _sessions_retag(user=user, session_ids=session_ids, names=wanted, change=lambda now, given: now | given)[0]
 
 
 @transaction.atomic
@@ -49,7 +49,7 @@ def sessions_untag(*, user: User, session_ids: Sequence[uuid.UUID | str], names:
     wanted = tag_names_clean(names)
     return _sessions_retag(
         user=user, session_ids=session_ids, names=wanted, change=lambda now, given: now - given, create=False
-    )
+    )[0]
 
 
 @transaction.atomic
@@ -57,10 +57,10 @@ def session_tags_set(*, user: User, session_id: uuid.UUID | str, names: Sequence
     """Make the session's tags exactly `names` (an empty list: none); returns its tag_names.
     Session.DoesNotExist for a session not the user's or in the trash; ValidationError as sessions_tag."""
     wanted = tag_names_clean(names)
-    result = _sessions_retag(user=user, session_ids=[session_id], names=wanted, change=lambda now, given: given)
-    if result.not_found:
+    _, sessions = _sessions_retag(user=user, session_ids=[session_id], names=wanted, change=lambda now, given: given)
+    if not sessions:
         raise Session.DoesNotExist("No such session.")
-    return list(Session.objects.filter(pk=session_id_parse(session_id)).values_list("tag_names", flat=True).get())
+    return list(sessions[0].tag_names)
 
 
 @transaction.atomic
@@ -106,8 +106,9 @@ def _sessions_retag(
     names: list[str],
     change: Callable[[set[uuid.UUID], set[uuid.UUID]], set[uuid.UUID]],
     create: bool = True,
-) -> TaggingResult:
-    """Each found session's tag ids become change(its tag ids, the named tags' ids)."""
+) -> tuple[TaggingResult, list[Session]]:
+    """Each found session's tag ids become change(its tag ids, the named tags' ids); returns the
+    result and the sessions found, their tag_names set."""
     parsed: dict[str, uuid.UUID] = {}
     not_found: list[str] = []
     for raw in dict.fromkeys(str(session_id) for session_id in session_ids):
@@ -137,7 +138,7 @@ def _sessions_retag(
             {"names": [f"A chat can have at most {settings.MAX_TAGS_PER_SESSION} tags; remove some first."]}
         )
     if not sessions:
-        return TaggingResult(done=0, not_found=not_found)
+        return TaggingResult(done=0, not_found=not_found), []
     Tag.objects.bulk_create(new_tags)
     removed = Q()
     for session in sessions:
@@ -151,7 +152,7 @@ def _sessions_retag(
     names_by_id = {tag.pk: tag.name for tag in tags.values()}
     changed = _tag_names_write(sessions, after, names_by_id)
     _announce(user, sessions=changed, tags_changed=bool(new_tags))
-    return TaggingResult(done=len(sessions), not_found=not_found)
+    return TaggingResult(done=len(sessions), not_found=not_found), sessions
 
 
 def _sessions_of_tag_locked(tag: Tag) -> list[Session]:
