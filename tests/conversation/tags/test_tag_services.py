@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 from conversation.models import Session, SessionTag, Tag
 from conversation.sessions.create import session_create
@@ -177,22 +177,97 @@ def test_concurrent_taggings_of_the_same_chats_lose_no_name_and_make_each_tag_on
     def tag(names, order):
         try:
             barrier.wait()
-            for _ in range(3):
-                sessions_tag(user=owner, session_ids=order, names=names)
+            for round_ in range(10):  # a new shared name each round: ten races to make it
+                sessions_tag(user=owner, session_ids=order, names=[*names, f"round{round_}"])
         except Exception as exc:
             errors.append(exc)
         finally:
             close_old_connections()
 
+    # Threads 0 and 2 (1 and 3) share no chat: only the user's lock keeps "shared" from being made twice.
     threads = [
-        threading.Thread(target=tag, args=(["shared", f"own{i}"], ids if i % 2 else ids[::-1])) for i in range(4)
+        threading.Thread(target=tag, args=(["shared", f"own{i}"], [ids[i], ids[(i + 1) % 4]][:: 1 if i % 2 else -1]))
+        for i in range(4)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    assert Tag.objects.filter(user=owner).count() == 5
-    for session in sessions:
-        assert names_of(session) == ["own0", "own1", "own2", "own3", "shared"]
+    assert Tag.objects.filter(user=owner).count() == 15
+    rounds = [f"round{k}" for k in range(10)]
+    assert [names_of(s) for s in sessions] == [
+        ["own0", "own3", *rounds, "shared"],
+        ["own0", "own1", *rounds, "shared"],
+        ["own1", "own2", *rounds, "shared"],
+        ["own2", "own3", *rounds, "shared"],
+    ]
     exact(*sessions)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_renames_deletes_and_taggings_at_once_leave_every_chat_exact():
+    owner = UserFactory(email=f"{uuid.uuid4().hex}@example.com")
+    sessions = [session_create(user=owner) for _ in range(4)]
+    ids = [s.pk for s in sessions]
+    sessions_tag(user=owner, session_ids=ids, names=["a", "b", "c"])
+    tag_a, tag_b = Tag.objects.get(name="a"), Tag.objects.get(name="b")
+    errors = []
+    barrier = threading.Barrier(4)
+
+    def run(*calls):
+        try:
+            barrier.wait()
+            for call in calls:
+                call()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [
+        threading.Thread(target=run, args=[lambda: tag_rename(user=owner, tag_id=tag_a.pk, name="renamed")]),
+        threading.Thread(target=run, args=[lambda: tag_delete(user=owner, tag_id=tag_b.pk)]),
+        threading.Thread(target=run, args=[lambda: sessions_tag(user=owner, session_ids=ids[::-1], names=["d"])]),
+        threading.Thread(
+            target=run,
+            args=[
+                lambda: sessions_untag(user=owner, session_ids=ids[:2], names=["c"]),
+                lambda: session_tags_set(user=owner, session_id=ids[3], names=["e"]),
+            ],
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [names_of(s) for s in sessions[:3]] == [["d", "renamed"], ["d", "renamed"], ["c", "d", "renamed"]]
+    assert names_of(sessions[3]) in (["e"], ["d", "e"])  # "d" before or after the replacement
+    exact(*sessions)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_tag_writes_on_different_chats_of_a_user_take_turns():
+    """Two taggings of disjoint chats both making a tag would race to insert it: the second waits
+    for the user's lock, then finds the tag made."""
+    owner = UserFactory(email=f"{uuid.uuid4().hex}@example.com")
+    first, second = session_create(user=owner), session_create(user=owner)
+    done = threading.Event()
+
+    def tag_second():
+        try:
+            sessions_tag(user=owner, session_ids=[second.pk], names=["new"])
+            done.set()
+        finally:
+            close_old_connections()
+
+    with transaction.atomic():
+        sessions_tag(user=owner, session_ids=[first.pk], names=["new"])
+        thread = threading.Thread(target=tag_second)
+        thread.start()
+        assert not done.wait(0.5)  # held until this transaction ends
+    thread.join(10)
+    assert done.is_set()
+    assert Tag.objects.filter(user=owner).count() == 1
+    assert names_of(first) == names_of(second) == ["new"]
