@@ -80,3 +80,33 @@ def test_a_chip_filters_by_its_tag_on_a_phone_and_the_filter_is_reached_by_keybo
         ["a-very-long-tag-name-" * 2, "new"]
     )
     expect(select.locator("option")).to_have_text(["All chats", "a-very-long-tag-name-" * 2, "new", "x"])
+
+
+def test_the_tags_dialog_by_keyboard_alone(live_url, keyboard: Page, owner):
+    chat = call(session_create, user=owner, title="Keys")
+    page = keyboard
+    page.goto(f"{live_url}/c/{chat.pk}/")
+    ready(page)
+    actions = page.get_by_role("button", name="Chat actions")
+    tab_to(page, actions)
+    page.keyboard.press("Enter")
+    menu_item = page.get_by_role("button", name="Tags…")
+    while not menu_item.evaluate("element => element === document.activeElement"):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    box = page.get_by_label("Add a tag")
+    expect(box).to_be_focused()
+    page.keyboard.type("work, home")
+    page.keyboard.press("Enter")
+    remove_home = page.get_by_role("button", name="Remove tag home")
+    expect(remove_home).to_be_visible()
+    expect(page.locator("#tags-status")).to_have_text("Tagged work, home.")
+    expect(page.locator("#sessions li.session-item", has_text="Keys").locator(".tag-chip")).to_have_text(
+        ["home", "work"]
+    )
+    tab_to(page, remove_home, back=True)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Remove tag work")).to_be_focused()  # the next chip's
+    expect(page.locator("#sessions li.session-item", has_text="Keys").locator(".tag-chip")).to_have_text(["work"])
+    page.keyboard.press("Escape")
+    expect(actions).to_be_focused()
