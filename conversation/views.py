@@ -75,7 +75,7 @@ LABELS = {
     "tagFilter": "Show chats with a tag",
     "allChats": "All chats",
     "clearTagFilter": "Clear",
-    "moreTagged": "More",
+    "moreTagged": "More chats with this tag",
     "taggedStatus": "Showing chats tagged {tag}",
     "taggedNone": "No chats tagged {tag}.",
     "taggedFailed": "Chats tagged {tag} could not be loaded: {reason}",
