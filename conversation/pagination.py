@@ -18,11 +18,15 @@ from chatproject.api.drf import CursorPaginatorSource
 from conversation.sessions.lists import SESSION_VIEW_ORDERING, session_page_for_user
 
 
-def session_list(*, user: User, view: str = "live", persona: str | None = None) -> CursorPaginatorSource:
+def session_list(
+    *, user: User, view: str = "live", persona: str | None = None, tag: str | None = None
+) -> CursorPaginatorSource:
     """One of a user's list views, as DRF's CursorPagination takes a queryset: its pages are fixed
     statements (sessions.lists.session_page_for_user); the queryset it stands for is
     sessions.lists.session_list_for_user's."""
-    return CursorPaginatorSource(read_page=functools.partial(_session_page, user=user, view=view, persona=persona))
+    return CursorPaginatorSource(
+        read_page=functools.partial(_session_page, user=user, view=view, persona=persona, tag=tag)
+    )
 
 
 def _session_page(**page) -> list[dict]:

@@ -13,7 +13,7 @@ from datetime import tzinfo
 from typing import Any
 
 from chatproject.timestamps import iso_datetime
-from conversation.models import Persona, Session, Utterance
+from conversation.models import Persona, Session, Tag, Utterance
 from conversation.search import MessageHit, SearchHit
 
 
@@ -130,3 +130,8 @@ def message_hit(hit: MessageHit, *, zone: tzinfo | None = None) -> dict:
         "highlights": [list(pair) for pair in hit.highlights],
         "url": f"/c/{chat.pk}/?at={hit.seq}",
     }
+
+
+def tag(tag: Tag) -> dict:
+    """One of a user's tags (docs/tags.md)."""
+    return {"id": str(tag.pk), "name": tag.name}

@@ -71,6 +71,25 @@ LABELS = {
     "copy": "Copy",
     "copied": "Copied",
     "copyFailed": "The message could not be copied: {reason}",
+    # tags
+    "tagFilter": "Show chats with a tag",
+    "allChats": "All chats",
+    "clearTagFilter": "Clear",
+    "moreTagged": "More chats with this tag",
+    "taggedStatus": "Showing chats tagged {tag}",
+    "taggedNone": "No chats tagged {tag}.",
+    "taggedFailed": "Chats tagged {tag} could not be loaded: {reason}",
+    "tagsAction": "Tags…",
+    "tagsTitle": "Tags of this chat",
+    "tagsCurrent": "Its tags",
+    "tagsNone": "No tags yet.",
+    "tagsAdd": "Add a tag",
+    "tagsAddButton": "Add",
+    "tagsHint": "Your tags are suggested as you type; commas separate several.",
+    "tagsDone": "Done",
+    "tagRemove": "Remove tag {tag}",
+    "tagAdded": "Tagged {tag}.",
+    "tagRemoved": "Tag {tag} removed.",
 }
 
 
@@ -89,6 +108,8 @@ def _page_urls() -> dict[str, str]:
         "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
         "socket": "/" + SOCKET_PATH,
+        "tags": reverse("api:tags"),
+        "sessionTags": reverse("api:session-tags", args=[ID_PLACEHOLDER]),
     }
 
 
@@ -151,6 +172,7 @@ def chat(request, session_id=None):
             "idPlaceholder": ID_PLACEHOLDER,
             "urls": _page_urls(),
             "labels": LABELS,
+            "maxTags": settings.MAX_TAGS,
         },
         "labels": LABELS,
     }

@@ -48,6 +48,7 @@ class SessionListApi(ReadWriteThrottled, APIView):
             help_text="Search titles and message text of live and archived sessions; answers the best matches.",
         )
         persona = StrictCharField(required=False)
+        tag = StrictCharField(required=False, max_length=50, help_text="Only the sessions with this tag (any case).")
         view = serializers.ChoiceField(
             choices=list(SESSION_VIEWS),
             default="live",
@@ -84,7 +85,9 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 )
             results = SessionListItemSerializer(hits, many=True).data
             return Response({"next": None, "previous": None, "results": results})
-        sessions = session_list(user=request.user, persona=params.get("persona"), view=params["view"])
+        sessions = session_list(
+            user=request.user, persona=params.get("persona"), view=params["view"], tag=params.get("tag")
+        )
         paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chatproject.api.endpoints import endpoint
-from conversation.api import branches, history, replies, search, sessions
+from conversation.api import branches, history, replies, search, sessions, tags
 
 urlpatterns = [
     path("sessions/", endpoint(sessions.SessionListApi), name="sessions"),
@@ -32,4 +32,7 @@ urlpatterns = [
     path("personas/", endpoint(sessions.PersonaListApi), name="personas"),
     path("stats/", endpoint(sessions.StatsApi), name="stats"),
     path("search/", endpoint(search.MessageSearchApi), name="search"),
+    path("tags/", endpoint(tags.TagListApi), name="tags"),
+    path("tags/<str:tag_id>/", endpoint(tags.TagDetailApi), name="tag"),
+    path("sessions/<str:session_id>/tags/", endpoint(tags.SessionTagsApi), name="session-tags"),
 ]

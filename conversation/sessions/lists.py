@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import User
 from chatproject.fixed_sql import FixedStatement, condition_sql
-from conversation.models import ARCHIVED, LIVE, PINNED, TRASH, Persona, Role, Session, Utterance
+from conversation.models import ARCHIVED, LIVE, PINNED, TRASH, Persona, Role, Session, SessionTag, Tag, Utterance
 
 # How each view is ordered (and cursor-paginated): by last activity, the trash by deletion time.
 SESSION_VIEW_ORDERING = {
@@ -46,7 +46,9 @@ SESSION_LIST_FIELDS = (
 SESSION_LIST_KEYS = (*SESSION_LIST_FIELDS, "persona_slug", "persona_name")
 
 
-def session_list_for_user(*, user: User, persona: str | None = None, view: str = "live") -> QuerySet[dict]:
+def session_list_for_user(
+    *, user: User, persona: str | None = None, view: str = "live", tag: str | None = None
+) -> QuerySet[dict]:
     """The sessions of one view in a total order (SESSION_VIEW_ORDERING, id as the tie-break), ready
     for keyset pagination.
 
@@ -62,6 +64,9 @@ def session_list_for_user(*, user: User, persona: str | None = None, view: str =
     queryset = Session.objects.filter(SESSION_VIEWS[view], user=user)
     if persona:
         queryset = queryset.filter(persona__slug=persona)
+    if tag:  # the user's tag of that name in any case (docs/tags.md)
+        tagged = SessionTag.objects.alias(name=Lower("tag__name")).filter(tag__user=user, name=Lower(Value(tag)))
+        queryset = queryset.filter(id__in=tagged.values("session_id"))
     return queryset.order_by(*SESSION_VIEW_ORDERING[view]).values(
         *SESSION_LIST_FIELDS,
         persona_slug=F("persona__slug"),
@@ -79,6 +84,7 @@ def session_page_for_user(
     newer_than: Any = None,
     offset: int = 0,
     limit: int = 50,
+    tag: str | None = None,
 ) -> list[dict]:
     """One page of session_list_for_user's rows, in the view's order (newest first) or its reverse,
     past a position on the view's sort column (SESSION_VIEW_ORDERING[view][0], strictly older or
@@ -91,11 +97,15 @@ def session_page_for_user(
     params = [user.pk]
     if persona:
         params.append(persona)
+    if tag:
+        params += [user.pk, tag]
     if position is not None:
         params.append(sort_field.get_db_prep_value(position, connection))
     else:
         compare = None
-    statement = session_page_statement(view=view, persona=bool(persona), compare=compare, newest_first=newest_first)
+    statement = session_page_statement(
+        view=view, persona=bool(persona), compare=compare, newest_first=newest_first, tag=bool(tag)
+    )
     rows = statement.rows([*params, limit, offset])
     return [dict(zip(SESSION_LIST_KEYS, row, strict=True)) for row in rows]
 
@@ -103,10 +113,13 @@ def session_page_for_user(
 _SESSION_PAGES: dict[tuple, FixedStatement] = {}
 
 
-def session_page_statement(*, view: str, persona: bool, compare: str | None, newest_first: bool) -> FixedStatement:
+def session_page_statement(
+    *, view: str, persona: bool, compare: str | None, newest_first: bool, tag: bool = False
+) -> FixedStatement:
     """session_page_for_user's statement for one shape of page; its values, in order: the user's
-    id, the persona's slug (`persona`), the position (`compare`: "<", ">" or None), limit, offset."""
-    key = (view, persona, compare, newest_first)
+    id, the persona's slug (`persona`), the user's id and the tag's name (`tag`), the position
+    (`compare`: "<", ">" or None), limit, offset."""
+    key = (view, persona, compare, newest_first, tag)
     if key not in _SESSION_PAGES:
         _SESSION_PAGES[key] = FixedStatement(
             sql=lambda quote: _session_page_sql(quote, *key), columns=_session_page_columns
@@ -122,7 +135,7 @@ def _session_page_columns() -> list:
     ]
 
 
-def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newest_first: bool) -> str:
+def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newest_first: bool, tag: bool) -> str:
     session, personas = quote(Session._meta.db_table), quote(Persona._meta.db_table)
     columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for table, field in _session_page_columns())
     # The view's condition as the ORM writes it from models.LIVE and the others, so that it matches
@@ -132,6 +145,8 @@ def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newe
     terms = [f"{session}.{quote(fields('user').column)} = %s", f"({condition})"]
     if persona:
         terms.append(f"{personas}.{quote(Persona._meta.get_field('slug').column)} = %s")
+    if tag:
+        terms.append(f"{session}.{quote(Session._meta.pk.column)} IN ({_tagged_sql(quote)})")
     sort = quote(fields(SESSION_VIEW_ORDERING[view][0].lstrip("-")).column)
     if compare:
         terms.append(f"{session}.{sort} {compare} %s")
@@ -143,6 +158,18 @@ def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newe
         f" WHERE {' AND '.join(terms)}"
         f" ORDER BY {session}.{sort} {direction}, {session}.{quote(Session._meta.pk.column)} {direction}"
         " LIMIT %s OFFSET %s"
+    )
+
+
+def _tagged_sql(quote) -> str:
+    """The ids of the sessions with the user's tag of a name in any case (values: user id, name):
+    the tag by tag_user_name_unique, its sessions by sessiontag_tag_idx."""
+    links, tags = quote(SessionTag._meta.db_table), quote(Tag._meta.db_table)
+    link, tag = SessionTag._meta.get_field, Tag._meta.get_field
+    return (
+        f"SELECT {links}.{quote(link('session').column)} FROM {links}"  # noqa: S608 - names from the models
+        f" INNER JOIN {tags} ON {links}.{quote(link('tag').column)} = {tags}.{quote(Tag._meta.pk.column)}"
+        f" WHERE {tags}.{quote(tag('user').column)} = %s AND LOWER({tags}.{quote(tag('name').column)}) = LOWER(%s)"
     )
 
 

@@ -14,6 +14,7 @@ import {
   clearChat, deleteChat, newChat, onUndoKey, showForkNote, startRename, toggleActions, toggleArchive, togglePin,
 } from "./chat/session.js";
 import { loadMorePinned, loadMoreSessions, onSearchInput, runSearch } from "./chat/sidebar.js";
+import { initTags } from "./chat/tags.js";
 
 els.form.addEventListener("submit", (event) => { event.preventDefault(); sendMessage(); });
 els.input.addEventListener("keydown", (event) => {
@@ -72,4 +73,5 @@ scrollToBottom();
 connect();
 els.input.focus();
 showForkNote();
+initTags();
 document.documentElement.dataset.ready = "true"; // wired: what is typed and clicked is handled

@@ -6,6 +6,7 @@ import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
+import { sessionsTags, tagsChanged } from "./tags.js";
 
 // Sessions that left the sidebar for good or for the trash; a page showing one opens a new chat.
 function sessionsGone(ids) {
@@ -65,6 +66,8 @@ const handlers = {
   "session.deleted": (event) => sessionsGone(event.session_ids),
   // Moved to the trash by expiry (sessions idle past the owner's retention).
   "sessions.expired": (event) => sessionsGone(event.session_ids),
+  "tags.changed": (event) => tagsChanged(event.tags),
+  "sessions.tags": (event) => sessionsTags(event.sessions),
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
     else if ((event.ref === "edit" || event.ref === "regenerate") && event.client_id) {

@@ -1,5 +1,6 @@
 // The sidebar: the user's sessions (server-rendered pages, rows from the page's template) and search.
 import { NEW_CHAT, api, els, fragment, label, labels, showError, state, url } from "./page.js";
+import { fillTagChips } from "./tags.js";
 
 // A session's row, in the Pinned group or in the recency list.
 export function sessionItem(id) { return els.nav.querySelector(`li.session-item[data-id="${id}"]`); }
@@ -32,6 +33,7 @@ export function upsertSession(summary, { toTop }) {
   item.querySelector(".count-number").textContent = summary.message_count;
   item.querySelector(".session-count").title = `${summary.message_count} messages`;
   if (summary.last_activity_at) item.dataset.activity = summary.last_activity_at;
+  if (summary.tags) fillTagChips(item, summary.tags);
   if (item.parentElement === els.pinned || summary.pinned_at) {
     if (toTop || !item.parentElement) els.pinned.prepend(item);
     els.pinnedGroup.hidden = false;
@@ -94,6 +96,7 @@ export function placeSession(summary) {
   if (summary.preview !== undefined) item.querySelector(".session-preview").textContent = previewBesideTitle(summary);
   item.querySelector(".count-number").textContent = summary.message_count;
   item.dataset.activity = summary.last_activity_at;
+  if (summary.tags) fillTagChips(item, summary.tags);
   if (pinned) {
     insertByActivity(els.pinned, item, Boolean(state.pinnedCursor));
     els.pinnedGroup.hidden = false;

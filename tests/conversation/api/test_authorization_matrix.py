@@ -33,6 +33,8 @@ ENDPOINTS = [
     ("get", "/api/personas/", None, 200),
     ("get", "/api/stats/", None, 200),
     ("get", "/api/search/?q=hello", None, 200),
+    ("put", "/api/sessions/{id}/tags/", {"tags": ["x"]}, 200),
+    ("get", "/api/tags/", None, 200),
 ]
 SESSION_SCOPED = {"/api/sessions/{id}/", "/api/sessions/save/"} | {p for _, p, _, _ in ENDPOINTS if "{id}" in p}
 
