@@ -55,6 +55,8 @@ CHAT_MODULES = [
     "js/chat/composer.js",
     "js/chat/branches.js",
     "js/chat/live.js",
+    "js/chat/landing.js",
+    "js/chat/search.js",
 ]
 
 
