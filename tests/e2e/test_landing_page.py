@@ -89,3 +89,21 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(live_url, sig
     assert call(Session.objects.values_list("head_seq", flat=True).get, pk=trip.pk) == 4
     expect(page.locator("#message-list")).to_contain_text("Day one: beaches")
     expect(page.locator("#message-list")).not_to_contain_text("lisbon")
+
+
+def test_a_page_opened_in_the_middle_loads_older_and_newer_on_scroll(live_url, signed_in: Page, owner):
+    session = chat_of(owner, "Long", *[("user", f"message {n}") for n in range(1, 161)])
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/?at=80")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    messages = page.locator("#message-list li.message")
+    expect(page.locator('#message-list li.message[data-seq="80"]')).to_be_in_viewport()
+    expect(messages.first).to_have_attribute("data-seq", "56")
+    expect(messages.last).to_have_attribute("data-seq", "105")
+
+    for last in ("155", "160"):  # each time the end comes into view, the next page
+        page.locator("#messages").evaluate("(box) => { box.scrollTop = box.scrollHeight; }")
+        expect(messages.last).to_have_attribute("data-seq", last)
+    expect(page.locator("#newer")).to_be_hidden()
+    page.locator("#messages").evaluate("(box) => { box.scrollTop = 0; }")
+    expect(messages.first).to_have_attribute("data-seq", "6")
