@@ -14,7 +14,7 @@ from typing import Any
 
 from chatproject.timestamps import iso_datetime
 from conversation.models import Persona, Session, Utterance
-from conversation.search import SearchHit
+from conversation.search import MessageHit, SearchHit
 
 
 def persona(persona: Persona) -> dict:
@@ -108,3 +108,25 @@ def utterance(utterance: Utterance, *, zone: tzinfo | None = None, siblings: dic
         "metadata": utterance.metadata,
     }
     return shape
+
+
+def message_hit(hit: MessageHit, *, zone: tzinfo | None = None) -> dict:
+    """A message that a search found (GET /api/search/): where it is, how well and where it matched,
+    whether it lies on its session's active branch, and the page that opens at it."""
+    chat = hit.session
+    return {
+        "session": {
+            "id": str(chat.pk),
+            "title": chat.title,
+            "folder": str(chat.folder_id) if chat.folder_id else None,
+            "tags": chat.tag_names,
+        },
+        "seq": hit.seq,
+        "role": hit.role,
+        "created_at": iso_datetime(hit.created_at, zone),
+        "rank": hit.rank,
+        "active_branch": hit.active_branch,
+        "snippet": hit.snippet,
+        "highlights": [list(pair) for pair in hit.highlights],
+        "url": f"/c/{chat.pk}/?at={hit.seq}",
+    }

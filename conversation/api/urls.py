@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chatproject.api.endpoints import endpoint
-from conversation.api import branches, history, replies, sessions
+from conversation.api import branches, history, replies, search, sessions
 
 urlpatterns = [
     path("sessions/", endpoint(sessions.SessionListApi), name="sessions"),
@@ -31,4 +31,5 @@ urlpatterns = [
     ),
     path("personas/", endpoint(sessions.PersonaListApi), name="personas"),
     path("stats/", endpoint(sessions.StatsApi), name="stats"),
+    path("search/", endpoint(search.MessageSearchApi), name="search"),
 ]

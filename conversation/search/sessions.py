@@ -9,56 +9,17 @@ case-insensitive match giving the same result shape. Either way the search stops
 SEARCH_TIMEOUT_MS and answers SearchTooBroad, so a word found in everything costs a bounded time.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from chatproject.db.deadlines import StatementTimedOut, sqlite_deadline, statement_timeout
 from chatproject.fixed_sql import FixedStatement
 from conversation.models import SEARCH_CONFIG, Session, Utterance
+from conversation.search.hits import START, STOP, SearchHit, SearchTooBroad, unmark
+from conversation.search.query import check_query
 
-MAX_QUERY_CHARS = 200
 SNIPPET_CONTEXT_CHARS = 60
-# Private-use code points mark the matches inside ts_headline's output; nobody types them.
-START, STOP = "\ue000", "\ue001"
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    session: Session
-    rank: float
-    seq: int | None  # the matching message, None when only the title matched
-    snippet: str  # plain text
-    highlights: list[tuple[int, int]]  # [start, end) offsets of the matched words in `snippet`
-
-    @property
-    def snippet_html(self) -> SafeString:
-        parts, position = [], 0
-        for start, end in self.highlights:
-            parts += [escape(self.snippet[position:start]), "<mark>", escape(self.snippet[start:end]), "</mark>"]
-            position = end
-        parts.append(escape(self.snippet[position:]))
-        return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
-
-
-class SearchTooBroad(Exception):
-    """The search did not finish within SEARCH_TIMEOUT_MS: it matches too much to rank in time."""
-
-    message = "Too many chats match these words to rank them in time: add a word or two to narrow the search."
-
-
-def check_query(q: object) -> str:
-    if not isinstance(q, str) or not q.strip():
-        raise ValidationError({"q": "Search needs some words."})
-    q = " ".join(q.split())
-    if len(q) > MAX_QUERY_CHARS:
-        raise ValidationError({"q": f"Search is {len(q)} characters; the limit is {MAX_QUERY_CHARS}."})
-    return q
 
 
 def session_search_for_user(*, user: User, q: str, limit: int = 20) -> list[SearchHit]:
@@ -72,7 +33,7 @@ def session_search_for_user(*, user: User, q: str, limit: int = 20) -> list[Sear
     sessions = Session.objects.select_related("persona").in_bulk([row[0] for row in found])
     hits = []
     for session_id, rank, seq, marked in found:
-        snippet, highlights = _unmark(marked)
+        snippet, highlights = unmark(marked)
         hits.append(SearchHit(session=sessions[session_id], rank=rank, seq=seq, snippet=snippet, highlights=highlights))
     return hits
 
@@ -181,18 +142,3 @@ def _mark_plain(text: str, q: str) -> str:
     start = max(0, at - SNIPPET_CONTEXT_CHARS)
     end = min(len(text), at + len(q) + SNIPPET_CONTEXT_CHARS)
     return text[start:at] + START + text[at : at + len(q)] + STOP + text[at + len(q) : end]
-
-
-def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
-    plain, highlights, start = [], [], None
-    length = 0
-    for char in marked:
-        if char == START:
-            start = length
-        elif char == STOP and start is not None:
-            highlights.append((start, length))
-            start = None
-        else:
-            plain.append(char)
-            length += 1
-    return "".join(plain), highlights
