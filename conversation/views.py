@@ -104,7 +104,7 @@ def _page_urls() -> dict[str, str]:
         "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
         "switch": reverse("api:session-switch", args=[ID_PLACEHOLDER]),
-        "search": "/api/search/",  # message-level search (the search helper's route; reverse() once merged)
+        "search": reverse("api:search"),
         "socket": "/" + SOCKET_PATH,
     }
 

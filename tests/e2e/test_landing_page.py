@@ -1,8 +1,5 @@
 """A search hit lands on its message (docs/landing.md): on its branch, marked, with the banner of
-another version; next/previous hit without typing again; "Continue from here" switches the head.
-
-The search API is the search helper's (/api/search/): its answer is stubbed here with the hit shape
-it answers, pointing at real messages, so that this test holds the page to the landing alone."""
+another version; next/previous hit without typing again; "Continue from here" switches the head."""
 
 import re
 
@@ -17,20 +14,6 @@ from tests.e2e.test_chat_page import call
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def hit(session, seq: int, snippet: str, word: str, *, active: bool) -> dict:
-    start = snippet.index(word)
-    return {
-        "session": {"id": str(session.pk), "title": session.title, "folder": None, "tags": []},
-        "seq": seq,
-        "role": "user",
-        "created_at": "2026-12-01T10:00:00Z",
-        "snippet": snippet,
-        "highlights": [[start, start + len(word)]],
-        "active_branch": active,
-        "url": f"/c/{session.pk}/?at={seq}",
-    }
-
-
 def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(live_url, signed_in: Page, owner, axe):
     trip = chat_of(
         owner,
@@ -41,21 +24,18 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(live_url, sig
         ("assistant", "Day one: beaches"),
     )
     call(utterance_edit, user=owner, session_id=trip.pk, seq=3, text="Plan a lisbon trip")  # seq 5, active
-    other = chat_of(owner, "Other", ("user", "Zanzibar again"))
-    hits = [
-        hit(trip, 3, "Plan a zanzibar trip", "zanzibar", active=False),
-        hit(other, 1, "Zanzibar again", "Zanzibar", active=True),
-    ]
+    other = chat_of(owner, "Other", ("user", "Zanzibar, zanzibar again"))  # the better hit: first
     page = signed_in
-    answer = {"next": None, "results": hits}
-    page.route(re.compile(r"/api/search/\?q=zanzibar"), lambda route: route.fulfill(json=answer))
 
     page.get_by_label("Search chats").fill("zanzibar")
     results = page.locator("#search-list li.hit")
     expect(results).to_have_count(2)
-    expect(results.first.locator("mark")).to_have_text("zanzibar")
-    expect(results.first.locator(".hit-note")).to_have_text("other version")
-    results.first.get_by_role("link").click()
+    expect(results.first).to_have_attribute("data-session-id", str(other.pk))
+    trip_hit = results.nth(1)
+    expect(trip_hit).to_have_attribute("data-seq", "3")
+    expect(trip_hit.locator("mark")).to_have_text("zanzibar")
+    expect(trip_hit.locator(".hit-note")).to_have_text("other version")
+    trip_hit.get_by_role("link").click()
 
     page.wait_for_url(re.compile(rf"/c/{trip.pk}/\?at=3&q=zanzibar"))
     page.wait_for_selector("html[data-ready=true]", state="attached")
@@ -65,21 +45,22 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(live_url, sig
     expect(page.locator("#message-list")).not_to_contain_text("lisbon")
     expect(page.get_by_role("status").filter(has_text="another version of this chat")).to_be_visible()
     expect(page.get_by_label("Search chats")).to_have_value("zanzibar")
-    expect(results.first.get_by_role("link")).to_have_attribute("aria-current", "true")
-    expect(page.locator("#hit-position")).to_have_text("Result 1 of 2")
+    expect(trip_hit.get_by_role("link")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#hit-position")).to_have_text("Result 2 of 2")
+    expect(trip_hit.get_by_role("link")).to_be_focused()
     axe(page, label="landed on another version")
 
-    page.get_by_role("button", name="Next result").click()
+    page.get_by_role("button", name="Previous result").click()
     page.wait_for_url(re.compile(rf"/c/{other.pk}/\?at=1&q=zanzibar"))
     expect(page.locator('#message-list li.message[data-seq="1"]')).to_have_attribute("aria-current", "location")
     expect(page.locator("#landing-banner")).to_be_hidden()
     expect(page.get_by_label("Search chats")).to_have_value("zanzibar")
-    # The last hit: Next is off, so the focus is the box's.
-    expect(page.get_by_role("button", name="Next result")).to_be_disabled()
+    # The first hit: Previous is off, so the focus is the box's.
+    expect(page.get_by_role("button", name="Previous result")).to_be_disabled()
     expect(page.get_by_label("Search chats")).to_be_focused()
 
-    # By keyboard: Shift+Enter in the box is the previous hit.
-    page.get_by_label("Search chats").press("Shift+Enter")
+    # By keyboard: Enter in the box is the next hit.
+    page.get_by_label("Search chats").press("Enter")
     page.wait_for_url(re.compile(rf"/c/{trip.pk}/\?at=3&q=zanzibar"))
     expect(page.get_by_label("Search chats")).to_be_focused()
 

@@ -6,14 +6,19 @@
 import { announce } from "./branches.js";
 import { api, config, els, label, labels, showError, state, url } from "./page.js";
 
-// The words of a query as the search box takes them: quoted phrases whole, filters (tag:, folder:,
-// before:, after: ...) and excluded words (-word) left out.
+// The words of a query as the search box takes them (docs/search.md): quoted phrases whole, the
+// filters (tag:, folder:, after:, before:, role:, persona:, a quoted value too) left out; any other
+// key:value is its words.
+const FILTER = /^(tag|folder|after|before|role|persona):("[^"]*"|\S*)$/i;
+
 export function searchTerms(q) {
   const terms = [];
-  for (const token of q.match(/"[^"]*"|\S+/g) || []) {
-    if (/^-|^[a-z_]+:/i.test(token)) continue;
-    const term = token.replace(/^"|"$/g, "").trim();
-    if (term && !terms.includes(term.toLowerCase())) terms.push(term.toLowerCase());
+  for (const token of q.match(/[a-z]+:"[^"]*"|"[^"]*"|\S+/gi) || []) {
+    if (FILTER.test(token)) continue;
+    for (const part of token.startsWith('"') ? [token.slice(1, -1)] : token.split(":")) {
+      const term = part.trim().toLowerCase();
+      if (term && !terms.includes(term)) terms.push(term);
+    }
   }
   return terms;
 }
@@ -41,6 +46,12 @@ function markWords(root, terms) {
     parts.push(document.createTextNode(text.slice(position)));
     node.replaceWith(...parts);
   }
+}
+
+// `terms` marked in the message landed on (no-op on a page not opened at a message).
+export function markLanded(terms) {
+  const item = config.landing && els.list.querySelector(`li.message[data-seq="${config.landing.at}"]`);
+  if (item) markWords(item.querySelector(".message-body"), terms.map((term) => term.toLowerCase()).filter(Boolean));
 }
 
 // On the page's first paint: true when it was opened at a message and shows it (else the caller

@@ -4,15 +4,16 @@
 // kept in sessionStorage), and next/previous (the buttons, Enter and Shift+Enter in the box) move
 // through the results without typing again, loading the next page of hits when needed. Rows are
 // `<li class="hit" data-session-id data-seq>`, built from text nodes only.
+import { markLanded } from "./landing.js";
 import { NEW_CHAT, api, config, els, label, labels, state, url } from "./page.js";
 
 const storeKey = `chat-search:${config.userId}`;
-const search = { timer: null, serial: 0, q: "", hits: [], next: null, partial: false, index: -1 };
+const search = { timer: null, serial: 0, q: "", hits: [], next: null, partial: false, message: "", index: -1 };
 
 function remember(focus) {
-  const { q, hits, next, partial, index } = search;
+  const { q, hits, next, partial, message, index } = search;
   try {
-    sessionStorage.setItem(storeKey, JSON.stringify({ q, hits, next, partial, index, focus }));
+    sessionStorage.setItem(storeKey, JSON.stringify({ q, hits, next, partial, message, index, focus }));
   } catch { /* storage full or off: the next page searches again */ }
 }
 
@@ -49,7 +50,12 @@ export async function runSearch() {
   }
   if (serial !== search.serial) return; // a newer search is on its way
   Object.assign(search, {
-    q, hits: answer?.results || [], next: answer?.next || null, partial: Boolean(answer?.partial), index: -1,
+    q,
+    hits: answer?.results || [],
+    next: answer?.next || null,
+    partial: Boolean(answer?.partial),
+    message: answer?.message || "",
+    index: -1,
   });
   render(failure);
 }
@@ -58,7 +64,7 @@ function render(failure = "") {
   els.searchList.replaceChildren(...search.hits.map(hitItem));
   const count = search.hits.length;
   let status = failure || (count ? label("found", { count: search.next ? `${count}+` : count }) : labels.nothingFound);
-  if (search.partial && !failure) status += ` ${labels.hitsPartial}`;
+  if (search.partial && !failure) status += ` ${search.message || labels.hitsPartial}`;
   els.searchStatus.textContent = status;
   els.hitNav.hidden = !count;
   showPosition();
@@ -157,16 +163,23 @@ export function restoreSearch() {
   const current = () => search.hits.findIndex(
     (hit) => hit.session.id === state.sessionId && String(hit.seq) === params.get("at"),
   );
+  // The words the search matched in the hit's snippet (a stem's forms: "proofing" for "proof") are
+  // marked in the message too.
+  const markMatched = () => {
+    const hit = search.hits[search.index];
+    if (hit) markLanded((hit.highlights || []).map(([start, end]) => hit.snippet.slice(start, end)));
+  };
   if (saved && saved.q === q.trim()) {
     Object.assign(search, saved);
     search.index = current();
     render();
+    markMatched();
     const focus = { search: els.search, next: els.hitNext, prev: els.hitPrev }[saved.focus]
       || (saved.focus === "hit" && els.searchList.querySelector("li.hit.current a"));
     if (focus && !focus.disabled) focus.focus();
     else if (saved.focus) els.search.focus();
     els.searchList.querySelector("li.hit.current")?.scrollIntoView({ block: "nearest" });
   } else {
-    runSearch().then(() => { search.index = current(); showPosition(); });
+    runSearch().then(() => { search.index = current(); showPosition(); markMatched(); });
   }
 }
