@@ -8,7 +8,7 @@ import { onMessageClick, restoreEditor } from "./chat/branches.js";
 import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/composer.js";
 import { socket } from "./chat/connection.js";
 import { connect } from "./chat/live.js";
-import { continueHere, land } from "./chat/landing.js";
+import { continueHere, land, toTheEnd } from "./chat/landing.js";
 import { loadNewer, loadOlder } from "./chat/messages.js";
 import { $, closeSidebar, els, onDrawerClick, onDrawerKey, openSidebar, scrollToBottom, state } from "./chat/page.js";
 import {
@@ -17,11 +17,11 @@ import {
 import { goToHit, onSearchInput, onSearchKey, restoreSearch, runSearch } from "./chat/search.js";
 import { loadMorePinned, loadMoreSessions } from "./chat/sidebar.js";
 
-els.form.addEventListener("submit", (event) => { event.preventDefault(); sendMessage(); });
+els.form.addEventListener("submit", (event) => { event.preventDefault(); toTheEnd().then(sendMessage); });
 els.input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
-    sendMessage();
+    toTheEnd().then(sendMessage);
   }
 });
 els.input.addEventListener("input", saveDraft);

@@ -14,7 +14,9 @@ from tests.e2e.test_chat_page import call
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(live_url, signed_in: Page, owner, axe):
+def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(
+    live_url, signed_in: Page, owner, axe, assert_no_sideways_scroll
+):
     trip = chat_of(
         owner,
         "Trip",
@@ -49,6 +51,10 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(live_url, sig
     expect(page.locator("#hit-position")).to_have_text("Result 2 of 2")
     expect(trip_hit.get_by_role("link")).to_be_focused()
     axe(page, label="landed on another version")
+    page.set_viewport_size({"width": 375, "height": 740})
+    expect(page.get_by_role("button", name="Continue from here")).to_be_in_viewport()
+    assert_no_sideways_scroll(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_role("button", name="Previous result").click()
     page.wait_for_url(re.compile(rf"/c/{other.pk}/\?at=1&q=zanzibar"))
@@ -88,3 +94,16 @@ def test_a_page_opened_in_the_middle_loads_older_and_newer_on_scroll(live_url, s
     expect(page.locator("#newer")).to_be_hidden()
     page.locator("#messages").evaluate("(box) => { box.scrollTop = 0; }")
     expect(messages.first).to_have_attribute("data-seq", "6")
+
+
+def test_a_message_sent_from_another_version_shows_the_chats_end(live_url, signed_in: Page, owner):
+    session = chat_of(owner, "Forked", ("user", "First question"), ("assistant", "First answer"))
+    call(utterance_edit, user=owner, session_id=session.pk, seq=1, text="Better question")
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/?at=1")
+    page.wait_for_selector("html[data-live=true]", state="attached")
+    expect(page.locator("#landing-banner")).to_be_visible()
+    page.get_by_label("Message", exact=True).fill("And then?")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("#landing-banner")).to_be_hidden()
+    expect(page.locator("#message-list li.message.user .message-body")).to_have_text(["Better question", "And then?"])

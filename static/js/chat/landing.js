@@ -4,6 +4,7 @@
 // and, on another version of the chat, says so and offers to continue from it. The head moves only
 // when the user asks (the switch API); until then older and newer pages follow the path shown.
 import { announce } from "./branches.js";
+import { reloadMessages } from "./messages.js";
 import { api, config, els, label, labels, showError, state, url } from "./page.js";
 
 // The words of a query as the search box takes them (docs/search.md): quoted phrases whole, the
@@ -87,4 +88,10 @@ export async function continueHere() {
   } finally {
     els.landingContinue.disabled = false;
   }
+}
+
+// Before a message is sent from a page showing another version or the middle of the chat: the
+// chat's end, where the message goes (after the head), so that it shows where it went.
+export async function toTheEnd() {
+  if (state.leaf !== null || state.hasNewer) await reloadMessages();
 }
