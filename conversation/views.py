@@ -86,6 +86,7 @@ LABELS = {
     "hitPosition": "Result {index} of {count}",
     "hitsPartial": "Showing the first results: the search took too long to finish.",
     "searchFailed": "The search failed: {reason}",
+    "searchHint": "Enter opens the next result, Shift+Enter the previous one.",
 }
 
 

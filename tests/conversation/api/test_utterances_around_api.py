@@ -1,6 +1,8 @@
 """GET /api/sessions/{id}/utterances/?around=: a page of history around a seq, on its branch."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conversation.branches.edits import utterance_edit
 from conversation.sessions.create import session_create
@@ -99,3 +101,18 @@ def test_around_goes_alone(api, plain, extra):
 
 def test_an_unknown_leaf_is_400(api, branched):
     assert api.get(url(branched), {"before": 10, "leaf": 999}).status_code == 400
+
+
+def queries_for(api, path: str, params: dict) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(path, params).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_around_costs_a_fixed_few_queries_more_than_the_newest_page(api, plain, branched):
+    newest = queries_for(api, url(plain), {})
+    assert queries_for(api, url(plain), {"around": 50}) == newest + 1  # the newer half
+    assert queries_for(api, url(plain), {"around": 2}) == newest + 1
+    newest_branched = queries_for(api, url(branched), {})
+    assert queries_for(api, url(branched), {"around": 21}) == newest_branched + 2  # + the seq's branch
+    assert queries_for(api, url(branched), {"around": 12}) == newest_branched + 4  # + its newest leaf (2)
