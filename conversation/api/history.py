@@ -75,8 +75,12 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
         )
 
         def validate(self, attrs):
-            if "around" in attrs and ({"before", "after", "leaf"} & attrs.keys() or attrs["branches"] == "all"):
-                raise serializers.ValidationError({"around": "Give around alone, without before, after or leaf."})
+            others = {"before", "after", "leaf"} & attrs.keys()
+            alone = not (others or attrs["branches"] == "all" or attrs["include_interim"])
+            if "around" in attrs and not alone:
+                raise serializers.ValidationError(
+                    {"around": "Give around alone: not with before, after, leaf, branches=all or include_interim."}
+                )
             if "leaf" in attrs and attrs["branches"] == "all":
                 raise serializers.ValidationError({"leaf": "leaf follows one path: not with branches=all."})
             return attrs

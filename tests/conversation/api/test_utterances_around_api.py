@@ -94,7 +94,9 @@ def test_a_bad_or_unknown_seq_is_400(api, plain, around):
     assert "around" in response.json()["detail"] or "around" in str(response.json())
 
 
-@pytest.mark.parametrize("extra", [{"before": 5}, {"after": 5}, {"leaf": 5}, {"branches": "all"}])
+@pytest.mark.parametrize(
+    "extra", [{"before": 5}, {"after": 5}, {"leaf": 5}, {"branches": "all"}, {"include_interim": "true"}]
+)
 def test_around_goes_alone(api, plain, extra):
     assert api.get(url(plain), {"around": 50, **extra}).status_code == 400
 
