@@ -54,7 +54,7 @@ def message_search_for_user(
 ) -> MessageHitPage:
     """One page of hits; ValidationError for a bad query, filter or cursor; SearchTooBroad when not
     even the newest matches could be found in time."""
-    search, terms = _resolve(
+    search, terms = resolve_search(
         user=user,
         q=q,
         view=view,
@@ -111,7 +111,8 @@ def message_search_for_user(
     )
 
 
-def _resolve(*, user, q, view, branch, role, persona, folder, tags, date_from, date_to, cursor):
+def resolve_search(*, user, q, view, branch, role, persona, folder, tags, date_from, date_to, cursor):
+    """The Search a request stands for and its searchable terms; (None, []) when nothing can match."""
     parsed = parse_query(q)
     if not parsed.terms:
         raise ValidationError({"q": "Search needs some words besides its filters."})
@@ -198,7 +199,8 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()), timezone.get_current_timezone())
 
 
-def _run(search: Search, *, terms: list[str], limit: int, ranked: bool, milliseconds: int) -> list:
+def statement_and_params(search: Search, *, terms: list[str], limit: int, ranked: bool) -> tuple:
+    """The search's statement for the connection's vendor and its values (the bench runs it bare)."""
     adapt = {
         "adapt_datetime": connection.ops.adapt_datetimefield_value,
         "adapt_uuid": lambda pk: Session._meta.pk.get_db_prep_value(pk, connection),
@@ -208,20 +210,26 @@ def _run(search: Search, *, terms: list[str], limit: int, ranked: bool, millisec
         rank, created_at, utterance_id = search.cursor
         position = [rank, adapt["adapt_datetime"](created_at), utterance_id]
     if connection.vendor == "postgresql":
-        statement = postgres.statement_for(search.shape(terms=len(terms), ranked=ranked))
-        params = [*terms, *search.filter_params(**adapt), *position, limit]
+        shape = search.shape(terms=len(terms), ranked=ranked)
+        filters = search.filter_params(**adapt)
+        params = postgres.params_for(shape, terms=terms, filters=filters, position=position, limit=limit)
+        return postgres.statement_for(shape), params
+    statement = sqlite.statement_for(search.shape(terms=1, ranked=ranked))
+    return statement, [fts5_expression(terms), *search.filter_params(**adapt), *position, limit]
+
+
+def _run(search: Search, *, terms: list[str], limit: int, ranked: bool, milliseconds: int) -> list:
+    statement, params = statement_and_params(search, terms=terms, limit=limit, ranked=ranked)
+    if connection.vendor == "postgresql":
         with statement_timeout(milliseconds=milliseconds):
             rows = statement.rows(params)
         return [_typed(row) for row in rows]
-    expression = fts5_expression(terms)
-    statement = sqlite.statement_for(search.shape(terms=1, ranked=ranked))
-    params = [expression, *search.filter_params(**adapt), *position, limit]
     with sqlite_deadline(milliseconds=milliseconds):
         rows = statement.rows(params)
         marks = {}
         if rows:
             ids = [row[0] for row in rows]
-            marks = dict(sqlite.snippets_statement(len(ids)).rows([expression, *ids]))
+            marks = dict(sqlite.snippets_statement(len(ids)).rows([params[0], *ids]))
     return [_typed((*row, marks.get(row[0], ""))) for row in rows]
 
 

@@ -7,6 +7,7 @@ from the head by parent_seq. Run on PostgreSQL (test_search_exactness.py) and on
 subprocess, test_embedded_default_search.py), whose answers are compared."""
 
 import sqlite3
+from datetime import UTC, date, datetime
 
 from django.db import connection
 
@@ -18,6 +19,7 @@ from conversation.sessions.create import session_create, session_update
 from conversation.sessions.lifecycle import session_trash
 from conversation.sessions.lists import SESSION_VIEWS
 from tests.conversation.preview_walk import run_every_writer, say
+from tests.conversation.search.library import file_in, folder, tag
 
 QUERIES = [
     "answer",
@@ -128,3 +130,38 @@ def check_all(user) -> dict:
                 answers[f"{q}|{view}|{branch}"] = sorted([order[s], seq, active] for s, seq, active in found)
     assert any(answers.values())
     return answers
+
+
+def filter_answers(user) -> dict:
+    """Filters alone and combined on a small library: the hits as (title, seq), per case."""
+    recipes = folder(user, "Recipes")
+    breads = folder(user, "Breads", parent=recipes)
+    a, b, c = (
+        session_create(user=user, title=t, persona=p) for t, p in [("A", None), ("B", "creative-writer"), ("C", None)]
+    )
+    say(user, a.pk, "kettle one")
+    say(user, a.pk, "kettle reply", role="assistant")
+    say(user, b.pk, "kettle two")
+    say(user, c.pk, "kettle three")
+    file_in(a, breads)
+    tag(user, a, "x", "y")
+    tag(user, b, "x")
+    Utterance.objects.filter(session=c).update(created_at=datetime(2025, 3, 1, 12, tzinfo=UTC))
+    session_update(user=user, session_id=b.pk, pinned=True)
+    cases = {
+        "role": {"q": "kettle", "role": "assistant"},
+        "persona": {"q": "kettle persona:creative-writer"},
+        "folder by name": {"q": "kettle folder:RECIPES"},
+        "folder by id": {"q": "kettle", "folder": str(recipes.pk)},
+        "all the tags": {"q": "kettle tag:x tag:Y"},
+        "a tag": {"q": "kettle", "tags": ["x"]},
+        "before": {"q": "kettle before:2025-03-01"},
+        "after": {"q": "kettle after:2025-03-02"},
+        "one day": {"q": "kettle", "date_from": date(2025, 3, 1), "date_to": date(2025, 3, 1)},
+        "pinned": {"q": "kettle", "view": "pinned"},
+        "combined": {"q": "kettle tag:x role:user", "folder": str(breads.pk)},
+    }
+    return {
+        name: sorted([hit.session.title, hit.seq] for hit in message_search_for_user(user=user, **kw).hits)
+        for name, kw in cases.items()
+    }
