@@ -17,6 +17,7 @@ BENCHMARKS = [
     "serve",
     "restarts",
     "search",
+    "landing",
 ]
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from conversation.frames import SOCKET_PATH
+from conversation.history.landing import utterance_page_landing
 from conversation.history.pages import utterance_page
 from conversation.models import Session, display_title
 from conversation.pagination import session_page_for_page
@@ -90,6 +91,21 @@ LABELS = {
     "tagRemove": "Remove tag {tag}",
     "tagAdded": "Tagged {tag}.",
     "tagRemoved": "Tag {tag} removed.",
+    # landing (docs/landing.md)
+    "otherVersion": "You are viewing another version of this chat.",
+    "continueHere": "Continue from here",
+    "backToCurrent": "Back to the current version",
+    "continued": "This version is now the current one.",
+    "continueFailed": "The chat could not continue from here: {reason}",
+    "newerFailed": "Newer messages could not be loaded: {reason}",
+    "loadingNewer": "Loading newer messages…",
+    "previousHit": "Previous result",
+    "nextHit": "Next result",
+    "hitOtherVersion": "other version",
+    "hitPosition": "Result {index} of {count}",
+    "hitsPartial": "Showing the first results: the search took too long to finish.",
+    "searchFailed": "The search failed: {reason}",
+    "searchHint": "Enter opens the next result, Shift+Enter the previous one.",
 }
 
 
@@ -107,6 +123,8 @@ def _page_urls() -> dict[str, str]:
         "export": reverse("api:session-export", args=[ID_PLACEHOLDER]),
         "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
+        "switch": reverse("api:session-switch", args=[ID_PLACEHOLDER]),
+        "search": reverse("api:search"),
         "socket": "/" + SOCKET_PATH,
         "tags": reverse("api:tags"),
         "sessionTags": reverse("api:session-tags", args=[ID_PLACEHOLDER]),
@@ -130,16 +148,26 @@ def _grouped(sessions: list[dict], *, previous_group: str | None = None) -> list
 @ensure_csrf_cookie
 def chat(request, session_id=None):
     """`/` is a new chat; `/c/<uuid>/` opens a session with its latest messages."""
-    page = None
+    page = landing = None
     if session_id is not None:
         try:
-            page = utterance_page(
-                user=request.user,
-                session_id=session_id,
-                limit=MESSAGES_PAGE_SIZE,
-                max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
-                with_session=True,
-            )
+            if "at" in request.GET:  # landing on a message (docs/landing.md)
+                landing = utterance_page_landing(
+                    user=request.user,
+                    session_id=session_id,
+                    around=request.GET["at"],
+                    limit=MESSAGES_PAGE_SIZE,
+                    max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
+                )
+                page = landing.page
+            else:
+                page = utterance_page(
+                    user=request.user,
+                    session_id=session_id,
+                    limit=MESSAGES_PAGE_SIZE,
+                    max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
+                    with_session=True,
+                )
         except Session.DoesNotExist:
             raise Http404("No such chat.") from None
     sidebar, sidebar_cursor = session_page_for_page(request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE)
@@ -158,6 +186,7 @@ def chat(request, session_id=None):
         "personas": personas,
         "model_configured": bool(settings.ASSISTANT_BASE_URL),
         "row_placeholders": ROW_PLACEHOLDERS,
+        "landing": landing,
         "config": {
             "userId": request.user.pk,
             "sessionId": str(session.pk) if session else None,
@@ -173,10 +202,18 @@ def chat(request, session_id=None):
             "urls": _page_urls(),
             "labels": LABELS,
             "maxTags": settings.MAX_TAGS,
+            "landing": _landing_config(landing),
         },
         "labels": LABELS,
     }
     return render(request, "conversation/chat.html", context)
+
+
+def _landing_config(landing) -> dict | None:
+    """What static/js/chat/landing.js needs of a page opened at a message."""
+    if landing is None or landing.at is None:
+        return None
+    return {"at": landing.at, "leaf": landing.leaf, "hasNewer": landing.page.has_after}
 
 
 @require_GET
@@ -207,6 +244,7 @@ def messages_fragment(request, session_id):
             after=request.GET.get("after"),
             limit=request.GET.get("limit") or MESSAGES_PAGE_SIZE,
             max_chars=settings.MESSAGES_PAGE_MAX_CHARS,
+            leaf=request.GET.get("leaf") or None,
         )
     except Session.DoesNotExist:
         raise Http404("No such chat.") from None

@@ -28,6 +28,7 @@ from conversation.api.serializers import (
 )
 from conversation.exports import export_filename
 from conversation.history.append import utterances_append
+from conversation.history.landing import utterance_page_around
 from conversation.history.pages import utterance_page
 from conversation.history.save import conversation_save
 from conversation.history.siblings import utterance_siblings
@@ -58,6 +59,31 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
             default="active",
             help_text="active: the active branch (the first utterance to the head); all: every stored one, by seq.",
         )
+        around = serializers.IntegerField(
+            required=False,
+            min_value=0,
+            max_value=inputs.MAX_SEQ,
+            help_text="A page around this seq (it and up to half the page before it, the rest after it), on "
+            "the branch that holds it; not with before/after. An unknown seq is a 400.",
+        )
+        leaf = serializers.IntegerField(
+            required=False,
+            min_value=0,
+            max_value=inputs.MAX_SEQ,
+            help_text="Follow the path from the root to this seq instead of the active branch (the `leaf` an "
+            "`around` page answers for another branch).",
+        )
+
+        def validate(self, attrs):
+            others = {"before", "after", "leaf"} & attrs.keys()
+            alone = not (others or attrs["branches"] == "all" or attrs["include_interim"])
+            if "around" in attrs and not alone:
+                raise serializers.ValidationError(
+                    {"around": "Give around alone: not with before, after, leaf, branches=all or include_interim."}
+                )
+            if "leaf" in attrs and attrs["branches"] == "all":
+                raise serializers.ValidationError({"leaf": "leaf follows one path: not with branches=all."})
+            return attrs
 
     class PageSerializer(serializers.Serializer):
         class Meta:
@@ -66,6 +92,13 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
         next = serializers.URLField(allow_null=True, help_text="Newer utterances.")
         previous = serializers.URLField(allow_null=True, help_text="Older utterances.")
         results = UtteranceOutputSerializer(many=True)
+        around = serializers.IntegerField(required=False, help_text="With `around`: the seq landed on.")
+        leaf = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="With `around`: null when the seq is on the active branch; otherwise the last seq of the "
+            "path shown (the root through the seq to its newest leaf), which `next` and `previous` follow.",
+        )
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -84,30 +117,41 @@ class UtteranceListApi(ReadWriteThrottled, APIView):
     @extend_schema(
         parameters=[FilterSerializer],
         responses={200: PageSerializer, **errors(400, 404)},
-        description="History by keyset on seq, oldest first within a page. Without before/after: the newest.",
+        description="History by keyset on seq, oldest first within a page. Without before/after: the newest. "
+        "With `around`: the page around a seq, on its branch (docs/landing.md).",
     )
     def get(self, request: Request, session_id: str) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         params = dict(filters.validated_data)
         all_branches = params.pop("branches") == "all"
-        page = utterance_page(user=request.user, session_id=session_id, all_branches=all_branches, **params)
+        around = params.pop("around", None)
+        landing = None
+        if around is not None:
+            landing = utterance_page_around(
+                user=request.user, session_id=session_id, around=around, limit=params["limit"]
+            )
+            page = landing.page
+        else:
+            page = utterance_page(user=request.user, session_id=session_id, all_branches=all_branches, **params)
         link = request.build_absolute_uri(request.path)
         extra = f"&limit={params['limit']}"
         if params["include_interim"]:
             extra += "&include_interim=true"
         if all_branches:
             extra += "&branches=all"
+        leaf = landing.leaf if landing else params.get("leaf")
+        if leaf is not None:
+            extra += f"&leaf={leaf}"
         newest, oldest = (page.utterances[-1].seq, page.utterances[0].seq) if page.utterances else (None, None)
-        return Response(
-            {
-                "next": f"{link}?after={newest}{extra}" if page.has_after and newest else None,
-                "previous": f"{link}?before={oldest}{extra}" if page.has_before and oldest else None,
-                "results": UtteranceOutputSerializer(
-                    page.utterances, many=True, context={"siblings": page.siblings}
-                ).data,
-            }
-        )
+        body = {
+            "next": f"{link}?after={newest}{extra}" if page.has_after and newest else None,
+            "previous": f"{link}?before={oldest}{extra}" if page.has_before and oldest else None,
+            "results": UtteranceOutputSerializer(page.utterances, many=True, context={"siblings": page.siblings}).data,
+        }
+        if landing:
+            body.update(around=landing.at, leaf=landing.leaf)
+        return Response(body)
 
     @extend_schema(
         request=InputSerializer,

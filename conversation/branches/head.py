@@ -125,7 +125,7 @@ def branch_start(*, session: Session, fork_seq: int | None) -> int:
     return number
 
 
-def _newest_leaf_under(session: Session, target: Utterance) -> tuple[int, int, list]:
+def newest_leaf_under(*, session: Session, target: Utterance) -> tuple[int, int, list]:
     """The newest utterance under `target` (itself when it has none): (seq, branch, the branch's way
     to the root)."""
     # The branches that may hang from the target: their fork points come after it. Each as two
@@ -156,7 +156,7 @@ def _newest_leaf_under(session: Session, target: Utterance) -> tuple[int, int, l
 def session_head_to_leaf(*, session: Session, target: Utterance) -> bool:
     """Put the locked `session`'s head on the newest utterance under `target` (its newest leaf; the
     branch through it becomes the active one). Returns whether the head moved; nobody is told."""
-    leaf_seq, leaf_branch, path = _newest_leaf_under(session, target)
+    leaf_seq, leaf_branch, path = newest_leaf_under(session=session, target=target)
     if (leaf_branch, leaf_seq) == (session.head_branch, session.head_seq):
         return False
     _head_move(session, branch=leaf_branch, seq=leaf_seq, path=path)

@@ -14,7 +14,7 @@ from accounts.models import User
 from chatproject.db.cursors import server_binding
 from chatproject.fixed_sql import FixedStatement, condition_sql
 from conversation import inputs
-from conversation.branches.paths import path_rows
+from conversation.branches.paths import path_rows, path_to
 from conversation.history.siblings import sibling_seqs_sql, siblings_entry
 from conversation.models import Session, Utterance
 from conversation.sessions.lookup import session_db_id, session_get_for_user
@@ -53,6 +53,7 @@ def utterance_page(
     max_chars: int | None = None,
     with_session: bool = False,
     all_branches: bool = False,
+    leaf: Any = None,
 ) -> UtterancePage:
     """A page of history by keyset on seq: the newest `limit`, or those before/after a seq.
 
@@ -61,7 +62,9 @@ def utterance_page(
     Two queries (the session, the page), using utterance_session_seq_unique; the page holds the
     active branch only (path_rows), or every stored utterance with `all_branches`; a branched
     session's page carries each utterance's siblings (sibling_seqs_sql). The session is read by
-    session_get_for_user (with its persona) and returned `with_session`.
+    session_get_for_user (with its persona) and returned `with_session`. With `leaf` (a seq), the
+    page follows the path from the root to that utterance instead of the active branch (a page
+    opened on another version of the chat: history/landing.py), one query more (path_to).
     """
     limit = inputs.check_limit(limit)
     before = inputs.check_seq(before, field_name="before")
@@ -77,12 +80,10 @@ def utterance_page(
 
         if all_branches:
             branch_path = []  # every stored utterance, by seq
-        if not branched:
-            page_of = functools.partial(_plain_page, session_pk=session_pk, include_interim=include_interim)
-        else:
-            page_of = functools.partial(
-                path_rows, _branched_page_queryset(session_pk, include_interim), branch_path=branch_path
-            )
+        elif leaf is not None and branched:
+            branch_path = viewed_path(found, leaf)
+            head_seq = branch_path[0][1]
+        page_of = page_reader(session_pk, branch_path, branched=branched, include_interim=include_interim)
         if after is not None:
             fetched = page_of(above=after, limit=limit + 1, newest=False)
             rows = _within_chars(fetched[:limit], max_chars)
@@ -93,15 +94,47 @@ def utterance_page(
             has_before = len(fetched) > len(rows)
             newest = last_seq if all_branches else head_seq
             has_after = before is not None and newest is not None and before <= newest
-    # An utterance without siblings needs no entry (siblings_entry).
-    siblings = {
+    return UtterancePage(
+        session=session,
+        utterances=rows,
+        has_before=has_before,
+        has_after=has_after,
+        siblings=siblings_of_rows(rows, branched=branched),
+    )
+
+
+def page_reader(session_pk, branch_path: list, *, branched: bool, include_interim: bool = False):
+    """The function that reads a page of `branch_path` (path_rows' arguments: above, below, limit,
+    newest): a fixed statement for a session without branches, path_rows on a branched one's."""
+    if not branched:
+        return functools.partial(_plain_page, session_pk=session_pk, include_interim=include_interim)
+    return functools.partial(path_rows, _branched_page_queryset(session_pk, include_interim), branch_path=branch_path)
+
+
+def viewed_path(session: Session, leaf: Any) -> list:
+    """The path from the root to the utterance `leaf` (a seq), as a page reads it; ValidationError
+    when the session has no such utterance."""
+    leaf = inputs.check_seq(leaf, field_name="leaf")
+    if leaf is None:
+        raise ValidationError({"leaf": "leaf must be a whole number."})
+    try:
+        return path_to(session=session, seq=leaf)
+    except Utterance.DoesNotExist:
+        raise ValidationError({"leaf": f"This chat has no message {leaf}."}) from None
+
+
+def siblings_of_rows(rows: list, *, branched: bool) -> dict:
+    """UtterancePage.siblings from a page's rows (an utterance without siblings needs no entry)."""
+    return {
         row.parent_seq: sorted(map(int, row.sibling_seqs.split(",")))
         for row in (rows if branched else [])
         if row.sibling_seqs and "," in row.sibling_seqs
     }
-    return UtterancePage(
-        session=session, utterances=rows, has_before=has_before, has_after=has_after, siblings=siblings
-    )
+
+
+def within_chars(rows: list, max_chars: int | None) -> list:
+    """The first of `rows` whose texts add up to at most `max_chars` characters (at least one row)."""
+    return _within_chars(rows, max_chars)
 
 
 # The rows of a page of history, as values_list(*UTTERANCE_PAGE_FIELDS, named=True) gives them.

@@ -56,6 +56,8 @@ CHAT_MODULES = [
     "js/chat/branches.js",
     "js/chat/live.js",
     "js/chat/tags.js",
+    "js/chat/landing.js",
+    "js/chat/search.js",
 ]
 
 

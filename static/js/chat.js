@@ -1,26 +1,28 @@
 // The chat page: one WebSocket (docs/websocket.md), server-rendered HTML fragments for messages
 // and sidebar pages, and nothing typed ever lost (drafts and the outbox live in localStorage).
 // Each part has a module of its own in ./chat/: page (elements, state, helpers, the phone drawer),
-// messages, sidebar (and search), session (header, actions, the toast and its Undo), composer (drafts, outbox, sending), branches
+// messages, sidebar, search (message hits, next/previous), landing (a page opened at a message), session (header, actions, the toast and its Undo), composer (drafts, outbox, sending), branches
 // (a message's own actions: edit, regenerate, copy, alternatives, fork), connection (the socket
 // they send through), live (what the socket's events do). This one wires them to the page.
 import { onMessageClick, restoreEditor } from "./chat/branches.js";
 import { restoreDraft, saveDraft, sendMessage, showUnsent } from "./chat/composer.js";
 import { socket } from "./chat/connection.js";
 import { connect } from "./chat/live.js";
-import { loadOlder } from "./chat/messages.js";
+import { continueHere, land, toTheEnd } from "./chat/landing.js";
+import { loadNewer, loadOlder } from "./chat/messages.js";
 import { $, closeSidebar, els, onDrawerClick, onDrawerKey, openSidebar, scrollToBottom, state } from "./chat/page.js";
 import {
   clearChat, deleteChat, newChat, onUndoKey, showForkNote, startRename, toggleActions, toggleArchive, togglePin,
 } from "./chat/session.js";
-import { loadMorePinned, loadMoreSessions, onSearchInput, runSearch } from "./chat/sidebar.js";
+import { goToHit, onSearchInput, onSearchKey, restoreSearch, runSearch } from "./chat/search.js";
+import { loadMorePinned, loadMoreSessions } from "./chat/sidebar.js";
 import { initTags } from "./chat/tags.js";
 
-els.form.addEventListener("submit", (event) => { event.preventDefault(); sendMessage(); });
+els.form.addEventListener("submit", (event) => { event.preventDefault(); toTheEnd().then(sendMessage); });
 els.input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
-    sendMessage();
+    toTheEnd().then(sendMessage);
   }
 });
 els.input.addEventListener("input", saveDraft);
@@ -51,6 +53,10 @@ els.search.addEventListener("input", onSearchInput);
 els.search.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && els.search.value) { event.stopPropagation(); els.search.value = ""; runSearch(); }
 });
+els.search.addEventListener("keydown", onSearchKey);
+els.hitNext.addEventListener("click", () => goToHit(1, "next"));
+els.hitPrev.addEventListener("click", () => goToHit(-1, "prev"));
+els.landingContinue.addEventListener("click", continueHere);
 for (const button of document.querySelectorAll("button.sample")) {
   button.addEventListener("click", () => { els.input.value = button.textContent; saveDraft(); els.input.focus(); });
 }
@@ -65,13 +71,16 @@ new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting
   .observe(els.more);
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadOlder(); },
   { root: els.messages }).observe(els.older);
+new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadNewer(); },
+  { root: els.messages }).observe(els.newer);
 
 restoreDraft();
 showUnsent();
 restoreEditor();
-scrollToBottom();
+if (!land()) scrollToBottom();
 connect();
 els.input.focus();
+restoreSearch();
 showForkNote();
 initTags();
 document.documentElement.dataset.ready = "true"; // wired: what is typed and clicked is handled

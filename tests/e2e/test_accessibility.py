@@ -207,7 +207,7 @@ def test_the_sidebar_groups_search_and_each_chat_action_pass_axe_and_fit_a_phone
         page.get_by_role("button", name="Chats", exact=True).click()
         expect(page.get_by_role("button", name="Close chats")).to_be_visible()
         walk.check("chat, drawer open with pinned and grouped chats")
-    page.get_by_label("Search chats").fill("sourdough")
+    page.get_by_label("Search chats").fill("feed")
     expect(page.locator("#search-list li")).to_have_count(1)
     walk.check("search results")
     page.get_by_label("Search chats").fill("")

@@ -104,7 +104,7 @@ def test_rename_in_place(live_url, signed_in: Page, owner):
     assert session.title == "Shiny new name"
 
 
-def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
+def test_search_finds_messages_and_a_hit_opens_the_chat_at_its_message(live_url, signed_in: Page, owner):
     trip = call(session_create, user=owner, title="Holiday planning")
     call(
         utterances_append,
@@ -115,15 +115,16 @@ def test_search_by_title_and_by_message_text(live_url, signed_in: Page, owner):
     call(session_create, user=owner, title="Sourdough starter")
     page = signed_in
     page.reload()
-    page.get_by_label("Search chats").fill("sourdough")
+    page.get_by_label("Search chats").fill("museums")
     results = page.locator("#search-list")
     expect(results.locator("li")).to_have_count(1)
-    expect(results).to_contain_text("Sourdough starter")
-    page.get_by_label("Search chats").fill("museums")
-    expect(results.locator("li")).to_have_count(1)
+    expect(results).to_contain_text("Holiday planning")
     expect(results.locator("mark")).to_have_text("museums")
     results.get_by_role("link").click()
-    expect(page.locator("#message-list")).to_contain_text("Which museums in Lisbon?")
+    landed = page.locator('#message-list li.message[aria-current="location"]')
+    expect(landed).to_contain_text("Which museums in Lisbon?")
+    expect(landed.locator("mark")).to_have_text("museums")
+    expect(page.get_by_label("Search chats")).to_have_value("museums")
 
 
 def test_delete_moves_to_the_trash_and_undo_brings_the_chat_back(live_url, signed_in: Page, owner):

@@ -137,8 +137,8 @@ def test_the_core_flows_on_sqlite_and_the_in_memory_layer(embedded_url, page: Pa
     expect(last_answer.locator(".sibling-index")).to_have_text("2/2", timeout=SEND_TIMEOUT_MS)
     expect(page.locator("#streaming")).to_be_hidden(timeout=SEND_TIMEOUT_MS)
 
-    # Search by message text.
-    page.get_by_label("Search chats").fill("message 3 of chat 5")
+    # Search by message text (the user's message, not its echo).
+    page.get_by_label("Search chats").fill('role:user "message 3 of chat 5"')
     results = page.locator("#search-list li")
     expect(results).to_have_count(1)
     expect(results).to_contain_text("Chat number 5 about bread")

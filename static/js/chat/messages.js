@@ -1,5 +1,5 @@
 // The open session's messages: server-rendered pages, newer ones as they come, the streaming reply.
-import { els, fragment, label, nearBottom, scrollToBottom, showError, state, url } from "./page.js";
+import { els, fragment, label, nearBottom, scrollToBottom, showError, state, url, viewParam } from "./page.js";
 
 function parse(html) {
   const template = document.createElement("template");
@@ -24,7 +24,8 @@ export function appendHTML(html) {
 // shares one more fetch after it: a save of 1,000 messages sends 1,000 utterance events, and that
 // is two requests, not 1,000.
 export function catchUp() {
-  if (!state.sessionId) return Promise.resolve();
+  // Opened at a message with newer ones not shown yet: they load on scroll (loadNewer).
+  if (!state.sessionId || state.hasNewer) return Promise.resolve();
   if (state.catchingUp) {
     state.catchUpNext ??= state.catchingUp.then(() => { state.catchUpNext = null; return catchUp(); });
     return state.catchUpNext;
@@ -32,7 +33,7 @@ export function catchUp() {
   const sessionId = state.sessionId;
   state.catchingUp = (async () => {
     for (;;) { // pages of 200 until the newest
-      const { html, headers } = await fragment(url.messages(sessionId, `after=${state.lastSeq}&limit=200`));
+      const { html, headers } = await fragment(url.messages(sessionId, `after=${state.lastSeq}&limit=200${viewParam()}`));
       if (sessionId !== state.sessionId) return;
       if (html) appendHTML(html);
       if (headers.get("X-Has-After") !== "1") return;
@@ -51,6 +52,11 @@ export async function reloadMessages() {
   try {
     const { html, headers } = await fragment(url.messages(sessionId, "limit=50"));
     if (sessionId !== state.sessionId) return;
+    // The active branch's newest page: a page opened at a message is back at the end of the chat.
+    state.leaf = null;
+    state.hasNewer = false;
+    els.newer.hidden = true;
+    els.landingBanner.hidden = true;
     const items = parse(html);
     els.list.replaceChildren(...items);
     state.firstSeq = items.length ? Number(items[0].dataset.seq) : null;
@@ -67,7 +73,7 @@ export async function loadOlder() {
   if (!state.sessionId || !state.hasOlder || state.loadingOlder) return;
   state.loadingOlder = true;
   try {
-    const { html, headers } = await fragment(url.messages(state.sessionId, `before=${state.firstSeq}&limit=50`));
+    const { html, headers } = await fragment(url.messages(state.sessionId, `before=${state.firstSeq}&limit=50${viewParam()}`));
     const items = parse(html);
     const previousHeight = els.messages.scrollHeight;
     els.list.prepend(...items);
@@ -79,6 +85,26 @@ export async function loadOlder() {
     showError(label("olderFailed", { reason: error.message }));
   } finally {
     state.loadingOlder = false;
+  }
+}
+
+// Opened at a message: the next page after the newest one shown, as the list's end comes into view.
+export async function loadNewer() {
+  if (!state.sessionId || !state.hasNewer || state.loadingNewer) return;
+  state.loadingNewer = true;
+  try {
+    const { html, headers } = await fragment(url.messages(state.sessionId, `after=${state.lastSeq}&limit=50${viewParam()}`));
+    const items = parse(html);
+    for (const item of items) {
+      if (!els.list.querySelector(`li.message[data-seq="${item.dataset.seq}"]`)) els.list.append(item);
+    }
+    if (items.length) state.lastSeq = Number(items[items.length - 1].dataset.seq);
+    state.hasNewer = headers.get("X-Has-After") === "1";
+    els.newer.hidden = !state.hasNewer;
+  } catch (error) {
+    showError(label("newerFailed", { reason: error.message }));
+  } finally {
+    state.loadingNewer = false;
   }
 }
 

@@ -17,6 +17,9 @@ export const els = {
   exportJson: $("export-json"), exportMd: $("export-md"), toggleSidebar: $("toggle-sidebar"),
   sessionTemplate: $("session-item-template"), messageTemplate: $("message-template"),
   editTemplate: $("edit-template"), announce: $("announce"),
+  newer: $("newer"), landingBanner: $("landing-banner"), landingText: $("landing-text"),
+  landingContinue: $("landing-continue"), hitNav: $("hit-nav"), hitPrev: $("hit-prev"), hitNext: $("hit-next"),
+  hitPosition: $("hit-position"),
 };
 
 export const state = {
@@ -35,7 +38,15 @@ export const state = {
   catchUpNext: null,
   loadingOlder: false,
   loadingSessions: false,
+  // Opened at a message (chat/landing.js): newer messages to load on scroll, and the path shown when
+  // it is not the active branch (its last seq: the pages' `leaf`).
+  hasNewer: Boolean(config.landing?.hasNewer),
+  leaf: config.landing?.leaf ?? null,
+  loadingNewer: false,
 };
+
+// The pages' `leaf` parameter while another version of the chat is shown.
+export const viewParam = () => (state.leaf === null ? "" : `&leaf=${state.leaf}`);
 
 // URLs and words come from the page's config (conversation/views.py), not from literals here.
 const withId = (template, id) => template.replace(config.idPlaceholder, id);
@@ -45,6 +56,8 @@ export const url = {
   messages: (id, query) => `${withId(config.urls.messages, id)}?${query}`,
   utterances: (id, query) => `${withId(config.urls.utterances, id)}?${query}`,
   fork: (id) => withId(config.urls.fork, id),
+  switch: (id) => withId(config.urls.switch, id),
+  hits: (q) => `${config.urls.search}?q=${encodeURIComponent(q)}`,
   sidebar: (query) => `${config.urls.sidebar}?${query}`,
   session: (id) => withId(config.urls.session, id),
   clear: (id) => withId(config.urls.clear, id),

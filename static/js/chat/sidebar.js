@@ -1,5 +1,5 @@
-// The sidebar: the user's sessions (server-rendered pages, rows from the page's template) and search.
-import { NEW_CHAT, api, els, fragment, label, labels, showError, state, url } from "./page.js";
+// The sidebar: the user's sessions (server-rendered pages, rows from the page's template).
+import { NEW_CHAT, els, fragment, label, labels, showError, state, url } from "./page.js";
 import { fillTagChips } from "./tags.js";
 
 // A session's row, in the Pinned group or in the recency list.
@@ -186,57 +186,4 @@ export async function loadMoreSessions() {
   }
 }
 
-// ---- search ---------------------------------------------------------------------------------
-const search = { timer: null, serial: 0 };
-
-export function onSearchInput() {
-  clearTimeout(search.timer);
-  search.timer = setTimeout(runSearch, 250);
-}
-
-export async function runSearch() {
-  const q = els.search.value.trim();
-  const serial = ++search.serial;
-  if (!q) {
-    els.searchResults.hidden = true;
-    els.nav.hidden = false;
-    return;
-  }
-  let results = [];
-  let status = "";
-  try {
-    const answer = await api("GET", url.search(q));
-    results = answer.results;
-    if (answer.too_broad) status = answer.detail;
-  } catch (error) {
-    status = error.message;
-  }
-  if (serial !== search.serial) return; // a newer search is on its way
-  els.searchList.replaceChildren(...results.map(searchResultItem));
-  els.searchStatus.textContent = status || (results.length ? label("found", { count: results.length }) : labels.nothingFound);
-  els.searchResults.hidden = false;
-  els.nav.hidden = true;
-}
-
-function searchResultItem(hit) {
-  const item = document.createElement("li");
-  const link = document.createElement("a");
-  link.href = url.chat(hit.id);
-  const title = document.createElement("span");
-  title.className = "session-title";
-  title.textContent = hit.title || NEW_CHAT;
-  const snippet = document.createElement("span");
-  snippet.className = "snippet";
-  let position = 0;
-  for (const [start, end] of hit.highlights || []) {
-    snippet.append(hit.snippet.slice(position, start));
-    const mark = document.createElement("mark");
-    mark.textContent = hit.snippet.slice(start, end);
-    snippet.append(mark);
-    position = end;
-  }
-  snippet.append((hit.snippet || "").slice(position));
-  link.append(title, snippet);
-  item.append(link);
-  return item;
-}
+// The search box's results: chat/search.js.
