@@ -381,7 +381,7 @@ JOB_MAX_CPU_SECONDS = env.int("JOB_MAX_CPU_SECONDS", default=900)
 JOB_MAX_SECONDS = env.int("JOB_MAX_SECONDS", default=1800)
 JOB_DEFER_SECONDS = env.float("JOB_DEFER_SECONDS", default=2.0)
 # The most sessions one POST /api/sessions/bulk/ may name.
-MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=500)
+MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=1000)
 # How long a session stays in the trash before expire_sessions removes it for good.
 TRASH_RETENTION_DAYS = env.int("TRASH_RETENTION_DAYS", default=30)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)

@@ -166,6 +166,18 @@ class SessionClearApi(ReadWriteThrottled, APIView):
         return Response(SessionDetailOutputSerializer(session).data)
 
 
+class BulkUndoSerializer(serializers.Serializer):
+    """One bulk call of a bulk action's undo."""
+
+    class Meta:
+        ref_name = "SessionBulkUndo"
+
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    ids = serializers.ListField(child=serializers.CharField())
+    folder = serializers.CharField(required=False, help_text="move: the folder (null: none).")
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 class SessionBulkApi(ReadWriteThrottled, APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -175,6 +187,23 @@ class SessionBulkApi(ReadWriteThrottled, APIView):
             child=StrictCharField(max_length=64), allow_empty=False, max_length=settings.MAX_BULK_SESSIONS
         )
         action = serializers.ChoiceField(choices=BULK_ACTIONS)
+        folder = StrictCharField(
+            required=False, allow_null=True, max_length=64, help_text="move: the folder's id, null for none."
+        )
+        tags = serializers.ListField(
+            child=StrictCharField(max_length=50),
+            required=False,
+            allow_empty=False,
+            max_length=settings.MAX_TAGS_PER_SESSION,
+            help_text="tag, untag: the tags' names.",
+        )
+
+        def validate(self, data):
+            if data["action"] == "move" and "folder" not in data:
+                raise serializers.ValidationError({"folder": ["move needs a folder (an id, or null for none)."]})
+            if data["action"] in ("tag", "untag") and not data.get("tags"):
+                raise serializers.ValidationError({"tags": [f"{data['action']} needs the tags' names."]})
+            return data
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -184,20 +213,34 @@ class SessionBulkApi(ReadWriteThrottled, APIView):
         not_found = serializers.ListField(
             child=serializers.CharField(), help_text="Ids that name none of your sessions (nothing done to them)."
         )
+        changed = serializers.ListField(
+            child=serializers.CharField(), help_text="Those the action changed (not those already so)."
+        )
+        undo = serializers.ListField(
+            child=BulkUndoSerializer(),
+            help_text="The bulk calls that take this one back exactly (its changed sessions only): one for "
+            "most actions, one per previous folder for move, one per tag for tag and untag, none for purge.",
+        )
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer, **errors(400, 413)},
-        description="One action on many sessions at once (at most MAX_BULK_SESSIONS, 500), all in one "
-        "transaction. Sessions in the trash are found by restore and purge only.",
+        responses={200: OutputSerializer, **errors(400, 404, 413)},
+        description="One action on many sessions at once (at most MAX_BULK_SESSIONS, 1000), all in one "
+        "transaction. Sessions in the trash are found by restore and purge only. A folder that is not "
+        "yours is a 404.",
     )
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = body.validated_data
         result = sessions_bulk(
-            user=request.user, session_ids=body.validated_data["ids"], action=body.validated_data["action"]
+            user=request.user,
+            session_ids=data["ids"],
+            action=data["action"],
+            folder=data.get("folder"),
+            tags=data.get("tags", ()),
         )
-        return Response(self.OutputSerializer({"done": result.done, "not_found": result.not_found}).data)
+        return Response(self.OutputSerializer(result).data)
 
 
 class TrashApi(ReadWriteThrottled, APIView):
