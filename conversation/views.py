@@ -71,6 +71,35 @@ LABELS = {
     "copy": "Copy",
     "copied": "Copied",
     "copyFailed": "The message could not be copied: {reason}",
+    # acting on many (docs/bulk.md)
+    "select": "Select",
+    "selectDone": "Done selecting",
+    "selectRow": "Select {title}",
+    "selectedCount": "{count} selected",
+    "selectedChats": "Selected chats",
+    "chatsOne": "1 chat",
+    "chatsMany": "{count} chats",
+    "bulkMove": "Move to folder…",
+    "bulkTag": "Tag…",
+    "bulkUntag": "Untag…",
+    "bulkTrash": "Move to trash",
+    "cancel": "Cancel",
+    "apply": "Apply",
+    "noFolder": "No folder",
+    "folderField": "Folder",
+    "tagsField": "Tags, separated by commas",
+    "moveTitle": "Move {chats} to a folder",
+    "tagTitle": "Tag {chats}",
+    "untagTitle": "Untag {chats}",
+    "bulkMoved": "{chats} moved.",
+    "bulkTagged": "{chats} tagged.",
+    "bulkUntagged": "{chats} untagged.",
+    "bulkPinned": "{chats} pinned.",
+    "bulkUnpinned": "{chats} unpinned.",
+    "bulkArchived": "{chats} archived.",
+    "bulkTrashed": "{chats} moved to trash.",
+    "bulkFailed": "The action could not be done: {reason}",
+    "undoFailed": "It could not be undone: {reason}",
 }
 
 
@@ -89,6 +118,7 @@ def _page_urls() -> dict[str, str]:
         "utterances": reverse("api:utterances", args=[ID_PLACEHOLDER]),
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
         "socket": "/" + SOCKET_PATH,
+        "bulk": reverse("api:sessions-bulk"),
     }
 
 

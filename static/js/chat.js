@@ -13,6 +13,7 @@ import { $, closeSidebar, els, onDrawerClick, onDrawerKey, openSidebar, scrollTo
 import {
   clearChat, deleteChat, newChat, onUndoKey, showForkNote, startRename, toggleActions, toggleArchive, togglePin,
 } from "./chat/session.js";
+import { wireSelection } from "./chat/selection.js";
 import { loadMorePinned, loadMoreSessions, onSearchInput, runSearch } from "./chat/sidebar.js";
 
 els.form.addEventListener("submit", (event) => { event.preventDefault(); sendMessage(); });
@@ -65,6 +66,7 @@ new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadOlder(); },
   { root: els.messages }).observe(els.older);
 
+wireSelection();
 restoreDraft();
 showUnsent();
 restoreEditor();
