@@ -336,6 +336,7 @@ MAX_PAGE_SIZE = 200
 # user may have; how many tags one chat may carry. Each is checked by the services before a write.
 MAX_FOLDER_DEPTH = env.int("MAX_FOLDER_DEPTH", default=3)
 MAX_FOLDERS = env.int("MAX_FOLDERS", default=200)
+MAX_FOLDER_INSTRUCTIONS_CHARS = env.int("MAX_FOLDER_INSTRUCTIONS_CHARS", default=4000)
 MAX_TAGS = env.int("MAX_TAGS", default=500)
 MAX_TAGS_PER_SESSION = env.int("MAX_TAGS_PER_SESSION", default=20)
 # A search statement stops after this long and the search answers "too broad, refine" (a word in

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from chatproject.timestamps import iso_datetime, iso_datetimes
 from conversation import shapes
-from conversation.models import Session, Utterance
+from conversation.models import Folder, Session, Tag, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +115,22 @@ def account_export(*, state: dict) -> dict:
 def account_import(*, state: dict) -> dict:
     """An import's state (imports.selectors.conversation_import_state), as its detail API answers it."""
     return {"type": "account.import", "import": iso_datetimes(state)}
+
+
+# --- folders ---
+def folders_changed(*, folders: Iterable[Folder]) -> dict:
+    """The user's whole folder tree (at most MAX_FOLDERS), after any folder is created, changed or removed."""
+    return {"type": "folders.changed", "folders": [shapes.folder(folder) for folder in folders]}
+
+
+# --- tags ---
+
+
+def tags_changed(*, tags: Iterable[Tag]) -> dict:
+    """The user's tags, whole (at most MAX_TAGS), after one was made, renamed or deleted."""
+    return {"type": "tags.changed", "tags": [shapes.tag(tag) for tag in tags]}
+
+
+def sessions_tags(*, sessions: Iterable[Session]) -> dict:
+    """Chats whose tags changed: each id with its tag names, sorted as Session.tag_names."""
+    return {"type": "sessions.tags", "sessions": [{"id": str(s.pk), "tags": list(s.tag_names)} for s in sessions]}
