@@ -12,6 +12,8 @@ from conversation.models import TRASH, Session, SessionAudit
 from conversation.sessions.announce import announce_moved
 from conversation.sessions.lifecycle import sessions_delete, sessions_mark_trashed
 from conversation.sessions.lookup import session_id_parse
+from conversation.tags.names import tag_key, tag_names_clean
+from conversation.tags.services import sessions_tag, sessions_untag
 
 BULK_ACTIONS = ("trash", "restore", "archive", "unarchive", "pin", "unpin", "purge", "move", "tag", "untag")
 
@@ -100,7 +102,8 @@ def _move(*, user: User, found: dict[uuid.UUID, Session], not_found: list[str], 
     target = str(folder) if folder is not None else None
     changed = [s for s in found.values() if (str(s.folder_id) if s.folder_id else None) != target]
     if changed:
-        from conversation.folders import sessions_move_to_folder  # TODO(merge): wt-folders' module
+        # Imported here: conversation.folders.services imports this module (BulkResult).
+        from conversation.folders.services import sessions_move_to_folder
 
         sessions_move_to_folder(user=user, session_ids=[s.pk for s in changed], folder_id=folder)
     back: dict[str | None, list[str]] = {}
@@ -116,17 +119,14 @@ def _tag(
     *, user: User, found: dict[uuid.UUID, Session], not_found: list[str], names: Sequence[str], adding: bool
 ) -> BulkResult:
     """Tag or untag; the undo names, for each tag, only the sessions whose tags it changed."""
-    wanted = list(dict.fromkeys(" ".join(str(name).split()) for name in names))
+    wanted = tag_names_clean(names)
     by_name: dict[str, list[str]] = {}
     for name in wanted:
-        key = name.casefold()
         for session in found.values():
-            has = any(existing.casefold() == key for existing in session.tag_names)
+            has = any(tag_key(existing) == tag_key(name) for existing in session.tag_names)
             if has != adding:
                 by_name.setdefault(name, []).append(str(session.pk))
     if found:
-        from conversation.tags import sessions_tag, sessions_untag  # TODO(merge): wt-tags' module
-
         write = sessions_tag if adding else sessions_untag
         write(user=user, session_ids=list(found), names=wanted)
     undo = [
