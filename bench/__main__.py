@@ -16,6 +16,7 @@ BENCHMARKS = [
     "chaos",
     "serve",
     "restarts",
+    "bulk",
 ]
 
 
