@@ -21,12 +21,13 @@ from conversation.api.serializers import (
     SessionListPageSerializer,
     SessionRowOutputSerializer,
 )
+from conversation.folders.selectors import folder_get_for_user
 from conversation.pagination import SessionCursorPagination, session_list
 from conversation.search import SearchTooBroad, session_search_for_user
 from conversation.sessions.bulk import BULK_ACTIONS, sessions_bulk, trash_empty
 from conversation.sessions.create import session_create, session_update
 from conversation.sessions.lifecycle import session_clear, session_delete, session_restore, session_trash
-from conversation.sessions.lists import SESSION_VIEW_ORDERING, SESSION_VIEWS, session_stats_for_user
+from conversation.sessions.lists import NO_FOLDER, SESSION_VIEW_ORDERING, SESSION_VIEWS, session_stats_for_user
 from conversation.sessions.lookup import session_get_for_user
 from conversation.sessions.personas import persona_list
 
@@ -48,6 +49,9 @@ class SessionListApi(ReadWriteThrottled, APIView):
             help_text="Search titles and message text of live and archived sessions; answers the best matches.",
         )
         persona = StrictCharField(required=False)
+        folder = StrictCharField(
+            required=False, help_text="One folder's sessions (its id), or `none`: those in no folder."
+        )
         view = serializers.ChoiceField(
             choices=list(SESSION_VIEWS),
             default="live",
@@ -84,7 +88,10 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 )
             results = SessionListItemSerializer(hits, many=True).data
             return Response({"next": None, "previous": None, "results": results})
-        sessions = session_list(user=request.user, persona=params.get("persona"), view=params["view"])
+        folder = params.get("folder")
+        if folder is not None and folder != NO_FOLDER:
+            folder = folder_get_for_user(user=request.user, folder_id=folder).pk  # another user's: a 404
+        sessions = session_list(user=request.user, persona=params.get("persona"), view=params["view"], folder=folder)
         paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
         return paginator.get_paginated_response(SessionRowOutputSerializer(page, many=True).data)
@@ -108,6 +115,9 @@ class SessionDetailApi(ReadWriteThrottled, APIView):
         pinned = StrictBooleanField(required=False, help_text="Pin (true) or unpin (false).")
         archived = StrictBooleanField(
             required=False, help_text="Archive (true: out of the default list) or unarchive (false)."
+        )
+        folder = StrictCharField(
+            required=False, allow_null=True, help_text="Move it into this folder; null: no folder."
         )
 
     @extend_schema(responses={200: SessionDetailOutputSerializer, **errors(404)})

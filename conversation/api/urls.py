@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chatproject.api.endpoints import endpoint
-from conversation.api import branches, history, replies, sessions
+from conversation.api import branches, folders, history, replies, sessions
 
 urlpatterns = [
     path("sessions/", endpoint(sessions.SessionListApi), name="sessions"),
@@ -31,4 +31,6 @@ urlpatterns = [
     ),
     path("personas/", endpoint(sessions.PersonaListApi), name="personas"),
     path("stats/", endpoint(sessions.StatsApi), name="stats"),
+    path("folders/", endpoint(folders.FolderListApi), name="folders"),
+    path("folders/<str:folder_id>/", endpoint(folders.FolderDetailApi), name="folder"),
 ]
