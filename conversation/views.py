@@ -100,6 +100,7 @@ LABELS = {
     "bulkTrashed": "{chats} moved to trash.",
     "bulkFailed": "The action could not be done: {reason}",
     "undoFailed": "It could not be undone: {reason}",
+    "bulkUndone": "Undone.",
 }
 
 
@@ -119,6 +120,7 @@ def _page_urls() -> dict[str, str]:
         "fork": reverse("api:session-fork", args=[ID_PLACEHOLDER]),
         "socket": "/" + SOCKET_PATH,
         "bulk": reverse("api:sessions-bulk"),
+        "folders": reverse("api:folders"),
     }
 
 

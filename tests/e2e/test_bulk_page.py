@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from conversation.folders.services import folder_create, sessions_move_to_folder
 from conversation.models import Session
 from conversation.sessions.create import session_create
 from tests.e2e.keyboard import NARROW, ready, sidebar_control, tab_to
@@ -87,3 +88,34 @@ def test_a_selection_by_keyboard_alone_at_375_px(live_url, keyboard: Page, owner
     page.keyboard.press("Enter")
     expect(page.locator("#sessions li.session-item")).to_have_count(4)
     assert not Session.objects.filter(deleted_at__isnull=False).exists()
+
+
+def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_tag_applies(
+    live_url, signed_in: Page, owner
+):
+    work = call(folder_create, user=owner, name="Work")
+    clients = call(folder_create, user=owner, name="Clients", parent_id=work.pk)
+    first, second, _ = chats(owner, 3)
+    call(sessions_move_to_folder, user=owner, session_ids=[first.pk], folder_id=work.pk)
+    page = opened(signed_in, f"{live_url}/")
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.get_by_role("checkbox", name="Select Chat 1").check()
+    page.get_by_role("checkbox", name="Select Chat 2").check()
+
+    page.locator("#bulk-bar").get_by_role("button", name="Move to folder…").click()
+    dialog = page.get_by_role("dialog", name="Move 2 chats to a folder")
+    dialog.get_by_label("Folder").select_option(label="Work / Clients")
+    dialog.get_by_role("button", name="Apply").click()
+
+    expect(page.locator("#toast-text")).to_have_text("2 chats moved.")
+    assert {Session.objects.get(pk=s.pk).folder_id for s in (first, second)} == {clients.pk}
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#announce")).to_have_text("Undone.")  # said once the Undo's calls are answered
+    assert (Session.objects.get(pk=first.pk).folder_id, Session.objects.get(pk=second.pk).folder_id) == (work.pk, None)
+
+    page.get_by_role("checkbox", name="Select Chat 2").check()
+    page.locator("#bulk-bar").get_by_role("button", name="Tag…", exact=True).click()
+    page.get_by_role("dialog", name="Tag 1 chat").get_by_label("Tags, separated by commas").fill("urgent, q3")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#toast-text")).to_have_text("1 chat tagged.")
+    assert Session.objects.get(pk=second.pk).tag_names == ["q3", "urgent"]

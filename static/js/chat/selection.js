@@ -164,6 +164,7 @@ async function act(action, extra = {}) {
 async function undoAll(calls) {
   try {
     for (const body of calls) await bulk(body);
+    els.announce.textContent = labels.bulkUndone;
   } catch (error) {
     showError(label("undoFailed", { reason: error.message }));
   }
