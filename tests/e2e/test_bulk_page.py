@@ -91,7 +91,7 @@ def test_a_selection_by_keyboard_alone_at_375_px(live_url, keyboard: Page, owner
 
 
 def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_tag_applies(
-    live_url, signed_in: Page, owner
+    live_url, signed_in: Page, owner, axe
 ):
     work = call(folder_create, user=owner, name="Work")
     clients = call(folder_create, user=owner, name="Clients", parent_id=work.pk)
@@ -105,6 +105,7 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
     page.locator("#bulk-bar").get_by_role("button", name="Move to folder…").click()
     dialog = page.get_by_role("dialog", name="Move 2 chats to a folder")
     dialog.get_by_label("Folder").select_option(label="Work / Clients")
+    axe(page)
     dialog.get_by_role("button", name="Apply").click()
 
     expect(page.locator("#toast-text")).to_have_text("2 chats moved.")
