@@ -222,10 +222,10 @@ def _conversation_import(
             changes["deleted_at"] = now  # in the trash, for its whole time there
     else:
         session_head_announce(session=session)
-    Session.objects.filter(pk=session.pk).update(**changes)
-    if result == "imported" and changes.get("deleted_at") is None:  # the services place live chats only
+    if result == "imported":  # placed while still live (the services place live chats only), then its state
         if folder_id is not None:
             sessions_move_to_folder(user=user, session_ids=[session.pk], folder_id=folder_id)
         if tags:
             sessions_tag(user=user, session_ids=[session.pk], names=tags)
+    Session.objects.filter(pk=session.pk).update(**changes)
     return ImportOutcome(result=result, session_id=session.pk, stored=stored)

@@ -11,6 +11,7 @@ from account_data.archive import account_archive_write
 from conversation.folders.services import folder_create, sessions_move_to_folder
 from conversation.models import Folder, Session, Tag
 from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
 from conversation.tags.services import sessions_tag
 from tests.factories import PersonaFactory
 from tests.helpers import say
@@ -57,6 +58,8 @@ def an_organized_account(owner):
     sessions_move_to_folder(user=owner, session_ids=[chats["Plan"].pk], folder_id=work.pk)
     sessions_tag(user=owner, session_ids=[chats["Invoice"].pk, chats["Plan"].pk], names=["Urgent", "q3"])
     sessions_tag(user=owner, session_ids=[chats["Recipe"].pk], names=["food"])
+    sessions_move_to_folder(user=owner, session_ids=[chats["Recipe"].pk], folder_id=work.pk)
+    session_trash(user=owner, session_id=chats["Recipe"].pk)  # in the trash, in its folder, with its tag
 
 
 def test_the_export_holds_the_folders_tree_the_tags_and_each_chats_place(owner):
@@ -89,6 +92,7 @@ def test_an_export_imported_into_a_fresh_account_gives_the_same_folders_tags_and
     assert tree(outsider) == tree(owner)
     assert placements(outsider) == placements(owner)
     assert set(Tag.objects.filter(user=outsider).values_list("name", flat=True)) == {"Urgent", "q3", "food"}
+    assert Session.objects.get(user=outsider, title="Recipe").deleted_at is not None
 
     again = import_file(outsider, data, name="chat-export.zip")
 
