@@ -8,6 +8,7 @@ from conversation.models import Session
 from conversation.sessions.create import session_create
 from tests.e2e.keyboard import NARROW, ready, sidebar_control, tab_to
 from tests.e2e.test_chat_page import call
+from tests.helpers import say
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,3 +121,26 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#toast-text")).to_have_text("1 chat tagged.")
     assert Session.objects.get(pk=second.pk).tag_names == ["q3", "urgent"]
+
+
+def say_about_sourdough(*, user, session):
+    say(user, session, "How long to proof sourdough?")
+
+
+def test_search_hits_selected_select_their_chats(live_url, signed_in: Page, owner):
+    found = chats(owner, 3)
+    for chat in found[:2]:
+        call(say_about_sourdough, user=owner, session=chat)
+    page = opened(signed_in, f"{live_url}/")
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.get_by_label("Search chats").fill("sourdough")
+    hits = page.locator("#search-list").get_by_role("checkbox")
+    expect(hits).to_have_count(2)
+    for box in hits.all():
+        box.check()
+    expect(page.locator("#bulk-count")).to_have_text("2 selected")
+
+    page.locator("#bulk-bar").get_by_role("button", name="Pin").click()
+
+    expect(page.locator("#toast-text")).to_have_text("2 chats pinned.")
+    assert set(Session.objects.filter(pinned_at__isnull=False).values_list("title", flat=True)) == {"Chat 1", "Chat 2"}
