@@ -101,11 +101,11 @@ def sessions_bulk(
 def _move(*, user: User, found: dict[uuid.UUID, Session], not_found: list[str], folder: str | None) -> BulkResult:
     target = str(folder) if folder is not None else None
     changed = [s for s in found.values() if (str(s.folder_id) if s.folder_id else None) != target]
-    if changed:
-        # Imported here: conversation.folders.services imports this module (BulkResult).
-        from conversation.folders.services import sessions_move_to_folder
+    # Imported here: conversation.folders.services imports this module (BulkResult). Called even with
+    # nothing to change, so that another user's folder is a DoesNotExist whatever the ids.
+    from conversation.folders.services import sessions_move_to_folder
 
-        sessions_move_to_folder(user=user, session_ids=[s.pk for s in changed], folder_id=folder)
+    sessions_move_to_folder(user=user, session_ids=[s.pk for s in changed], folder_id=folder)
     back: dict[str | None, list[str]] = {}
     for session in changed:
         back.setdefault(str(session.folder_id) if session.folder_id else None, []).append(str(session.pk))

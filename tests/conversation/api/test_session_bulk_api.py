@@ -131,8 +131,9 @@ def test_move_puts_the_chats_in_the_folder_and_its_undo_puts_each_back_where_it_
 def test_a_move_into_another_users_folder_is_a_404_and_moves_nothing(api, owner, outsider, session):
     theirs = folder_create(user=outsider, name="Theirs")
     for folder in (str(theirs.pk), "not-a-folder"):
-        response = api.post(URL, {"ids": [str(session.pk)], "action": "move", "folder": folder}, format="json")
-        assert response.status_code == 404, folder
+        for ids in ([str(session.pk)], [str(uuid.uuid4())]):  # with or without a chat to move
+            response = api.post(URL, {"ids": ids, "action": "move", "folder": folder}, format="json")
+            assert response.status_code == 404, (folder, ids)
     assert folder_of(session) is None
 
 
