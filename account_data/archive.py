@@ -1,5 +1,6 @@
 """The whole-account zip: one JSON and one Markdown file per session plus `manifest.json`, written
-session by session and page by page, so memory stays flat whatever the account holds."""
+session by session and page by page, so memory stays flat whatever the account holds; the folders'
+tree (`folders.json`) and the tags (`tags.json`), bounded by MAX_FOLDERS and MAX_TAGS, whole."""
 
 import json
 import tempfile
@@ -9,11 +10,12 @@ from datetime import datetime
 from typing import BinaryIO
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from accounts.models import User
 from chatproject.timestamps import iso_datetimes
 from conversation.exports import export_basename, session_chunks
-from conversation.models import Session
+from conversation.models import Folder, Session, Tag
 
 SESSIONS_PER_QUERY = 500
 
@@ -30,6 +32,28 @@ def account_sessions(*, user: User) -> Iterator[Session]:
         page = list(sessions.filter(after)[:SESSIONS_PER_QUERY])
 
 
+def account_folders(*, user: User) -> list[dict]:
+    """The user's folders, parents first, each with its path of names from the top (what an import
+    finds them again by) and its defaults for new chats."""
+    folders = list(Folder.objects.filter(user=user).select_related("persona").order_by("depth", Lower("name"), "id"))
+    paths: dict = {}
+    rows = []
+    for folder in folders:
+        paths[folder.pk] = [*paths.get(folder.parent_id, []), folder.name]
+        rows.append(
+            {
+                "id": str(folder.pk),
+                "name": folder.name,
+                "parent": str(folder.parent_id) if folder.parent_id else None,
+                "path": paths[folder.pk],
+                "persona": folder.persona.slug if folder.persona else None,
+                "instructions": folder.instructions,
+                "created_at": folder.created_at,
+            }
+        )
+    return rows
+
+
 def account_archive_write(
     *, user: User, out: BinaryIO, exported_at: datetime, progress: Callable[[int, int], None]
 ) -> tuple[int, int]:
@@ -40,6 +64,9 @@ def account_archive_write(
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
         tempfile.TemporaryFile("w+", encoding="utf-8") as manifest_rows,
     ):
+        archive.writestr("folders.json", _dumps({"folders": account_folders(user=user)}))
+        tags = Tag.objects.filter(user=user).order_by(Lower("name"), "id").values_list("name", flat=True)
+        archive.writestr("tags.json", _dumps({"tags": list(tags)}))
         for session in account_sessions(user=user):
             base = f"sessions/{export_basename(session=session, unique=True)}"
             for export_format, extension in (("json", "json"), ("markdown", "md")):
@@ -56,6 +83,8 @@ def account_archive_write(
                         "pinned_at": session.pinned_at,
                         "archived_at": session.archived_at,
                         "deleted_at": session.deleted_at,
+                        "folder": str(session.folder_id) if session.folder_id else None,
+                        "tags": session.tag_names,
                         "messages": session.message_count,
                         "json": f"{base}.json",
                         "markdown": f"{base}.md",
@@ -67,7 +96,14 @@ def account_archive_write(
             progress(sessions, utterances)
         manifest_rows.seek(0)
         with archive.open("manifest.json", "w") as manifest:
-            head = {"format": "chat-account-export", "version": 1, "exported_at": exported_at, "account": user.email}
+            head = {
+                "format": "chat-account-export",
+                "version": 1,
+                "exported_at": exported_at,
+                "account": user.email,
+                "folders": "folders.json",
+                "tags": "tags.json",
+            }
             manifest.write((_dumps(head)[:-1] + ', "sessions": [').encode())
             separator = ""
             for row in manifest_rows:

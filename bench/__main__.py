@@ -18,6 +18,7 @@ BENCHMARKS = [
     "restarts",
     "search",
     "landing",
+    "bulk",
 ]
 
 

@@ -336,6 +336,7 @@ MAX_PAGE_SIZE = 200
 # user may have; how many tags one chat may carry. Each is checked by the services before a write.
 MAX_FOLDER_DEPTH = env.int("MAX_FOLDER_DEPTH", default=3)
 MAX_FOLDERS = env.int("MAX_FOLDERS", default=200)
+MAX_FOLDER_INSTRUCTIONS_CHARS = env.int("MAX_FOLDER_INSTRUCTIONS_CHARS", default=4000)
 MAX_TAGS = env.int("MAX_TAGS", default=500)
 MAX_TAGS_PER_SESSION = env.int("MAX_TAGS_PER_SESSION", default=20)
 # A search statement stops after this long and the search answers "too broad, refine" (a word in
@@ -381,7 +382,7 @@ JOB_MAX_CPU_SECONDS = env.int("JOB_MAX_CPU_SECONDS", default=900)
 JOB_MAX_SECONDS = env.int("JOB_MAX_SECONDS", default=1800)
 JOB_DEFER_SECONDS = env.float("JOB_DEFER_SECONDS", default=2.0)
 # The most sessions one POST /api/sessions/bulk/ may name.
-MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=500)
+MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=1000)
 # How long a session stays in the trash before expire_sessions removes it for good.
 TRASH_RETENTION_DAYS = env.int("TRASH_RETENTION_DAYS", default=30)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)

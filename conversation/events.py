@@ -13,7 +13,7 @@ from datetime import datetime
 
 from chatproject.timestamps import iso_datetime, iso_datetimes
 from conversation import shapes
-from conversation.models import Session, Tag, Utterance
+from conversation.models import Folder, Session, Tag, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +115,12 @@ def account_export(*, state: dict) -> dict:
 def account_import(*, state: dict) -> dict:
     """An import's state (imports.selectors.conversation_import_state), as its detail API answers it."""
     return {"type": "account.import", "import": iso_datetimes(state)}
+
+
+# --- folders ---
+def folders_changed(*, folders: Iterable[Folder]) -> dict:
+    """The user's whole folder tree (at most MAX_FOLDERS), after any folder is created, changed or removed."""
+    return {"type": "folders.changed", "folders": [shapes.folder(folder) for folder in folders]}
 
 
 # --- tags ---

@@ -19,13 +19,13 @@ from conversation.sessions.lists import SESSION_VIEW_ORDERING, session_page_for_
 
 
 def session_list(
-    *, user: User, view: str = "live", persona: str | None = None, tag: str | None = None
+    *, user: User, view: str = "live", persona: str | None = None, tag: str | None = None, folder=None
 ) -> CursorPaginatorSource:
     """One of a user's list views, as DRF's CursorPagination takes a queryset: its pages are fixed
     statements (sessions.lists.session_page_for_user); the queryset it stands for is
     sessions.lists.session_list_for_user's."""
     return CursorPaginatorSource(
-        read_page=functools.partial(_session_page, user=user, view=view, persona=persona, tag=tag)
+        read_page=functools.partial(_session_page, user=user, view=view, persona=persona, tag=tag, folder=folder)
     )
 
 
@@ -57,14 +57,15 @@ class SessionCursorPagination(CursorPagination):
 
 
 def session_page_for_page(
-    *, request: HttpRequest, user: User, page_size: int, view: str = "live"
+    *, request: HttpRequest, user: User, page_size: int, view: str = "live", folder=None
 ) -> tuple[list[dict], str | None]:
     """One page of one of the user's lists for a page (`?cursor=` as the API takes it): the rows and
-    the cursor of the next page, or None at the end. ValidationError for a bad cursor."""
+    the cursor of the next page, or None at the end. ValidationError for a bad cursor. `folder`: as
+    session_page_for_user's."""
     paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[view])
     paginator.page_size = page_size
     try:
-        rows = paginator.paginate_queryset(session_list(user=user, view=view), Request(request))
+        rows = paginator.paginate_queryset(session_list(user=user, view=view, folder=folder), Request(request))
     except ValidationError:
         raise DjangoValidationError({"cursor": "Invalid cursor."}) from None
     next_link = paginator.get_next_link()

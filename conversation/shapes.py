@@ -13,7 +13,7 @@ from datetime import tzinfo
 from typing import Any
 
 from chatproject.timestamps import iso_datetime
-from conversation.models import Persona, Session, Tag, Utterance
+from conversation.models import Folder, Persona, Session, Tag, Utterance
 from conversation.search import MessageHit, SearchHit
 
 
@@ -129,6 +129,20 @@ def message_hit(hit: MessageHit, *, zone: tzinfo | None = None) -> dict:
         "snippet": hit.snippet,
         "highlights": [list(pair) for pair in hit.highlights],
         "url": f"/c/{chat.pk}/?at={hit.seq}",
+    }
+
+
+# --- folders ---
+def folder(folder: Folder, *, zone: tzinfo | None = None) -> dict:
+    """A folder as every door shows it; its persona by slug (loaded with it: select_related)."""
+    return {
+        "id": str(folder.pk),
+        "parent": str(folder.parent_id) if folder.parent_id else None,
+        "name": folder.name,
+        "depth": folder.depth,
+        "persona": folder.persona.slug if folder.persona_id else None,
+        "instructions": folder.instructions,
+        "created_at": iso_datetime(folder.created_at, zone),
     }
 
 

@@ -106,6 +106,36 @@ LABELS = {
     "hitsPartial": "Showing the first results: the search took too long to finish.",
     "searchFailed": "The search failed: {reason}",
     "searchHint": "Enter opens the next result, Shift+Enter the previous one.",
+    # acting on many (docs/bulk.md)
+    "select": "Select",
+    "selectDone": "Done selecting",
+    "selectRow": "Select {title}",
+    "selectedCount": "{count} selected",
+    "selectedChats": "Selected chats",
+    "chatsOne": "1 chat",
+    "chatsMany": "{count} chats",
+    "bulkMove": "Move to folder…",
+    "bulkTag": "Tag…",
+    "bulkUntag": "Untag…",
+    "bulkTrash": "Move to trash",
+    "cancel": "Cancel",
+    "apply": "Apply",
+    "noFolder": "No folder",
+    "folderField": "Folder",
+    "tagsField": "Tags, separated by commas",
+    "moveTitle": "Move {chats} to a folder",
+    "tagTitle": "Tag {chats}",
+    "untagTitle": "Untag {chats}",
+    "bulkMoved": "{chats} moved.",
+    "bulkTagged": "{chats} tagged.",
+    "bulkUntagged": "{chats} untagged.",
+    "bulkPinned": "{chats} pinned.",
+    "bulkUnpinned": "{chats} unpinned.",
+    "bulkArchived": "{chats} archived.",
+    "bulkTrashed": "{chats} moved to trash.",
+    "bulkFailed": "The action could not be done: {reason}",
+    "undoFailed": "It could not be undone: {reason}",
+    "bulkUndone": "Undone.",
 }
 
 
@@ -128,6 +158,8 @@ def _page_urls() -> dict[str, str]:
         "socket": "/" + SOCKET_PATH,
         "tags": reverse("api:tags"),
         "sessionTags": reverse("api:session-tags", args=[ID_PLACEHOLDER]),
+        "bulk": reverse("api:sessions-bulk"),
+        "folders": reverse("api:folders"),
     }
 
 

@@ -9,15 +9,15 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import ijson
 from django.conf import settings
 
 from imports import guard
-from imports.parsers import PARSERS, ours_conversation
-from imports.source import ConversationProblem, SourceConversation, as_id, as_text
+from imports.parsers import PARSERS, ours_conversation, ours_folders
+from imports.source import ConversationProblem, SourceConversation, SourceFolder, as_id, as_text
 
 FORMATS = {
     "chatgpt": "ChatGPT",
@@ -40,6 +40,7 @@ class Reader:
     conversations: Iterator[SourceConversation]
     total: int | None  # when the file says how many it holds
     position: Callable[[], int]  # bytes of the upload read so far
+    folders: list[SourceFolder] = field(default_factory=list)  # our own export's tree, parents first
 
 
 # What reading a file's JSON raises: not JSON, not UTF-8, or past a bound of imports.guard.
@@ -285,4 +286,25 @@ def _ours_zip(archive: zipfile.ZipFile, stream: IO[bytes]) -> Reader:
             except JSON_ERRORS as exc:
                 raise ImportFileError(_json_error(exc)) from exc
 
-    return Reader(format="ours", conversations=_guarded(conversations()), total=total, position=stream.tell)
+    return Reader(
+        format="ours",
+        conversations=_guarded(conversations()),
+        total=total,
+        position=stream.tell,
+        folders=_ours_folders(archive),
+    )
+
+
+def _ours_folders(archive: zipfile.ZipFile) -> list[SourceFolder]:
+    """folders.json's tree (none in an export from before folders), at most MAX_FOLDERS of it: no
+    account holds more."""
+    if "folders.json" not in archive.NameToInfo:
+        return []
+    try:
+        with archive.open("folders.json") as member:
+            items = ijson.items(_bounded(member), "folders.item", use_float=True)
+            return ours_folders(item for _, item in zip(range(settings.MAX_FOLDERS), items, strict=False))
+    except JSON_ERRORS as exc:
+        raise ImportFileError("The export's folders.json is not valid JSON.") from exc
+    except ZIP_ERRORS as exc:
+        raise ImportFileError(_zip_error(exc)) from exc

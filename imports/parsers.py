@@ -8,6 +8,7 @@ from typing import Any
 from imports.source import (
     ConversationProblem,
     SourceConversation,
+    SourceFolder,
     SourceMessage,
     as_id,
     as_list,
@@ -307,7 +308,27 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
         in_writing_order=True,
         persona=as_text((session.get("persona") or {}).get("slug")) if isinstance(session.get("persona"), dict) else "",
         state={key: moment((state or session).get(key)) for key in ("pinned_at", "archived_at", "deleted_at")},
+        folder=as_id(session.get("folder")),
+        tags=[name for name in as_list(session.get("tags")) if isinstance(name, str)],
     )
+
+
+def ours_folders(items: Any) -> list[SourceFolder]:
+    """Our export's folders.json, its "folders" items, parents first: those that are no folder left out."""
+    folders = []
+    for item in items:
+        if not isinstance(item, dict) or not as_id(item.get("id")) or not as_text(item.get("name")):
+            continue
+        folders.append(
+            SourceFolder(
+                id=as_id(item.get("id")),
+                parent_id=as_id(item.get("parent")) or None,
+                name=as_text(item.get("name")),
+                persona=as_text(item.get("persona")),
+                instructions=as_text(item.get("instructions")),
+            )
+        )
+    return folders
 
 
 PARSERS = {

@@ -32,6 +32,7 @@ from conversation.models import ImportedConversation, Persona, Session
 from conversation.sessions.personas import persona_resolve
 from imports import formats, source
 from imports.models import ConversationImport, ConversationImportRow
+from imports.organize import folders_restore
 from imports.selectors import conversation_import_state
 from imports.writer import ImportedMessage, conversation_import
 
@@ -143,6 +144,7 @@ def conversation_import_read(
             _report(job, rows, progress)
             personas = {persona.slug: persona for persona in Persona.objects.all()}
             personas[""] = persona_resolve(persona=None)
+            folder_ids = folders_restore(user=job.user, folders=reader.folders)
             clock = ProgressClock()
             failed = 0
             for position, conversation in enumerate(reader.conversations, start=1):
@@ -152,7 +154,10 @@ def conversation_import_read(
                         "import takes: the import stopped there (the conversations before it are imported)."
                     )
                 persona = personas.get(conversation.persona) or personas[""]
-                rows.append(_conversation_import(job, conversation, position=position, persona=persona))
+                folder_id = folder_ids.get(conversation.folder)
+                rows.append(
+                    _conversation_import(job, conversation, position=position, persona=persona, folder_id=folder_id)
+                )
                 failed += rows[-1].result == ConversationImportRow.Result.FAILED
                 if failed > settings.IMPORT_MAX_FAILED_CONVERSATIONS:
                     raise formats.ImportFileError(
@@ -191,7 +196,9 @@ def conversation_import_read(
 SOURCE_ID_CHARS = ImportedConversation._meta.get_field("source_id").max_length
 
 
-def _conversation_import(job: ConversationImport, conversation: source.SourceConversation, *, position, persona):
+def _conversation_import(
+    job: ConversationImport, conversation: source.SourceConversation, *, position, persona, folder_id=None
+):
     """One conversation into the account: its report row, the job's counts moved on."""
     row = ConversationImportRow(
         conversation_import=job,
@@ -232,6 +239,8 @@ def _conversation_import(job: ConversationImport, conversation: source.SourceCon
             last_activity_at=conversation.updated_at,
             persona=persona,
             state=conversation.state,
+            folder_id=folder_id,
+            tags=conversation.tags,
         )
     except source.ConversationProblem as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, str(exc)[:500]

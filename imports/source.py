@@ -51,6 +51,20 @@ class SourceConversation:
     # Our own export: the session's pinned / archived / trash state and its persona, kept on import.
     state: dict = field(default_factory=dict)
     persona: str = ""
+    # Our own export: the session's folder (the export's id for it, "" for none) and its tags' names.
+    folder: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceFolder:
+    """One folder of our own export's tree (folders.json): its id there, its parent's, its name."""
+
+    id: str
+    parent_id: str | None
+    name: str
+    persona: str = ""
+    instructions: str = ""
 
 
 @dataclass

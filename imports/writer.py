@@ -15,11 +15,13 @@ from django.utils import timezone
 from accounts.models import User
 from conversation import inputs
 from conversation.branches.head import branch_start, session_head_announce, session_head_to_leaf
+from conversation.folders.services import sessions_move_to_folder
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
 from conversation.models import ImportedConversation, Persona, Session, Utterance
 from conversation.sessions.lookup import session_id_parse
 from conversation.sessions.personas import persona_resolve
+from conversation.tags.services import sessions_tag
 
 # Appends of an import go in statements of at most this many utterances.
 IMPORT_APPEND_BATCH = 1000
@@ -66,6 +68,8 @@ def conversation_import(
     last_activity_at: datetime | None = None,
     persona: Persona | None = None,
     state: dict | None = None,
+    folder_id: uuid.UUID | None = None,
+    tags: Sequence[str] = (),
 ) -> ImportOutcome:
     """Store a conversation from elsewhere as a session, whole or not at all, once per (user, source,
     source_id): a second import finds it and adds only the messages it lacks ("present" when none).
@@ -75,7 +79,8 @@ def conversation_import(
     source's current message (`head_id`, or the newest leaf under it). The session keeps the
     conversation's own times, and counts its retention from the import (restored_at), so that an old
     chat imported today is not moved to the trash by the next expiry run. ValidationError (nothing
-    stored) for a message that cannot be stored whole, naming it."""
+    stored) for a message that cannot be stored whole, naming it. A new session goes in `folder_id`
+    with `tags` (our own export's placement); one found again keeps its own."""
     prepared = []
     for index, message in enumerate(messages):
         where = f"message {index + 1}"
@@ -105,6 +110,8 @@ def conversation_import(
         "last_activity_at": last_activity_at,
         "persona": persona,
         "state": state or {},
+        "folder_id": folder_id,
+        "tags": list(tags)[: settings.MAX_TAGS_PER_SESSION],
     }
     try:
         with transaction.atomic():
@@ -129,6 +136,8 @@ def _conversation_import(
     last_activity_at: datetime | None,
     persona: Persona | None,
     state: dict,
+    folder_id: uuid.UUID | None,
+    tags: list[str],
 ) -> ImportOutcome:
     now = timezone.now()
     session_id = (
@@ -213,5 +222,10 @@ def _conversation_import(
             changes["deleted_at"] = now  # in the trash, for its whole time there
     else:
         session_head_announce(session=session)
+    if result == "imported":  # placed while still live (the services place live chats only), then its state
+        if folder_id is not None:
+            sessions_move_to_folder(user=user, session_ids=[session.pk], folder_id=folder_id)
+        if tags:
+            sessions_tag(user=user, session_ids=[session.pk], names=tags)
     Session.objects.filter(pk=session.pk).update(**changes)
     return ImportOutcome(result=result, session_id=session.pk, stored=stored)

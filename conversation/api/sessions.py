@@ -21,12 +21,13 @@ from conversation.api.serializers import (
     SessionListPageSerializer,
     SessionRowOutputSerializer,
 )
+from conversation.folders.selectors import folder_get_for_user
 from conversation.pagination import SessionCursorPagination, session_list
 from conversation.search import SearchTooBroad, session_search_for_user
 from conversation.sessions.bulk import BULK_ACTIONS, sessions_bulk, trash_empty
 from conversation.sessions.create import session_create, session_update
 from conversation.sessions.lifecycle import session_clear, session_delete, session_restore, session_trash
-from conversation.sessions.lists import SESSION_VIEW_ORDERING, SESSION_VIEWS, session_stats_for_user
+from conversation.sessions.lists import NO_FOLDER, SESSION_VIEW_ORDERING, SESSION_VIEWS, session_stats_for_user
 from conversation.sessions.lookup import session_get_for_user
 from conversation.sessions.personas import persona_list
 
@@ -49,6 +50,9 @@ class SessionListApi(ReadWriteThrottled, APIView):
         )
         persona = StrictCharField(required=False)
         tag = StrictCharField(required=False, max_length=50, help_text="Only the sessions with this tag (any case).")
+        folder = StrictCharField(
+            required=False, help_text="One folder's sessions (its id), or `none`: those in no folder."
+        )
         view = serializers.ChoiceField(
             choices=list(SESSION_VIEWS),
             default="live",
@@ -85,8 +89,11 @@ class SessionListApi(ReadWriteThrottled, APIView):
                 )
             results = SessionListItemSerializer(hits, many=True).data
             return Response({"next": None, "previous": None, "results": results})
+        folder = params.get("folder")
+        if folder is not None and folder != NO_FOLDER:
+            folder = folder_get_for_user(user=request.user, folder_id=folder).pk  # another user's: a 404
         sessions = session_list(
-            user=request.user, persona=params.get("persona"), view=params["view"], tag=params.get("tag")
+            user=request.user, persona=params.get("persona"), view=params["view"], tag=params.get("tag"), folder=folder
         )
         paginator = SessionCursorPagination(ordering=SESSION_VIEW_ORDERING[params["view"]])
         page = paginator.paginate_queryset(sessions, request, view=self)
@@ -111,6 +118,9 @@ class SessionDetailApi(ReadWriteThrottled, APIView):
         pinned = StrictBooleanField(required=False, help_text="Pin (true) or unpin (false).")
         archived = StrictBooleanField(
             required=False, help_text="Archive (true: out of the default list) or unarchive (false)."
+        )
+        folder = StrictCharField(
+            required=False, allow_null=True, help_text="Move it into this folder; null: no folder."
         )
 
     @extend_schema(responses={200: SessionDetailOutputSerializer, **errors(404)})
@@ -169,6 +179,18 @@ class SessionClearApi(ReadWriteThrottled, APIView):
         return Response(SessionDetailOutputSerializer(session).data)
 
 
+class BulkUndoSerializer(serializers.Serializer):
+    """One bulk call of a bulk action's undo."""
+
+    class Meta:
+        ref_name = "SessionBulkUndo"
+
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    ids = serializers.ListField(child=serializers.CharField())
+    folder = serializers.CharField(required=False, help_text="move: the folder (null: none).")
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 class SessionBulkApi(ReadWriteThrottled, APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -178,6 +200,23 @@ class SessionBulkApi(ReadWriteThrottled, APIView):
             child=StrictCharField(max_length=64), allow_empty=False, max_length=settings.MAX_BULK_SESSIONS
         )
         action = serializers.ChoiceField(choices=BULK_ACTIONS)
+        folder = StrictCharField(
+            required=False, allow_null=True, max_length=64, help_text="move: the folder's id, null for none."
+        )
+        tags = serializers.ListField(
+            child=StrictCharField(max_length=50),
+            required=False,
+            allow_empty=False,
+            max_length=settings.MAX_TAGS_PER_SESSION,
+            help_text="tag, untag: the tags' names.",
+        )
+
+        def validate(self, data):
+            if data["action"] == "move" and "folder" not in data:
+                raise serializers.ValidationError({"folder": ["move needs a folder (an id, or null for none)."]})
+            if data["action"] in ("tag", "untag") and not data.get("tags"):
+                raise serializers.ValidationError({"tags": [f"{data['action']} needs the tags' names."]})
+            return data
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -187,20 +226,34 @@ class SessionBulkApi(ReadWriteThrottled, APIView):
         not_found = serializers.ListField(
             child=serializers.CharField(), help_text="Ids that name none of your sessions (nothing done to them)."
         )
+        changed = serializers.ListField(
+            child=serializers.CharField(), help_text="Those the action changed (not those already so)."
+        )
+        undo = serializers.ListField(
+            child=BulkUndoSerializer(),
+            help_text="The bulk calls that take this one back exactly (its changed sessions only): one for "
+            "most actions, one per previous folder for move, one per tag for tag and untag, none for purge.",
+        )
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer, **errors(400, 413)},
-        description="One action on many sessions at once (at most MAX_BULK_SESSIONS, 500), all in one "
-        "transaction. Sessions in the trash are found by restore and purge only.",
+        responses={200: OutputSerializer, **errors(400, 404, 413)},
+        description="One action on many sessions at once (at most MAX_BULK_SESSIONS, 1000), all in one "
+        "transaction. Sessions in the trash are found by restore and purge only. A folder that is not "
+        "yours is a 404.",
     )
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = body.validated_data
         result = sessions_bulk(
-            user=request.user, session_ids=body.validated_data["ids"], action=body.validated_data["action"]
+            user=request.user,
+            session_ids=data["ids"],
+            action=data["action"],
+            folder=data.get("folder"),
+            tags=data.get("tags", ()),
         )
-        return Response(self.OutputSerializer({"done": result.done, "not_found": result.not_found}).data)
+        return Response(self.OutputSerializer(result).data)
 
 
 class TrashApi(ReadWriteThrottled, APIView):

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chatproject.api.endpoints import endpoint
-from conversation.api import branches, history, replies, search, sessions, tags
+from conversation.api import branches, folders, history, replies, search, sessions, tags
 
 urlpatterns = [
     path("sessions/", endpoint(sessions.SessionListApi), name="sessions"),
@@ -35,4 +35,6 @@ urlpatterns = [
     path("tags/", endpoint(tags.TagListApi), name="tags"),
     path("tags/<str:tag_id>/", endpoint(tags.TagDetailApi), name="tag"),
     path("sessions/<str:session_id>/tags/", endpoint(tags.SessionTagsApi), name="session-tags"),
+    path("folders/", endpoint(folders.FolderListApi), name="folders"),
+    path("folders/<str:folder_id>/", endpoint(folders.FolderDetailApi), name="folder"),
 ]

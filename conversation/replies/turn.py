@@ -12,6 +12,7 @@ from conversation import inputs
 from conversation.branches.edits import utterance_edit, utterance_regenerate_prepare
 from conversation.branches.paths import utterance_answered_by
 from conversation.context import context_window_get
+from conversation.folders.selectors import folder_instructions_for_session
 from conversation.history.append import utterances_append
 from conversation.models import ReplyInFlight, Role, Session, Utterance
 from conversation.replies.claim import reply_claim, reply_release
@@ -123,15 +124,21 @@ def _turn(
     it is to be asked: up to the message answered, so a retry's prompt leaves out the attempts
     that failed."""
     window = []
+    system_prompt = session.persona.system_prompt
     if claimed and stored_reply is None:
         window = [m for m in context_window_get(session=session).messages if m["seq"] <= answered.seq]
+        # Read at reply time, not cached: a change of the folder's instructions, or a move, holds
+        # from the next reply on (docs/folders.md).
+        instructions = folder_instructions_for_session(folder_id=session.folder_id)
+        if instructions:
+            system_prompt = f"{system_prompt}\n\n{instructions}" if system_prompt else instructions
     return Turn(
         session=session,
         user_utterance=answered,
         joined=not claimed,
         stored_reply=stored_reply,
         reply_client_id=reply_client_id(client_id, attempt + 1),
-        system_prompt=session.persona.system_prompt,
+        system_prompt=system_prompt,
         window=window,
         claim_client_id=claim_client_id,
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from conversation import inputs
+from conversation.folders.selectors import folder_for_new_session
 from conversation.models import Persona, RetiredSessionId, Role, Session
 from conversation.sessions.announce import announce_changed, announce_created, announce_moved
 from conversation.sessions.lookup import session_get_for_user
@@ -35,12 +36,19 @@ def session_create(
     title: str = "",
     metadata: dict | None = None,
     session_id: uuid.UUID | None = None,
+    folder: uuid.UUID | str | None = None,
 ) -> Session:
+    """A new session; started in one of the user's folders (`folder`, its id), it takes the
+    folder's persona when none is given (docs/folders.md)."""
     if session_id is not None:
         session_id_check_unretired(user=user, session_id=session_id)
+    in_folder = folder_for_new_session(user=user, folder_id=folder)
+    if persona is None and in_folder is not None and in_folder.persona_id:
+        persona = in_folder.persona
     session = Session(
         id=session_id or uuid.uuid4(),
         user=user,
+        folder=in_folder,
         persona=persona_resolve(persona=persona),
         title=inputs.check_title(title),
         metadata=inputs.check_metadata(metadata),
@@ -54,7 +62,9 @@ def session_create(
 FIRST_MESSAGE_NAMESPACE = uuid.UUID("6f1d4c1e-56b3-4e0f-9a57-0c8a3c2d7b10")
 
 
-def session_create_for_message(*, user: User, client_id: str, persona: Persona | str | None = None) -> Session:
+def session_create_for_message(
+    *, user: User, client_id: str, persona: Persona | str | None = None, folder: uuid.UUID | str | None = None
+) -> Session:
     """The session that a message sent without one creates (the chat page's New Chat).
 
     Its id is derived from the user and the message's client_id, so a first message sent again
@@ -66,7 +76,7 @@ def session_create_for_message(*, user: User, client_id: str, persona: Persona |
         return existing
     try:
         with transaction.atomic():
-            return session_create(user=user, persona=persona, session_id=session_id)
+            return session_create(user=user, persona=persona, session_id=session_id, folder=folder)
     except IntegrityError:  # the same message, sent twice at once
         return session_get_for_user(user=user, session_id=session_id)
 
@@ -81,12 +91,18 @@ def session_update(
     metadata: Any = UNSET,
     pinned: bool | None = None,
     archived: bool | None = None,
+    folder: Any = UNSET,
 ) -> Session:
     """Change what is given. `pinned` / `archived` (None: unchanged) set or clear pinned_at /
-    archived_at; setting one already set keeps its first time. Every tab hears of the change."""
+    archived_at; setting one already set keeps its first time. `folder`: one of the user's folders'
+    ids, or None for no folder. Every tab hears of the change."""
+    in_folder = folder_for_new_session(user=user, folder_id=folder) if folder is not UNSET else None
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
     changed = session_change(session, title=title, persona=persona, metadata=metadata)
     moved = _session_move(session, pinned=pinned, archived=archived)
+    if folder is not UNSET and session.folder_id != (in_folder.pk if in_folder else None):
+        session.folder = in_folder
+        moved.append("folder")
     if changed or moved:
         session.save(update_fields=changed + moved)
     if changed:

@@ -22,6 +22,9 @@ SESSION_VIEW_ORDERING = {
 }
 
 
+# session_page_for_user's `folder` for the sessions in no folder (the API's `?folder=none`).
+NO_FOLDER = "none"
+
 SESSION_VIEWS = {"live": LIVE, "pinned": PINNED, "archived": ARCHIVED, "trash": TRASH}
 
 
@@ -47,7 +50,7 @@ SESSION_LIST_KEYS = (*SESSION_LIST_FIELDS, "persona_slug", "persona_name")
 
 
 def session_list_for_user(
-    *, user: User, persona: str | None = None, view: str = "live", tag: str | None = None
+    *, user: User, persona: str | None = None, view: str = "live", tag: str | None = None, folder: Any = None
 ) -> QuerySet[dict]:
     """The sessions of one view in a total order (SESSION_VIEW_ORDERING, id as the tie-break), ready
     for keyset pagination.
@@ -67,6 +70,8 @@ def session_list_for_user(
     if tag:  # the user's tag of that name in any case (docs/tags.md)
         tagged = SessionTag.objects.alias(name=Lower("tag__name")).filter(tag__user=user, name=Lower(Value(tag)))
         queryset = queryset.filter(id__in=tagged.values("session_id"))
+    if folder is not None:
+        queryset = queryset.filter(folder=None if folder == NO_FOLDER else folder)
     return queryset.order_by(*SESSION_VIEW_ORDERING[view]).values(
         *SESSION_LIST_FIELDS,
         persona_slug=F("persona__slug"),
@@ -85,13 +90,15 @@ def session_page_for_user(
     offset: int = 0,
     limit: int = 50,
     tag: str | None = None,
+    folder: Any = None,
 ) -> list[dict]:
     """One page of session_list_for_user's rows, in the view's order (newest first) or its reverse,
     past a position on the view's sort column (SESSION_VIEW_ORDERING[view][0], strictly older or
     newer than the value, a datetime or its text as DRF's cursors carry it): one fixed statement
     on the view's partial index, the same query as the queryset's page. Every API list call and
     sidebar page makes it; through the ORM, building the query cost more than running it.
-    ValidationError for a position that is not a time."""
+    ValidationError for a position that is not a time. `folder`: one folder's sessions (its id),
+    those in no folder (NO_FOLDER), or any (None); on the live view, session_folder_activity_idx."""
     sort_field = Session._meta.get_field(SESSION_VIEW_ORDERING[view][0].lstrip("-"))
     compare, position = ("<", older_than) if older_than is not None else (">", newer_than)
     params = [user.pk]
@@ -99,12 +106,15 @@ def session_page_for_user(
         params.append(persona)
     if tag:
         params += [user.pk, tag]
+    folder_term = None if folder is None else "none" if folder == NO_FOLDER else "id"
+    if folder_term == "id":
+        params.append(Session._meta.get_field("folder").get_db_prep_value(folder, connection))
     if position is not None:
         params.append(sort_field.get_db_prep_value(position, connection))
     else:
         compare = None
     statement = session_page_statement(
-        view=view, persona=bool(persona), compare=compare, newest_first=newest_first, tag=bool(tag)
+        view=view, persona=bool(persona), compare=compare, newest_first=newest_first, tag=bool(tag), folder=folder_term
     )
     rows = statement.rows([*params, limit, offset])
     return [dict(zip(SESSION_LIST_KEYS, row, strict=True)) for row in rows]
@@ -114,12 +124,12 @@ _SESSION_PAGES: dict[tuple, FixedStatement] = {}
 
 
 def session_page_statement(
-    *, view: str, persona: bool, compare: str | None, newest_first: bool, tag: bool = False
+    *, view: str, persona: bool, compare: str | None, newest_first: bool, tag: bool = False, folder: str | None = None
 ) -> FixedStatement:
     """session_page_for_user's statement for one shape of page; its values, in order: the user's
-    id, the persona's slug (`persona`), the user's id and the tag's name (`tag`), the position
-    (`compare`: "<", ">" or None), limit, offset."""
-    key = (view, persona, compare, newest_first, tag)
+    id, the persona's slug (`persona`), the user's id and the tag's name (`tag`), the folder's id
+    (`folder` "id"; "none": in no folder), the position (`compare`: "<", ">" or None), limit, offset."""
+    key = (view, persona, compare, newest_first, tag, folder)
     if key not in _SESSION_PAGES:
         _SESSION_PAGES[key] = FixedStatement(
             sql=lambda quote: _session_page_sql(quote, *key), columns=_session_page_columns
@@ -135,7 +145,9 @@ def _session_page_columns() -> list:
     ]
 
 
-def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newest_first: bool, tag: bool) -> str:
+def _session_page_sql(
+    quote, view: str, persona: bool, compare: str | None, newest_first: bool, tag: bool, folder: str | None
+) -> str:
     session, personas = quote(Session._meta.db_table), quote(Persona._meta.db_table)
     columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for table, field in _session_page_columns())
     # The view's condition as the ORM writes it from models.LIVE and the others, so that it matches
@@ -147,6 +159,8 @@ def _session_page_sql(quote, view: str, persona: bool, compare: str | None, newe
         terms.append(f"{personas}.{quote(Persona._meta.get_field('slug').column)} = %s")
     if tag:
         terms.append(f"{session}.{quote(Session._meta.pk.column)} IN ({_tagged_sql(quote)})")
+    if folder:
+        terms.append(f"{session}.{quote(fields('folder').column)} {'= %s' if folder == 'id' else 'IS NULL'}")
     sort = quote(fields(SESSION_VIEW_ORDERING[view][0].lstrip("-")).column)
     if compare:
         terms.append(f"{session}.{sort} {compare} %s")

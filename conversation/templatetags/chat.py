@@ -58,6 +58,7 @@ CHAT_MODULES = [
     "js/chat/tags.js",
     "js/chat/landing.js",
     "js/chat/search.js",
+    "js/chat/selection.js",
 ]
 
 

@@ -17,6 +17,7 @@ import {
 import { goToHit, onSearchInput, onSearchKey, restoreSearch, runSearch } from "./chat/search.js";
 import { loadMorePinned, loadMoreSessions } from "./chat/sidebar.js";
 import { initTags } from "./chat/tags.js";
+import { wireSelection } from "./chat/selection.js";
 
 els.form.addEventListener("submit", (event) => { event.preventDefault(); toTheEnd().then(sendMessage); });
 els.input.addEventListener("keydown", (event) => {
@@ -74,6 +75,7 @@ new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting
 new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadNewer(); },
   { root: els.messages }).observe(els.newer);
 
+wireSelection();
 restoreDraft();
 showUnsent();
 restoreEditor();

@@ -92,7 +92,8 @@ def test_the_zip_holds_every_session_as_json_and_markdown_with_a_manifest(api, o
     assert [row["id"] for row in manifest["sessions"]] == [str(bread.pk), str(trashed.pk)]
     assert manifest["sessions"][1]["deleted_at"] is not None
     assert sorted(archive.namelist()) == sorted(
-        ["manifest.json"] + [row[kind] for row in manifest["sessions"] for kind in ("json", "markdown")]
+        ["manifest.json", "folders.json", "tags.json"]
+        + [row[kind] for row in manifest["sessions"] for kind in ("json", "markdown")]
     )
     # A session's JSON is what its own export of every branch answers (final messages only); the trash's too.
     own = json.loads(b"".join(api.get(f"/api/sessions/{bread.pk}/export/", {"branches": "all"}).streaming_content))
@@ -127,11 +128,13 @@ def test_a_sessions_json_holds_its_whole_tree_and_its_markdown_the_active_branch
     assert "A1\n" not in markdown
 
 
-def test_an_empty_account_exports_a_manifest_alone(api):
+def test_an_empty_account_exports_a_manifest_and_no_folders_or_tags(api):
     export_id = api.post(URL).json()["id"]
     build(export_id)
     archive = download(api, api.get(f"{URL}{export_id}/").json())
-    assert archive.namelist() == ["manifest.json"]
+    assert sorted(archive.namelist()) == ["folders.json", "manifest.json", "tags.json"]
+    assert json.loads(archive.read("folders.json")) == {"folders": []}
+    assert json.loads(archive.read("tags.json")) == {"tags": []}
     assert json.loads(archive.read("manifest.json"))["counts"] == {"sessions": 0, "utterances": 0}
 
 

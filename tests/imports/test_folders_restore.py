@@ -1,0 +1,114 @@
+"""Folders and tags in the account export and back through its import: the same tree, the same tags,
+each chat in its place, and a second import making nothing twice."""
+
+import io
+import json
+import zipfile
+
+from django.utils import timezone
+
+from account_data.archive import account_archive_write
+from conversation.folders.services import folder_create, sessions_move_to_folder
+from conversation.models import Folder, Session, Tag
+from conversation.sessions.create import session_create
+from conversation.sessions.lifecycle import session_trash
+from conversation.tags.services import sessions_tag
+from tests.factories import PersonaFactory
+from tests.helpers import say
+
+
+def export(user) -> bytes:
+    out = io.BytesIO()
+    account_archive_write(user=user, out=out, exported_at=timezone.now(), progress=lambda *_: None)
+    return out.getvalue()
+
+
+def tree(user) -> set:
+    """Each folder as (path of names, persona's slug, instructions)."""
+    folders = {folder.pk: folder for folder in Folder.objects.filter(user=user).select_related("persona")}
+
+    def path(folder):
+        return (*path(folders[folder.parent_id]), folder.name) if folder.parent_id else (folder.name,)
+
+    return {(path(f), f.persona.slug if f.persona else None, f.instructions) for f in folders.values()}
+
+
+def placements(user) -> dict:
+    """Each chat's title: (its folder's path, its tags)."""
+    folders = {folder.pk: folder for folder in Folder.objects.filter(user=user)}
+
+    def path(folder_id):
+        folder = folders[folder_id]
+        return (*path(folder.parent_id), folder.name) if folder.parent_id else (folder.name,)
+
+    return {
+        s.title: (path(s.folder_id) if s.folder_id else None, s.tag_names) for s in Session.objects.filter(user=user)
+    }
+
+
+def an_organized_account(owner):
+    work = folder_create(user=owner, name="Work", persona=PersonaFactory(), instructions="Be brief.")
+    clients = folder_create(user=owner, name="Clients", parent_id=work.pk)
+    acme = folder_create(user=owner, name="Acme", parent_id=clients.pk)
+    folder_create(user=owner, name="Empty")
+    chats = {title: session_create(user=owner, title=title) for title in ("Invoice", "Plan", "Loose", "Recipe")}
+    for chat in chats.values():
+        say(owner, chat, f"About {chat.title}")
+    sessions_move_to_folder(user=owner, session_ids=[chats["Invoice"].pk], folder_id=acme.pk)
+    sessions_move_to_folder(user=owner, session_ids=[chats["Plan"].pk], folder_id=work.pk)
+    sessions_tag(user=owner, session_ids=[chats["Invoice"].pk, chats["Plan"].pk], names=["Urgent", "q3"])
+    sessions_tag(user=owner, session_ids=[chats["Recipe"].pk], names=["food"])
+    sessions_move_to_folder(user=owner, session_ids=[chats["Recipe"].pk], folder_id=work.pk)
+    session_trash(user=owner, session_id=chats["Recipe"].pk)  # in the trash, in its folder, with its tag
+
+
+def test_the_export_holds_the_folders_tree_the_tags_and_each_chats_place(owner):
+    an_organized_account(owner)
+    archive = zipfile.ZipFile(io.BytesIO(export(owner)))
+    folders = json.loads(archive.read("folders.json"))["folders"]
+    assert sorted(tuple(f["path"]) for f in folders) == [
+        ("Empty",),
+        ("Work",),
+        ("Work", "Clients"),
+        ("Work", "Clients", "Acme"),
+    ]
+    assert json.loads(archive.read("tags.json")) == {"tags": ["food", "q3", "Urgent"]}
+    manifest = json.loads(archive.read("manifest.json"))
+    by_title = {row["title"]: row for row in manifest["sessions"]}
+    acme = next(f["id"] for f in folders if f["name"] == "Acme")
+    assert (by_title["Invoice"]["folder"], by_title["Invoice"]["tags"]) == (acme, ["q3", "Urgent"])
+    assert (by_title["Loose"]["folder"], by_title["Loose"]["tags"]) == (None, [])
+    session_json = json.loads(archive.read(by_title["Invoice"]["json"]))["session"]
+    assert (session_json["folder"], session_json["tags"]) == (acme, ["q3", "Urgent"])
+
+
+def test_an_export_imported_into_a_fresh_account_gives_the_same_folders_tags_and_places(owner, outsider, import_file):
+    an_organized_account(owner)
+    data = export(owner)
+
+    job = import_file(outsider, data, name="chat-export.zip")
+
+    assert (job.imported, job.failed) == (4, 0)
+    assert tree(outsider) == tree(owner)
+    assert placements(outsider) == placements(owner)
+    assert set(Tag.objects.filter(user=outsider).values_list("name", flat=True)) == {"Urgent", "q3", "food"}
+    assert Session.objects.get(user=outsider, title="Recipe").deleted_at is not None
+
+    again = import_file(outsider, data, name="chat-export.zip")
+
+    assert (again.imported, again.present) == (0, 4)
+    assert Folder.objects.filter(user=outsider).count() == 4
+    assert Tag.objects.filter(user=outsider).count() == 3
+    assert Session.objects.filter(user=outsider).count() == 4
+    assert placements(outsider) == placements(owner)
+
+
+def test_a_folder_the_account_has_already_in_any_case_is_the_one_its_chats_go_to(owner, outsider, import_file):
+    an_organized_account(owner)
+    mine = folder_create(user=outsider, name="WORK")
+
+    import_file(outsider, export(owner), name="chat-export.zip")
+
+    assert Folder.objects.filter(user=outsider, parent=None, name__iexact="work").get().pk == mine.pk
+    assert Session.objects.get(user=outsider, title="Plan").folder_id == mine.pk
+    assert placements(outsider)["Invoice"] == (("WORK", "Clients", "Acme"), ["q3", "Urgent"])
