@@ -55,6 +55,7 @@ CHAT_MODULES = [
     "js/chat/composer.js",
     "js/chat/branches.js",
     "js/chat/live.js",
+    "js/chat/folders.js",
 ]
 
 
