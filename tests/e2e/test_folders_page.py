@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from conversation.folders.services import folder_create
 from conversation.models import Session
 from conversation.sessions.create import session_create
-from tests.e2e.keyboard import choose_chat_action, is_focused, ready, tab_to
+from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control, tab_to
 from tests.e2e.test_chat_page import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +18,7 @@ def live(page: Page) -> Page:
     return page
 
 
-def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, axe):
+def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, axe, assert_no_sideways_scroll):
     folder = call(folder_create, user=owner, name="Work")
     call(folder_create, user=owner, name="Drafts", parent_id=folder.pk)
     session = call(session_create, user=owner, title="Quarterly plan")
@@ -45,6 +45,14 @@ def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, a
     drafts = page.locator(f'li.folder[data-folder-id="{Session.objects.get(pk=session.pk).folder_id}"]')
     expect(drafts.locator(".folder-sessions")).to_contain_text("Quarterly plan")
     axe(page, context="#sidebar")
+
+    page.set_viewport_size(NARROW)  # the tree and its menu in the phone's drawer
+    sidebar_control(page, page.get_by_role("button", name="Folder actions: Drafts"))
+    page.keyboard.press("Enter")
+    expect(drafts.get_by_role("button", name="New chat here")).to_be_focused()
+    assert_no_sideways_scroll(page)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Folder actions: Drafts")).to_be_focused()
 
 
 def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url, signed_in: Page, owner, axe):
