@@ -67,7 +67,8 @@ export async function refreshTree() {
   const open = [...tree.querySelectorAll("li.folder")].filter(isOpen).map((item) => item.dataset.folderId);
   const focused = tree.contains(document.activeElement) ? document.activeElement : null;
   const focusFolder = focused?.closest("li.folder")?.dataset.folderId;
-  const focusClass = focused?.classList[0];
+  // A menu's item goes with the menu, closed by the new tree: its button takes the focus.
+  const focusClass = focused?.classList.contains("menu-item") ? "folder-menu-toggle" : focused?.classList[0];
   try {
     const { html } = await fragment(config.urls.folderTree);
     tree.innerHTML = html; // server-rendered, escaped
@@ -249,6 +250,7 @@ tree.addEventListener("keydown", (event) => {
 document.addEventListener("click", (event) => { if (!event.target.closest(".folder-menu, .folder-menu-toggle")) closeMenus(); });
 $("new-folder").addEventListener("click", () => openFolderDialog({ mode: "create" }));
 $("folder-form").addEventListener("submit", saveFolder);
+$("folder-cancel").addEventListener("click", () => folderDialog.close());
 folderDialog.addEventListener("close", () => {
   const id = folders.dialog?.id;
   if (folders.dialog?.returnTo !== null) (folderItem(id)?.querySelector(".folder-menu-toggle") || $("new-folder")).focus();
