@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conversation.folders.services import folder_create
-from conversation.models import Session
+from conversation.models import Folder, Session
 from conversation.sessions.create import session_create
 from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control, tab_to
 from tests.e2e.test_chat_page import call
@@ -76,6 +76,14 @@ def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url
     toggle.click()
     expect(page.locator("#folder-tree .folder-sessions")).to_contain_text("Packing list")
     axe(page, context="#sidebar")
+
+    page.get_by_role("button", name="Folder actions: Trips").click()
+    page.get_by_role("button", name="Edit defaults").click()
+    defaults = page.get_by_role("dialog", name="Defaults of “Trips”")
+    defaults.get_by_label("Instructions added to every reply").fill("Answer with a checklist.")
+    defaults.get_by_role("button", name="Save").click()
+    expect(defaults).to_be_hidden()
+    assert Folder.objects.get(name="Trips").instructions == "Answer with a checklist."
 
     page.get_by_role("button", name="Folder actions: Trips").click()
     page.get_by_role("button", name="Delete", exact=True).click()

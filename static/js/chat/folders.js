@@ -120,7 +120,18 @@ async function moveChats(ids, folder) {
 }
 
 // ---- dialogs -------------------------------------------------------------------------------------
-function openFolderDialog({ mode, item = null, returnTo }) {
+// Edit defaults reads the folder's own (its instructions are not in the page: up to 4,000
+// characters a folder).
+async function openDefaultsDialog(item) {
+  try {
+    const folder = await api("GET", folderUrl(item.dataset.folderId));
+    openFolderDialog({ mode: "defaults", item, persona: folder.persona || "", instructions: folder.instructions });
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+function openFolderDialog({ mode, item = null, returnTo, persona = "", instructions = "" }) {
   const name = item?.dataset.name || "";
   const titles = {
     create: labels.newFolder,
@@ -134,8 +145,8 @@ function openFolderDialog({ mode, item = null, returnTo }) {
   $("folder-instructions-field").hidden = mode === "rename";
   $("folder-name").value = mode === "rename" ? name : "";
   $("folder-name").required = mode !== "defaults";
-  $("folder-persona").value = mode === "defaults" ? item.dataset.persona : "";
-  $("folder-instructions").value = mode === "defaults" ? item.dataset.instructions : "";
+  $("folder-persona").value = persona;
+  $("folder-instructions").value = instructions;
   $("folder-error").hidden = true;
   folders.dialog = { mode, id: item?.dataset.folderId || null, returnTo };
   folderDialog.showModal();
@@ -235,7 +246,7 @@ tree.addEventListener("click", (event) => {
       .catch((error) => showError(error.message));
   } else if (action === "new-subfolder") openFolderDialog({ mode: "subfolder", item });
   else if (action === "rename") openFolderDialog({ mode: "rename", item });
-  else if (action === "defaults") openFolderDialog({ mode: "defaults", item });
+  else if (action === "defaults") openDefaultsDialog(item);
   else if (action === "delete") openDeleteDialog(item);
 });
 tree.addEventListener("keydown", (event) => {
