@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from conversation.folders.selectors import folder_tree_for_user
 from conversation.frames import SOCKET_PATH
 from conversation.history.landing import utterance_page_landing
 from conversation.history.pages import utterance_page
@@ -17,7 +18,7 @@ from conversation.pagination import session_page_for_page
 from conversation.sessions import bulk
 from conversation.sessions.create import session_update
 from conversation.sessions.lifecycle import session_delete, session_restore
-from conversation.sessions.lists import OLDER, PREVIOUS_WEEK, TODAY, YESTERDAY, recency_group
+from conversation.sessions.lists import NO_FOLDER, OLDER, PREVIOUS_WEEK, TODAY, YESTERDAY, recency_group
 from conversation.sessions.lookup import session_get_for_user
 from conversation.sessions.personas import persona_list
 
@@ -136,6 +137,36 @@ LABELS = {
     "bulkFailed": "The action could not be done: {reason}",
     "undoFailed": "It could not be undone: {reason}",
     "bulkUndone": "Undone.",
+    # folders
+    "folders": "Folders",
+    "newFolder": "New folder",
+    "folderActions": "Folder actions",
+    "folderNewChat": "New chat here",
+    "folderNewSubfolder": "New subfolder",
+    "folderRename": "Rename",
+    "folderDefaults": "Edit defaults",
+    "folderDelete": "Delete",
+    "folderChats": "Chats in",
+    "folderEmpty": "No chats in this folder.",
+    "folderMore": "More chats",
+    "folderName": "Name",
+    "folderPersona": "Assistant for new chats",
+    "folderNoPersona": "The default",
+    "folderInstructions": "Instructions added to every reply",
+    "folderSave": "Save",
+    "newSubfolderTitle": "New folder in “{name}”",
+    "renameFolderTitle": "Rename “{name}”",
+    "defaultsTitle": "Defaults of “{name}”",
+    "deleteFolderTitle": "Delete “{name}”?",
+    "deleteFolderText": "Its subfolders go too. What becomes of their chats?",
+    "deleteFolderMoveOut": "Move its chats out",
+    "deleteFolderTrash": "Move them to the trash",
+    "folderDeleted": "Folder deleted; its chats moved out.",
+    "folderDeletedTrash": "Folder deleted; {count} chats moved to the trash.",
+    "moveToFolder": "Move to folder…",
+    "moveChatTitle": "Move to folder",
+    "movedTo": "Moved to “{name}”.",
+    "movedOut": "Moved out of its folder.",
 }
 
 
@@ -160,6 +191,8 @@ def _page_urls() -> dict[str, str]:
         "sessionTags": reverse("api:session-tags", args=[ID_PLACEHOLDER]),
         "bulk": reverse("api:sessions-bulk"),
         "folders": reverse("api:folders"),
+        "folder": reverse("api:folder", args=[ID_PLACEHOLDER]),
+        "folderTree": reverse("chat-folders"),
     }
 
 
@@ -202,7 +235,9 @@ def chat(request, session_id=None):
                 )
         except Session.DoesNotExist:
             raise Http404("No such chat.") from None
-    sidebar, sidebar_cursor = session_page_for_page(request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE)
+    sidebar, sidebar_cursor = session_page_for_page(
+        request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE, folder=NO_FOLDER
+    )
     pinned, pinned_cursor = session_page_for_page(
         request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE, view="pinned"
     )
@@ -216,6 +251,8 @@ def chat(request, session_id=None):
         "pinned": pinned,
         "pinned_cursor": pinned_cursor,
         "personas": personas,
+        "folders": folder_tree_for_user(user=request.user),
+        "max_depth": settings.MAX_FOLDER_DEPTH,
         "model_configured": bool(settings.ASSISTANT_BASE_URL),
         "row_placeholders": ROW_PLACEHOLDERS,
         "landing": landing,
@@ -235,6 +272,7 @@ def chat(request, session_id=None):
             "labels": LABELS,
             "maxTags": settings.MAX_TAGS,
             "landing": _landing_config(landing),
+            "folder": str(session.folder_id) if session and session.folder_id else None,
         },
         "labels": LABELS,
     }
@@ -250,20 +288,40 @@ def _landing_config(landing) -> dict | None:
 
 @require_GET
 def sidebar_fragment(request):
-    """The next page of the sidebar's recency list, or of its Pinned group with `?view=pinned`."""
+    """The next page of the sidebar's recency list (the chats in no folder), of its Pinned group with
+    `?view=pinned`, or of one folder's chats with `?folder={id}` (its pinned ones are in Pinned)."""
     view = "pinned" if request.GET.get("view") == "pinned" else "live"
+    folder = request.GET.get("folder") if view == "live" else None
     try:
         rows, next_cursor = session_page_for_page(
-            request=request, user=request.user, page_size=SIDEBAR_PAGE_SIZE, view=view
+            request=request,
+            user=request.user,
+            page_size=SIDEBAR_PAGE_SIZE,
+            view=view,
+            folder=(folder or NO_FOLDER) if view == "live" else None,
         )
     except ValidationError:
-        return HttpResponseBadRequest("Invalid cursor.")
-    sidebar = (
-        [(None, row) for row in rows] if view == "pinned" else _grouped(rows, previous_group=request.GET.get("group"))
-    )
+        return HttpResponseBadRequest("Invalid cursor or folder.")
+    if view == "pinned":
+        sidebar = [(None, row) for row in rows]
+    elif folder:
+        sidebar = [(None, row) for row in rows if row["pinned_at"] is None]
+    else:
+        sidebar = _grouped(rows, previous_group=request.GET.get("group"))
     response = render(request, "conversation/_sidebar_items.html", {"sidebar": sidebar, "current_id": None})
     response["X-Next-Cursor"] = next_cursor or ""
     return response
+
+
+@require_GET
+def folders_fragment(request):
+    """The sidebar's folder tree, as the page first renders it (after a folders.changed event)."""
+    context = {
+        "nodes": folder_tree_for_user(user=request.user),
+        "labels": LABELS,
+        "max_depth": settings.MAX_FOLDER_DEPTH,
+    }
+    return render(request, "conversation/_folder_tree.html", context)
 
 
 @require_GET

@@ -68,6 +68,11 @@ class SessionListApi(ReadWriteThrottled, APIView):
         persona = StrictCharField(required=False, allow_null=True)
         title = StrictCharField(required=False, allow_blank=True, default="")
         metadata = serializers.DictField(required=False, default=dict)
+        folder = StrictCharField(
+            required=False,
+            allow_null=True,
+            help_text="Start it in this folder: it takes the folder's persona if none is given.",
+        )
 
     @extend_schema(
         parameters=[FilterSerializer],

@@ -2,6 +2,7 @@
 nearest instructions for a chat's replies. Another user's folder is Folder.DoesNotExist."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models.functions import Lower
@@ -67,8 +68,25 @@ def folder_instructions_for_session(*, folder_id: uuid.UUID | None) -> str:
     return Folder.objects.filter(pk=folder_id).values_list("instructions", flat=True).first() or ""
 
 
-def folder_for_new_session(*, user: User, folder_id: uuid.UUID | str | None) -> Folder | None:
-    """The folder a new chat starts in (session_create's), with its persona; None for none."""
+def folder_for_new_session(*, user: User, folder_id: uuid.UUID | str | None, for_update: bool = False) -> Folder | None:
+    """The folder a chat starts in or is moved to (session_create's, session_update's), with its
+    persona; None for none. `for_update` locks it, before the session (as the folder services do)."""
     if folder_id is None or folder_id == "":
         return None
-    return folder_get_for_user(user=user, folder_id=folder_id)
+    return folder_get_for_user(user=user, folder_id=folder_id, for_update=for_update)
+
+
+@dataclass(frozen=True)
+class FolderNode:
+    folder: Folder
+    children: list["FolderNode"]
+
+
+def folder_tree_for_user(*, user: User) -> list[FolderNode]:
+    """folder_list_for_user's folders nested: the top folders, each with its subfolders. One query."""
+    nodes: dict[uuid.UUID, FolderNode] = {}
+    top: list[FolderNode] = []
+    for folder in folder_list_for_user(user=user):  # each parent before its children
+        node = nodes[folder.pk] = FolderNode(folder=folder, children=[])
+        (nodes[folder.parent_id].children if folder.parent_id in nodes else top).append(node)
+    return top

@@ -189,6 +189,9 @@ def folder_delete(*, user: User, folder_id: uuid.UUID | str, chats: str = "move_
     folder = folder_get_for_user(user=user, folder_id=folder_id)
     folders = list(Folder.objects.filter(user=user).only("id", "parent_id"))
     subtree = folder_subtree_ids(folders=folders, root_id=folder.pk)
+    # The folders before their chats, as sessions_move_to_folder and session_update lock them: a move
+    # into one of them meanwhile waits for the removal instead of deadlocking with it.
+    list(Folder.objects.filter(pk__in=subtree).select_for_update().order_by("id").values_list("id", flat=True))
     # Locked in id order, as every many-session write does (sessions/bulk.py).
     sessions = list(
         Session.objects.filter(user=user, folder_id__in=subtree).select_for_update(of=("self",)).order_by("id")

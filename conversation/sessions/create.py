@@ -96,7 +96,7 @@ def session_update(
     """Change what is given. `pinned` / `archived` (None: unchanged) set or clear pinned_at /
     archived_at; setting one already set keeps its first time. `folder`: one of the user's folders'
     ids, or None for no folder. Every tab hears of the change."""
-    in_folder = folder_for_new_session(user=user, folder_id=folder) if folder is not UNSET else None
+    in_folder = folder_for_new_session(user=user, folder_id=folder, for_update=True) if folder is not UNSET else None
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
     changed = session_change(session, title=title, persona=persona, metadata=metadata)
     moved = _session_move(session, pinned=pinned, archived=archived)

@@ -59,6 +59,7 @@ CHAT_MODULES = [
     "js/chat/landing.js",
     "js/chat/search.js",
     "js/chat/selection.js",
+    "js/chat/folders.js",
 ]
 
 

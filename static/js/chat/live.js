@@ -2,6 +2,7 @@
 import { branchAccepted, branchRefused, followHead } from "./branches.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
 import { listen, socket } from "./connection.js";
+import { refreshTree, routeSession } from "./folders.js";
 import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
@@ -41,9 +42,9 @@ const handlers = {
     if (event.session_id !== state.sessionId) return;
     catchUp().then(replyFinish);
   },
-  "session.created": (event) => upsertSession(event.session, { toTop: true }),
+  "session.created": (event) => routeSession(event.session, { toTop: true }) || upsertSession(event.session, { toTop: true }),
   "session.activity": (event) => {
-    upsertSession(event.session, { toTop: true });
+    if (!routeSession(event.session, { toTop: true })) upsertSession(event.session, { toTop: true });
     if (event.session.id === state.sessionId) showTitle(event.session.title);
   },
   "session.renamed": (event) => {
@@ -54,13 +55,13 @@ const handlers = {
   // their own group; a page showing a session moved to the trash opens a new chat.
   "session.updated": (event) => {
     const session = event.session;
-    placeSession(session);
+    if (!routeSession(session)) placeSession(session);
     if (session.id !== state.sessionId) return;
     if (session.deleted_at) newChat();
     else showLifecycle({ pinned: Boolean(session.pinned_at), archived: Boolean(session.archived_at) });
   },
   // Chats an import brought in (or added messages to), each placed at its own last activity.
-  "sessions.imported": (event) => { for (const session of event.sessions) placeSession(session); },
+  "sessions.imported": (event) => { for (const session of event.sessions) if (!routeSession(session)) placeSession(session); },
   "session.head": (event) => { if (event.session_id === state.sessionId) followHead(); },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => sessionsGone(event.session_ids),
@@ -68,6 +69,8 @@ const handlers = {
   "sessions.expired": (event) => sessionsGone(event.session_ids),
   "tags.changed": (event) => tagsChanged(event.tags),
   "sessions.tags": (event) => sessionsTags(event.sessions),
+  // A folder created, changed or removed, here or in another tab: the tree again (folders.js).
+  "folders.changed": () => refreshTree(),
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
     else if ((event.ref === "edit" || event.ref === "regenerate") && event.client_id) {

@@ -152,3 +152,16 @@ def test_the_query_counts_are_fixed(api, owner):
     assert {name: count(call) for name, call in calls.items()} == small
     # Pinned: token auth (2) + the statement(s) of the door itself.
     assert small == {"list": 2, "one": 2, "chats": 3, "move": 6, "move-out": 5, "rename": 10}
+
+
+def test_a_chat_created_in_a_folder_takes_its_persona(api, owner, outsider):
+    persona = PersonaFactory()
+    folder = folder_create(user=owner, name="Poems", persona=persona.slug)
+    response = api.post("/api/sessions/", {"folder": str(folder.pk)}, format="json")
+    assert (response.status_code, response.json()["folder"], response.json()["persona"]["slug"]) == (
+        201,
+        str(folder.pk),
+        persona.slug,
+    )
+    theirs = folder_create(user=outsider, name="Theirs")
+    assert api.post("/api/sessions/", {"folder": str(theirs.pk)}, format="json").status_code == 404

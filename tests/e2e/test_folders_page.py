@@ -1,0 +1,99 @@
+"""Folders in the sidebar, in a real headless Chromium: made, opened, a chat moved in by keyboard,
+removed with its chats moved out; other tabs following live."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conversation.folders.services import folder_create
+from conversation.models import Folder, Session
+from conversation.sessions.create import session_create
+from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control, tab_to
+from tests.e2e.test_chat_page import call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def live(page: Page) -> Page:
+    page.wait_for_selector("html[data-live=true]", state="attached")
+    return page
+
+
+def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, axe, assert_no_sideways_scroll):
+    folder = call(folder_create, user=owner, name="Work")
+    call(folder_create, user=owner, name="Drafts", parent_id=folder.pk)
+    session = call(session_create, user=owner, title="Quarterly plan")
+    page = keyboard
+    page.goto(f"{live_url}/c/{session.pk}/")
+    live(ready(page))
+
+    choose_chat_action(page, "Move to folder…")
+    dialog = page.get_by_role("dialog", name="Move to folder")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="No folder")).to_be_focused()  # where the chat is now
+    axe(page)
+    tab_to(page, dialog.get_by_role("button", name="Drafts", exact=True))
+    page.keyboard.press("Enter")
+
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Chat actions")).to_be_focused()
+    expect(page.locator("#announce")).to_have_text("Moved to “Drafts”.")
+    expect(page.locator("#sessions")).not_to_contain_text("Quarterly plan")
+    tab_to(page, page.locator("#folder-tree .folder-toggle", has_text="Work"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.locator("#folder-tree .folder-toggle", has_text="Drafts"))
+    page.keyboard.press("Enter")
+    drafts = page.locator(f'li.folder[data-folder-id="{Session.objects.get(pk=session.pk).folder_id}"]')
+    expect(drafts.locator(".folder-sessions")).to_contain_text("Quarterly plan")
+    axe(page, context="#sidebar")
+
+    page.set_viewport_size(NARROW)  # the tree and its menu in the phone's drawer
+    sidebar_control(page, page.get_by_role("button", name="Folder actions: Drafts"))
+    page.keyboard.press("Enter")
+    expect(drafts.get_by_role("button", name="New chat here")).to_be_focused()
+    assert_no_sideways_scroll(page)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Folder actions: Drafts")).to_be_focused()
+
+
+def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url, signed_in: Page, owner, axe):
+    call(session_create, user=owner, title="Packing list")
+    page = live(signed_in)
+    other = page.context.new_page()
+    other.goto(f"{live_url}/")
+    live(ready(other))
+
+    page.get_by_role("button", name="New folder").click()
+    page.get_by_label("Name").fill("Trips")
+    page.get_by_label("Name").press("Enter")  # Enter in the field saves
+    toggle = page.locator("#folder-tree .folder-toggle", has_text="Trips")
+    expect(toggle).to_be_focused()
+    expect(other.locator("#folder-tree")).to_contain_text("Trips")  # the other tab follows
+
+    row = page.locator("#sessions li.session-item", has_text="Packing list")
+    row.drag_to(page.locator("#folder-tree .folder-row", has_text="Trips"))
+    expect(page.locator("#sessions")).not_to_contain_text("Packing list")
+    expect(other.locator("#sessions")).not_to_contain_text("Packing list")
+    toggle.click()
+    expect(page.locator("#folder-tree .folder-sessions")).to_contain_text("Packing list")
+    axe(page, context="#sidebar")
+
+    page.get_by_role("button", name="Folder actions: Trips").click()
+    page.get_by_role("button", name="Edit defaults").click()
+    defaults = page.get_by_role("dialog", name="Defaults of “Trips”")
+    defaults.get_by_label("Instructions added to every reply").fill("Answer with a checklist.")
+    defaults.get_by_role("button", name="Save").click()
+    expect(defaults).to_be_hidden()
+    assert Folder.objects.get(name="Trips").instructions == "Answer with a checklist."
+
+    page.get_by_role("button", name="Folder actions: Trips").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Delete “Trips”?")
+    expect(dialog.get_by_label("Move its chats out")).to_be_checked()
+    axe(page)
+    dialog.get_by_role("button", name="Delete").click()
+
+    for tab in (page, other):
+        expect(tab.locator("#folder-tree")).not_to_contain_text("Trips")
+        expect(tab.locator("#sessions")).to_contain_text("Packing list")
+    assert is_focused(page.get_by_role("button", name="New folder"))
+    assert Session.objects.get(title="Packing list").deleted_at is None
