@@ -112,3 +112,31 @@ def test_a_folder_the_account_has_already_in_any_case_is_the_one_its_chats_go_to
     assert Folder.objects.filter(user=outsider, parent=None, name__iexact="work").get().pk == mine.pk
     assert Session.objects.get(user=outsider, title="Plan").folder_id == mine.pk
     assert placements(outsider)["Invoice"] == (("WORK", "Clients", "Acme"), ["q3", "Urgent"])
+
+
+def with_folders_rewritten(data: bytes, change) -> bytes:
+    """The export with each of folders.json's folders passed through change(folder)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            body = source.read(name)
+            if name == "folders.json":
+                body = json.dumps({"folders": [change(f) for f in json.loads(body)["folders"]]}).encode()
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_nul_characters_in_a_folders_name_defaults_or_persona_are_dropped_not_a_failed_import(
+    owner, outsider, import_file
+):
+    an_organized_account(owner)
+    data = with_folders_rewritten(
+        export(owner),
+        lambda f: f | {"name": f["name"] + "\x00", "instructions": "\x00" + f["instructions"], "persona": "\x00"},
+    )
+
+    job = import_file(outsider, data, name="chat-export.zip")
+
+    assert (job.status, job.imported, job.failed) == ("done", 4, 0)
+    assert {path for path, _, _ in tree(outsider)} == {path for path, _, _ in tree(owner)}
+    assert placements(outsider) == placements(owner)
