@@ -140,3 +140,17 @@ def test_nul_characters_in_a_folders_name_defaults_or_persona_are_dropped_not_a_
     assert (job.status, job.imported, job.failed) == ("done", 4, 0)
     assert {path for path, _, _ in tree(outsider)} == {path for path, _, _ in tree(owner)}
     assert placements(outsider) == placements(owner)
+
+
+def test_tags_the_account_cannot_take_leave_the_chats_untagged_not_failed(owner, outsider, import_file, settings):
+    an_organized_account(owner)
+    sessions_tag(user=outsider, session_ids=[session_create(user=outsider).pk], names=["mine", "yours"])
+    settings.MAX_TAGS = 3  # room for one of the export's three tags
+
+    job = import_file(outsider, export(owner), name="chat-export.zip")
+
+    assert (job.imported, job.failed) == (4, 0)
+    assert Tag.objects.filter(user=outsider).count() <= 3
+    assert {title for title, _ in placements(outsider).items()} >= {"Invoice", "Plan", "Loose", "Recipe"}
+    assert placements(outsider)["Invoice"][0] == ("Work", "Clients", "Acme")
+    assert placements(outsider)["Recipe"][1] == ["food"]  # the one that fit
