@@ -6,7 +6,7 @@ import threading
 import uuid
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 
 from accounts.models import User
 from conversation.folders.services import folder_create, folder_delete
@@ -15,6 +15,7 @@ from conversation.sessions.bulk import sessions_bulk
 from conversation.sessions.create import session_create
 from conversation.tags.services import sessions_tag, tag_rename
 from tests.factories import UserFactory
+from tests.helpers import wait_until_another_transaction_waits_for_a_lock
 
 
 def in_a_thread(call) -> tuple[threading.Thread, list]:
@@ -31,16 +32,6 @@ def in_a_thread(call) -> tuple[threading.Thread, list]:
     thread = threading.Thread(target=run)
     thread.start()
     return thread, outcome
-
-
-def wait_until_another_transaction_waits_for_a_lock() -> None:
-    for _ in range(1000):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return
-        threading.Event().wait(0.01)
-    raise AssertionError("the bulk call never waited")
 
 
 def lock_the_users_row(user) -> None:
