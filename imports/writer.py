@@ -19,7 +19,7 @@ from conversation.branches.head import branch_start, session_head_announce, sess
 from conversation.folders.services import sessions_move_to_folder
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
-from conversation.models import ImportedConversation, Persona, Session, Tag, Utterance
+from conversation.models import Folder, ImportedConversation, Persona, Session, Tag, Utterance
 from conversation.sessions.lookup import session_id_parse
 from conversation.sessions.personas import persona_resolve
 from conversation.tags.names import tag_key, tag_name_clean
@@ -226,7 +226,9 @@ def _conversation_import(
         session_head_announce(session=session)
     if result == "imported":  # placed while still live (the services place live chats only), then its state
         if folder_id is not None:
-            sessions_move_to_folder(user=user, session_ids=[session.pk], folder_id=folder_id)
+            # A folder the user removed while the import ran: the chat comes in outside any folder.
+            with contextlib.suppress(Folder.DoesNotExist):
+                sessions_move_to_folder(user=user, session_ids=[session.pk], folder_id=folder_id)
         if tags:
             _tags_place(user=user, session_id=session.pk, names=tags)
     Session.objects.filter(pk=session.pk).update(**changes)

@@ -8,11 +8,12 @@ import zipfile
 from django.utils import timezone
 
 from account_data.archive import account_archive_write
-from conversation.folders.services import folder_create, sessions_move_to_folder
+from conversation.folders.services import folder_create, folder_delete, sessions_move_to_folder
 from conversation.models import Folder, Session, Tag
 from conversation.sessions.create import session_create
 from conversation.sessions.lifecycle import session_trash
 from conversation.tags.services import sessions_tag
+from imports import services
 from tests.factories import PersonaFactory
 from tests.helpers import say
 
@@ -154,3 +155,24 @@ def test_tags_the_account_cannot_take_leave_the_chats_untagged_not_failed(owner,
     assert {title for title, _ in placements(outsider).items()} >= {"Invoice", "Plan", "Loose", "Recipe"}
     assert placements(outsider)["Invoice"][0] == ("Work", "Clients", "Acme")
     assert placements(outsider)["Recipe"][1] == ["food"]  # the one that fit
+
+
+def test_a_folder_removed_while_the_import_runs_leaves_its_chats_outside_any_folder(
+    owner, outsider, import_file, monkeypatch
+):
+    an_organized_account(owner)
+    restore = services.folders_restore
+
+    def restore_then_remove(*, user, folders):
+        placed = restore(user=user, folders=folders)
+        # The user deletes a restored folder from the sidebar before its chats come in.
+        folder_delete(user=user, folder_id=Folder.objects.get(user=user, name="Acme").pk)
+        return placed
+
+    monkeypatch.setattr(services, "folders_restore", restore_then_remove)
+
+    job = import_file(outsider, export(owner), name="chat-export.zip")
+
+    assert (job.status, job.imported, job.failed) == ("done", 4, 0)
+    assert placements(outsider)["Invoice"] == (None, ["q3", "Urgent"])
+    assert placements(outsider)["Plan"][0] == ("Work",)
