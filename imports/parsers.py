@@ -16,6 +16,7 @@ from imports.source import (
     attachments_placeholder,
     moment,
     source_message,
+    storable,
 )
 
 # The ids a source gives the root it hangs its first message on (Claude, LibreChat): no parent.
@@ -323,9 +324,9 @@ def ours_folders(items: Any) -> list[SourceFolder]:
             SourceFolder(
                 id=as_id(item.get("id")),
                 parent_id=as_id(item.get("parent")) or None,
-                name=as_text(item.get("name")),
-                persona=as_text(item.get("persona")),
-                instructions=as_text(item.get("instructions")),
+                name=storable(as_text(item.get("name"))),
+                persona=storable(as_text(item.get("persona"))),
+                instructions=storable(as_text(item.get("instructions"))),
             )
         )
     return folders

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,9 +19,10 @@ from conversation.branches.head import branch_start, session_head_announce, sess
 from conversation.folders.services import sessions_move_to_folder
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
-from conversation.models import ImportedConversation, Persona, Session, Utterance
+from conversation.models import Folder, ImportedConversation, Persona, Session, Tag, Utterance
 from conversation.sessions.lookup import session_id_parse
 from conversation.sessions.personas import persona_resolve
+from conversation.tags.names import tag_key, tag_name_clean
 from conversation.tags.services import sessions_tag
 
 # Appends of an import go in statements of at most this many utterances.
@@ -224,8 +226,25 @@ def _conversation_import(
         session_head_announce(session=session)
     if result == "imported":  # placed while still live (the services place live chats only), then its state
         if folder_id is not None:
-            sessions_move_to_folder(user=user, session_ids=[session.pk], folder_id=folder_id)
+            # A folder the user removed while the import ran: the chat comes in outside any folder.
+            with contextlib.suppress(Folder.DoesNotExist):
+                sessions_move_to_folder(user=user, session_ids=[session.pk], folder_id=folder_id)
         if tags:
-            sessions_tag(user=user, session_ids=[session.pk], names=tags)
+            _tags_place(user=user, session_id=session.pk, names=tags)
     Session.objects.filter(pk=session.pk).update(**changes)
     return ImportOutcome(result=result, session_id=session.pk, stored=stored)
+
+
+def _tags_place(*, user: User, session_id: uuid.UUID, names: Sequence[str]) -> None:
+    """Our export's tags on a new chat, never at the cost of the chat: a name no tag can have is
+    dropped, and past MAX_TAGS only the names of the account's own tags are put on."""
+    valid = []
+    for name in names:
+        with contextlib.suppress(ValidationError):
+            valid.append(tag_name_clean(name))
+    try:
+        with transaction.atomic():
+            sessions_tag(user=user, session_ids=[session_id], names=valid)
+    except ValidationError:
+        own = {tag_key(name) for name in Tag.objects.filter(user=user).values_list("name", flat=True)}
+        sessions_tag(user=user, session_ids=[session_id], names=[name for name in valid if tag_key(name) in own])

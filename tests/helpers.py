@@ -1,5 +1,7 @@
 """Helpers the tests share (fixtures stay in the conftest.py files)."""
 
+import threading
+
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
@@ -92,3 +94,14 @@ async def socket_open(headers: list) -> WebsocketCommunicator:
 async def socket_of(user) -> WebsocketCommunicator:
     """A chat socket of a browser logged in as `user`."""
     return await socket_open(socket_headers(cookie=await browser_cookie(user)))
+
+
+def wait_until_another_transaction_waits_for_a_lock() -> None:
+    """Until some transaction (another thread's) waits for a row lock (PostgreSQL's pg_locks)."""
+    for _ in range(1000):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError("no other transaction ever waited for a lock")

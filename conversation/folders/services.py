@@ -3,6 +3,7 @@ the acting user explicitly and treats another user's folder or session like a mi
 folder writes queue on the user's row, so that MAX_FOLDERS, the depth limit and the tree's shape
 are checked against what is committed. Every tab hears the new tree (folders.changed) after the commit."""
 
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,9 @@ UNSET: Any = object()
 
 FOLDER_DELETE_CHATS = ("move_out", "trash")
 
+# The bidirectional embeddings, overrides and isolates: a name with them reads other than it is.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def folder_name_check(name: Any) -> str:
     if not isinstance(name, str):
@@ -39,6 +43,8 @@ def folder_name_check(name: Any) -> str:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "A folder needs a name."})
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in DIRECTION_CONTROLS for c in name):
+        raise ValidationError({"name": "A folder's name is one line, without control or text-direction characters."})
     limit = Folder._meta.get_field("name").max_length
     if len(name) > limit:
         raise ValidationError({"name": f"A folder's name is at most {limit} characters."})

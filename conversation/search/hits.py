@@ -4,8 +4,9 @@ marks of highlighted words, and the message search's opaque cursor."""
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
@@ -94,10 +95,18 @@ def encode_cursor(*, rank: float, created_at: datetime, utterance_id: int) -> st
 
 
 def decode_cursor(cursor: str) -> tuple[float, datetime, int]:
+    """The position encode_cursor wrote; ValidationError for anything else, and for values no
+    database takes (a forged id past 64 bits, a rank past a float, a time that overflows UTC)."""
     try:
         rank, created_at, utterance_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(rank, float | int) or not isinstance(utterance_id, int):
+        if isinstance(rank, bool) or not isinstance(rank, float | int) or isinstance(utterance_id, bool):
             raise ValueError
-        return float(rank), datetime.fromisoformat(created_at), utterance_id
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        if not isinstance(utterance_id, int) or not -(2**63) <= utterance_id < 2**63:
+            raise ValueError
+        rank, moment = float(rank), datetime.fromisoformat(created_at)
+        if not math.isfinite(rank) or moment.tzinfo is None:
+            raise ValueError
+        moment.astimezone(UTC)  # OverflowError at the calendar's ends
+        return rank, moment, utterance_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
         raise ValidationError({"cursor": INVALID_CURSOR}) from None

@@ -126,8 +126,9 @@ def resolve_search(*, user, q, view, branch, role, persona, folder, tags, date_f
     if role is not None and role not in Role.values:
         raise ValidationError({"role": f"role is one of {', '.join(Role.values)}."})
     persona = persona if persona is not None else parsed.persona
-    after = max((d for d in (date_from, parsed.after) if d), default=None)
-    before = min((d for d in (date_to, parsed.before) if d), default=None)
+    # The calendar's first and last days bound nothing (their midnights cannot be moved past or to UTC).
+    after = max((d for d in (date_from, parsed.after) if d and d > date.min), default=None)
+    before = min((d for d in (date_to, parsed.before) if d and d < date.max), default=None)
     folder_ids, has_folder = [], folder is not None or bool(parsed.folders)
     if has_folder:
         folder_ids = _folder_ids(user=user, folder=folder, names=parsed.folders)

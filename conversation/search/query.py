@@ -33,6 +33,9 @@ STOP_WORDS = frozenset(
 
 _TOKEN = re.compile(r'(?:(\w+):)?"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+")
+# A word as both engines cut texts: letters and digits; an underscore separates (PostgreSQL's parser
+# drops "___", FTS5's unicode61 makes it an empty phrase that matches nothing).
+_LETTERS = re.compile(r"[^\W_]+")
 
 
 @dataclass
@@ -47,7 +50,7 @@ class ParsedQuery:
 
     def searchable_terms(self) -> list[str]:
         """The terms that hold a word outside the stop words: the ones that can match anything."""
-        return [t for t in self.terms if any(w.lower() not in STOP_WORDS for w in _WORD.findall(t))]
+        return [t for t in self.terms if any(w.lower() not in STOP_WORDS for w in _LETTERS.findall(t))]
 
 
 def check_query(q: object) -> str:

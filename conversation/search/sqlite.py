@@ -4,8 +4,9 @@ conversation_utterance_search is an external-content FTS5 table over conversatio
 rowid = the utterance's id, tokenizer `porter unicode61 remove_diacritics 2` (stems close to
 PostgreSQL's english configuration). Triggers keep it exact on every insert, change of text and
 delete (migration 0018 creates them; ensure_search_index puts them back after a migration that
-rebuilt the utterance table, which drops a table's triggers). The page is ranked by bm25 (then the
-newest) and its snippets come from snippet() in a second statement on the page's rows only.
+rebuilt the utterance table, which drops a table's triggers). The page is ranked by the count of its
+matches (RANK; then the newest) and its snippets come from snippet() in a second statement on the
+page's rows only.
 """
 
 from functools import lru_cache
@@ -72,12 +73,19 @@ ACTIVE = """(json_array_length(s.branch_path) = 0 OR EXISTS (
       AND u.seq > COALESCE(json_extract(s.branch_path, '$[' || (p.key + 1) || '][1]'), 0)))"""
 
 
+# A hit's rank from its own message alone: how many times the query's phrases match in it (highlight()
+# marks each match with one character), the more the better, as PostgreSQL's ts_rank counts them.
+# Not bm25: its weights come from the whole table, every user's messages, so that a user's ranks
+# (in the answer and in the cursor) would tell how often other users wrote the words.
+RANK = f"CAST(length(highlight({TABLE}, 0, char(57344), '')) - length(u.text) AS REAL)"
+
+
 def _sql(shape: Shape, quote) -> str:
     n = names(quote)
     where = [f"{TABLE} MATCH %s", *filter_terms(shape, quote)]
     if shape.active_only:
         where.append(ACTIVE)
-    rank = f"-bm25({TABLE})" if shape.ranked else "0.0"
+    rank = RANK if shape.ranked else "0.0"
     order = "m.rank DESC, m.created_at DESC, m.id DESC" if shape.ranked else "m.created_at DESC, m.id DESC"
     position = "WHERE (m.rank, m.created_at, m.id) < (%s, %s, %s)" if shape.cursor else ""
     return f"""

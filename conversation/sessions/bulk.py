@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from conversation.folders.selectors import folder_get_for_user
 from conversation.models import TRASH, Session, SessionAudit
 from conversation.sessions.announce import announce_moved
 from conversation.sessions.lifecycle import sessions_delete, sessions_mark_trashed
@@ -70,6 +71,12 @@ def sessions_bulk(
             parsed[raw] = session_id_parse(raw)
         except Session.DoesNotExist:
             not_found.append(raw)
+    if action in ("move", "tag", "untag"):
+        # The folder and tag services' order: the user's row, the folder, then the chats. Chats
+        # locked first would deadlock with a tag rename or a folder removal over the same chats.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        if action == "move" and folder is not None:
+            folder_get_for_user(user=user, folder_id=folder, for_update=True)
     sessions = Session.objects.filter(user=user, id__in=list(parsed.values()))
     if action not in ("restore", "purge"):
         sessions = sessions.filter(deleted_at__isnull=True)

@@ -42,7 +42,24 @@ def session_create(
     folder's persona when none is given (docs/folders.md)."""
     if session_id is not None:
         session_id_check_unretired(user=user, session_id=session_id)
-    in_folder = folder_for_new_session(user=user, folder_id=folder)
+    if folder is not None and folder != "":
+        # The folder locked until the chat is in it (as session_update does): its removal meanwhile
+        # is waited for and found (a 404), not broken by the chat's reference at commit (a 500).
+        with transaction.atomic():
+            return _session_create(
+                user=user,
+                persona=persona,
+                title=title,
+                metadata=metadata,
+                session_id=session_id,
+                in_folder=folder_for_new_session(user=user, folder_id=folder, for_update=True),
+            )
+    return _session_create(
+        user=user, persona=persona, title=title, metadata=metadata, session_id=session_id, in_folder=None
+    )
+
+
+def _session_create(*, user, persona, title, metadata, session_id, in_folder) -> Session:
     if persona is None and in_folder is not None and in_folder.persona_id:
         persona = in_folder.persona
     session = Session(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -77,7 +77,7 @@ def tag_rename(*, user: User, tag_id: uuid.UUID | str, name: str) -> Tag:
     if any(tag_key(other) == tag_key(name) for other in others):
         raise ValidationError({"name": [f"You have a tag named {name!r} already."]})
     tag.name = name
-    tag.save(update_fields=["name"])
+    _tags_write(lambda: tag.save(update_fields=["name"]), names=[name])
     sessions = _sessions_of_tag_locked(tag)
     _tag_names_write(sessions, _links_of(sessions), _tag_names_by_id(user))
     _announce(user, sessions=sessions, tags_changed=True)
@@ -139,7 +139,8 @@ def _sessions_retag(
         )
     if not sessions:
         return TaggingResult(done=0, not_found=not_found), []
-    Tag.objects.bulk_create(new_tags)
+    if new_tags:
+        _tags_write(lambda: Tag.objects.bulk_create(new_tags), names=[tag.name for tag in new_tags])
     removed = Q()
     for session in sessions:
         if links[session.pk] - after[session.pk]:
@@ -153,6 +154,17 @@ def _sessions_retag(
     changed = _tag_names_write(sessions, after, names_by_id)
     _announce(user, sessions=changed, tags_changed=bool(new_tags))
     return TaggingResult(done=len(sessions), not_found=not_found), sessions
+
+
+def _tags_write(write: Callable[[], object], *, names: list[str]) -> None:
+    """Save tags; a name the database's lower() makes another tag's (tag_user_name_unique) though
+    tag_key does not ("İ" is "i" to PostgreSQL) is a clear 400, not a 500."""
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError:
+        shown = ", ".join(repr(name) for name in names)
+        raise ValidationError({"names": [f"You have a tag named like {shown} already, in another case."]}) from None
 
 
 def _sessions_of_tag_locked(tag: Tag) -> list[Session]:

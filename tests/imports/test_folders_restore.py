@@ -8,11 +8,12 @@ import zipfile
 from django.utils import timezone
 
 from account_data.archive import account_archive_write
-from conversation.folders.services import folder_create, sessions_move_to_folder
+from conversation.folders.services import folder_create, folder_delete, sessions_move_to_folder
 from conversation.models import Folder, Session, Tag
 from conversation.sessions.create import session_create
 from conversation.sessions.lifecycle import session_trash
 from conversation.tags.services import sessions_tag
+from imports import services
 from tests.factories import PersonaFactory
 from tests.helpers import say
 
@@ -112,3 +113,66 @@ def test_a_folder_the_account_has_already_in_any_case_is_the_one_its_chats_go_to
     assert Folder.objects.filter(user=outsider, parent=None, name__iexact="work").get().pk == mine.pk
     assert Session.objects.get(user=outsider, title="Plan").folder_id == mine.pk
     assert placements(outsider)["Invoice"] == (("WORK", "Clients", "Acme"), ["q3", "Urgent"])
+
+
+def with_folders_rewritten(data: bytes, change) -> bytes:
+    """The export with each of folders.json's folders passed through change(folder)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in source.namelist():
+            body = source.read(name)
+            if name == "folders.json":
+                body = json.dumps({"folders": [change(f) for f in json.loads(body)["folders"]]}).encode()
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_nul_characters_in_a_folders_name_defaults_or_persona_are_dropped_not_a_failed_import(
+    owner, outsider, import_file
+):
+    an_organized_account(owner)
+    data = with_folders_rewritten(
+        export(owner),
+        lambda f: f | {"name": f["name"] + "\x00", "instructions": "\x00" + f["instructions"], "persona": "\x00"},
+    )
+
+    job = import_file(outsider, data, name="chat-export.zip")
+
+    assert (job.status, job.imported, job.failed) == ("done", 4, 0)
+    assert {path for path, _, _ in tree(outsider)} == {path for path, _, _ in tree(owner)}
+    assert placements(outsider) == placements(owner)
+
+
+def test_tags_the_account_cannot_take_leave_the_chats_untagged_not_failed(owner, outsider, import_file, settings):
+    an_organized_account(owner)
+    sessions_tag(user=outsider, session_ids=[session_create(user=outsider).pk], names=["mine", "yours"])
+    settings.MAX_TAGS = 3  # room for one of the export's three tags
+
+    job = import_file(outsider, export(owner), name="chat-export.zip")
+
+    assert (job.imported, job.failed) == (4, 0)
+    assert Tag.objects.filter(user=outsider).count() <= 3
+    assert {title for title, _ in placements(outsider).items()} >= {"Invoice", "Plan", "Loose", "Recipe"}
+    assert placements(outsider)["Invoice"][0] == ("Work", "Clients", "Acme")
+    assert placements(outsider)["Recipe"][1] == ["food"]  # the one that fit
+
+
+def test_a_folder_removed_while_the_import_runs_leaves_its_chats_outside_any_folder(
+    owner, outsider, import_file, monkeypatch
+):
+    an_organized_account(owner)
+    restore = services.folders_restore
+
+    def restore_then_remove(*, user, folders):
+        placed = restore(user=user, folders=folders)
+        # The user deletes a restored folder from the sidebar before its chats come in.
+        folder_delete(user=user, folder_id=Folder.objects.get(user=user, name="Acme").pk)
+        return placed
+
+    monkeypatch.setattr(services, "folders_restore", restore_then_remove)
+
+    job = import_file(outsider, export(owner), name="chat-export.zip")
+
+    assert (job.status, job.imported, job.failed) == ("done", 4, 0)
+    assert placements(outsider)["Invoice"] == (None, ["q3", "Urgent"])
+    assert placements(outsider)["Plan"][0] == ("Work",)

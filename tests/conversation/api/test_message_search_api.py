@@ -206,3 +206,8 @@ def test_it_makes_a_fixed_number_of_queries(api, owner, chats, django_assert_num
     tag(owner, chats["bread"], "baking")
     with django_assert_num_queries(7):  # and the user's tags
         assert len(api.get(URL, {"q": "sourdough tag:baking"}).json()["results"]) == 2
+
+
+@pytest.mark.parametrize("params", [{"q": "lisbon", "to": "9999-12-31"}, {"q": "lisbon before:9999-12-31"}])
+def test_the_calendars_last_day_as_the_end_is_no_error_and_bounds_nothing(api, chats, params):
+    assert found(api, **params) == [("Trip", 1)]

@@ -34,6 +34,19 @@ def test_it_refuses_a_name_that_is_empty_or_too_long(owner, name):
         folder_create(user=owner, name=name)
 
 
+@pytest.mark.parametrize("name", ["two\nlines", "tab\there", "nul\x00", "\u202egnp.exe", "iso\u2066late", "par\u2029a"])
+def test_it_refuses_a_name_with_a_control_or_direction_character(owner, name):
+    with pytest.raises(ValidationError, match="one line"):
+        folder_create(user=owner, name=name)
+    assert not Folder.objects.filter(user=owner).exists()
+
+
+def test_a_name_may_hold_an_emoji_joined_by_zero_width_joiners(owner):
+    assert folder_create(user=owner, name="Family \U0001f468\u200d\U0001f469\u200d\U0001f467").name.endswith(
+        "\U0001f467"
+    )
+
+
 def test_names_are_unique_among_siblings_in_any_case(owner):
     top = folder_create(user=owner, name="Work")
     with pytest.raises(ValidationError, match="already a folder named"):

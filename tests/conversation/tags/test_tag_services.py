@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 
 from conversation.models import Session, SessionTag, Tag
 from conversation.sessions.create import session_create
@@ -156,6 +156,28 @@ def test_another_users_tag_is_not_found(owner, outsider):
     with pytest.raises(Tag.DoesNotExist):
         tag_delete(user=owner, tag_id="not-a-uuid")
     assert names_of(a) == ["theirs"]
+
+
+def test_a_name_the_database_folds_into_another_tags_is_a_clear_error_not_a_500(owner):
+    # "İ" lowers to "i" for PostgreSQL (the unique constraint's lower(name)) but casefolds to "i̇"
+    # in Python: tagging with it, or renaming a tag to it, broke the constraint (an IntegrityError).
+    chat = session_create(user=owner)
+    sessions_tag(user=owner, session_ids=[chat.pk], names=["i", "dot"])
+    dot = Tag.objects.get(user=owner, name="dot")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lower(%s) = 'i'", ["İ"])
+        folds = cursor.fetchone()[0]  # as on PostgreSQL with a UTF-8 ctype (the suite's)
+    for write in (
+        lambda: sessions_tag(user=owner, session_ids=[chat.pk], names=["İ"]),
+        lambda: session_tags_set(user=owner, session_id=chat.pk, names=["İ"]),
+        lambda: tag_rename(user=owner, tag_id=dot.pk, name="İ"),
+    ):
+        if folds:
+            with pytest.raises(ValidationError, match="already"):
+                write()
+        else:
+            write()
+    exact(chat)
 
 
 def test_delete_takes_the_tag_off_every_chat(owner):
