@@ -99,6 +99,8 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
     first, second, _ = chats(owner, 3)
     call(sessions_move_to_folder, user=owner, session_ids=[first.pk], folder_id=work.pk)
     page = opened(signed_in, f"{live_url}/")
+    page.locator("#folder-tree .folder-toggle", has_text="Work").click()  # its chats show in the open folder
+    expect(page.locator("#folder-tree li.session-item")).to_have_count(1)
     page.get_by_role("button", name="Select", exact=True).click()
     page.get_by_role("checkbox", name="Select Chat 1").check()
     page.get_by_role("checkbox", name="Select Chat 2").check()

@@ -16,8 +16,10 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conversation.folders.services import folder_create
 from conversation.models import Session, Utterance
 from conversation.sessions.create import session_create
+from conversation.tags.services import sessions_tag
 from tests.helpers import say, token_client
 
 HOSTILE_STRINGS = ["\x00", "a\x00b", "\ud800", "x\udfff", "\u202e", "9" * 30, "-1", "1e400", "é" * 300, ""]
@@ -114,7 +116,18 @@ def test_any_input_is_answered_without_a_server_error(owner, unthrottled, method
     api = token_client(owner)
     session = session_create(user=owner, title="Target")
     say(owner, session, "first")
-    url = path.format(session_id=session.pk, seq=1, export_id=session.pk, import_id=session.pk, token_id=session.pk)
+    folder = folder_create(user=owner, name="Target folder")
+    sessions_tag(user=owner, session_ids=[session.pk], names=["target"])
+    tag_id = owner.chat_tags.get().pk
+    url = path.format(
+        session_id=session.pk,
+        seq=1,
+        export_id=session.pk,
+        import_id=session.pk,
+        token_id=session.pk,
+        folder_id=folder.pk,
+        tag_id=tag_id,
+    )
 
     @settings(
         max_examples=25,

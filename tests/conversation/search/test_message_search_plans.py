@@ -48,5 +48,7 @@ def test_no_filter_makes_the_search_scan_the_utterances(owner, library, filters)
     assert "Seq Scan on conversation_utterance" not in plan(owner, q, **filters)
 
 
-def test_a_partial_answer_walks_the_users_newest_messages(owner, library):
-    assert "utterance_user_recent_idx" in plan(owner, "kettle", ranked=False)
+def test_a_partial_answer_never_scans_the_utterances(owner, library):
+    # Which index the planner takes for the newest matches depends on the table's statistics
+    # (utterance_user_recent_idx at full size: bench/search.py); a whole-table read it never takes.
+    assert "Seq Scan on conversation_utterance" not in plan(owner, "kettle", ranked=False)
