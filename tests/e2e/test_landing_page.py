@@ -107,3 +107,18 @@ def test_a_message_sent_from_another_version_shows_the_chats_end(live_url, signe
     page.get_by_label("Message", exact=True).press("Enter")
     expect(page.locator("#landing-banner")).to_be_hidden()
     expect(page.locator("#message-list li.message.user .message-body")).to_have_text(["Better question", "And then?"])
+
+
+def test_landing_scrolls_the_conversation_never_the_page(live_url, signed_in: Page, owner):
+    turns = [("user" if n % 2 else "assistant", f"turn {n}") for n in range(1, 41)]
+    session = chat_of(owner, "Tall", *turns)
+    call(utterance_edit, user=owner, session_id=session.pk, seq=39, text="turn 39 again")  # alternatives
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/?at=39")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    expect(page.locator('#message-list li.message[data-seq="39"]')).to_be_in_viewport()
+    # A message's visually hidden "Alternative 1 of 2" stays inside the conversation's scroll box:
+    # the page is never taller than the window, so landing never scrolls the header away.
+    expect(page.locator("html")).to_have_js_property("scrollTop", 0)
+    expect(page.locator(".site-header")).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Continue from here")).to_be_in_viewport(ratio=1)
