@@ -99,6 +99,7 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
     first, second, _ = chats(owner, 3)
     call(sessions_move_to_folder, user=owner, session_ids=[first.pk], folder_id=work.pk)
     page = opened(signed_in, f"{live_url}/")
+    page.get_by_role("button", name="Work", exact=True).click()  # a folder's chats show when it is open
     page.get_by_role("button", name="Select", exact=True).click()
     page.get_by_role("checkbox", name="Select Chat 1").check()
     page.get_by_role("checkbox", name="Select Chat 2").check()
