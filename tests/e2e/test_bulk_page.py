@@ -122,6 +122,11 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#toast-text")).to_have_text("1 chat tagged.")
     assert Session.objects.get(pk=second.pk).tag_names == ["q3", "urgent"]
+    # Still selecting: the row's chips have a line of their own under its title, not beside it.
+    row = page.locator("#sessions li.session-item", has_text="Chat 2")
+    expect(row.locator(".tag-chip")).to_have_count(2)
+    link, tags = row.get_by_role("link").bounding_box(), row.locator(".session-tags").bounding_box()
+    assert tags["y"] >= link["y"] + link["height"] - 1
 
 
 def say_about_sourdough(*, user, session):
