@@ -42,7 +42,6 @@ LABELS = {
     "loadingMore": "Loading more…",
     "noChats": "No chats yet.",
     "nothingFound": "Nothing found.",
-    "found": "{count} found",
     "chatTitle": "Chat title",
     "stillAnswering": "The assistant is still answering: stop it or wait for the end.",
     "notConnected": "Not connected: the message will be sent when the connection is back.",
@@ -167,6 +166,10 @@ LABELS = {
     "moveChatTitle": "Move to folder",
     "movedTo": "Moved to “{name}”.",
     "movedOut": "Moved out of its folder.",
+    # walk fixes (issue 32): counts with their noun
+    "hitsOne": "1 message found",
+    "hitsMany": "{count} messages found",
+    "folderDeletedTrashOne": "Folder deleted; its chat moved to the trash.",
 }
 
 

@@ -4,7 +4,7 @@ removed with its chats moved out; other tabs following live."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from conversation.folders.services import folder_create
+from conversation.folders.services import folder_create, sessions_move_to_folder
 from conversation.models import Folder, Session
 from conversation.sessions.create import session_create
 from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control, tab_to
@@ -97,3 +97,20 @@ def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url
         expect(tab.locator("#sessions")).to_contain_text("Packing list")
     assert is_focused(page.get_by_role("button", name="New folder"))
     assert Session.objects.get(title="Packing list").deleted_at is None
+
+
+def test_a_folder_deleted_with_its_one_chat_to_the_trash_and_the_undo(live_url, signed_in: Page, owner):
+    folder = call(folder_create, user=owner, name="Old")
+    session = call(session_create, user=owner, title="Leftovers")
+    call(sessions_move_to_folder, user=owner, session_ids=[session.pk], folder_id=folder.pk)
+    page = live(signed_in)
+    page.get_by_role("button", name="Folder actions: Old").click()
+    page.locator("li.folder").get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog", name="Delete “Old”?")
+    dialog.get_by_label("Move them to the trash").check()
+    dialog.get_by_role("button", name="Delete").click()
+
+    expect(page.locator("#toast-text")).to_have_text("Folder deleted; its chat moved to the trash.")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#sessions")).to_contain_text("Leftovers")
+    assert call(Session.objects.get, pk=session.pk).deleted_at is None

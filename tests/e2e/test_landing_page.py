@@ -32,6 +32,7 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(
     page.get_by_label("Search chats").fill("zanzibar")
     results = page.locator("#search-list li.hit")
     expect(results).to_have_count(2)
+    expect(page.locator("#search-status")).to_have_text("2 messages found")  # messages, not chats
     expect(results.first).to_have_attribute("data-session-id", str(other.pk))
     trip_hit = results.nth(1)
     expect(trip_hit).to_have_attribute("data-seq", "3")

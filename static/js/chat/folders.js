@@ -195,7 +195,7 @@ async function deleteFolder() {
     await refreshTree();
     $("new-folder").focus();
     if (trashed.length) {
-      showToast(label("folderDeletedTrash", { count: trashed.length }), {
+      showToast(trashed.length === 1 ? labels.folderDeletedTrashOne : label("folderDeletedTrash", { count: trashed.length }), {
         undo: () => api("POST", config.urls.bulk, { ids: trashed, action: "restore" }).catch((e) => showError(e.message)),
         focus: true,
       });

@@ -63,7 +63,8 @@ export async function runSearch() {
 function render(failure = "") {
   els.searchList.replaceChildren(...search.hits.map(hitItem));
   const count = search.hits.length;
-  let status = failure || (count ? label("found", { count: search.next ? `${count}+` : count }) : labels.nothingFound);
+  const found = count === 1 && !search.next ? labels.hitsOne : label("hitsMany", { count: search.next ? `${count}+` : count });
+  let status = failure || (count ? found : labels.nothingFound);
   if (search.partial && !failure) status += ` ${search.message || labels.hitsPartial}`;
   els.searchStatus.textContent = status;
   els.hitNav.hidden = !count;
