@@ -31,7 +31,10 @@ def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, a
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="No folder")).to_be_focused()  # where the chat is now
     axe(page)
-    tab_to(page, dialog.get_by_role("button", name="Drafts", exact=True))
+    page.keyboard.press("ArrowDown")  # the arrow keys move through the folders, as in a menu
+    expect(dialog.get_by_role("button", name="Work", exact=True)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(dialog.get_by_role("button", name="Drafts", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
 
     expect(dialog).to_be_hidden()

@@ -272,7 +272,15 @@ $("move-list").addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-folder]");
   if (!button) return;
   moveDialog.close();
-  if (state.sessionId) await moveChats([state.sessionId], button.dataset.folder || null);
+  // The chat's own folder (marked): nothing to move, and nothing to announce.
+  if (state.sessionId && !button.hasAttribute("aria-current")) await moveChats([state.sessionId], button.dataset.folder || null);
+});
+// Arrow keys, Home and End move through the folders as in the page's menus (Tab still does).
+$("move-list").addEventListener("keydown", (event) => {
+  const items = [...$("move-list").querySelectorAll("button[data-folder]")];
+  const at = items.indexOf(document.activeElement);
+  const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+  if (next !== undefined) { event.preventDefault(); items[(next + items.length) % items.length].focus(); }
 });
 // Closed (a folder chosen, Cancel, Escape), the dialog gives the focus back to the chat's actions.
 moveDialog.addEventListener("close", () => els.actionsToggle.focus());
