@@ -73,6 +73,8 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(
 
     page.get_by_role("button", name="Continue from here").click()
     expect(page.locator("#announce")).to_have_text("This version is now the current one.")
+    expect(trip_hit.locator(".hit-note")).to_have_count(0)  # the hit is on the current version now
+    expect(trip_hit.get_by_role("link")).to_have_attribute("aria-current", "true")
     expect(page.locator("#landing-banner")).to_be_hidden()
     assert call(Session.objects.values_list("head_seq", flat=True).get, pk=trip.pk) == 4
     expect(page.locator("#message-list")).to_contain_text("Day one: beaches")

@@ -184,3 +184,20 @@ export function restoreSearch() {
     runSearch().then(() => { search.index = current(); showPosition(); markMatched(); });
   }
 }
+
+// A chat's head moved (Continue from here, an edit, a switch in another tab): which of its hits lie
+// on the active branch may have changed, so the same search runs again, the current hit and a
+// focused hit's link kept.
+export async function headMoved(sessionId) {
+  if (!search.q || !els.searchList.querySelector(`li.hit[data-session-id="${sessionId}"]`)) return;
+  const same = (hit) => (other) => other.session.id === hit?.session.id && other.seq === hit?.seq;
+  const current = search.hits[search.index];
+  const focused = els.searchList.contains(document.activeElement)
+    ? search.hits[[...els.searchList.children].indexOf(document.activeElement.closest("li.hit"))]
+    : null;
+  await runSearch();
+  search.index = search.hits.findIndex(same(current));
+  showPosition();
+  remember(recall()?.focus);
+  if (focused) els.searchList.children[search.hits.findIndex(same(focused))]?.querySelector("a")?.focus();
+}
