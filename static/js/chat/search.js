@@ -46,7 +46,9 @@ export async function runSearch() {
   try {
     answer = await api("GET", url.hits(q));
   } catch (error) {
-    failure = label("searchFailed", { reason: error.message });
+    // A query the server cannot take (filters alone, a bad date) is said as its advice, not as a
+    // failure, and without the API's field name ("q: ").
+    failure = error.status === 400 ? error.message.replace(/^q: /, "") : label("searchFailed", { reason: error.message });
   }
   if (serial !== search.serial) return; // a newer search is on its way
   Object.assign(search, {
