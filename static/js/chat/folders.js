@@ -267,6 +267,7 @@ folderDialog.addEventListener("close", () => {
   if (folders.dialog?.returnTo !== null) (folderItem(id)?.querySelector(".folder-menu-toggle") || $("new-folder")).focus();
 });
 deleteDialog.addEventListener("close", deleteFolder);
+$("folder-delete-cancel").addEventListener("click", () => deleteDialog.close()); // returnValue "": kept
 $("move-to-folder").addEventListener("click", openMoveDialog);
 $("move-list").addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-folder]");
