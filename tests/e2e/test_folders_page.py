@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from conversation.folders.services import folder_create, sessions_move_to_folder
 from conversation.models import Folder, Session
 from conversation.sessions.create import session_create
-from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control, tab_to
+from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control
 from tests.e2e.test_chat_page import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,12 +41,13 @@ def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, a
     expect(page.get_by_role("button", name="Chat actions")).to_be_focused()
     expect(page.locator("#announce")).to_have_text("Moved to “Drafts”.")
     expect(page.locator("#sessions")).not_to_contain_text("Quarterly plan")
-    tab_to(page, page.locator("#folder-tree .folder-toggle", has_text="Work"))
-    page.keyboard.press("Enter")
-    tab_to(page, page.locator("#folder-tree .folder-toggle", has_text="Drafts"))
-    page.keyboard.press("Enter")
+    # The open chat stays in sight: its folder and the one above it open, its row there, marked.
     drafts = page.locator(f'li.folder[data-folder-id="{Session.objects.get(pk=session.pk).folder_id}"]')
-    expect(drafts.locator(".folder-sessions")).to_contain_text("Quarterly plan")
+    expect(drafts.locator(".folder-sessions .session-item.current")).to_contain_text("Quarterly plan")
+    expect(page.get_by_role("button", name="Work", exact=True)).to_have_attribute("aria-expanded", "true")
+    page.reload()  # and so on opening it
+    expect(drafts.locator(".folder-sessions .session-item.current")).to_contain_text("Quarterly plan")
+    live(ready(page))
     axe(page, context="#sidebar")
 
     page.set_viewport_size(NARROW)  # the tree and its menu in the phone's drawer

@@ -43,6 +43,13 @@ function setOpen(item, open) {
   if (open) loadChats(item);
 }
 
+// The open chat's folder and every folder above it opened, so that its row shows in the tree.
+function reveal(id) {
+  const chain = [];
+  for (let item = folderItem(id); item; item = item.parentElement.closest("li.folder")) chain.unshift(item);
+  for (const item of chain) if (!isOpen(item)) setOpen(item, true);
+}
+
 function closeMenus(except = null) {
   for (const menu of tree.querySelectorAll(".folder-menu:not([hidden])")) {
     if (menu === except) continue;
@@ -103,6 +110,7 @@ export function routeSession(summary, { toTop = false } = {}) {
   }
   if (row) sessionRemove(summary.id);
   if (target && isOpen(folderItem(summary.folder))) loadChats(folderItem(summary.folder));
+  else if (summary.id === state.sessionId) reveal(summary.folder); // the open chat stays in sight
   return true;
 }
 
@@ -231,6 +239,7 @@ function openMoveDialog() {
 }
 
 // ---- wiring --------------------------------------------------------------------------------------
+if (folders.current) reveal(folders.current);
 tree.addEventListener("click", (event) => {
   const item = event.target.closest("li.folder");
   if (!item) return;
