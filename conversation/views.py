@@ -170,6 +170,7 @@ LABELS = {
     "hitsOne": "1 message found",
     "hitsMany": "{count} messages found",
     "folderDeletedTrashOne": "Folder deleted; its chat moved to the trash.",
+    "folderChatsRestored": "Its chats are back, in no folder; the folder stays deleted.",
 }
 
 

@@ -116,5 +116,6 @@ def test_a_folder_deleted_with_its_one_chat_to_the_trash_and_the_undo(live_url, 
 
     expect(page.locator("#toast-text")).to_have_text("Folder deleted; its chat moved to the trash.")
     page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#announce")).to_have_text("Its chats are back, in no folder; the folder stays deleted.")
     expect(page.locator("#sessions")).to_contain_text("Leftovers")
     assert call(Session.objects.get, pk=session.pk).deleted_at is None

@@ -204,7 +204,10 @@ async function deleteFolder() {
     $("new-folder").focus();
     if (trashed.length) {
       showToast(trashed.length === 1 ? labels.folderDeletedTrashOne : label("folderDeletedTrash", { count: trashed.length }), {
-        undo: () => api("POST", config.urls.bulk, { ids: trashed, action: "restore" }).catch((e) => showError(e.message)),
+        // The chats come back, in no folder (the folder itself stays deleted): said once done.
+        undo: () => api("POST", config.urls.bulk, { ids: trashed, action: "restore" })
+          .then(() => { els.announce.textContent = labels.folderChatsRestored; })
+          .catch((e) => showError(e.message)),
         focus: true,
       });
     } else {
