@@ -13,7 +13,6 @@ LABELS = {
     "loadingMore": "Loading more…",
     "noChats": "No chats yet.",
     "nothingFound": "Nothing found.",
-    "found": "{count} found",
     "chatTitle": "Chat title",
     "stillAnswering": "The assistant is still answering: stop it or wait for the end.",
     "notConnected": "Not connected: the message will be sent when the connection is back.",
@@ -138,4 +137,9 @@ LABELS = {
     "moveChatTitle": "Move to folder",
     "movedTo": "Moved to “{name}”.",
     "movedOut": "Moved out of its folder.",
+    # counts with their noun
+    "hitsOne": "1 message found",
+    "hitsMany": "{count} messages found",
+    "folderDeletedTrashOne": "Folder deleted; its chat moved to the trash.",
+    "folderChatsRestored": "Its chats are back, in no folder; the folder stays deleted.",
 }

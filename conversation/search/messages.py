@@ -115,7 +115,9 @@ def resolve_search(*, user, q, view, branch, role, persona, folder, tags, date_f
     """The Search a request stands for and its searchable terms; (None, []) when nothing can match."""
     parsed = parse_query(q)
     if not parsed.terms:
-        raise ValidationError({"q": "Search needs some words besides its filters."})
+        raise ValidationError(
+            {"q": "Add a word to search for: tag:, folder:, before: and after: only narrow a search."}
+        )
     if view not in VIEWS:
         raise ValidationError({"view": f"view is one of {', '.join(VIEWS)}."})
     if branch not in BRANCHES:

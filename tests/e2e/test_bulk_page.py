@@ -99,7 +99,7 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
     first, second, _ = chats(owner, 3)
     call(sessions_move_to_folder, user=owner, session_ids=[first.pk], folder_id=work.pk)
     page = opened(signed_in, f"{live_url}/")
-    page.locator("#folder-tree .folder-toggle", has_text="Work").click()  # its chats show in the open folder
+    page.locator("#folder-tree .folder-toggle", has_text="Work").click()  # a folder's chats show when it is open
     expect(page.locator("#folder-tree li.session-item")).to_have_count(1)
     page.get_by_role("button", name="Select", exact=True).click()
     page.get_by_role("checkbox", name="Select Chat 1").check()
@@ -119,10 +119,16 @@ def test_chats_moved_to_a_folder_chosen_by_its_path_go_back_with_one_undo_and_a_
 
     page.get_by_role("checkbox", name="Select Chat 2").check()
     page.locator("#bulk-bar").get_by_role("button", name="Tag…", exact=True).click()
-    page.get_by_role("dialog", name="Tag 1 chat").get_by_label("Tags, separated by commas").fill("urgent, q3")
-    page.get_by_role("button", name="Apply").click()
+    tags = page.get_by_role("dialog", name="Tag 1 chat").get_by_label("Tags, separated by commas")
+    tags.fill("urgent, q3")
+    tags.press("Enter")  # applies (it had pressed Cancel, the form's first button)
     expect(page.locator("#toast-text")).to_have_text("1 chat tagged.")
     assert Session.objects.get(pk=second.pk).tag_names == ["q3", "urgent"]
+    # Still selecting: the row's chips have a line of their own under its title, not beside it.
+    row = page.locator("#sessions li.session-item", has_text="Chat 2")
+    expect(row.locator(".tag-chip")).to_have_count(2)
+    link, tags = row.get_by_role("link").bounding_box(), row.locator(".session-tags").bounding_box()
+    assert tags["y"] >= link["y"] + link["height"] - 1
 
 
 def say_about_sourdough(*, user, session):

@@ -4,10 +4,10 @@ removed with its chats moved out; other tabs following live."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from conversation.folders.services import folder_create
+from conversation.folders.services import folder_create, sessions_move_to_folder
 from conversation.models import Folder, Session
 from conversation.sessions.create import session_create
-from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control, tab_to
+from tests.e2e.keyboard import NARROW, choose_chat_action, is_focused, ready, sidebar_control
 from tests.e2e.test_chat_page import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,19 +31,23 @@ def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, a
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="No folder")).to_be_focused()  # where the chat is now
     axe(page)
-    tab_to(page, dialog.get_by_role("button", name="Drafts", exact=True))
+    page.keyboard.press("ArrowDown")  # the arrow keys move through the folders, as in a menu
+    expect(dialog.get_by_role("button", name="Work", exact=True)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(dialog.get_by_role("button", name="Drafts", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
 
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="Chat actions")).to_be_focused()
     expect(page.locator("#announce")).to_have_text("Moved to “Drafts”.")
     expect(page.locator("#sessions")).not_to_contain_text("Quarterly plan")
-    tab_to(page, page.locator("#folder-tree .folder-toggle", has_text="Work"))
-    page.keyboard.press("Enter")
-    tab_to(page, page.locator("#folder-tree .folder-toggle", has_text="Drafts"))
-    page.keyboard.press("Enter")
+    # The open chat stays in sight: its folder and the one above it open, its row there, marked.
     drafts = page.locator(f'li.folder[data-folder-id="{Session.objects.get(pk=session.pk).folder_id}"]')
-    expect(drafts.locator(".folder-sessions")).to_contain_text("Quarterly plan")
+    expect(drafts.locator(".folder-sessions .session-item.current")).to_contain_text("Quarterly plan")
+    expect(page.get_by_role("button", name="Work", exact=True)).to_have_attribute("aria-expanded", "true")
+    page.reload()  # and so on opening it
+    expect(drafts.locator(".folder-sessions .session-item.current")).to_contain_text("Quarterly plan")
+    live(ready(page))
     axe(page, context="#sidebar")
 
     page.set_viewport_size(NARROW)  # the tree and its menu in the phone's drawer
@@ -97,3 +101,21 @@ def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url
         expect(tab.locator("#sessions")).to_contain_text("Packing list")
     assert is_focused(page.get_by_role("button", name="New folder"))
     assert Session.objects.get(title="Packing list").deleted_at is None
+
+
+def test_a_folder_deleted_with_its_one_chat_to_the_trash_and_the_undo(live_url, signed_in: Page, owner):
+    folder = call(folder_create, user=owner, name="Old")
+    session = call(session_create, user=owner, title="Leftovers")
+    call(sessions_move_to_folder, user=owner, session_ids=[session.pk], folder_id=folder.pk)
+    page = live(signed_in)
+    page.get_by_role("button", name="Folder actions: Old").click()
+    page.locator("li.folder").get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog", name="Delete “Old”?")
+    dialog.get_by_label("Move them to the trash").check()
+    dialog.get_by_label("Move them to the trash").press("Enter")  # deletes (it had pressed Cancel)
+
+    expect(page.locator("#toast-text")).to_have_text("Folder deleted; its chat moved to the trash.")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#announce")).to_have_text("Its chats are back, in no folder; the folder stays deleted.")
+    expect(page.locator("#sessions")).to_contain_text("Leftovers")
+    assert call(Session.objects.get, pk=session.pk).deleted_at is None

@@ -29,9 +29,14 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(
     other = chat_of(owner, "Other", ("user", "Zanzibar, zanzibar again"))  # the better hit: first
     page = signed_in
 
+    page.get_by_label("Search chats").fill("tag:trip")  # a filter alone: advice, not a failure
+    expect(page.locator("#search-status")).to_have_text(
+        "Add a word to search for: tag:, folder:, before: and after: only narrow a search."
+    )
     page.get_by_label("Search chats").fill("zanzibar")
     results = page.locator("#search-list li.hit")
     expect(results).to_have_count(2)
+    expect(page.locator("#search-status")).to_have_text("2 messages found")  # messages, not chats
     expect(results.first).to_have_attribute("data-session-id", str(other.pk))
     trip_hit = results.nth(1)
     expect(trip_hit).to_have_attribute("data-seq", "3")
@@ -72,6 +77,8 @@ def test_a_hit_on_another_branch_lands_on_it_and_next_hit_moves_on(
 
     page.get_by_role("button", name="Continue from here").click()
     expect(page.locator("#announce")).to_have_text("This version is now the current one.")
+    expect(trip_hit.locator(".hit-note")).to_have_count(0)  # the hit is on the current version now
+    expect(trip_hit.get_by_role("link")).to_have_attribute("aria-current", "true")
     expect(page.locator("#landing-banner")).to_be_hidden()
     assert call(Session.objects.values_list("head_seq", flat=True).get, pk=trip.pk) == 4
     expect(page.locator("#message-list")).to_contain_text("Day one: beaches")
@@ -107,3 +114,18 @@ def test_a_message_sent_from_another_version_shows_the_chats_end(live_url, signe
     page.get_by_label("Message", exact=True).press("Enter")
     expect(page.locator("#landing-banner")).to_be_hidden()
     expect(page.locator("#message-list li.message.user .message-body")).to_have_text(["Better question", "And then?"])
+
+
+def test_landing_scrolls_the_conversation_never_the_page(live_url, signed_in: Page, owner):
+    turns = [("user" if n % 2 else "assistant", f"turn {n}") for n in range(1, 41)]
+    session = chat_of(owner, "Tall", *turns)
+    call(utterance_edit, user=owner, session_id=session.pk, seq=39, text="turn 39 again")  # alternatives
+    page = signed_in
+    page.goto(f"{live_url}/c/{session.pk}/?at=39")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    expect(page.locator('#message-list li.message[data-seq="39"]')).to_be_in_viewport()
+    # A message's visually hidden "Alternative 1 of 2" stays inside the conversation's scroll box:
+    # the page is never taller than the window, so landing never scrolls the header away.
+    expect(page.locator("html")).to_have_js_property("scrollTop", 0)
+    expect(page.locator(".site-header")).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Continue from here")).to_be_in_viewport(ratio=1)

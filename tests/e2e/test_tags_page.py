@@ -46,6 +46,9 @@ def test_two_chats_tagged_and_the_sidebar_filtered_by_the_tag(live_url, signed_i
     expect(page.locator("#tag-status")).to_have_text("Showing chats tagged Trip")
     expect(page.locator("#tag-list li.session-item .session-title")).to_have_text(["Porto", "Lisbon"])
     expect(page.locator("#session-nav")).to_be_hidden()
+    # The filtered list takes the sidebar's height: its foot's links stay at its foot.
+    foot, sidebar = page.locator(".sidebar-bottom").bounding_box(), page.locator("#sidebar").bounding_box()
+    assert abs((foot["y"] + foot["height"]) - (sidebar["y"] + sidebar["height"])) <= 2
     axe(page, context="#sidebar")
     page.get_by_role("button", name="Clear", exact=True).click()
     expect(page.locator("#session-nav")).to_be_visible()

@@ -43,6 +43,13 @@ function setOpen(item, open) {
   if (open) loadChats(item);
 }
 
+// The open chat's folder and every folder above it opened, so that its row shows in the tree.
+function reveal(id) {
+  const chain = [];
+  for (let item = folderItem(id); item; item = item.parentElement.closest("li.folder")) chain.unshift(item);
+  for (const item of chain) if (!isOpen(item)) setOpen(item, true);
+}
+
 function closeMenus(except = null) {
   for (const menu of tree.querySelectorAll(".folder-menu:not([hidden])")) {
     if (menu === except) continue;
@@ -103,6 +110,7 @@ export function routeSession(summary, { toTop = false } = {}) {
   }
   if (row) sessionRemove(summary.id);
   if (target && isOpen(folderItem(summary.folder))) loadChats(folderItem(summary.folder));
+  else if (summary.id === state.sessionId) reveal(summary.folder); // the open chat stays in sight
   return true;
 }
 
@@ -195,8 +203,11 @@ async function deleteFolder() {
     await refreshTree();
     $("new-folder").focus();
     if (trashed.length) {
-      showToast(label("folderDeletedTrash", { count: trashed.length }), {
-        undo: () => api("POST", config.urls.bulk, { ids: trashed, action: "restore" }).catch((e) => showError(e.message)),
+      showToast(trashed.length === 1 ? labels.folderDeletedTrashOne : label("folderDeletedTrash", { count: trashed.length }), {
+        // The chats come back, in no folder (the folder itself stays deleted): said once done.
+        undo: () => api("POST", config.urls.bulk, { ids: trashed, action: "restore" })
+          .then(() => { els.announce.textContent = labels.folderChatsRestored; })
+          .catch((e) => showError(e.message)),
         focus: true,
       });
     } else {
@@ -231,6 +242,7 @@ function openMoveDialog() {
 }
 
 // ---- wiring --------------------------------------------------------------------------------------
+if (folders.current) reveal(folders.current);
 tree.addEventListener("click", (event) => {
   const item = event.target.closest("li.folder");
   if (!item) return;
@@ -267,12 +279,21 @@ folderDialog.addEventListener("close", () => {
   if (folders.dialog?.returnTo !== null) (folderItem(id)?.querySelector(".folder-menu-toggle") || $("new-folder")).focus();
 });
 deleteDialog.addEventListener("close", deleteFolder);
+$("folder-delete-cancel").addEventListener("click", () => deleteDialog.close()); // returnValue "": kept
 $("move-to-folder").addEventListener("click", openMoveDialog);
 $("move-list").addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-folder]");
   if (!button) return;
   moveDialog.close();
-  if (state.sessionId) await moveChats([state.sessionId], button.dataset.folder || null);
+  // The chat's own folder (marked): nothing to move, and nothing to announce.
+  if (state.sessionId && !button.hasAttribute("aria-current")) await moveChats([state.sessionId], button.dataset.folder || null);
+});
+// Arrow keys, Home and End move through the folders as in the page's menus (Tab still does).
+$("move-list").addEventListener("keydown", (event) => {
+  const items = [...$("move-list").querySelectorAll("button[data-folder]")];
+  const at = items.indexOf(document.activeElement);
+  const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+  if (next !== undefined) { event.preventDefault(); items[(next + items.length) % items.length].focus(); }
 });
 // Closed (a folder chosen, Cancel, Escape), the dialog gives the focus back to the chat's actions.
 moveDialog.addEventListener("close", () => els.actionsToggle.focus());

@@ -6,6 +6,7 @@ import { refreshTree, routeSession } from "./folders.js";
 import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
+import { headMoved } from "./search.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
 import { sessionsTags, tagsChanged } from "./tags.js";
 
@@ -62,7 +63,10 @@ const handlers = {
   },
   // Chats an import brought in (or added messages to), each placed at its own last activity.
   "sessions.imported": (event) => { for (const session of event.sessions) if (!routeSession(session)) placeSession(session); },
-  "session.head": (event) => { if (event.session_id === state.sessionId) followHead(); },
+  "session.head": (event) => {
+    if (event.session_id === state.sessionId) followHead();
+    headMoved(event.session_id); // its search hits' "other version" notes
+  },
   "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
   "session.deleted": (event) => sessionsGone(event.session_ids),
   // Moved to the trash by expiry (sessions idle past the owner's retention).

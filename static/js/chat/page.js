@@ -195,7 +195,7 @@ export async function api(method, target, body) {
   if (!response.ok) {
     let detail = label("serverAnswered", { status: response.status });
     try { detail = (await response.json()).detail || detail; } catch { /* the body is not JSON: keep the status */ }
-    throw new Error(detail);
+    throw Object.assign(new Error(detail), { status: response.status });
   }
   return response.status === 204 ? null : response.json();
 }

@@ -46,7 +46,9 @@ export async function runSearch() {
   try {
     answer = await api("GET", url.hits(q));
   } catch (error) {
-    failure = label("searchFailed", { reason: error.message });
+    // A query the server cannot take (filters alone, a bad date) is said as its advice, not as a
+    // failure, and without the API's field name ("q: ").
+    failure = error.status === 400 ? error.message.replace(/^q: /, "") : label("searchFailed", { reason: error.message });
   }
   if (serial !== search.serial) return; // a newer search is on its way
   Object.assign(search, {
@@ -63,7 +65,8 @@ export async function runSearch() {
 function render(failure = "") {
   els.searchList.replaceChildren(...search.hits.map(hitItem));
   const count = search.hits.length;
-  let status = failure || (count ? label("found", { count: search.next ? `${count}+` : count }) : labels.nothingFound);
+  const found = count === 1 && !search.next ? labels.hitsOne : label("hitsMany", { count: search.next ? `${count}+` : count });
+  let status = failure || (count ? found : labels.nothingFound);
   if (search.partial && !failure) status += ` ${search.message || labels.hitsPartial}`;
   els.searchStatus.textContent = status;
   els.hitNav.hidden = !count;
@@ -182,4 +185,21 @@ export function restoreSearch() {
   } else {
     runSearch().then(() => { search.index = current(); showPosition(); markMatched(); });
   }
+}
+
+// A chat's head moved (Continue from here, an edit, a switch in another tab): which of its hits lie
+// on the active branch may have changed, so the same search runs again, the current hit and a
+// focused hit's link kept.
+export async function headMoved(sessionId) {
+  if (!search.q || !els.searchList.querySelector(`li.hit[data-session-id="${sessionId}"]`)) return;
+  const same = (hit) => (other) => other.session.id === hit?.session.id && other.seq === hit?.seq;
+  const current = search.hits[search.index];
+  const focused = els.searchList.contains(document.activeElement)
+    ? search.hits[[...els.searchList.children].indexOf(document.activeElement.closest("li.hit"))]
+    : null;
+  await runSearch();
+  search.index = search.hits.findIndex(same(current));
+  showPosition();
+  remember(recall()?.focus);
+  if (focused) els.searchList.children[search.hits.findIndex(same(focused))]?.querySelector("a")?.focus();
 }

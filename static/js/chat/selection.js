@@ -170,6 +170,8 @@ async function undoAll(calls) {
   }
 }
 
+$("bulk-cancel").addEventListener("click", () => ui.dialog.close()); // returnValue "": cancelled
+
 // Move and tag ask first: a folder (the user's, as paths "Work / Clients"), or tags' names.
 async function ask(action) {
   ui.folderField.hidden = action !== "move";
