@@ -1,8 +1,10 @@
 """Helpers the tests share (fixtures stay in the conftest.py files)."""
 
+import asyncio
 import threading
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test import Client
@@ -105,3 +107,17 @@ def wait_until_another_transaction_waits_for_a_lock() -> None:
                 return
         threading.Event().wait(0.01)
     raise AssertionError("no other transaction ever waited for a lock")
+
+
+async def group_listen(group: str) -> str:
+    """A new channel of the channel layer, added to `group`: what a tab of that group would hear."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    return channel
+
+
+async def event_receive(channel: str) -> dict:
+    """The next live event on `channel` (conversation/events.py's shape), within 5 seconds."""
+    message = await asyncio.wait_for(get_channel_layer().receive(channel), timeout=5)
+    return message["event"]
