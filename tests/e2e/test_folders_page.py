@@ -61,7 +61,8 @@ def test_a_chat_moves_to_a_folder_by_keyboard(live_url, keyboard: Page, owner, a
 
 def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url, signed_in: Page, owner, axe):
     call(session_create, user=owner, title="Packing list")
-    page = live(signed_in)
+    signed_in.goto(f"{live_url}/")  # made after the signed-in page loaded: this page lists it
+    page = live(ready(signed_in))
     other = page.context.new_page()
     other.goto(f"{live_url}/")
     live(ready(other))
