@@ -5,10 +5,10 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from conversation.models import Session
 from conversation.sessions.lookup import session_id_parse
 from sharing.models import Audience, Share
 from sharing.passwords import password_failure_record, password_failures_clear, password_locked_out, unlock_mark
@@ -58,12 +58,16 @@ def share_get_for_user(*, user: User, share_id: str, for_update: bool = False) -
     return queryset.get(pk=str(share_id))
 
 
-def share_list_for_user(*, user: User, session_id: uuid.UUID | str | None = None) -> QuerySet[Share]:
-    """The user's links, newest first (at most MAX_SHARES exist); one chat's with `session_id`."""
+def share_list_for_user(*, user: User, session_id: uuid.UUID | str | None = None) -> list[Share]:
+    """The user's links, newest first (at most MAX_SHARES exist); one chat's with `session_id` (in
+    the trash or not; another user's chat is Session.DoesNotExist)."""
     queryset = Share.objects.filter(user=user).defer(*LISTED_FIELDS_DEFERRED).order_by("-created_at", "-id")
     if session_id is not None:
-        queryset = queryset.filter(session_id=session_id_parse(session_id))
-    return queryset
+        session_id = session_id_parse(session_id)
+        if not Session.objects.filter(user=user, pk=session_id).exists():
+            raise Session.DoesNotExist("No such session.")
+        queryset = queryset.filter(session_id=session_id)
+    return list(queryset)
 
 
 def share_is_live(share: Share) -> bool:

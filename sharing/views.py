@@ -1,0 +1,53 @@
+"""The shared page, `/s/<id>/` (docs/sharing.md): a link's snapshot, server-rendered, or why not
+(sign in, the password form, gone, not found). Never indexed, never cached, no referrer sent."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from accounts.lockout import client_address
+from sharing.selectors import Reason, share_for_viewer
+from sharing.services import share_view_count
+
+UNLOCKED_KEY = "shares_unlocked"
+TEMPLATES = {
+    Reason.OK: "sharing/shared.html",
+    Reason.PASSWORD: "sharing/password.html",
+    Reason.WRONG_PASSWORD: "sharing/password.html",
+    Reason.LOCKED_OUT: "sharing/password.html",
+    Reason.SIGN_IN: "sharing/unavailable.html",
+    Reason.GONE: "sharing/unavailable.html",
+    Reason.NOT_FOUND: "sharing/unavailable.html",
+}
+
+
+@login_not_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def shared_page(request: HttpRequest, share_id: str) -> HttpResponse:
+    client = client_address(request)
+    unlocked = request.session.get(UNLOCKED_KEY, {})
+    decision = share_for_viewer(
+        share_id=share_id,
+        viewer=request.user,
+        client=client,
+        password=request.POST.get("password", "") if request.method == "POST" else None,
+        unlocked=unlocked.get(share_id),
+    )
+    share = decision.share
+    if decision.unlocked:
+        request.session[UNLOCKED_KEY] = {**unlocked, share_id: decision.unlocked}
+    if decision.reason == Reason.OK and request.user.pk != share.user_id:
+        share_view_count(
+            share=share, visitor=f"user:{request.user.pk}" if request.user.is_authenticated else f"addr:{client}"
+        )
+    response = render(
+        request,
+        TEMPLATES[decision.reason],
+        {"share": share if decision.reason == Reason.OK else None, "reason": decision.reason},
+        status=decision.status,
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
