@@ -14,16 +14,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from conversation.branches.edits import fork_title
+from conversation.history.append import utterances_append
+from conversation.inputs import UtteranceIn
+from conversation.models import Session
+from conversation.sessions.create import session_create
 from conversation.sessions.lookup import session_get_for_user
 from sharing.models import Audience, Share
 from sharing.passwords import visitor_digest
-from sharing.selectors import share_get_for_user
+from sharing.selectors import Reason, ShareDecision, share_for_viewer, share_get_for_user
 from sharing.snapshots import session_snapshot
 
 UNSET: object = object()
 MAX_DISPLAY_NAME = 100
 MAX_PASSWORD = 128
 VIEW_MEMORY_SECONDS = 24 * 60 * 60
+# What a copy's metadata says of where it came from: never the link, the owner or their chat.
+COPIED_NOTE = {"copied_from": "a shared chat"}
 
 
 def _emails_clean(emails: list[str]) -> list[str]:
@@ -164,3 +171,25 @@ def share_view_count(*, share: Share, visitor: str) -> bool:
         return False
     Share.objects.filter(pk=share.pk).update(view_count=F("view_count") + 1, last_viewed_at=now)
     return True
+
+
+@transaction.atomic
+def share_copy(
+    *, user: User, share_id: str, client: str, unlocked: str | None = None
+) -> tuple[ShareDecision, Session | None]:
+    """ "Continue as copy": a new chat of the signed-in `user`'s own holding the link's snapshot,
+    when the link opens for them (share_for_viewer; else the decision and no chat). The copy keeps
+    a note that it came from a shared chat, never a reference to the link or the owner's chat."""
+    decision = share_for_viewer(share_id=share_id, viewer=user, client=client, unlocked=unlocked)
+    if decision.reason != Reason.OK:
+        return decision, None
+    share = decision.share
+    session = session_create(user=user, title=fork_title(share.title), metadata=dict(COPIED_NOTE))
+    batch = settings.MAX_BATCH_UTTERANCES
+    for start in range(0, len(share.messages), batch):
+        utterances_append(
+            user=user,
+            session_id=session.pk,
+            utterances=[UtteranceIn(role=m["role"], text=m["text"]) for m in share.messages[start : start + batch]],
+        )
+    return decision, session

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from sharing.views import shared_page
+from sharing.views import shared_copy, shared_page
 
 urlpatterns = [
     path("s/<str:share_id>/", shared_page, name="shared-page"),
+    path("s/<str:share_id>/copy/", shared_copy, name="shared-copy"),
 ]

@@ -3,12 +3,12 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.lockout import client_address
 from sharing.selectors import Reason, share_for_viewer
-from sharing.services import share_view_count
+from sharing.services import share_copy, share_view_count
 
 UNLOCKED_KEY = "shares_unlocked"
 TEMPLATES = {
@@ -41,10 +41,28 @@ def shared_page(request: HttpRequest, share_id: str) -> HttpResponse:
         share_view_count(
             share=share, visitor=f"user:{request.user.pk}" if request.user.is_authenticated else f"addr:{client}"
         )
+    return _render(request, decision)
+
+
+@require_http_methods(["POST"])
+def shared_copy(request: HttpRequest, share_id: str) -> HttpResponse:
+    """ "Continue as copy" (signed-in visitors only: the log-in page otherwise): the new chat opens."""
+    decision, session = share_copy(
+        user=request.user,
+        share_id=share_id,
+        client=client_address(request),
+        unlocked=request.session.get(UNLOCKED_KEY, {}).get(share_id),
+    )
+    if session is None:
+        return _render(request, decision)
+    return redirect("chat", session_id=session.pk)
+
+
+def _render(request: HttpRequest, decision) -> HttpResponse:
     response = render(
         request,
         TEMPLATES[decision.reason],
-        {"share": share if decision.reason == Reason.OK else None, "reason": decision.reason},
+        {"share": decision.share if decision.reason == Reason.OK else None, "reason": decision.reason},
         status=decision.status,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
