@@ -1,5 +1,5 @@
 """The shared page, `/s/<id>/` (docs/sharing.md): a link's snapshot, server-rendered, or why not
-(sign in, the password form, gone, not found). Never indexed, never cached, no referrer sent."""
+(sign in, the password form, gone, not found). Never indexed, never cached, no referrer sent to other sites."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -66,6 +66,6 @@ def _render(request: HttpRequest, decision) -> HttpResponse:
         status=decision.status,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response

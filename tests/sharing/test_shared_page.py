@@ -76,7 +76,7 @@ def test_it_is_never_indexed_cached_or_referred(owner):
     share = share_create(user=owner, session_id=chat(owner).pk)
     for response in (Client().get(f"/s/{share.pk}/"), Client().get("/s/no-such-link/")):
         assert response["X-Robots-Tag"] == "noindex, nofollow"
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
         assert "Content-Security-Policy" in response
         assert re.search(rb'<meta name="robots" content="noindex', response.content)
