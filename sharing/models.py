@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from conversation.models import Session
@@ -55,3 +56,6 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"share {self.pk[:8]}…"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shared-page", args=[self.pk])

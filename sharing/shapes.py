@@ -3,8 +3,6 @@ and nowhere else. Never the snapshot's messages: a list of links stays small."""
 
 from datetime import tzinfo
 
-from django.urls import reverse
-
 from chatproject.timestamps import iso_datetime
 from sharing.models import Share
 
@@ -12,7 +10,7 @@ from sharing.models import Share
 def share(share: Share, *, zone: tzinfo | None = None) -> dict:
     return {
         "id": share.pk,
-        "url": reverse("shared-page", args=[share.pk]),
+        "url": share.get_absolute_url(),
         "session": str(share.session_id),
         "title": share.title,
         "message_count": share.message_count,

@@ -1,14 +1,17 @@
 """The shared page, `/s/<id>/` (docs/sharing.md): a link's snapshot, server-rendered, or why not
 (sign in, the password form, gone, not found). Never indexed, never cached, no referrer sent to other sites."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.lockout import client_address
-from sharing.selectors import Reason, share_for_viewer
-from sharing.services import share_copy, share_view_count
+from sharing.models import Share
+from sharing.selectors import Reason, share_for_viewer, share_list_for_user
+from sharing.services import share_copy, share_revoke, share_view_count
 
 UNLOCKED_KEY = "shares_unlocked"
 TEMPLATES = {
@@ -69,3 +72,25 @@ def _render(request: HttpRequest, decision) -> HttpResponse:
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+def shares_page(request: HttpRequest) -> HttpResponse:
+    """The user's "Shared links": every link, newest first, with its views and last view, its
+    address to copy and a Revoke button."""
+    rows = share_list_for_user(user=request.user)
+    now = timezone.now()
+    for share in rows:
+        share.address = request.build_absolute_uri(share.get_absolute_url())
+        share.ended = share.revoked_at is not None or (share.expires_at is not None and share.expires_at <= now)
+    return render(request, "sharing/shares.html", {"rows": rows})
+
+
+@require_POST
+def shares_revoke(request: HttpRequest, share_id: str) -> HttpResponse:
+    try:
+        share = share_revoke(user=request.user, share_id=share_id)
+    except Share.DoesNotExist:
+        raise Http404("No such link.") from None
+    messages.success(request, f"Revoked the link to \u201c{share.title}\u201d: it no longer opens.")
+    return redirect("shares")

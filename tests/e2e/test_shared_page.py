@@ -57,3 +57,18 @@ def test_continue_as_a_copy_opens_a_chat_of_ones_own(live_url, signed_in: Page, 
     page.wait_for_url(f"{live_url}/c/**")
     expect(page.locator("#sessions .session-title", has_text="Copy of Sourdough")).to_be_visible()
     expect(page.locator(".message.assistant strong")).to_have_text("an hour")
+
+
+def test_the_shared_links_page_revokes_a_link(live_url, signed_in: Page, owner, axe, assert_no_sideways_scroll):
+    share = shared_chat(owner, audience="signed_in")
+    page = signed_in
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_url}/shares/")
+    expect(page.locator(".share-address")).to_have_text(f"{live_url}/s/{share.pk}/")
+    expect(page.get_by_role("button", name="Copy the link to Sourdough")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    axe(page)
+    page.get_by_role("button", name="Revoke the link to Sourdough").click()
+    expect(page.get_by_role("status").filter(has_text="it no longer opens")).to_be_visible()
+    page.goto(f"{live_url}/s/{share.pk}/")
+    expect(page.get_by_role("heading", name="This link has ended")).to_be_visible()
