@@ -120,6 +120,7 @@ _PAGE_FIELDS = (
     "messages",
     "message_count",
     "snapshot_at",
+    "updated_at",
     "display_name",
     "audience",
     "emails",

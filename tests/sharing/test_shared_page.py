@@ -91,6 +91,15 @@ def test_a_later_message_does_not_change_the_page_until_the_link_is_updated(owne
     assert b"LATER-TEXT" in Client().get(f"/s/{share.pk}/").content
 
 
+def test_a_new_display_name_shows_at_once_though_the_messages_are_kept_rendered(owner, owner_client):
+    share = share_create(user=owner, session_id=chat(owner).pk, display_name="Olive")
+    assert Client().get(f"/s/{share.pk}/").content.decode().count("Olive") >= 2
+    owner_client.patch(f"/api/shares/{share.pk}/", {"display_name": "Pseudonym"}, content_type="application/json")
+    page = Client().get(f"/s/{share.pk}/").content.decode()
+    assert "Olive" not in page
+    assert "Pseudonym" in page
+
+
 def test_trashing_the_chat_or_revoking_answers_410_on_the_next_request(owner, owner_client):
     share = share_create(user=owner, session_id=chat(owner).pk)
     other = share_create(user=owner, session_id=chat(owner).pk)
