@@ -1,6 +1,7 @@
 """The whole-account zip: one JSON and one Markdown file per session plus `manifest.json`, written
 session by session and page by page, so memory stays flat whatever the account holds; the folders'
-tree (`folders.json`) and the tags (`tags.json`), bounded by MAX_FOLDERS and MAX_TAGS, whole."""
+tree (`folders.json`), the tags (`tags.json`) and the shared links (`shares.json`, docs/sharing.md),
+bounded by MAX_FOLDERS, MAX_TAGS and MAX_SHARES, whole."""
 
 import json
 import tempfile
@@ -16,6 +17,8 @@ from accounts.models import User
 from chatproject.timestamps import iso_datetimes
 from conversation.exports import export_basename, session_chunks
 from conversation.models import Folder, Session, Tag
+from sharing import shapes as sharing_shapes
+from sharing.selectors import share_list_for_user
 
 SESSIONS_PER_QUERY = 500
 
@@ -67,6 +70,8 @@ def account_archive_write(
         archive.writestr("folders.json", _dumps({"folders": account_folders(user=user)}))
         tags = Tag.objects.filter(user=user).order_by(Lower("name"), "id").values_list("name", flat=True)
         archive.writestr("tags.json", _dumps({"tags": list(tags)}))
+        shares = [sharing_shapes.share(share) for share in share_list_for_user(user=user)]
+        archive.writestr("shares.json", _dumps({"shares": shares}))
         for session in account_sessions(user=user):
             base = f"sessions/{export_basename(session=session, unique=True)}"
             for export_format, extension in (("json", "json"), ("markdown", "md")):
@@ -103,6 +108,7 @@ def account_archive_write(
                 "account": user.email,
                 "folders": "folders.json",
                 "tags": "tags.json",
+                "shares": "shares.json",
             }
             manifest.write((_dumps(head)[:-1] + ', "sessions": [').encode())
             separator = ""

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "conversation",
+    "sharing",
     "imports",
     "account_data",
 ]
@@ -339,6 +340,13 @@ MAX_FOLDERS = env.int("MAX_FOLDERS", default=200)
 MAX_FOLDER_INSTRUCTIONS_CHARS = env.int("MAX_FOLDER_INSTRUCTIONS_CHARS", default=4000)
 MAX_TAGS = env.int("MAX_TAGS", default=500)
 MAX_TAGS_PER_SESSION = env.int("MAX_TAGS_PER_SESSION", default=20)
+# Shared links (docs/sharing.md): a chat longer than MAX_SHARE_MESSAGES is not shared; links one
+# user may have; e-mails one link may name; wrong passwords per link and client before a lockout.
+MAX_SHARE_MESSAGES = env.int("MAX_SHARE_MESSAGES", default=5000)
+MAX_SHARES = env.int("MAX_SHARES", default=1000)
+MAX_SHARE_EMAILS = env.int("MAX_SHARE_EMAILS", default=50)
+SHARE_PASSWORD_FAILURE_LIMIT = env.int("SHARE_PASSWORD_FAILURE_LIMIT", default=5)
+SHARE_LOCKOUT_MINUTES = env.int("SHARE_LOCKOUT_MINUTES", default=15)
 # A search statement stops after this long and the search answers "too broad, refine" (a word in
 # nearly every message of a large history); PostgreSQL's statement_timeout, SQLite's progress handler.
 SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=1000)

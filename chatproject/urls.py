@@ -23,5 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include((accounts_urls.urlpatterns + account_data_urls.urlpatterns, "accounts"))),
     path("api/", include("chatproject.api.urls")),
+    path("", include("sharing.urls")),
     path("", include("conversation.urls")),
 ]

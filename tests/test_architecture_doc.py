@@ -4,7 +4,7 @@ newcomer will find."""
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("chatproject", "accounts", "conversation", "imports", "account_data")
+APPS = ("chatproject", "accounts", "conversation", "sharing", "imports", "account_data")
 DOC = ROOT / "docs" / "architecture.md"
 
 

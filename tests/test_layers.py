@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first. chatproject is the infrastructure every app stands on; its wiring (the URL tables,
 # the ASGI entry point) is the one place that names the apps above it.
-LAYERS = ("chatproject", "accounts", "conversation", "imports", "account_data")
+LAYERS = ("chatproject", "accounts", "conversation", "sharing", "imports", "account_data")
 WIRING = {"chatproject/urls.py", "chatproject/asgi.py", "chatproject/api/urls.py"}
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("account_data.api_urls")),
     path("", include("conversation.api.urls")),
+    path("", include("sharing.api_urls")),
     path("", include("imports.api_urls")),
     path("schema/", endpoint(SpectacularAPIView), name="schema"),
     # The split view serves Swagger UI's start-up script as a file of its own (no inline script);

@@ -92,7 +92,7 @@ def test_the_zip_holds_every_session_as_json_and_markdown_with_a_manifest(api, o
     assert [row["id"] for row in manifest["sessions"]] == [str(bread.pk), str(trashed.pk)]
     assert manifest["sessions"][1]["deleted_at"] is not None
     assert sorted(archive.namelist()) == sorted(
-        ["manifest.json", "folders.json", "tags.json"]
+        ["manifest.json", "folders.json", "tags.json", "shares.json"]
         + [row[kind] for row in manifest["sessions"] for kind in ("json", "markdown")]
     )
     # A session's JSON is what its own export of every branch answers (final messages only); the trash's too.
@@ -132,9 +132,10 @@ def test_an_empty_account_exports_a_manifest_and_no_folders_or_tags(api):
     export_id = api.post(URL).json()["id"]
     build(export_id)
     archive = download(api, api.get(f"{URL}{export_id}/").json())
-    assert sorted(archive.namelist()) == ["folders.json", "manifest.json", "tags.json"]
+    assert sorted(archive.namelist()) == ["folders.json", "manifest.json", "shares.json", "tags.json"]
     assert json.loads(archive.read("folders.json")) == {"folders": []}
     assert json.loads(archive.read("tags.json")) == {"tags": []}
+    assert json.loads(archive.read("shares.json")) == {"shares": []}
     assert json.loads(archive.read("manifest.json"))["counts"] == {"sessions": 0, "utterances": 0}
 
 
@@ -224,3 +225,18 @@ def test_the_status_is_read_with_a_fixed_number_of_queries(api, chats, django_as
     build(export_id)
     with django_assert_num_queries(1):
         assert api.get(f"{URL}{export_id}/").status_code == 200
+
+
+def test_the_zip_lists_the_accounts_shared_links(api, owner, chats):
+    from sharing.services import share_create
+
+    share = share_create(user=owner, session_id=chats[0].pk, password="pw", display_name="Olive")
+    export_id = api.post(URL).json()["id"]
+    build(export_id)
+    archive = download(api, api.get(f"{URL}{export_id}/").json())
+    listed = json.loads(archive.read("shares.json"))["shares"]
+    assert [(row["id"], row["session"], row["has_password"], row["view_count"]) for row in listed] == [
+        (share.pk, str(chats[0].pk), True, 0)
+    ]
+    assert share.password_hash not in archive.read("shares.json").decode()
+    assert json.loads(archive.read("manifest.json"))["shares"] == "shares.json"

@@ -258,7 +258,7 @@ async def test_an_exports_event_reads_as_its_detail_api(owner, api):
 
 # ---- the sources ----------------------------------------------------------------------------------
 
-APPS = ("accounts", "account_data", "chatproject", "conversation", "imports")
+APPS = ("accounts", "account_data", "chatproject", "conversation", "sharing", "imports")
 # Where events are built: conversation's every event a page hears, and the accounts app's one
 # (a socket's credential re-check, which no page hears).
 EVENTS_MODULE = Path("conversation/events.py")

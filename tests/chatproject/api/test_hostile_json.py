@@ -20,6 +20,7 @@ from conversation.folders.services import folder_create
 from conversation.models import Session, Utterance
 from conversation.sessions.create import session_create
 from conversation.tags.services import sessions_tag
+from sharing.services import share_create
 from tests.helpers import say, token_client
 
 HOSTILE_STRINGS = ["\x00", "a\x00b", "\ud800", "x\udfff", "\u202e", "9" * 30, "-1", "1e400", "é" * 300, ""]
@@ -119,6 +120,7 @@ def test_any_input_is_answered_without_a_server_error(owner, unthrottled, method
     folder = folder_create(user=owner, name="Target folder")
     sessions_tag(user=owner, session_ids=[session.pk], names=["target"])
     tag_id = owner.chat_tags.get().pk
+    share = share_create(user=owner, session_id=session.pk)
     url = path.format(
         session_id=session.pk,
         seq=1,
@@ -127,6 +129,7 @@ def test_any_input_is_answered_without_a_server_error(owner, unthrottled, method
         token_id=session.pk,
         folder_id=folder.pk,
         tag_id=tag_id,
+        share_id=share.pk,
     )
 
     @settings(
