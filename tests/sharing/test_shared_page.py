@@ -158,3 +158,16 @@ def test_the_page_reads_a_fixed_number_of_queries(owner, django_assert_num_queri
     with django_assert_num_queries(1):  # seen today: not counted again
         assert visitor.get(f"/s/{share.pk}/").status_code == 200
     assert Share.objects.get().view_count == 1
+
+
+def test_guessing_from_many_addresses_locks_the_link_itself_as_log_in_locks_an_account(owner, settings):
+    settings.SHARE_PASSWORD_FAILURE_LIMIT = 2
+    settings.SHARE_PASSWORD_LINK_FAILURE_LIMIT = 6
+    share = share_create(user=owner, session_id=chat(owner).pk, password="open sesame")
+    for n in range(3):  # two guesses from each of three addresses: none of them locked out alone
+        for _ in range(2):
+            assert (
+                Client(REMOTE_ADDR=f"203.0.113.{n}").post(f"/s/{share.pk}/", {"password": "guess"}).status_code == 401
+            )
+    fresh = Client(REMOTE_ADDR="203.0.113.99").post(f"/s/{share.pk}/", {"password": "open sesame"})
+    assert fresh.status_code == 429
