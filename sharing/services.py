@@ -94,6 +94,8 @@ def share_create(
     display_name = _display_name_clean(display_name)
     password_hash = _password_hash(password)
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    # Links of two chats made at once both counted below MAX_SHARES: they queue on the user's row.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
     if Share.objects.filter(user=user).count() >= settings.MAX_SHARES:
         raise ValidationError({"session": f"At most {settings.MAX_SHARES} shared links; revoke some first."})
     title, messages = session_snapshot(session=session)
