@@ -346,7 +346,11 @@ MAX_SHARE_MESSAGES = env.int("MAX_SHARE_MESSAGES", default=5000)
 MAX_SHARES = env.int("MAX_SHARES", default=1000)
 MAX_SHARE_EMAILS = env.int("MAX_SHARE_EMAILS", default=50)
 SHARE_PASSWORD_FAILURE_LIMIT = env.int("SHARE_PASSWORD_FAILURE_LIMIT", default=5)
+# ... and from all clients together (log-in locks an account whatever the address, too).
+SHARE_PASSWORD_LINK_FAILURE_LIMIT = env.int("SHARE_PASSWORD_LINK_FAILURE_LIMIT", default=20)
 SHARE_LOCKOUT_MINUTES = env.int("SHARE_LOCKOUT_MINUTES", default=15)
+# "Continue as copy"s one user may make an hour (each up to MAX_SHARE_MESSAGES messages).
+SHARE_COPIES_PER_HOUR = env.int("SHARE_COPIES_PER_HOUR", default=20)
 # A search statement stops after this long and the search answers "too broad, refine" (a word in
 # nearly every message of a large history); PostgreSQL's statement_timeout, SQLite's progress handler.
 SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=1000)

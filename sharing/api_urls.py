@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+import sharing.urls  # noqa: F401  (registers the share_id converter)
 from chatproject.api.endpoints import endpoint
 from sharing.api import SessionShareApi, ShareDetailApi, ShareListApi
 
 urlpatterns = [
     path("shares/", endpoint(ShareListApi), name="shares"),
-    path("shares/<str:share_id>/", endpoint(ShareDetailApi), name="share"),
+    path("shares/<share_id:share_id>/", endpoint(ShareDetailApi), name="share"),
     path("sessions/<str:session_id>/share/", endpoint(SessionShareApi), name="session-share"),
 ]

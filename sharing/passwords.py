@@ -1,5 +1,6 @@
-"""A link's password: its failures counted in the cache per link and client, as log-in counts them
-(SHARE_PASSWORD_FAILURE_LIMIT tries, then SHARE_LOCKOUT_MINUTES without any); and the mark a
+"""A link's password: its failures counted in the cache per link and client and per link alone, as
+log-in counts them per address and per account (SHARE_PASSWORD_FAILURE_LIMIT tries from one client,
+SHARE_PASSWORD_LINK_FAILURE_LIMIT from all, then SHARE_LOCKOUT_MINUTES without any); and the mark a
 visitor's log-in session keeps once the password was right, which a new password voids."""
 
 import hashlib
@@ -20,12 +21,28 @@ def _failures_key(*, share_id: str, client: str) -> str:
     return f"share-password-failures:{_digest('password', share_id, client)}"
 
 
+def _link_failures_key(*, share_id: str) -> str:
+    return f"share-password-link-failures:{_digest('password-link', share_id)}"
+
+
 def password_locked_out(*, share_id: str, client: str) -> bool:
-    return (cache.get(_failures_key(share_id=share_id, client=client)) or 0) >= settings.SHARE_PASSWORD_FAILURE_LIMIT
+    """Locked out: too many wrong passwords from this client, or from every client together (a
+    guesser with many addresses, each under the per-client limit)."""
+    client_key, link_key = _failures_key(share_id=share_id, client=client), _link_failures_key(share_id=share_id)
+    counts = cache.get_many([client_key, link_key])
+    return (counts.get(client_key) or 0) >= settings.SHARE_PASSWORD_FAILURE_LIMIT or (
+        counts.get(link_key) or 0
+    ) >= settings.SHARE_PASSWORD_LINK_FAILURE_LIMIT
 
 
 def password_failure_record(*, share_id: str, client: str) -> None:
-    key = _failures_key(share_id=share_id, client=client)
+    """One more wrong password from the client and for the link. A right one clears the client's
+    count only: the link's runs out with its window, as a visitor who knows it cannot vouch for others."""
+    for key in (_failures_key(share_id=share_id, client=client), _link_failures_key(share_id=share_id)):
+        _count(key)
+
+
+def _count(key: str) -> None:
     timeout = settings.SHARE_LOCKOUT_MINUTES * 60
     if not cache.add(key, 1, timeout):
         try:

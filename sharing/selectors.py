@@ -25,6 +25,7 @@ class Reason:
     PASSWORD = "password"  # noqa: S105  (a reason, not a secret)
     WRONG_PASSWORD = "wrong_password"  # noqa: S105
     LOCKED_OUT = "locked_out"
+    TOO_MANY_COPIES = "too_many_copies"
 
 
 STATUS = {
@@ -35,6 +36,7 @@ STATUS = {
     Reason.PASSWORD: 401,
     Reason.WRONG_PASSWORD: 401,
     Reason.LOCKED_OUT: 429,
+    Reason.TOO_MANY_COPIES: 429,
 }
 
 

@@ -94,6 +94,8 @@ def share_create(
     display_name = _display_name_clean(display_name)
     password_hash = _password_hash(password)
     session = session_get_for_user(user=user, session_id=session_id, for_update=True)
+    # Links of two chats made at once both counted below MAX_SHARES: they queue on the user's row.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
     if Share.objects.filter(user=user).count() >= settings.MAX_SHARES:
         raise ValidationError({"session": f"At most {settings.MAX_SHARES} shared links; revoke some first."})
     title, messages = session_snapshot(session=session)
@@ -173,6 +175,19 @@ def share_view_count(*, share: Share, visitor: str) -> bool:
     return True
 
 
+def _copy_counted(*, user: User) -> bool:
+    """One more copy of the user's this hour: False past SHARE_COPIES_PER_HOUR. A copy writes up to
+    MAX_SHARE_MESSAGES messages from one unthrottled page request; unbounded, one link of a long
+    chat copied in a loop filled the database."""
+    key = f"share-copies:{user.pk}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the cache lost the key: count from here
+        return True
+    return count <= settings.SHARE_COPIES_PER_HOUR
+
+
 @transaction.atomic
 def share_copy(
     *, user: User, share_id: str, client: str, unlocked: str | None = None
@@ -183,6 +198,8 @@ def share_copy(
     decision = share_for_viewer(share_id=share_id, viewer=user, client=client, unlocked=unlocked)
     if decision.reason != Reason.OK:
         return decision, None
+    if not _copy_counted(user=user):
+        return ShareDecision(Reason.TOO_MANY_COPIES), None
     share = decision.share
     session = session_create(user=user, title=fork_title(share.title), metadata=dict(COPIED_NOTE))
     batch = settings.MAX_BATCH_UTTERANCES

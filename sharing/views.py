@@ -22,6 +22,7 @@ TEMPLATES = {
     Reason.SIGN_IN: "sharing/unavailable.html",
     Reason.GONE: "sharing/unavailable.html",
     Reason.NOT_FOUND: "sharing/unavailable.html",
+    Reason.TOO_MANY_COPIES: "sharing/unavailable.html",
 }
 
 

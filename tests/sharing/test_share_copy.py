@@ -51,3 +51,14 @@ def test_after_the_right_password_the_copy_is_allowed(owner, outsider, outsider_
     assert outsider_client.post(f"/s/{share.pk}/", {"password": "pw"}).status_code == 200
     assert outsider_client.post(f"/s/{share.pk}/copy/").status_code == 302
     assert Session.objects.filter(user=outsider).count() == 1
+
+
+def test_copies_past_the_hourly_bound_are_refused_and_make_no_chat(owner, outsider, outsider_client, settings):
+    settings.SHARE_COPIES_PER_HOUR = 2
+    share = share_create(user=owner, session_id=chat(owner).pk)
+    for _ in range(2):
+        assert outsider_client.post(f"/s/{share.pk}/copy/").status_code == 302
+    refused = outsider_client.post(f"/s/{share.pk}/copy/")
+    assert refused.status_code == 429
+    assert b"Too many copies" in refused.content
+    assert Session.objects.filter(user=outsider).count() == 2

@@ -1,9 +1,12 @@
 """share_create: a snapshot of the active branch, role and text only, within the limits."""
 
+import threading
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from conversation.history.append import utterances_append
@@ -12,6 +15,8 @@ from conversation.models import Session
 from conversation.sessions.lifecycle import session_trash
 from sharing.models import Share
 from sharing.services import share_create
+from tests.factories import UserFactory
+from tests.helpers import wait_until_another_transaction_waits_for_a_lock
 from tests.sharing.helpers import branched_chat, chat
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +113,29 @@ def test_it_refuses_past_the_users_limit(owner, settings):
     share_create(user=owner, session_id=session.pk)
     with pytest.raises(ValidationError, match="At most 1 shared links"):
         share_create(user=owner, session_id=session.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_links_made_at_once_on_two_chats_never_pass_max_shares(settings):
+    settings.MAX_SHARES = 1
+    owner = UserFactory(email=f"{uuid.uuid4().hex}@example.com")
+    first, second = chat(owner), chat(owner)
+    outcome: list = []
+
+    def share_the_second():
+        try:
+            outcome.append(share_create(user=owner, session_id=second.pk))
+        except Exception as exc:
+            outcome.append(exc)
+        finally:
+            close_old_connections()
+
+    with transaction.atomic():
+        share_create(user=owner, session_id=first.pk)  # not committed yet
+        thread = threading.Thread(target=share_the_second)
+        thread.start()
+        wait_until_another_transaction_waits_for_a_lock()
+    thread.join(30)
+
+    assert [type(o) for o in outcome] == [ValidationError], outcome
+    assert Share.objects.filter(user=owner).count() == 1

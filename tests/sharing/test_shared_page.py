@@ -158,3 +158,46 @@ def test_the_page_reads_a_fixed_number_of_queries(owner, django_assert_num_queri
     with django_assert_num_queries(1):  # seen today: not counted again
         assert visitor.get(f"/s/{share.pk}/").status_code == 200
     assert Share.objects.get().view_count == 1
+
+
+def test_guessing_from_many_addresses_locks_the_link_itself_as_log_in_locks_an_account(owner, settings):
+    settings.SHARE_PASSWORD_FAILURE_LIMIT = 2
+    settings.SHARE_PASSWORD_LINK_FAILURE_LIMIT = 6
+    share = share_create(user=owner, session_id=chat(owner).pk, password="open sesame")
+    for n in range(3):  # two guesses from each of three addresses: none of them locked out alone
+        for _ in range(2):
+            assert (
+                Client(REMOTE_ADDR=f"203.0.113.{n}").post(f"/s/{share.pk}/", {"password": "guess"}).status_code == 401
+            )
+    fresh = Client(REMOTE_ADDR="203.0.113.99").post(f"/s/{share.pk}/", {"password": "open sesame"})
+    assert fresh.status_code == 429
+
+
+def test_a_link_locked_by_guessers_still_opens_for_its_owner_and_for_visitors_already_in(owner, owner_client, settings):
+    settings.SHARE_PASSWORD_LINK_FAILURE_LIMIT = 2
+    share = share_create(user=owner, session_id=chat(owner).pk, password="open sesame")
+    friend = Client(REMOTE_ADDR="198.51.100.20")
+    assert friend.post(f"/s/{share.pk}/", {"password": "open sesame"}).status_code == 200
+    for n in range(2):
+        assert Client(REMOTE_ADDR=f"203.0.113.{n}").post(f"/s/{share.pk}/", {"password": "x"}).status_code == 401
+    assert Client(REMOTE_ADDR="203.0.113.50").post(f"/s/{share.pk}/", {"password": "open sesame"}).status_code == 429
+    assert friend.get(f"/s/{share.pk}/").status_code == 200
+    assert owner_client.get(f"/s/{share.pk}/").status_code == 200
+
+
+def test_a_forwarded_for_header_the_client_chose_does_not_escape_its_lockout(owner, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.SHARE_PASSWORD_FAILURE_LIMIT = 2
+    settings.SHARE_PASSWORD_LINK_FAILURE_LIMIT = 100
+    share = share_create(user=owner, session_id=chat(owner).pk, password="open sesame")
+    for n in range(3):
+        # The proxy appends the address it was reached from; what came before is the client's own.
+        spoofed = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 198.51.100.7")
+        answer = spoofed.post(f"/s/{share.pk}/", {"password": "guess"}).status_code
+    assert answer == 429
+
+
+def test_another_users_link_cannot_be_revoked_from_the_shared_links_page(owner, outsider_client):
+    share = share_create(user=owner, session_id=chat(owner).pk)
+    assert outsider_client.post(f"/shares/{share.pk}/revoke/").status_code == 404
+    assert Client().get(f"/s/{share.pk}/").status_code == 200
