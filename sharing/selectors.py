@@ -82,6 +82,13 @@ def share_is_live(share: Share) -> bool:
     )
 
 
+def _named(viewer: User, share: Share) -> bool:
+    """A named person is an account with a named address that existed when the owner last saved the
+    link: sign-up does not verify addresses, so an address named before anyone had it is not given
+    to whoever signs up with it first (docs/sharing.md)."""
+    return viewer.email.lower() in share.emails and viewer.date_joined <= share.updated_at
+
+
 def share_for_viewer(
     *, share_id: str, viewer: User, client: str, password: str | None = None, unlocked: str | None = None
 ) -> ShareDecision:
@@ -98,7 +105,7 @@ def share_for_viewer(
     if not is_owner and share.audience != Audience.ANYONE:
         if not viewer.is_authenticated:
             return ShareDecision(Reason.SIGN_IN)
-        if share.audience == Audience.NAMED and viewer.email.lower() not in share.emails:
+        if share.audience == Audience.NAMED and not _named(viewer, share):
             return ShareDecision(Reason.NOT_FOUND)
     if not share_is_live(share):
         return ShareDecision(Reason.GONE)

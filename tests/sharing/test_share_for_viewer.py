@@ -10,7 +10,7 @@ from django.utils import timezone
 from conversation.sessions.lifecycle import session_delete, session_restore, session_trash
 from sharing.models import Share
 from sharing.selectors import share_for_viewer
-from sharing.services import share_create, share_revoke
+from sharing.services import share_create, share_revoke, share_update
 from tests.factories import UserFactory
 from tests.sharing.helpers import chat
 
@@ -127,3 +127,14 @@ def test_purging_the_chat_or_erasing_the_account_removes_its_links(owner, outsid
     kept = link(owner, audience="anyone", state="live")
     users_delete(user_ids=[owner.pk])
     assert share_for_viewer(share_id=kept.pk, viewer=outsider, client="c").status == 404
+
+
+def test_an_address_named_before_its_account_existed_cannot_be_claimed_by_signing_up_with_it(owner):
+    # Sign-up does not verify addresses: whoever signs up first with a named address that had no
+    # account would otherwise read the link.
+    share = share_create(user=owner, session_id=chat(owner).pk, audience="named", emails=[NAMED])
+    claimant = UserFactory(email=NAMED)
+    assert share_for_viewer(share_id=share.pk, viewer=claimant, client="c").status == 404
+
+    share_update(user=owner, share_id=share.pk, emails=[NAMED])  # the owner saves the link again
+    assert share_for_viewer(share_id=share.pk, viewer=claimant, client="c").status == 200
