@@ -1,7 +1,7 @@
 """The chat's "Share…" dialog (issue 34) in Chromium, at 375 px: a link made with a password, its
 address copied and opened by an anonymous visitor (wrong then right password), then revoked in the
-dialog: the visitor's reload answers 410. By keyboard where it matters: the focus returns to
-"Chat actions"."""
+dialog (after a display name changed and saved): the visitor's reload answers 410. By keyboard
+where it matters: the focus returns to "Chat actions"."""
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -56,6 +56,12 @@ def test_a_link_is_made_copied_opened_and_revoked(
     visitor.get_by_label("Password").press("Enter")
     expect(visitor.get_by_role("heading", name="Sourdough", level=1)).to_be_visible()
     expect(visitor.locator(".shared-about")).to_contain_text("from Olive")
+
+    dialog.get_by_label("Your name as shown (optional)").fill("Olive B.")
+    dialog.get_by_role("button", name="Save settings").click()
+    expect(dialog.get_by_role("status")).to_have_text("Settings saved.")
+    visitor.goto(address)  # the right password is remembered
+    expect(visitor.locator(".shared-about")).to_contain_text("from Olive B.")
 
     dialog.get_by_role("button", name="Revoke", exact=True).click()
     keep = dialog.get_by_role("button", name="Keep it")
