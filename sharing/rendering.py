@@ -10,5 +10,6 @@ from sharing.models import Share
 
 def share_messages_render_after_commit(*, share: Share) -> None:
     """After the commit, render the shared page's messages fragment (its `{% cache %}` block, keyed
-    by the link and its `updated_at`), as the page would: a cache that is down skips the write."""
-    transaction.on_commit(lambda: render_to_string("sharing/_shared_messages.html", {"share": share}))
+    by the link and its `updated_at`), as the page would: a cache that is down skips the write, and
+    any failure is logged, never the owner's answer (robust): the page renders them itself then."""
+    transaction.on_commit(lambda: render_to_string("sharing/_shared_messages.html", {"share": share}), robust=True)
