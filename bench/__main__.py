@@ -19,6 +19,7 @@ BENCHMARKS = [
     "search",
     "landing",
     "bulk",
+    "share",
 ]
 
 

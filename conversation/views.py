@@ -57,6 +57,8 @@ def _page_urls() -> dict[str, str]:
         "folders": reverse("api:folders"),
         "folder": reverse("api:folder", args=[ID_PLACEHOLDER]),
         "folderTree": reverse("chat-folders"),
+        "sessionShare": reverse("api:session-share", args=[ID_PLACEHOLDER]),
+        "share": reverse("api:share", args=[ID_PLACEHOLDER]),
     }
 
 

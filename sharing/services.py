@@ -22,6 +22,7 @@ from conversation.sessions.create import session_create
 from conversation.sessions.lookup import session_get_for_user
 from sharing.models import Audience, Share
 from sharing.passwords import visitor_digest
+from sharing.rendering import share_messages_render_after_commit
 from sharing.selectors import Reason, ShareDecision, share_for_viewer, share_get_for_user
 from sharing.snapshots import session_snapshot
 
@@ -99,7 +100,7 @@ def share_create(
     if Share.objects.filter(user=user).count() >= settings.MAX_SHARES:
         raise ValidationError({"session": f"At most {settings.MAX_SHARES} shared links; revoke some first."})
     title, messages = session_snapshot(session=session)
-    return Share.objects.create(
+    share = Share.objects.create(
         user=user,
         session=session,
         title=title,
@@ -111,6 +112,8 @@ def share_create(
         password_hash=password_hash,
         display_name=display_name,
     )
+    share_messages_render_after_commit(share=share)
+    return share
 
 
 @transaction.atomic
@@ -151,6 +154,7 @@ def share_update(
         share.snapshot_at = timezone.now()
     share.updated_at = timezone.now()
     share.save()
+    share_messages_render_after_commit(share=share)
     return share
 
 

@@ -60,6 +60,7 @@ CHAT_MODULES = [
     "js/chat/search.js",
     "js/chat/selection.js",
     "js/chat/folders.js",
+    "js/chat/share.js",
 ]
 
 

@@ -16,6 +16,7 @@ import {
 } from "./chat/session.js";
 import { goToHit, onSearchInput, onSearchKey, restoreSearch, runSearch } from "./chat/search.js";
 import { loadMorePinned, loadMoreSessions } from "./chat/sidebar.js";
+import { initShare } from "./chat/share.js";
 import { initTags } from "./chat/tags.js";
 import { wireSelection } from "./chat/selection.js";
 
@@ -85,4 +86,5 @@ els.input.focus();
 restoreSearch();
 showForkNote();
 initTags();
+initShare();
 document.documentElement.dataset.ready = "true"; // wired: what is typed and clicked is handled

@@ -342,7 +342,7 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
     expect(page.locator("#actions-menu")).to_be_hidden()
     expect(actions).to_be_focused()
     page.keyboard.press("Enter")
-    for _ in range(7):  # Pin, Tags…, Archive, Export JSON, Export Markdown, Move to folder…, Clear
+    for _ in range(8):  # Pin, Tags…, Archive, Share…, Export JSON, Export Markdown, Move to folder…, Clear
         page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Clear")).to_be_focused()
     page.keyboard.press("Enter")
@@ -351,7 +351,7 @@ def test_the_whole_flow_by_keyboard(live_url, signed_in: Page, owner):
     expect(page.get_by_role("dialog")).to_be_hidden()
     actions.focus()
     page.keyboard.press("Enter")
-    for _ in range(8):  # ... Move to folder…, Clear, Delete
+    for _ in range(9):  # ... Move to folder…, Clear, Delete
         page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Delete")).to_be_focused()
     page.keyboard.press("Enter")
