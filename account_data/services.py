@@ -25,6 +25,8 @@ from conversation import events
 from conversation.models import Session, SessionAudit
 from conversation.sessions.lifecycle import sessions_delete
 from imports.models import ConversationImport
+from sharing.models import Share
+from sharing.rendering import share_messages_forget_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ def users_delete(*, user_ids: Iterable[int], actor_id: int | None = None) -> tup
     """
     locked = User.objects.select_for_update().filter(id__in=list(user_ids)).order_by("id")
     ids = list(locked.values_list("id", flat=True))
+    # Their links go with them (the database's cascade); their rendered messages leave the cache.
+    share_messages_forget_after_commit(shares=Share.objects.filter(user_id__in=ids).only("id", "updated_at"))
     session_ids = list(Session.objects.filter(user_id__in=ids).values_list("id", flat=True))
     sessions = utterances = 0
     for start in range(0, len(session_ids), DELETE_BATCH_SIZE):

@@ -22,7 +22,7 @@ from conversation.sessions.create import session_create
 from conversation.sessions.lookup import session_get_for_user
 from sharing.models import Audience, Share
 from sharing.passwords import visitor_digest
-from sharing.rendering import share_messages_render_after_commit
+from sharing.rendering import share_messages_forget_after_commit, share_messages_render_after_commit
 from sharing.selectors import Reason, ShareDecision, share_for_viewer, share_get_for_user
 from sharing.snapshots import session_snapshot
 
@@ -152,6 +152,7 @@ def share_update(
         share.title, share.messages = session_snapshot(session=session)
         share.message_count = len(share.messages)
         share.snapshot_at = timezone.now()
+    share_messages_forget_after_commit(shares=[share])
     share.updated_at = timezone.now()
     share.save()
     share_messages_render_after_commit(share=share)
@@ -163,6 +164,7 @@ def share_revoke(*, user: User, share_id: str) -> Share:
     """The link answers 410 from now on; revoking twice keeps the first time."""
     share = share_get_for_user(user=user, share_id=share_id, for_update=True)
     if share.revoked_at is None:
+        share_messages_forget_after_commit(shares=[share])
         share.revoked_at = share.updated_at = timezone.now()
         share.save(update_fields=["revoked_at", "updated_at"])
     return share

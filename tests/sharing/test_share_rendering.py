@@ -5,7 +5,8 @@ import pytest
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 
-from sharing.services import share_create, share_update
+from account_data.services import account_erase
+from sharing.services import share_create, share_revoke, share_update
 from tests.sharing.helpers import chat
 
 pytestmark = pytest.mark.django_db
@@ -38,4 +39,27 @@ def test_nothing_is_rendered_before_the_commit(owner, django_capture_on_commit_c
     cache.clear()
     with django_capture_on_commit_callbacks(execute=False):
         share = share_create(user=owner, session_id=session.pk)
+    assert cache.get(fragment_key(share)) is None
+
+
+def test_a_revoked_or_changed_link_s_old_messages_leave_the_cache(owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        share = share_create(user=owner, session_id=chat(owner).pk)
+    before = fragment_key(share)
+    with django_capture_on_commit_callbacks(execute=True):
+        share = share_update(user=owner, share_id=share.pk, resnapshot=True)
+    assert cache.get(before) is None
+    assert cache.get(fragment_key(share)) is not None
+    changed = fragment_key(share)
+    with django_capture_on_commit_callbacks(execute=True):
+        share_revoke(user=owner, share_id=share.pk)
+    assert cache.get(changed) is None
+
+
+def test_an_erased_account_s_rendered_links_leave_the_cache(owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        share = share_create(user=owner, session_id=chat(owner).pk)
+    assert cache.get(fragment_key(share)) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        account_erase(user=owner)
     assert cache.get(fragment_key(share)) is None
