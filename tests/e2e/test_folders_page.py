@@ -68,8 +68,8 @@ def test_a_folder_made_on_the_page_and_deleted_with_its_chats_moved_out(live_url
     live(ready(other))
 
     page.get_by_role("button", name="New folder").click()
-    page.get_by_label("Name").fill("Trips")
-    page.get_by_label("Name").press("Enter")  # Enter in the field saves
+    page.get_by_label("Name", exact=True).fill("Trips")
+    page.get_by_label("Name", exact=True).press("Enter")  # Enter in the field saves
     toggle = page.locator("#folder-tree .folder-toggle", has_text="Trips")
     expect(toggle).to_be_focused()
     expect(other.locator("#folder-tree")).to_contain_text("Trips")  # the other tab follows
