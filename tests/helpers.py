@@ -6,7 +6,7 @@ import threading
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -96,6 +96,24 @@ async def socket_open(headers: list) -> WebsocketCommunicator:
 async def socket_of(user) -> WebsocketCommunicator:
     """A chat socket of a browser logged in as `user`."""
     return await socket_open(socket_headers(cookie=await browser_cookie(user)))
+
+
+def in_a_thread(call) -> tuple[threading.Thread, list]:
+    """Start `call()` in a thread of its own (its own connection); the list gets what it returned
+    or raised once the thread is joined."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(call())
+        except Exception as exc:
+            outcome.append(exc)
+        finally:
+            close_old_connections()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
 
 
 def wait_until_another_transaction_waits_for_a_lock() -> None:

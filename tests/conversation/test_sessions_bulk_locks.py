@@ -2,11 +2,10 @@
 (the user's row, the folder, then the chats in id order): one that ran beside a tag rename or a
 folder removal over the same chats used to lock the chats first and deadlock with it (a 500)."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from accounts.models import User
 from conversation.folders.services import folder_create, folder_delete
@@ -15,23 +14,7 @@ from conversation.sessions.bulk import sessions_bulk
 from conversation.sessions.create import session_create
 from conversation.tags.services import sessions_tag, tag_rename
 from tests.factories import UserFactory
-from tests.helpers import wait_until_another_transaction_waits_for_a_lock
-
-
-def in_a_thread(call) -> tuple[threading.Thread, list]:
-    outcome: list = []
-
-    def run():
-        try:
-            outcome.append(call())
-        except Exception as exc:
-            outcome.append(exc)
-        finally:
-            close_old_connections()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
+from tests.helpers import in_a_thread, wait_until_another_transaction_waits_for_a_lock
 
 
 def lock_the_users_row(user) -> None:

@@ -1,12 +1,11 @@
 """share_create: a snapshot of the active branch, role and text only, within the limits."""
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from conversation.history.append import utterances_append
@@ -16,7 +15,7 @@ from conversation.sessions.lifecycle import session_trash
 from sharing.models import Share
 from sharing.services import share_create
 from tests.factories import UserFactory
-from tests.helpers import wait_until_another_transaction_waits_for_a_lock
+from tests.helpers import in_a_thread, wait_until_another_transaction_waits_for_a_lock
 from tests.sharing.helpers import branched_chat, chat
 
 pytestmark = pytest.mark.django_db
@@ -120,20 +119,9 @@ def test_two_links_made_at_once_on_two_chats_never_pass_max_shares(settings):
     settings.MAX_SHARES = 1
     owner = UserFactory(email=f"{uuid.uuid4().hex}@example.com")
     first, second = chat(owner), chat(owner)
-    outcome: list = []
-
-    def share_the_second():
-        try:
-            outcome.append(share_create(user=owner, session_id=second.pk))
-        except Exception as exc:
-            outcome.append(exc)
-        finally:
-            close_old_connections()
-
     with transaction.atomic():
         share_create(user=owner, session_id=first.pk)  # not committed yet
-        thread = threading.Thread(target=share_the_second)
-        thread.start()
+        thread, outcome = in_a_thread(lambda: share_create(user=owner, session_id=second.pk))
         wait_until_another_transaction_waits_for_a_lock()
     thread.join(30)
 
