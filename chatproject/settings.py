@@ -397,8 +397,21 @@ JOB_DEFER_SECONDS = env.float("JOB_DEFER_SECONDS", default=2.0)
 MAX_BULK_SESSIONS = env.int("MAX_BULK_SESSIONS", default=1000)
 # How long a session stays in the trash before expire_sessions removes it for good.
 TRASH_RETENTION_DAYS = env.int("TRASH_RETENTION_DAYS", default=30)
-CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=20)
+# The context a reply gets (docs/context.md): the newest messages of the active branch that fit in
+# CONTEXT_MAX_TOKENS (a persona may have its own) minus ASSISTANT_MAX_TOKENS, with the system prompt
+# and the summary of what came before; never more than CONTEXT_WINDOW_SIZE messages, however short.
+CONTEXT_MAX_TOKENS = env.int("CONTEXT_MAX_TOKENS", default=8192)
+CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=200)
 CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)
+# A summary of the messages that fell out of the window is made (by the model, in the background)
+# once this many have fallen out since the last one; 0 turns summaries off. A summary is kept to
+# SUMMARY_MAX_TOKENS, and an owner's edit to MAX_SUMMARY_CHARS characters.
+SUMMARY_EVERY_MESSAGES = env.int("SUMMARY_EVERY_MESSAGES", default=10)
+SUMMARY_MAX_TOKENS = env.int("SUMMARY_MAX_TOKENS", default=1024)
+MAX_SUMMARY_CHARS = env.int("MAX_SUMMARY_CHARS", default=8000)
+# After a chat's first reply the model proposes its title (the offline backend keeps the first
+# message's words); a title given by a person is never replaced.
+TITLES_BY_MODEL = env.bool("TITLES_BY_MODEL", default=True)
 
 # REST API (chatproject/api, each app's api routes): token auth first, so that an anonymous call is answered 401 with a
 # WWW-Authenticate header (DRF takes the header from the first class); the browser's session
@@ -474,7 +487,7 @@ ASSISTANT_OFFLINE_DELAY_SECONDS = env.float("ASSISTANT_OFFLINE_DELAY_SECONDS", d
 # Longest a whole reply may take (the timeout above bounds each wait); past it the reply is cut off
 # and stored with what it has. And the most tokens asked of the model for one reply.
 ASSISTANT_DEADLINE_SECONDS = env.float("ASSISTANT_DEADLINE_SECONDS", default=300.0)
-ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=4096)
+ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=2048)
 # Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
 WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)
 # Budgets per user, whatever the door (conversation/budgets.py, conversation/replies/claim.py): replies

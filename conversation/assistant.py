@@ -1,4 +1,4 @@
-"""Assistant backends: given a persona's prompt and a context window, stream the reply's text.
+"""Assistant backends: given a prompt's messages (conversation/prompt.py), stream the reply's text.
 
 - ``openai``: any OpenAI-compatible ``/v1/chat/completions`` server with ``stream=true`` (Ollama,
   vLLM, llama.cpp server, OpenAI), used when ASSISTANT_BASE_URL is set.
@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
+from asgiref.sync import async_to_sync
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -36,11 +37,6 @@ class AssistantError(Exception):
     """The reply could not be produced (or not finished); the message says why, in plain words."""
 
 
-def prompt_messages(*, system_prompt: str, window: list[dict]) -> list[dict]:
-    """The chat prompt: the persona's system prompt, then the window (which ends with the new message)."""
-    return [{"role": "system", "content": system_prompt}] + [{"role": m["role"], "content": m["text"]} for m in window]
-
-
 class OfflineBackend:
     name = "offline"
 
@@ -48,8 +44,8 @@ class OfflineBackend:
         self.model = "offline"
         self.delay_seconds = delay_seconds
 
-    async def stream(self, *, system_prompt: str, window: list[dict]) -> AsyncIterator[Delta | Usage]:
-        said = window[-1]["text"] if window else ""
+    async def stream(self, *, messages: list[dict], max_tokens: int | None = None) -> AsyncIterator[Delta | Usage]:
+        said = messages[-1]["content"] if len(messages) > 1 else ""
         quoted = " ".join(said.split())[:120]
         reply = (
             f'You said: "{quoted}". No assistant model is configured, so this is the offline development '
@@ -76,13 +72,13 @@ class OpenAIBackend:
         self.timeout_seconds = timeout_seconds
         self.max_tokens = max_tokens
 
-    async def stream(self, *, system_prompt: str, window: list[dict]) -> AsyncIterator[Delta | Usage]:
+    async def stream(self, *, messages: list[dict], max_tokens: int | None = None) -> AsyncIterator[Delta | Usage]:
         body = {
             "model": self.model,
-            "messages": prompt_messages(system_prompt=system_prompt, window=window),
+            "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},
-            "max_tokens": self.max_tokens,
+            "max_tokens": max_tokens or self.max_tokens,
         }
         headers = {"Accept": "text/event-stream"}
         if self.api_key:
@@ -151,6 +147,11 @@ class OpenAIBackend:
             raise AssistantError("The model server closed the stream before the reply was finished.")
 
 
+def assistant_model() -> str:
+    """The model replies are asked of, as tokens.py knows it ("offline" for the offline backend)."""
+    return settings.ASSISTANT_MODEL if settings.ASSISTANT_BASE_URL else "offline"
+
+
 def assistant_backend() -> OfflineBackend | OpenAIBackend:
     if settings.ASSISTANT_BASE_URL:
         return OpenAIBackend(
@@ -161,3 +162,32 @@ def assistant_backend() -> OfflineBackend | OpenAIBackend:
             max_tokens=settings.ASSISTANT_MAX_TOKENS,
         )
     return OfflineBackend(delay_seconds=settings.ASSISTANT_OFFLINE_DELAY_SECONDS)
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    usage: Usage | None  # as the server reported it; None: it did not
+    backend: str
+    model: str
+
+
+def assistant_complete(*, messages: list[dict], max_tokens: int) -> Completion:
+    """A whole answer to `messages` (sync: for background work, a summary or a title), from the same
+    backend as replies, within ASSISTANT_DEADLINE_SECONDS. AssistantError when it fails."""
+    backend = assistant_backend()
+
+    async def run() -> Completion:
+        parts, usage = [], None
+        async with asyncio.timeout(settings.ASSISTANT_DEADLINE_SECONDS):
+            async for event in backend.stream(messages=messages, max_tokens=max_tokens):
+                if isinstance(event, Delta):
+                    parts.append(event.text)
+                else:
+                    usage = event
+        return Completion(text="".join(parts), usage=usage, backend=backend.name, model=backend.model)
+
+    try:
+        return async_to_sync(run)()
+    except TimeoutError as exc:
+        raise AssistantError("The model took too long to answer.") from exc

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from chatproject.timestamps import iso_datetime, iso_datetimes
 from conversation import shapes
-from conversation.models import Folder, Session, Tag, Utterance
+from conversation.models import ContextSummary, Folder, Session, Tag, Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -134,3 +134,14 @@ def tags_changed(*, tags: Iterable[Tag]) -> dict:
 def sessions_tags(*, sessions: Iterable[Session]) -> dict:
     """Chats whose tags changed: each id with its tag names, sorted as Session.tag_names."""
     return {"type": "sessions.tags", "sessions": [{"id": str(s.pk), "tags": list(s.tag_names)} for s in sessions]}
+
+
+# --- context (docs/context.md) ---
+def context_changed(*, session_id: uuid.UUID, summary: ContextSummary | None) -> dict:
+    """A chat's context changed besides its messages: a new summary was made, or its owner rewrote
+    it (to the session's group: its open tabs refresh the "Earlier in this chat" block and the gauge)."""
+    return {
+        "type": "context.changed",
+        "session_id": str(session_id),
+        "summary": shapes.context_summary(summary) if summary is not None else None,
+    }

@@ -13,7 +13,8 @@ from datetime import tzinfo
 from typing import Any
 
 from chatproject.timestamps import iso_datetime
-from conversation.models import Folder, Persona, Session, Tag, Utterance
+from conversation.models import ContextSummary, Folder, Persona, Session, Tag, Utterance
+from conversation.prompt import Prompt
 from conversation.search import MessageHit, SearchHit
 
 
@@ -149,3 +150,40 @@ def folder(folder: Folder, *, zone: tzinfo | None = None) -> dict:
 def tag(tag: Tag) -> dict:
     """One of a user's tags (docs/tags.md)."""
     return {"id": str(tag.pk), "name": tag.name}
+
+
+# --- context (docs/context.md) ---
+def context_summary(summary: ContextSummary, *, zone: tzinfo | None = None) -> dict:
+    """A branch's summary of what came before the window ("Earlier in this chat")."""
+    return {
+        "seq": summary.seq,
+        "text": summary.text,
+        "tokens": summary.tokens,
+        "messages": summary.messages,
+        "made_by": summary.made_by,
+        "created_at": iso_datetime(summary.created_at, zone),
+        "edited_at": iso_datetime(summary.edited_at, zone),
+    }
+
+
+def context(prompt: Prompt, *, cached: bool, zone: tzinfo | None = None) -> dict:
+    """What the model sees of a chat: the summary, the window's messages in the prompt, their tokens."""
+    return {
+        "summary": context_summary(prompt.summary, zone=zone) if prompt.summary is not None else None,
+        "messages": [
+            {"role": m["role"], "text": m["text"], "seq": m["seq"], "tokens": m["tokens"]} for m in prompt.included
+        ],
+        "size": len(prompt.included),
+        "first_seq": prompt.first_seq,
+        "cached": cached,
+        "tokens": {
+            "prompt": prompt.tokens,
+            "system": prompt.system_tokens,
+            "summary": prompt.summary_tokens,
+            "messages": prompt.messages_tokens,
+            "budget": prompt.budget,
+            "context_max": prompt.context_max_tokens,
+            "exact": prompt.exact,
+        },
+        "cut": prompt.cut,
+    }

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from conversation import inputs
+from conversation import inputs, tokens
 from conversation.branches.head import branch_start, session_head_announce, session_head_to_leaf
 from conversation.folders.services import sessions_move_to_folder
 from conversation.history import append_statement
@@ -89,11 +89,12 @@ def conversation_import(
         prepared.append(
             PreparedUtterance(
                 role=inputs.normalize_role(message.role, field_name=where),
-                text=inputs.check_text(message.text, field_name=where),
+                text=(text := inputs.check_text(message.text, field_name=where)),
                 is_final=True,
                 client_id=import_client_id(message.id),
                 created_at=message.created_at,
                 metadata=inputs.check_metadata(message.metadata, field_name=where),
+                tokens=tokens.text_tokens(text),
             )
         )
     title = " ".join(title.split())

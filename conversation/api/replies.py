@@ -19,16 +19,20 @@ from rest_framework.views import APIView
 from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
-from conversation import inputs
+from conversation import inputs, shapes
 from conversation.api.conflicts import ReplyConflict
 from conversation.api.schema import session_id_in_path
-from conversation.api.serializers import ContextMessageSerializer, SessionOutputSerializer, UtteranceOutputSerializer
+from conversation.api.serializers import (
+    ContextMessageSerializer,
+    ContextSummarySerializer,
+    SessionOutputSerializer,
+    UtteranceOutputSerializer,
+)
 from conversation.budgets import ReplyRateThrottle
-from conversation.context import context_window_get
 from conversation.db_threads import release_connection
 from conversation.replies.claim import ReplyBudgetExceeded, ReplyBusy
 from conversation.replies.stream import ReplyDelta, ReplyDone, ReplyStarted, reply_events
-from conversation.replies.turn import Turn, reply_begin
+from conversation.replies.turn import Turn, prompt_for_session, reply_begin
 from conversation.sessions.lookup import session_get_for_user
 
 
@@ -37,15 +41,28 @@ class SessionContextApi(ReadWriteThrottled, APIView):
         class Meta:
             ref_name = "SessionContextOutput"
 
-        messages = ContextMessageSerializer(many=True)
-        size = serializers.IntegerField(help_text="How many messages the window holds (at most CONTEXT_WINDOW_SIZE).")
-        cached = serializers.BooleanField(help_text="Served from the cache rather than rebuilt from the database.")
+        class TokensSerializer(serializers.Serializer):
+            prompt = serializers.IntegerField(help_text="The prompt's tokens, as the model should count them.")
+            system = serializers.IntegerField(help_text="The system prompt's (persona and folder instructions).")
+            summary = serializers.IntegerField(help_text="The summary's, 0 when there is none.")
+            messages = serializers.IntegerField(help_text="The messages'.")
+            budget = serializers.IntegerField(help_text="The most a prompt holds: context_max - ASSISTANT_MAX_TOKENS.")
+            context_max = serializers.IntegerField(help_text="The model's context for this chat's persona.")
+            exact = serializers.BooleanField(help_text="Counted with the model's tokenizer; else an estimate.")
+
+        summary = ContextSummarySerializer(allow_null=True, help_text="What came before the messages, summarized.")
+        messages = ContextMessageSerializer(many=True, help_text="The newest messages that fit, oldest first.")
+        size = serializers.IntegerField(help_text="How many messages the prompt holds.")
+        first_seq = serializers.IntegerField(allow_null=True, help_text="The oldest of them.")
+        cached = serializers.BooleanField(help_text="The window was served from the cache rather than rebuilt.")
+        tokens = TokensSerializer()
+        cut = serializers.BooleanField(help_text="A message too long for the context was cut, in the prompt only.")
 
     @extend_schema(responses={200: OutputSerializer, **errors(404)})
     def get(self, request: Request, session_id: str) -> Response:
         session = session_get_for_user(user=request.user, session_id=session_id)
-        window = context_window_get(session=session)
-        return Response({"messages": window.messages, "size": len(window.messages), "cached": window.cached})
+        prompt, cached = prompt_for_session(session=session)
+        return Response(shapes.context(prompt, cached=cached))
 
 
 class EventStreamRenderer(BaseRenderer):

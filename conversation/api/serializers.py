@@ -155,8 +155,19 @@ class UtteranceOutputSerializer(DirectOutputSerializer):
 
 class ContextMessageSerializer(serializers.Serializer):
     role = serializers.CharField()
-    text = serializers.CharField()
+    text = serializers.CharField(help_text="As the model gets it: a message too long for the context is cut.")
     seq = serializers.IntegerField()
+    tokens = serializers.IntegerField()
+
+
+class ContextSummarySerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The message it summarizes through, on this branch.")
+    text = serializers.CharField()
+    tokens = serializers.IntegerField()
+    messages = serializers.IntegerField(help_text="How many messages it covers.")
+    made_by = serializers.CharField(help_text="The backend and model that wrote it.")
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True, help_text="When its owner last rewrote it.")
 
 
 class UtteranceInputSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from chatproject import live
 from chatproject.db.commit import after_commit
-from conversation import context, events, inputs
+from conversation import context, events, inputs, tokens
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
 from conversation.models import Session, Utterance
@@ -35,11 +35,12 @@ def utterances_prepare(items: Sequence[inputs.UtteranceIn], *, field: str) -> li
         prepared.append(
             PreparedUtterance(
                 role=inputs.normalize_role(item.role, field_name=f"{prefix}role"),
-                text=inputs.check_text(item.text, field_name=f"{prefix}text"),
+                text=(text := inputs.check_text(item.text, field_name=f"{prefix}text")),
                 is_final=bool(item.is_final),
                 client_id=inputs.check_client_id(item.client_id, field_name=f"{prefix}client_id"),
                 created_at=inputs.normalize_timestamp(item.timestamp, now=now),
                 metadata=inputs.check_metadata(item.metadata, field_name=f"{prefix}metadata"),
+                tokens=tokens.text_tokens(text),
             )
         )
     return prepared
@@ -143,6 +144,8 @@ def _announce_append(*, user_id: int, session: Session, rows: list[Utterance]) -
         epoch=session.context_epoch,
         previous_seq=session.last_seq - len(rows),
         last_seq=session.last_seq,
-        new=[{"role": row.role, "text": row.text, "seq": row.seq} for row in rows if row.is_final],
+        new=[
+            {"role": row.role, "text": row.text, "seq": row.seq, "tokens": row.tokens} for row in rows if row.is_final
+        ],
         live_events=announced,
     )

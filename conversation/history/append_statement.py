@@ -35,6 +35,7 @@ class PreparedUtterance:
     client_id: str | None
     created_at: Any
     metadata: dict
+    tokens: int
 
 
 def one_statement_transaction() -> AbstractContextManager:
@@ -189,6 +190,7 @@ def _utterance_rows(session: Session, items: list[PreparedUtterance]) -> list[Ut
             client_id=item.client_id,
             created_at=item.created_at,
             metadata=item.metadata,
+            tokens=item.tokens,
         )
         for offset, item in enumerate(items)
     ]

@@ -12,11 +12,14 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 
 from accounts.models import User
+from chatproject.db.commit import after_commit
 from conversation import inputs
 from conversation.db_threads import db_async
 from conversation.history.append import utterances_append
 from conversation.models import Persona, Role, Session, Utterance
+from conversation.replies.after import reply_stored, reply_stored_in_transaction
 from conversation.replies.claim import reply_release
+from conversation.replies.usage import ReplyUsageOf, reply_usage
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +74,10 @@ def _store_reply(
     reply_client_id: str,
     metadata: dict,
     persona: Persona,
+    usage_of: ReplyUsageOf | None = None,
 ) -> tuple[Session, Utterance] | None:
+    if usage_of is not None:  # here, in a thread: counting a long reply and the cache are not for the loop
+        metadata = {**metadata, **reply_usage(usage_of=usage_of, text=text)}
     if len(text) > settings.MAX_UTTERANCE_CHARS:
         text, metadata = text[: settings.MAX_UTTERANCE_CHARS], {**metadata, "truncated": True}
     try:
@@ -87,6 +93,10 @@ def _store_reply(
                 ],
             )
             reply_release(session_id=session_id, client_id=client_id)
+            if result.created:
+                stored = result.utterances[0]
+                reply_stored_in_transaction(user=user, session=result.session, reply=stored)
+                after_commit(reply_stored, user=user, session=result.session, reply=stored)
     except Session.DoesNotExist:
         logger.info("session %s was deleted or trashed while its reply was streaming; reply dropped", session_id)
         reply_release(session_id=session_id, client_id=client_id)  # a restored session is not left busy

@@ -17,6 +17,7 @@ from conversation.replies.claim import reply_release
 from conversation.replies.progress import aprogress_get
 from conversation.replies.store import reply_latest, reply_store_through_outages
 from conversation.replies.turn import Turn
+from conversation.replies.usage import ReplyUsageOf
 
 # How often a retry that joined a reply in flight looks whether it has ended.
 JOIN_POLL_SECONDS = 0.25
@@ -65,19 +66,19 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
     metadata: dict = {"backend": backend.name, "model": backend.model}
     started = time.monotonic()
     finished = False
+    usage = None
     try:
         # Inside the try: a caller gone right after the start still frees the claim (below).
         yield start
         async with asyncio.timeout(settings.ASSISTANT_DEADLINE_SECONDS):
-            async for event in backend.stream(system_prompt=turn.system_prompt, window=turn.window):
+            async for event in backend.stream(messages=turn.prompt.messages):
                 if isinstance(event, Delta):
                     if not parts:
                         metadata["ttft_ms"] = round((time.monotonic() - started) * 1000)
                     parts.append(event.text)
                     yield ReplyDelta(event.text)
                 elif isinstance(event, Usage):
-                    metadata["prompt_tokens"] = event.prompt_tokens
-                    metadata["completion_tokens"] = event.completion_tokens
+                    usage = event
         finished = True
     except AssistantError as exc:
         metadata["error"] = str(exc)
@@ -104,6 +105,7 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
                     reply_client_id=turn.reply_client_id,
                     metadata=metadata,
                     persona=turn.session.persona,
+                    usage_of=ReplyUsageOf(prompt=turn.prompt, reported=usage, model=backend.model),
                 )
             )
         else:  # stopped before its first word: nothing to store

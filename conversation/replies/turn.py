@@ -9,15 +9,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from conversation import inputs
+from conversation.assistant import assistant_model
 from conversation.branches.edits import utterance_edit, utterance_regenerate_prepare
 from conversation.branches.paths import utterance_answered_by
 from conversation.context import context_window_get
 from conversation.folders.selectors import folder_instructions_for_session
 from conversation.history.append import utterances_append
 from conversation.models import ReplyInFlight, Role, Session, Utterance
+from conversation.prompt import Prompt, prompt_budget, prompt_build
 from conversation.replies.claim import reply_claim, reply_release
 from conversation.replies.store import reply_client_id, reply_ended_badly, reply_latest
 from conversation.sessions.lookup import session_get_for_user
+from conversation.summaries.selectors import summary_for_session
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,7 @@ class Turn:
     joined: bool
     stored_reply: Utterance | None
     reply_client_id: str
-    system_prompt: str
-    window: list[dict]
+    prompt: Prompt | None  # what the model is asked (None: joined, or found stored)
     # The client_id the reply is claimed under, when it is not the message's own (a regeneration
     # answers an earlier message under a client_id of its own).
     claim_client_id: str | None = None
@@ -120,25 +122,41 @@ def _turn(
     client_id: str,
     claim_client_id: str | None = None,
 ) -> Turn:
-    """The Turn of a claimed (or joined) reply to `answered`, with the window the model gets when
-    it is to be asked: up to the message answered, so a retry's prompt leaves out the attempts
-    that failed."""
-    window = []
-    system_prompt = session.persona.system_prompt
+    """The Turn of a claimed (or joined) reply to `answered`, with the prompt the model is to be asked
+    when it is: the window up to the message answered (a retry's prompt leaves out the attempts that
+    failed), fitted to the persona's budget with the branch's summary (prompt.prompt_build)."""
+    prompt = None
     if claimed and stored_reply is None:
-        window = [m for m in context_window_get(session=session).messages if m["seq"] <= answered.seq]
-        # Read at reply time, not cached: a change of the folder's instructions, or a move, holds
-        # from the next reply on (docs/folders.md).
-        instructions = folder_instructions_for_session(folder_id=session.folder_id)
-        if instructions:
-            system_prompt = f"{system_prompt}\n\n{instructions}" if system_prompt else instructions
+        prompt, _ = prompt_for_session(session=session, upto_seq=answered.seq)
     return Turn(
         session=session,
         user_utterance=answered,
         joined=not claimed,
         stored_reply=stored_reply,
         reply_client_id=reply_client_id(client_id, attempt + 1),
-        system_prompt=system_prompt,
-        window=window,
+        prompt=prompt,
         claim_client_id=claim_client_id,
     )
+
+
+def prompt_for_session(*, session: Session, upto_seq: int | None = None) -> tuple[Prompt, bool]:
+    """The prompt of a reply in `session` (read with its persona) to its message `upto_seq` (None:
+    its newest), and whether the window came from the cache: the persona's system prompt and the
+    folder's instructions, the branch's summary, and the newest messages that fit the budget."""
+    persona = session.persona
+    window = context_window_get(session=session, budget=prompt_budget(persona))
+    system_prompt = persona.system_prompt
+    # Read at reply time, not cached: a change of the folder's instructions, or a move, holds
+    # from the next reply on (docs/folders.md).
+    instructions = folder_instructions_for_session(folder_id=session.folder_id)
+    if instructions:
+        system_prompt = f"{system_prompt}\n\n{instructions}" if system_prompt else instructions
+    messages = window.messages if upto_seq is None else [m for m in window.messages if m["seq"] <= upto_seq]
+    prompt = prompt_build(
+        persona=persona,
+        system_prompt=system_prompt,
+        summary=summary_for_session(session=session),
+        window=messages,
+        model=assistant_model(),
+    )
+    return prompt, window.cached

@@ -12,6 +12,7 @@ from conversation.context import context_key, context_window_get
 from conversation.models import Session
 from conversation.sessions.create import session_create
 from conversation.sessions.lifecycle import session_clear, session_delete
+from conversation.tokens import text_tokens
 from tests.helpers import say
 
 
@@ -79,7 +80,7 @@ def test_an_extended_window_keeps_every_character_and_type(owner, session, djang
     extend_after(owner, session, django_capture_on_commit_callbacks, tricky, role="assistant")
     window = context_window_get(session=fresh(session))
     assert window.cached
-    assert window.messages[-1] == {"role": "assistant", "text": tricky, "seq": 2}
+    assert window.messages[-1] == {"role": "assistant", "text": tricky, "seq": 2, "tokens": text_tokens(tricky)}
 
 
 def test_an_append_of_interim_text_moves_an_empty_window_to_the_new_state(

@@ -9,7 +9,7 @@ def test_it_returns_the_last_n_final_utterances_oldest_first(owner, session, set
     say(owner, session, "interim", is_final=False)
     with django_assert_num_queries(1):
         epoch, last_seq, window = context_window_rebuild(session_id=session.pk)
-    assert window == [{"role": "user", "text": f"m{n}", "seq": n} for n in range(26, 31)]
+    assert window == [{"role": "user", "text": f"m{n}", "seq": n, "tokens": 2} for n in range(26, 31)]
     assert (epoch, last_seq) == (0, 31)
 
 

@@ -1,37 +1,24 @@
+"""Sessions, their utterances and branches."""
+
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.utils import timezone
+
+from conversation.models.organize import Folder
+from conversation.models.personas import Persona, Role
 
 # Full-text search configuration. The GIN indexes of migration 0001 are built on
 # to_tsvector(SEARCH_CONFIG, ...) and the search selector must query the same expression.
 SEARCH_CONFIG = "english"
 
 
-class Persona(models.Model):
-    slug = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=100)
-    system_prompt = models.TextField()
-    is_default = models.BooleanField(default=False)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ("position", "id")
-        constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="persona_single_default"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Role(models.TextChoices):
-    USER = "user", "User"
-    ASSISTANT = "assistant", "Assistant"
-    SYSTEM = "system", "System"
+class TitleSource(models.TextChoices):
+    AUTO = "auto", "Its first message"
+    MODEL = "model", "The model"
+    USER = "user", "Its owner"
 
 
 def display_title(title: str) -> str:
@@ -48,72 +35,17 @@ TRASH = Q(deleted_at__isnull=False)
 RETAINED = Q(deleted_at__isnull=True, pinned_at__isnull=True)
 
 
-class Folder(models.Model):
-    """A user's folder of chats (docs/folders.md), nested up to settings.MAX_FOLDER_DEPTH levels.
-
-    `depth` is stored (1 for a top folder) so that a move or a new subfolder is checked without
-    walking the tree; the folder services keep it exact for a moved folder's whole subtree. `persona`
-    and `instructions` are the defaults of a chat started in the folder: its persona, and words
-    added to the system prompt of its replies. A folder's name is unique among its siblings, in any
-    case (the two constraints below: a top folder has no parent to compare)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_folders")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
-    name = models.CharField(max_length=100)
-    depth = models.PositiveSmallIntegerField(default=1)
-    persona = models.ForeignKey(Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    instructions = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                F("user"), F("parent"), Lower("name"), condition=Q(parent__isnull=False), name="folder_name_unique"
-            ),
-            models.UniqueConstraint(
-                F("user"), Lower("name"), condition=Q(parent__isnull=True), name="folder_top_name_unique"
-            ),
-            models.CheckConstraint(condition=Q(depth__gte=1), name="folder_depth_positive"),
-        ]
-        indexes = [
-            # A user's folders, the sidebar's tree and the API's list: WHERE user_id = ? (all of them,
-            # at most settings.MAX_FOLDERS), and a folder's children: WHERE parent_id = ?.
-            models.Index(fields=["user", "parent"], name="folder_user_parent_idx"),
-            models.Index(fields=["parent"], name="folder_parent_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Tag(models.Model):
-    """One of a user's tags (docs/tags.md). A chat's tags are its SessionTag rows (what filters
-    read) and, by name, its `Session.tag_names` (what every door shows): the tag services keep the
-    two exact in one transaction. Names are unique per user in any case."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_tags")
-    name = models.CharField(max_length=50)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            # The user's tag of a name (a typed tag found again, suggestions by prefix): WHERE
-            # user_id = ? AND lower(name) = ? (or LIKE ?).
-            models.UniqueConstraint(F("user"), Lower("name"), name="tag_user_name_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Session(models.Model):
     """A conversation. Counters are maintained by the history and branch services in the writing transaction."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
     title = models.CharField(max_length=200, blank=True, default="")
+    # Who named it: its first message (auto), the model after its first reply (model), or a person
+    # (user: a rename, or a title given at its creation). A model's title never replaces a person's.
+    title_source = models.CharField(
+        max_length=8, choices=TitleSource.choices, default=TitleSource.AUTO, db_default=TitleSource.AUTO
+    )
     persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="sessions")
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -222,6 +154,9 @@ class Utterance(models.Model):
     client_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
     metadata = models.JSONField(default=dict, blank=True)
+    # The text's tokens as conversation/tokens.py counts them, at its insert; null for utterances
+    # stored before tokens were counted (the window's rebuild estimates them from their length).
+    tokens = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -251,26 +186,6 @@ class Utterance(models.Model):
         return f"{self.role} #{self.seq}"
 
 
-class SessionTag(models.Model):
-    """A chat tagged with one of its owner's tags."""
-
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="session_links")
-
-    class Meta:
-        constraints = [
-            # A session's tags, and tagging twice found as done: WHERE session_id = ? (AND tag_id = ?).
-            models.UniqueConstraint(fields=["session", "tag"], name="sessiontag_unique"),
-        ]
-        indexes = [
-            # The tag filter (sidebar and search): WHERE tag_id = ?, the tagged sessions.
-            models.Index(fields=["tag", "session"], name="sessiontag_tag_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.tag_id} on {self.session_id}"
-
-
 class SessionBranch(models.Model):
     """A branch of a session's tree, made by an edit or a regeneration: its utterances follow the
     utterance `fork_seq` (null: it starts at the root). `path` is the branch's way to the root, as
@@ -286,127 +201,3 @@ class SessionBranch(models.Model):
 
     def __str__(self) -> str:
         return f"branch {self.number} of {self.session_id}"
-
-
-class ReplyInFlight(models.Model):
-    """The one reply being written in a session, claimed before its user message is stored.
-
-    One row per session at most (the primary key), so a second message while a reply is being
-    written is refused, on every door and every process, whatever Redis is doing. The row names the
-    message it answers (its client_id): a retry of that message joins the reply instead. It is
-    removed when the reply is stored; `expires_at` frees a session whose process died mid-reply.
-    """
-
-    session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    client_id = models.CharField(max_length=100)
-    started_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "reply in flight"
-        verbose_name_plural = "replies in flight"
-
-    def __str__(self) -> str:
-        return f"reply to {self.client_id} in {self.session_id}"
-
-
-class SocketLease(models.Model):
-    """One open chat socket, so that a user's open sockets are counted across processes.
-
-    Removed when the socket closes; `expires_at`, pushed forward by its process's heartbeat
-    (conversation/socket_heartbeat.py), frees the lease of a process that died with the socket open.
-    """
-
-    channel_name = models.CharField(max_length=200, primary_key=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    expires_at = models.DateTimeField()
-    process = models.CharField(max_length=64, default="")  # the process holding the socket open
-
-    class Meta:
-        indexes = [
-            # socket_lease_acquire: WHERE user_id = ? AND expires_at >= now (the count) or < now (the sweep).
-            models.Index(fields=["user", "expires_at"], name="socketlease_user_expires_idx"),
-            # socket_leases_heartbeat: WHERE process = ?
-            models.Index(fields=["process"], name="socketlease_process_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.channel_name
-
-
-class RetiredSessionId(models.Model):
-    """The id of a session removed for good, and whose it was: an id that once named a session is
-    never given to another user (history.save.conversation_save refuses it), so nothing keyed by a
-    session id, in the cache or in a client's memory, can reach another owner's data.
-
-    The owner is a plain id, not a foreign key: the row outlives the account, as SessionAudit does.
-    Looked up by its primary key only (the save of a client-chosen id).
-    """
-
-    session_id = models.UUIDField(primary_key=True)
-    owner_id = models.BigIntegerField()
-    retired_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = "retired session id"
-
-    def __str__(self) -> str:
-        return str(self.session_id)
-
-
-class SessionAudit(models.Model):
-    """One removal of a session, or its return from the trash: who, whose, which, how big, when.
-
-    Never any text. The owner, actor and session are plain ids, not foreign keys: the row outlives
-    the session it records and the account of whoever acted.
-    """
-
-    class Action(models.TextChoices):
-        TRASH = "trash", "Moved to the trash"
-        RESTORE = "restore", "Restored from the trash"
-        PURGE = "purge", "Removed for good"
-
-    class Cause(models.TextChoices):
-        USER = "user", "The owner (page or API)"
-        EXPIRY = "expiry", "Expiry (expire_sessions)"
-        ADMIN = "admin", "Staff, in the admin"
-        ERASURE = "erasure", "Account erasure"
-
-    action = models.CharField(max_length=16, choices=Action.choices)
-    cause = models.CharField(max_length=16, choices=Cause.choices)
-    actor_id = models.BigIntegerField(null=True, blank=True, help_text="The user who acted; empty for expiry.")
-    owner_id = models.BigIntegerField()
-    session_id = models.UUIDField()
-    utterance_count = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = "session removal"
-        indexes = [
-            # The admin's list of one owner's removals, newest first: WHERE owner_id = ? ORDER BY created_at DESC.
-            models.Index(fields=["owner_id", "-created_at"], name="sessionaudit_owner_idx"),
-            # What became of one session: WHERE session_id = ?.
-            models.Index(fields=["session_id"], name="sessionaudit_session_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.session_id}"
-
-
-class ImportedConversation(models.Model):
-    """Where an imported session came from: one conversation of one source, once per user. A second
-    import of it finds the session here and adds only what is new (imports.writer.conversation_import)."""
-
-    session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="origin")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=20)
-    source_id = models.CharField(max_length=200)
-
-    class Meta:
-        constraints = [
-            # conversation_import's look-up: WHERE user_id = ? AND source = ? AND source_id = ?.
-            models.UniqueConstraint(fields=["user", "source", "source_id"], name="importedconversation_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.source_id}"

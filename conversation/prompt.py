@@ -1,0 +1,138 @@
+"""A reply's prompt fitted to its token budget (docs/context.md): the system prompt, the summary of
+what came before the window, and as many of the window's newest messages as fit in the persona's
+context (CONTEXT_MAX_TOKENS, or its own) minus ASSISTANT_MAX_TOKENS.
+
+Never over the budget. The message being answered is always in; when it alone is larger than what
+is left, it is cut with a visible marker, in the prompt only (the stored message stays whole); a
+system prompt and a summary that would leave it too little room are cut first, in that order the
+summary, then the system prompt.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from conversation import tokens
+from conversation.context import default_budget
+from conversation.models import ContextSummary, Persona
+
+SUMMARY_HEADING = "Earlier in this chat (a summary of the messages before these):"
+CUT_MARKER = "\n\n[… cut here: this message is longer than the model's context; only its beginning is shown …]"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    messages: list[dict]  # {role, content}, as the model gets them
+    tokens: int  # the prompt's tokens as counted, times the correction: what the model should count
+    counted: int  # as counted, before the correction
+    budget: int  # the most the prompt may be: the context minus the reply's share
+    context_max_tokens: int
+    exact: bool  # counted with the model's own tokenizer (else an estimate, corrected)
+    summary: ContextSummary | None  # the summary in the prompt, if any
+    included: list[dict]  # the window's messages in it, {role, text, seq, tokens} (text as sent), oldest first
+    system_tokens: int  # each part's tokens as counted, with its message overhead
+    summary_tokens: int
+    messages_tokens: int
+    cut: bool  # a message (or the summary, or the system prompt) was cut to fit
+
+    @property
+    def first_seq(self) -> int | None:
+        """The oldest message of the window in the prompt: what came before it is summarized or left out."""
+        return self.included[0]["seq"] if self.included else None
+
+
+def context_max_tokens(persona: Persona) -> int:
+    return persona.context_max_tokens or settings.CONTEXT_MAX_TOKENS
+
+
+def prompt_budget(persona: Persona) -> int:
+    """The most tokens a prompt of `persona`'s may hold: its context minus the reply's share."""
+    if persona.context_max_tokens is None:
+        return default_budget()
+    return max(persona.context_max_tokens - settings.ASSISTANT_MAX_TOKENS, 0)
+
+
+def prompt_build(
+    *,
+    persona: Persona,
+    system_prompt: str,
+    summary: ContextSummary | None,
+    window: list[dict],
+    model: str,
+) -> Prompt:
+    """The prompt of a reply to the window's last message. `window`: {role, text, seq, tokens}, oldest
+    first (context.context_window_get); `summary`: the newest on the branch, which covers the
+    window's messages up to its seq (those are left out)."""
+    correction = tokens.tokens_correction(model=model)
+    budget = prompt_budget(persona)
+    # In our count's units: what the model's tokens allow, divided by the correction.
+    room = int(budget / correction) - tokens.PROMPT_OVERHEAD_TOKENS
+    if summary is not None:
+        window = [m for m in window if m["seq"] > summary.seq]
+    cut = False
+
+    system_cost = tokens.message_tokens(tokens.text_tokens(system_prompt))
+    summary_text = f"{SUMMARY_HEADING}\n{summary.text}" if summary is not None else ""
+    summary_cost = tokens.message_tokens(tokens.text_tokens(summary_text)) if summary_text else 0
+    newest = window[-1] if window else None
+    newest_cost = tokens.message_tokens(newest["tokens"]) if newest else 0
+    # The message answered keeps at least a quarter of the room, whatever the rest.
+    newest_floor = min(newest_cost, room // 4)
+    if system_cost + summary_cost + newest_floor > room and summary_text:
+        summary_text = _cut(summary_text, room - system_cost - newest_floor)
+        summary_cost = tokens.message_tokens(tokens.text_tokens(summary_text)) if summary_text else 0
+        cut = True
+    if system_cost + summary_cost + newest_floor > room:
+        system_prompt = _cut(system_prompt, room - summary_cost - newest_floor)
+        system_cost = tokens.message_tokens(tokens.text_tokens(system_prompt))
+        cut = True
+
+    left = room - system_cost - summary_cost
+    chosen: list[dict] = []
+    for message in reversed(window):
+        cost = tokens.message_tokens(message["tokens"])
+        if cost <= left:
+            chosen.append(message)
+            left -= cost
+            continue
+        if not chosen:  # the message answered, too long for what is left: its beginning, marked
+            text = _cut(message["text"], left)
+            chosen.append({**message, "text": text, "tokens": tokens.text_tokens(text)})
+            left -= tokens.message_tokens(chosen[-1]["tokens"])
+            cut = True
+        break
+    chosen.reverse()
+
+    messages = [{"role": "system", "content": system_prompt}]
+    if summary_text:
+        messages.append({"role": "system", "content": summary_text})
+    messages += [{"role": m["role"], "content": m["text"]} for m in chosen]
+    counted = room - left + tokens.PROMPT_OVERHEAD_TOKENS
+    return Prompt(
+        messages=messages,
+        tokens=round(counted * correction),
+        counted=counted,
+        budget=budget,
+        context_max_tokens=context_max_tokens(persona),
+        exact=tokens.counting_is_exact(model),
+        summary=summary if summary_text else None,
+        included=chosen,
+        system_tokens=system_cost,
+        summary_tokens=summary_cost,
+        messages_tokens=sum(tokens.message_tokens(m["tokens"]) for m in chosen),
+        cut=cut,
+    )
+
+
+def _cut(text: str, max_tokens: int) -> str:
+    """`text` cut to fit a message of `max_tokens` tokens, marker included; "" when nothing fits."""
+    room = max_tokens - tokens.MESSAGE_OVERHEAD_TOKENS - tokens.text_tokens(CUT_MARKER)
+    if room <= 0:
+        return ""
+    kept = tokens.text_cut_to_tokens(text, room)
+    if kept == text:
+        return text
+    # Joined, two texts may count a token more than apart: rare, and checked.
+    while kept and tokens.message_tokens(tokens.text_tokens(kept + CUT_MARKER)) > max_tokens:
+        kept = kept[:-1]
+    return kept + CUT_MARKER if kept else ""

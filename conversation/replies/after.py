@@ -1,0 +1,14 @@
+"""What follows a stored reply, beyond the append's own events (docs/context.md): each concern adds
+its one call here. `reply_stored_in_transaction` runs in the reply's own transaction (counts kept
+exact with it); `reply_stored` after it commits (background work: it never delays a reply)."""
+
+from accounts.models import User
+from conversation.models import Session, Utterance
+
+
+def reply_stored_in_transaction(*, user: User, session: Session, reply: Utterance) -> None:
+    """In the transaction that stores `reply` (an assistant utterance with its usage in metadata)."""
+
+
+def reply_stored(*, user: User, session: Session, reply: Utterance) -> None:
+    """After the transaction that stored `reply` commits (an on-commit hook: see replies/store.py)."""
