@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from conversation import inputs
 from conversation.history.pages import utterances_latest
 from conversation.models import Persona, Session, SessionAudit, Utterance
+from conversation.prompt import context_max_tokens_check
 from conversation.sessions.create import session_update
 from conversation.sessions.lifecycle import sessions_delete, sessions_end, sessions_trash_by_staff
 from conversation.sessions.lists import SESSION_VIEWS, sessions_totals
@@ -23,9 +24,21 @@ CONFIRM_TITLES = {
 LATEST_UTTERANCES_SHOWN = 50
 
 
+class PersonaForm(forms.ModelForm):
+    class Meta:
+        model = Persona
+        fields = ("name", "slug", "system_prompt", "context_max_tokens", "is_default", "position")
+
+    def clean_context_max_tokens(self) -> int | None:
+        value = self.cleaned_data["context_max_tokens"]
+        context_max_tokens_check(value)
+        return value
+
+
 @admin.register(Persona)
 class PersonaAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_default", "position")
+    form = PersonaForm
+    list_display = ("name", "slug", "is_default", "context_max_tokens", "position")
     list_editable = ("position",)
     ordering = ("position", "id")
     prepopulated_fields = {"slug": ("name",)}

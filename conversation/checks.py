@@ -23,3 +23,29 @@ def title_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessa
 @checks.register(checks.Tags.models)
 def preview_limit_fits_the_column(app_configs, **kwargs) -> list[checks.CheckMessage]:
     return _limit_fits("SESSION_PREVIEW_CHARS", "preview", least=2, error_id="conversation.E002")
+
+
+@checks.register()
+def context_leaves_room_for_a_prompt(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    from conversation.prompt import MIN_PROMPT_TOKENS
+
+    room = settings.CONTEXT_MAX_TOKENS - settings.ASSISTANT_MAX_TOKENS
+    errors = []
+    if settings.ASSISTANT_MAX_TOKENS < 1 or room < MIN_PROMPT_TOKENS:
+        errors.append(
+            checks.Error(
+                f"CONTEXT_MAX_TOKENS ({settings.CONTEXT_MAX_TOKENS}) minus ASSISTANT_MAX_TOKENS "
+                f"({settings.ASSISTANT_MAX_TOKENS}) leaves {room} tokens for a prompt; it must leave at least "
+                f"{MIN_PROMPT_TOKENS}, and ASSISTANT_MAX_TOKENS must be at least 1.",
+                id="conversation.E003",
+            )
+        )
+    if settings.SUMMARY_MAX_TOKENS < 1 or room // 2 < settings.SUMMARY_MAX_TOKENS:
+        errors.append(
+            checks.Error(
+                f"SUMMARY_MAX_TOKENS is {settings.SUMMARY_MAX_TOKENS}; it must be from 1 to half the prompt's "
+                f"room ({room // 2}), so that a summary leaves room for the newest messages.",
+                id="conversation.E004",
+            )
+        )
+    return errors

@@ -11,11 +11,14 @@ summary, then the system prompt.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from conversation import tokens
 from conversation.context import default_budget
 from conversation.models import ContextSummary, Persona
 
+# The least room a prompt may have: a persona's context must leave this much beyond the reply's share.
+MIN_PROMPT_TOKENS = 256
 SUMMARY_HEADING = "Earlier in this chat (a summary of the messages before these):"
 CUT_MARKER = "\n\n[… cut here: this message is longer than the model's context; only its beginning is shown …]"
 
@@ -39,6 +42,16 @@ class Prompt:
     def first_seq(self) -> int | None:
         """The oldest message of the window in the prompt: what came before it is summarized or left out."""
         return self.included[0]["seq"] if self.included else None
+
+
+def context_max_tokens_check(value: int | None) -> None:
+    """ValidationError for a persona's context that leaves a prompt less than MIN_PROMPT_TOKENS."""
+    least = settings.ASSISTANT_MAX_TOKENS + MIN_PROMPT_TOKENS
+    if value is not None and value < least:
+        raise ValidationError(
+            f"A context of {value} tokens leaves too little for a prompt: ASSISTANT_MAX_TOKENS "
+            f"({settings.ASSISTANT_MAX_TOKENS}) is kept for the reply. Give at least {least}, or leave it empty."
+        )
 
 
 def context_max_tokens(persona: Persona) -> int:
