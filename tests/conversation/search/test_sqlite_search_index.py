@@ -15,13 +15,20 @@ call_command("migrate", "conversation", "0017", verbosity=0)
 with connection.cursor() as cursor:
     cursor.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'conversation_utterance_search%'")
     assert cursor.fetchone()[0] == 0, "0018 backwards leaves its table and triggers"
+from django.db.migrations.loader import MigrationLoader
 from accounts.models import User
 from conversation.search import message_search_for_user
-from conversation.sessions.create import session_create
 from tests.conversation.preview_walk import say
 user = User.objects.create_user(email="lite@example.com", password="x")
-chat = session_create(user=user).pk
-say(user, chat, "Written before the index existed")
+# Written through the models as they were at 0017: today's have columns of later migrations.
+old = MigrationLoader(connection).project_state(("conversation", "0017_folders_and_tags")).apps
+persona = old.get_model("conversation", "Persona").objects.get(is_default=True)
+chat = old.get_model("conversation", "Session").objects.create(
+    user_id=user.pk, persona_id=persona.pk, last_seq=1, head_seq=1, message_count=1, user_message_count=1
+).pk
+old.get_model("conversation", "Utterance").objects.create(
+    session_id=chat, user_id=user.pk, seq=1, role="user", text="Written before the index existed"
+)
 call_command("migrate", verbosity=0)
 assert [h.seq for h in message_search_for_user(user=user, q="written").hits] == [1]
 
