@@ -268,9 +268,12 @@ WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 # Background jobs (DESIGN "Background jobs"): Django's Tasks API with its database backend, run by
 # `manage.py db_worker` (make run and make serve start it). A job enqueued inside a transaction is
 # a row of that transaction: a rolled-back request enqueues nothing.
-# Queues: imports and exports, each job on its own (account_data/tasks.py, imports/tasks.py); workers take
+# Queues: imports and exports, each job on its own (account_data/tasks.py, imports/tasks.py), and
+# context: a chat's title by the model (conversation/titles/tasks.py); workers take
 # every queue ('*'), and one more takes exports only, so no number of imports holds an export back.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports"]}}
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports", "context"]}
+}
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,7 @@ from conversation import inputs
 from conversation.history.pages import utterances_latest
 from conversation.models import Persona, Session, SessionAudit, Utterance
 from conversation.prompt import context_max_tokens_check
-from conversation.sessions.create import session_update
+from conversation.sessions.create import session_update, title_source_of
 from conversation.sessions.lifecycle import sessions_delete, sessions_end, sessions_trash_by_staff
 from conversation.sessions.lists import SESSION_VIEWS, sessions_totals
 
@@ -144,6 +144,7 @@ class SessionAdmin(admin.ModelAdmin):
         # A change goes through the service, which writes only what the form changed: an append that
         # landed while the form was open keeps its counters, head and preview, and open tabs hear of it.
         if not change:
+            obj.title_source = title_source_of(obj.title)
             super().save_model(request, obj, form, change)
             return
         changes = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -20,6 +20,7 @@ from conversation.folders.services import sessions_move_to_folder
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
 from conversation.models import Folder, ImportedConversation, Persona, Session, Tag, Utterance
+from conversation.sessions.create import title_source_of
 from conversation.sessions.lookup import session_id_parse
 from conversation.sessions.personas import persona_resolve
 from conversation.tags.names import tag_key, tag_name_clean
@@ -174,6 +175,8 @@ def _conversation_import(
             user=user,
             persona=persona or persona_resolve(persona=None),
             title=title,
+            # The source's title is its owner's: the model never replaces it (docs/context.md, "Titles").
+            title_source=title_source_of(title),
             metadata={"import": {"source": source, "id": source_id}},
             created_at=min(created_at or first_time, first_time),
         )

@@ -136,6 +136,7 @@ def openai_backend(settings, model_server):
     settings.ASSISTANT_MODEL = "test-model"
     settings.ASSISTANT_TIMEOUT_SECONDS = 5
     model_server.requests.clear()
+    model_server.on_request = None
     return model_server
 
 

@@ -7,6 +7,9 @@ Its behaviour is chosen by a directive in the last message of the prompt:
 - [badjson]: one good chunk, then a chunk that is not JSON
 - [500]: HTTP 500 with an error body
 - [error]: an error object inside the stream
+A request whose system prompt asks for a chat's title (conversation/titles/maker.py) is answered
+TITLE_ANSWER instead of the echo, or, with [title-blank] in its last message, an answer holding no
+title. `on_request`, when set, is called with each request before it is answered.
 """
 
 import json
@@ -15,6 +18,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DELAY = 0.3
+TITLE_ANSWER = '"Lisbon trip plans."'
+TITLE_ASKED = "Give a short title for this chat"
 
 
 class ModelServer(ThreadingHTTPServer):
@@ -24,6 +29,7 @@ class ModelServer(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[dict] = []
+        self.on_request = None
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
@@ -58,6 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
         request["_authorization"] = self.headers.get("Authorization")
         request["_path"] = self.path
         self.server.requests.append(request)
+        if self.server.on_request is not None:
+            self.server.on_request(request)
         last = request["messages"][-1]["content"]
 
         if "[500]" in last:
@@ -74,6 +82,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         words = f"Echo: {last}".split(" ")
+        if TITLE_ASKED in request["messages"][0]["content"]:
+            words = ("- ..." if "[title-blank]" in last else TITLE_ANSWER).split(" ")
         try:
             for index, word in enumerate(words):
                 if "[slow]" in last:

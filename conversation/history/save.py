@@ -15,7 +15,7 @@ from conversation import inputs
 from conversation.history.append import AppendResult, utterances_append_prepared, utterances_prepare
 from conversation.models import Persona, Session
 from conversation.sessions.announce import announce_changed, announce_created, announce_ended
-from conversation.sessions.create import UNSET, session_change, session_id_check_unretired
+from conversation.sessions.create import UNSET, session_change, session_id_check_unretired, title_source_of
 from conversation.sessions.lookup import session_id_parse
 from conversation.sessions.personas import persona_resolve
 
@@ -62,6 +62,7 @@ def conversation_save(
             session_id_check_unretired(user=user, session_id=session.pk)
         session.persona = persona_resolve(persona=persona)
         session.title = inputs.check_title(title or "")
+        session.title_source = title_source_of(session.title)
         session.save(force_insert=True)
         created = True
         announce_created(session)

@@ -11,6 +11,7 @@ from accounts.models import User
 from conversation import inputs
 from conversation.folders.selectors import folder_for_new_session
 from conversation.models import Persona, RetiredSessionId, Role, Session
+from conversation.models.sessions import TitleSource
 from conversation.sessions.announce import announce_changed, announce_created, announce_moved
 from conversation.sessions.lookup import session_get_for_user
 from conversation.sessions.personas import persona_resolve
@@ -39,7 +40,8 @@ def session_create(
     folder: uuid.UUID | str | None = None,
 ) -> Session:
     """A new session; started in one of the user's folders (`folder`, its id), it takes the
-    folder's persona when none is given (docs/folders.md)."""
+    folder's persona when none is given (docs/folders.md). A title given here is its owner's
+    (title_source "user": the model never replaces it; docs/context.md, "Titles")."""
     if session_id is not None:
         session_id_check_unretired(user=user, session_id=session_id)
     if folder is not None and folder != "":
@@ -70,6 +72,7 @@ def _session_create(*, user, persona, title, metadata, session_id, in_folder) ->
         title=inputs.check_title(title),
         metadata=inputs.check_metadata(metadata),
     )
+    session.title_source = title_source_of(session.title)
     session.save(force_insert=True)
     announce_created(session)
     return session
@@ -144,16 +147,18 @@ def _session_move(session: Session, *, pinned: bool | None, archived: bool | Non
 def session_change(session: Session, *, title: Any = UNSET, persona: Any = UNSET, metadata: Any = UNSET) -> list[str]:
     """Apply the given changes to `session` (not saved); returns the fields changed.
 
-    The one place for the rules of a change, whatever the door: an empty title gives the automatic
-    one back (from the first user message), a persona is resolved by slug.
+    The one place for the rules of a change, whatever the door: a title given is its owner's (the
+    model never replaces it), an empty title gives the automatic one back (from the first user
+    message), a persona is resolved by slug.
     """
     fields = []
     if title is not UNSET:
         session.title = inputs.check_title(title)
+        session.title_source = title_source_of(session.title)
         if not session.title:
             first = session.utterances.filter(role=Role.USER, is_final=True).order_by("seq").first()
             session.title = inputs.auto_title(first.text) if first else ""
-        fields.append("title")
+        fields += ["title", "title_source"]
     if persona is not UNSET:
         session.persona = persona_resolve(persona=persona)
         fields.append("persona")
@@ -161,3 +166,9 @@ def session_change(session: Session, *, title: Any = UNSET, persona: Any = UNSET
         session.metadata = inputs.check_metadata(metadata)
         fields.append("metadata")
     return fields
+
+
+def title_source_of(given_title: str) -> str:
+    """Who named a session whose title a person gave (or cleared): them, or, for an empty title,
+    the automatic rule (its first message)."""
+    return TitleSource.USER if given_title else TitleSource.AUTO

@@ -193,3 +193,18 @@ def test_a_sessions_owner_cannot_be_changed(staff_client, chats, outsider):
     bread.refresh_from_db()
     assert bread.title == "Renamed"
     assert bread.user.email == "owner@example.com"
+
+
+def test_a_title_given_in_the_admin_is_a_persons(staff_client, chats, owner):
+    bread = chats["bread"]
+    changed = staff_client.post(
+        reverse("admin:conversation_session_change", args=[bread.pk]),
+        {"user": owner.pk, "title": "Renamed", "persona": bread.persona_id, "metadata": "{}"},
+    )
+    added = staff_client.post(
+        reverse("admin:conversation_session_add"),
+        {"user": owner.pk, "title": "Added", "persona": bread.persona_id, "metadata": "{}"},
+    )
+    assert (changed.status_code, added.status_code) == (302, 302), added.content.decode()[:2000]
+    titles = dict(Session.objects.filter(user=owner).values_list("title", "title_source"))
+    assert titles == {"Renamed": "user", "Added": "user"}

@@ -18,7 +18,7 @@ def test_a_signed_in_viewer_gets_a_chat_of_their_own_from_the_snapshot(owner, ou
     copy = Session.objects.get(user=outsider)
     assert response.status_code == 302
     assert response["Location"] == f"/c/{copy.pk}/"
-    assert copy.title == "Copy of Bread"
+    assert (copy.title, copy.title_source) == ("Copy of Bread", "user")  # the model never renames a copy
     assert copy.metadata == {"copied_from": "a shared chat"}
     texts = list(Utterance.objects.filter(session=copy).order_by("seq").values_list("role", "text"))
     assert texts == [("user", "New branch question"), ("assistant", "New branch answer")]
