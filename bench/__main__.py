@@ -20,6 +20,7 @@ BENCHMARKS = [
     "landing",
     "bulk",
     "share",
+    "context_budget",
 ]
 
 
