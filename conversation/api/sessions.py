@@ -295,7 +295,13 @@ class StatsApi(ReadWriteThrottled, APIView):
             ref_name = "StatsOutput"
 
         class TokensSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "StatsTokens"
+
             class DaySerializer(serializers.Serializer):
+                class Meta:
+                    ref_name = "StatsTokensDay"
+
                 day = serializers.DateField(help_text="The day, in the server's time zone.")
                 prompt_tokens = serializers.IntegerField()
                 completion_tokens = serializers.IntegerField()
