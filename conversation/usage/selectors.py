@@ -39,6 +39,10 @@ class UsageSeries:
     def total_completion_tokens(self) -> int:
         return sum(d.completion_tokens for d in self.days)
 
+    @property
+    def total_tokens(self) -> int:
+        return self.total_prompt_tokens + self.total_completion_tokens
+
 
 @dataclass(frozen=True)
 class UserStats:
