@@ -8,6 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from chatproject import live
+from conversation import events
+from conversation.models import ContextSummary
 from conversation.usage.services import usage_record
 from tests.e2e.keyboard import NARROW, WIDE
 from tests.e2e.test_chat_page import assistant_messages, call, send
@@ -42,6 +45,28 @@ def test_the_gauge_shows_the_prompt_of_the_context_after_each_reply_and_on_openi
     expect(page.locator("#context-gauge-text")).to_have_text(re.compile(r" of 8k$"))  # read when the chat opens
     assert_no_sideways_scroll(page)
     axe(page, context=".chat-header")
+
+
+def summarize_first_message(session_id) -> None:
+    """A summary of the chat's first message, as the summaries' job would leave it, and its event."""
+    summary = ContextSummary.objects.create(
+        session_id=session_id, branch=0, seq=1, text="They said hello.", tokens=5, messages=1, made_by="test"
+    )
+    live.publish_now(
+        [(events.session_group(session_id), events.context_changed(session_id=session_id, summary=summary))]
+    )
+
+
+def test_a_summary_made_meanwhile_shows_on_the_gauge(live_url, signed_in: Page):
+    page = signed_in
+    send(page, "hello there")
+    expect(assistant_messages(page).last).to_contain_text("Echo: hello there")
+    expect(page.locator("#context-gauge")).to_be_visible()
+    session_id = page.url.rstrip("/").split("/")[-1]
+    expect(page.locator("#context-gauge-summary")).to_be_hidden()
+    call(summarize_first_message, session_id=session_id)
+    expect(page.locator("#context-gauge-summary")).to_have_text("· earlier messages summarized")
+    expect(page.locator("#context-gauge-summary")).to_be_visible()
 
 
 def test_the_account_page_charts_the_tokens_of_30_days(
