@@ -17,6 +17,8 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from chatproject import live
 from conversation.frames import SOCKET_PATH
+from conversation.usage.chart import usage_chart_svg
+from conversation.usage.selectors import stats_for_user
 from imports import formats
 from imports import selectors as import_selectors
 
@@ -41,7 +43,7 @@ class EraseForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def account(request):
-    """The account page: retention, the whole-account export, devices, erasure."""
+    """The account page: the use in numbers, retention, the whole-account export, devices, erasure."""
     current = account_selectors.account_settings_get(user=request.user)
     initial = {"retention": "keep" if current.retention_days is None else str(current.retention_days)}
     form = RetentionForm(request.POST or None, initial=initial, choices=current.retention_choices)
@@ -147,6 +149,7 @@ def _account_page(request, *, form, settings_now, erase_form, status: int = 200)
     latest_import = import_selectors.conversation_import_list_for_user(user=request.user).first()
     export = selectors.account_export_latest(user=request.user)
     state = selectors.account_export_state(export=export) if export else None
+    stats = stats_for_user(user=request.user)
     context = {
         "form": form,
         "settings": settings_now,
@@ -175,6 +178,8 @@ def _account_page(request, *, form, settings_now, erase_form, status: int = 200)
         "import_max_bytes": settings.IMPORT_MAX_BYTES,
         "token_count": len(account_selectors.device_token_list_for_user(user=request.user)),
         "erase_form": erase_form,
+        "stats": stats,
+        "usage_chart": usage_chart_svg(stats.tokens),
     }
     return render(request, "accounts/account.html", context, status=status)
 

@@ -178,4 +178,9 @@ LABELS = {
     "shareRevoked": "Link revoked.",
     "shareFacts": "{messages} messages, taken {when}. Views: {views}.",
     "shareEmailsNeeded": "Name at least one e-mail, or choose another audience.",
+    # usage shown: the context gauge (static/js/chat/gauge.js)
+    "gaugeLabel": "Context",
+    "gaugeText": "{used} of {max}",
+    "gaugeValue": "{used} of {max} tokens; a prompt holds up to {budget}, the rest is left for the reply",
+    "gaugeSummary": "· earlier messages summarized",
 }

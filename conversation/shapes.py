@@ -10,12 +10,15 @@ Callers that write many objects pass the time zone they read once (`zone`); by d
 
 from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatproject.timestamps import iso_datetime
 from conversation.models import ContextSummary, Folder, Persona, Session, Tag, Utterance
 from conversation.prompt import Prompt
 from conversation.search import MessageHit, SearchHit
+
+if TYPE_CHECKING:  # the usage package reads through the domain, above this module
+    from conversation.usage.selectors import UsageSeries, UserStats
 
 
 def persona(persona: Persona) -> dict:
@@ -186,4 +189,38 @@ def context(prompt: Prompt, *, cached: bool, zone: tzinfo | None = None) -> dict
             "exact": prompt.exact,
         },
         "cut": prompt.cut,
+    }
+
+
+# --- usage ---
+
+
+def token_usage(series: "UsageSeries") -> dict:
+    """A user's tokens a day (conversation/usage/selectors.py): the days oldest first, and their totals."""
+    return {
+        "days": [
+            {
+                "day": day.day.isoformat(),
+                "prompt_tokens": day.prompt_tokens,
+                "completion_tokens": day.completion_tokens,
+                "calls": day.calls,
+                "estimated_calls": day.estimated_calls,
+            }
+            for day in series.days
+        ],
+        "total_prompt_tokens": series.total_prompt_tokens,
+        "total_completion_tokens": series.total_completion_tokens,
+    }
+
+
+def stats(stats: "UserStats") -> dict:
+    """A user's totals as `GET /api/stats/` answers them: sessions, messages by role, tokens a day."""
+    sessions = stats.sessions
+    return {
+        "sessions": sessions.sessions,
+        "today": sessions.today,
+        "this_week": sessions.this_week,
+        "messages": sessions.messages,
+        "messages_by_role": dict(sessions.messages_by_role),
+        "tokens": token_usage(stats.tokens),
     }

@@ -7,6 +7,7 @@ Its behaviour is chosen by a directive in the last message of the prompt:
 - [badjson]: one good chunk, then a chunk that is not JSON
 - [500]: HTTP 500 with an error body
 - [error]: an error object inside the stream
+- [nousage]: the usual stream without its usage chunk (a server that reports none)
 A request whose system prompt asks for a chat's title (conversation/titles/maker.py) is answered
 TITLE_ANSWER instead of the echo, or, with [title-blank] in its last message, an answer holding no
 title. `on_request`, when set, is called with each request before it is answered.
@@ -100,7 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b'data: {"error": {"message": "context length exceeded"}}\n\n')
                     return
             self.wfile.write(_chunk(finish="stop"))
-            self.wfile.write(_chunk(usage={"prompt_tokens": 11, "completion_tokens": len(words)}))
+            if "[nousage]" not in last:
+                self.wfile.write(_chunk(usage={"prompt_tokens": 11, "completion_tokens": len(words)}))
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from chatproject.api.errors import error_responses as errors
 from chatproject.api.fields import StrictBooleanField, StrictCharField
 from chatproject.api.throttling import ReadWriteThrottled
+from conversation import shapes
 from conversation.api.schema import session_id_in_path
 from conversation.api.serializers import (
     PersonaOutputSerializer,
@@ -27,9 +28,10 @@ from conversation.search import SearchTooBroad, session_search_for_user
 from conversation.sessions.bulk import BULK_ACTIONS, sessions_bulk, trash_empty
 from conversation.sessions.create import session_create, session_update
 from conversation.sessions.lifecycle import session_clear, session_delete, session_restore, session_trash
-from conversation.sessions.lists import NO_FOLDER, SESSION_VIEW_ORDERING, SESSION_VIEWS, session_stats_for_user
+from conversation.sessions.lists import NO_FOLDER, SESSION_VIEW_ORDERING, SESSION_VIEWS
 from conversation.sessions.lookup import session_get_for_user
 from conversation.sessions.personas import persona_list
+from conversation.usage.selectors import stats_for_user
 
 
 class SessionListApi(ReadWriteThrottled, APIView):
@@ -292,15 +294,39 @@ class StatsApi(ReadWriteThrottled, APIView):
         class Meta:
             ref_name = "StatsOutput"
 
+        class TokensSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "StatsTokens"
+
+            class DaySerializer(serializers.Serializer):
+                class Meta:
+                    ref_name = "StatsTokensDay"
+
+                day = serializers.DateField(help_text="The day, in the server's time zone.")
+                prompt_tokens = serializers.IntegerField()
+                completion_tokens = serializers.IntegerField()
+                calls = serializers.IntegerField(help_text="Model calls: replies, summaries, titles.")
+                estimated_calls = serializers.IntegerField(
+                    help_text="Of those, how many the server reported no usage for: their tokens are our count."
+                )
+
+            days = DaySerializer(many=True, help_text="The last 30 days, oldest first, zero-filled.")
+            total_prompt_tokens = serializers.IntegerField()
+            total_completion_tokens = serializers.IntegerField()
+
         sessions = serializers.IntegerField()
         today = serializers.IntegerField(help_text="Sessions created today (server time zone).")
         this_week = serializers.IntegerField(help_text="Sessions created since Monday.")
         messages = serializers.IntegerField()
         messages_by_role = serializers.DictField(child=serializers.IntegerField())
+        tokens = TokensSerializer(help_text="Tokens used a day over the last 30 days (docs/context.md).")
+
+        def to_representation(self, stats) -> dict:
+            return shapes.stats(stats)
 
     @extend_schema(responses={200: OutputSerializer, **errors()})
     def get(self, request: Request) -> Response:
-        return Response(self.OutputSerializer(session_stats_for_user(user=request.user)).data)
+        return Response(self.OutputSerializer(stats_for_user(user=request.user)).data)
 
 
 session_id_in_path(SessionDetailApi, SessionClearApi)

@@ -5,10 +5,12 @@ exact with it); `reply_stored` after it commits (background work: it never delay
 from accounts.models import User
 from conversation.models import Session, Utterance
 from conversation.titles.services import session_title_propose_if_due
+from conversation.usage.services import usage_record_reply
 
 
 def reply_stored_in_transaction(*, user: User, session: Session, reply: Utterance) -> None:
     """In the transaction that stores `reply` (an assistant utterance with its usage in metadata)."""
+    usage_record_reply(user=user, reply=reply)
 
 
 def reply_stored(*, user: User, session: Session, reply: Utterance) -> None:

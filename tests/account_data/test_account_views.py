@@ -63,3 +63,32 @@ def test_the_right_password_deletes_the_account_and_logs_out(owner, owner_client
 def test_erasing_takes_post_only_and_a_signed_in_user(owner_client):
     assert owner_client.get("/accounts/erase/").status_code == 405
     assert Client().post("/accounts/erase/", {"password": "x"}).status_code == 302
+
+
+def test_the_account_page_shows_the_stats_and_the_tokens_chart_of_the_owner_only(owner, outsider, owner_client):
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversation.usage.services import usage_record
+    from tests.helpers import say
+
+    session = session_create(user=owner)
+    say(owner, session, "q")
+    say(owner, session, "a", role="assistant")
+    today = timezone.localdate()
+    usage_record(user_id=owner.pk, prompt_tokens=1200, completion_tokens=300, estimated=False, day=today)
+    usage_record(user_id=owner.pk, prompt_tokens=40, completion_tokens=2, estimated=True, day=today - timedelta(3))
+    usage_record(user_id=outsider.pk, prompt_tokens=999_999, completion_tokens=1, estimated=False, day=today)
+    body = owner_client.get("/accounts/").content.decode()
+    assert "1 in all, 1 started today, 1 this week" in body
+    assert "2 in all: 1 yours, 1 the assistant's" in body
+    assert "1,542: 1,240 prompt, 302 completion" in body
+    svg = re.search(r"<svg [^>]*role=\"img\".*?</svg>", body, re.S).group(0)
+    assert svg.count('class="usage-day"') == 30
+    assert svg.count('class="usage-completion"') == 2
+    assert svg.count('class="usage-estimated"') == 1  # the day with an estimate marked
+    assert "1,542 tokens (1,240 prompt, 302 completion) on 2 days" in svg  # its <desc>
+    assert body.count('<tr><th scope="row">') == 30  # the table for screen readers
+    assert "999,999" not in body

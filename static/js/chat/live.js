@@ -3,6 +3,7 @@ import { branchAccepted, branchRefused, followHead } from "./branches.js";
 import { sendAccepted, sendOutbox, sendRefused } from "./composer.js";
 import { listen, socket } from "./connection.js";
 import { refreshTree, routeSession } from "./folders.js";
+import { refreshGauge } from "./gauge.js";
 import { catchUp, replyBegin, replyDelta, replyFinish } from "./messages.js";
 import { els, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
@@ -21,6 +22,7 @@ const handlers = {
     if (event.session.id !== state.sessionId) return;
     if (event.reply_in_progress) replyBegin(event.reply_in_progress.text);
     catchUp();
+    refreshGauge();
   },
   "send.accepted": (event) => {
     if (event.ref === "edit" || event.ref === "regenerate") {
@@ -36,6 +38,7 @@ const handlers = {
   },
   utterance: (event) => {
     if (event.session_id === state.sessionId && event.utterance.seq > state.lastSeq && event.utterance.is_final) catchUp();
+    if (event.session_id === state.sessionId && event.utterance.is_final) refreshGauge(); // the next prompt grew
   },
   "reply.start": (event) => { if (event.session_id === state.sessionId) replyBegin(); },
   "reply.delta": (event) => { if (event.session_id === state.sessionId) replyDelta(event.offset, event.text); },
@@ -64,10 +67,10 @@ const handlers = {
   // Chats an import brought in (or added messages to), each placed at its own last activity.
   "sessions.imported": (event) => { for (const session of event.sessions) if (!routeSession(session)) placeSession(session); },
   "session.head": (event) => {
-    if (event.session_id === state.sessionId) followHead();
+    if (event.session_id === state.sessionId) { followHead(); refreshGauge(); }
     headMoved(event.session_id); // its search hits' "other version" notes
   },
-  "session.cleared": (event) => { if (event.session_id === state.sessionId) els.list.replaceChildren(); },
+  "session.cleared": (event) => { if (event.session_id === state.sessionId) { els.list.replaceChildren(); refreshGauge(); } },
   "session.deleted": (event) => sessionsGone(event.session_ids),
   // Moved to the trash by expiry (sessions idle past the owner's retention).
   "sessions.expired": (event) => sessionsGone(event.session_ids),
@@ -75,6 +78,8 @@ const handlers = {
   "sessions.tags": (event) => sessionsTags(event.sessions),
   // A folder created, changed or removed, here or in another tab: the tree again (folders.js).
   "folders.changed": () => refreshTree(),
+  // A summary made or rewritten (docs/context.md): the gauge reads the context again.
+  "context.changed": (event) => { if (event.session_id === state.sessionId) refreshGauge(); },
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
     else if ((event.ref === "edit" || event.ref === "regenerate") && event.client_id) {

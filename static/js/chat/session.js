@@ -1,5 +1,6 @@
 // The open session's header and actions: show, new chat, rename, delete, clear.
 import { composerReset, restoreDraft } from "./composer.js";
+import { hideGauge } from "./gauge.js";
 import { socket } from "./connection.js";
 import { NEW_CHAT, $, api, closeSidebar, confirmAction, els, label, labels, showError, state, url } from "./page.js";
 import { markCurrent, placeSession, sessionRemove, upsertSession } from "./sidebar.js";
@@ -78,6 +79,7 @@ export function newChat({ push = true } = {}) {
   els.older.hidden = true;
   showTitle("");
   els.personaName.textContent = "";
+  hideGauge();
   els.actions.hidden = true;
   toggleActions(false);
   els.empty.hidden = false;
