@@ -15,6 +15,7 @@ from conversation.models import Role, Session, Utterance
 from conversation.models.sessions import TitleSource
 from conversation.sessions.announce import announce_changed
 from conversation.titles.maker import TITLE_MAX_TOKENS, title_from_answer, title_prompt
+from conversation.usage.services import usage_record
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ def session_title_by_model(*, session_id: uuid.UUID | str, reply_seq: int) -> st
     None (named by a person, gone, the model failed or answered nothing usable: the title stays)."""
     if not _titles_by_model():
         return None
-    named = Session.objects.filter(pk=session_id, deleted_at__isnull=True).values_list("title_source", flat=True)
-    if named.first() != TitleSource.AUTO:
+    named = Session.objects.filter(pk=session_id, deleted_at__isnull=True).values_list("title_source", "user_id")
+    source, user_id = named.first() or (None, None)
+    if source != TitleSource.AUTO:
         return None
     texts = Utterance.objects.filter(session_id=session_id).values_list("text", flat=True)
     first = texts.filter(role=Role.USER, is_final=True).order_by("seq").first()
@@ -53,13 +55,7 @@ def session_title_by_model(*, session_id: uuid.UUID | str, reply_seq: int) -> st
         logger.warning("no title by the model for session %s: %s", session_id, exc)
         return None
     prompt_tokens, completion_tokens, estimated = _usage_of(completion, messages=messages)
-    logger.info(
-        "title by the model for session %s: %d prompt and %d completion tokens (%s)",
-        session_id,
-        prompt_tokens,
-        completion_tokens,
-        "estimated" if estimated else "reported",
-    )
+    usage_record(user_id=user_id, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, estimated=estimated)
     title = title_from_answer(completion.text)
     if not title:
         logger.info("the model's title for session %s was unusable: %r", session_id, completion.text[:200])

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from django.db import close_old_connections, transaction
 
 from chatproject import live
-from conversation.models import Session
+from conversation.models import Session, TokenUsageDay
 from conversation.sessions.create import session_create, session_update
 from conversation.titles.services import session_title_by_model
 from tests.helpers import (
@@ -59,6 +59,9 @@ def test_the_models_title_replaces_the_first_messages_after_the_first_reply(owne
     assert asked["max_tokens"] == 24
     assert "Where should I stay in Lisbon for a week?" in asked["messages"][1]["content"]
     assert "Echo: Where should I stay in Lisbon for a week?" in asked["messages"][1]["content"]
+    # The title's call is counted with the reply's in the owner's day.
+    day = TokenUsageDay.objects.get(user=owner)
+    assert (day.calls, day.estimated_calls) == (2, 0)
 
 
 def test_the_second_reply_asks_for_no_title(owner, titles_model, held_tasks):
