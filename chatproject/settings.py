@@ -270,7 +270,11 @@ WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 # a row of that transaction: a rolled-back request enqueues nothing.
 # Queues: imports and exports, each job on its own (account_data/tasks.py, imports/tasks.py); workers take
 # every queue ('*'), and one more takes exports only, so no number of imports holds an export back.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports"]}}
+# Queue "context": the summaries of long chats (conversation/summaries/tasks.py), with a worker of
+# its own too, so that a summary never waits behind imports.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports", "context"]}
+}
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ exact with it); `reply_stored` after it commits (background work: it never delay
 
 from accounts.models import User
 from conversation.models import Session, Utterance
+from conversation.summaries.trigger import summary_refresh_if_due
 
 
 def reply_stored_in_transaction(*, user: User, session: Session, reply: Utterance) -> None:
@@ -12,3 +13,4 @@ def reply_stored_in_transaction(*, user: User, session: Session, reply: Utteranc
 
 def reply_stored(*, user: User, session: Session, reply: Utterance) -> None:
     """After the transaction that stored `reply` commits (an on-commit hook: see replies/store.py)."""
+    summary_refresh_if_due(session=session, reply=reply)
