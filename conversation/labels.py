@@ -178,4 +178,16 @@ LABELS = {
     "shareRevoked": "Link revoked.",
     "shareFacts": "{messages} messages, taken {when}. Views: {views}.",
     "shareEmailsNeeded": "Name at least one e-mail, or choose another audience.",
+    # summaries (docs/context.md "Summaries")
+    "summaryHeading": "Earlier in this chat",
+    "summaryCovers": "(a summary of the first {count} messages, which the assistant no longer sees whole)",
+    "summaryMade": "Written by the assistant; it is given this in place of those messages.",
+    "summaryEdited": "Edited by you; the assistant is given this in place of those messages.",
+    "summaryEdit": "Edit summary",
+    "summaryField": "Summary",
+    "summaryHint": "Kept until newer messages are summarized, starting from your words.",
+    "summarySave": "Save summary",
+    "summaryCancel": "Cancel",
+    "summarySaved": "Summary saved.",
+    "summaryFailed": "Could not save the summary: {reason}",
 }

@@ -61,6 +61,7 @@ CHAT_MODULES = [
     "js/chat/selection.js",
     "js/chat/folders.js",
     "js/chat/share.js",
+    "js/chat/summary.js",
 ]
 
 

@@ -8,6 +8,7 @@ import { els, showError, state, url } from "./page.js";
 import { newChat, showLifecycle, showSession, showTitle } from "./session.js";
 import { headMoved } from "./search.js";
 import { placeSession, sessionRemove, sessionTitle, upsertSession } from "./sidebar.js";
+import { refreshSummary } from "./summary.js";
 import { sessionsTags, tagsChanged } from "./tags.js";
 
 // Sessions that left the sidebar for good or for the trash; a page showing one opens a new chat.
@@ -75,6 +76,8 @@ const handlers = {
   "sessions.tags": (event) => sessionsTags(event.sessions),
   // A folder created, changed or removed, here or in another tab: the tree again (folders.js).
   "folders.changed": () => refreshTree(),
+  // A summary made or rewritten: "Earlier in this chat" again (summary.js).
+  "context.changed": (event) => { if (event.session_id === state.sessionId) refreshSummary(); },
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);
     else if ((event.ref === "edit" || event.ref === "regenerate") && event.client_id) {
