@@ -2,8 +2,9 @@
 the messages dropped from its window since, in one model call, or by the offline rule.
 
 How many of the dropped messages one call covers (`summary_batch`): as many, oldest first, as fit
-the summarizer's prompt, each cut to a share of it so that SUMMARY_EVERY_MESSAGES always fit; so a
-call covers at least that many when they are there, and the calls stay <= dropped / N + 1.
+the summarizer's prompt, each cut to a share of it so that SUMMARY_EVERY_MESSAGES always fit (the
+previous summary is cut for them when the budget is that small); so a call covers at least that many
+when they are there, and the calls stay <= dropped / N + 1.
 
 The offline rule (the offline backend: no model) is extractive and deterministic: the previous
 summary's lines, then a line per message, "User: <its first sentence>" (at most LEAD_WORDS words);
@@ -29,7 +30,7 @@ SUMMARY_INSTRUCTION = (
 NO_SUMMARY_YET = "(none yet)"
 ROLE_NAMES = {"user": "User", "assistant": "Assistant", "system": "System"}
 LEAD_WORDS = 30
-# Tokens set aside per message for its role name and the lines between messages.
+# Tokens set aside per message for its role name, the lines between messages and some slack.
 MESSAGE_FRAME_TOKENS = 8
 # A message's share of the prompt is never less than this, however small the budget.
 MESSAGE_FLOOR_TOKENS = 16
@@ -58,12 +59,10 @@ def _line(message: dict, *, max_tokens: int | None = None) -> str:
     return f"{ROLE_NAMES.get(message['role'], message['role'])}: {text}"
 
 
-def _previous_section(previous: str, room: int) -> str:
+def _previous_section(previous: str, max_tokens: int) -> str:
     text = previous.strip() or NO_SUMMARY_YET
-    # An edited or model-made summary is bounded by SUMMARY_MAX_TOKENS; a small budget still keeps
-    # half of the prompt for the messages.
-    if tokens.text_tokens(text) > room // 2:
-        text = tokens.text_cut_to_tokens(text, room // 2)
+    if tokens.text_tokens(text) > max_tokens:  # only when the budget is small: N messages come first
+        text = tokens.text_cut_to_tokens(text, max_tokens)
     return f"The summary so far:\n{text}\n\nThe messages after it:\n"
 
 
@@ -77,13 +76,16 @@ def summary_batch(*, previous: str, messages: list[dict]) -> tuple[str, list[dic
         - tokens.message_tokens(tokens.text_tokens(SUMMARY_INSTRUCTION))
         - tokens.MESSAGE_OVERHEAD_TOKENS
     )
-    head = _previous_section(previous, room)
+    # N messages always fit, each with at least its floor: the previous summary is cut for them
+    # when the budget is that small (never below a quarter of the room).
+    need = every * (MESSAGE_FLOOR_TOKENS + MESSAGE_FRAME_TOKENS)
+    head = _previous_section(previous, max(room - need, room // 4) - 20)
     left = room - tokens.text_tokens(head)
     share = max(left // every - MESSAGE_FRAME_TOKENS, MESSAGE_FLOOR_TOKENS)
     lines, covered = [], []
     for message in messages:
         line = _line(message, max_tokens=share)
-        cost = tokens.text_tokens(line) + MESSAGE_FRAME_TOKENS
+        cost = tokens.text_tokens(line) + 2  # the blank line after it, and a token of slack
         if covered and cost > left:
             break
         lines.append(line)

@@ -83,7 +83,7 @@ def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
     finally:
         _making_release(key)
     left = len(dropped) - len(covered)
-    return Refreshed(summary=stored, more=stored is not None and left >= every)
+    return Refreshed(summary=stored, more=stored is not None and (left >= every or len(dropped) == SUMMARY_READ_MAX))
 
 
 def _making_claim(key: str) -> bool:

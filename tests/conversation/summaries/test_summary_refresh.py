@@ -2,6 +2,7 @@
 
 import pytest
 
+from conversation import tokens
 from conversation.branches.edits import utterance_edit
 from conversation.models import ContextSummary, Session
 from conversation.replies.turn import prompt_for_session
@@ -74,8 +75,6 @@ def test_the_model_is_called_at_most_once_per_n_dropped_messages(owner, session,
     assert newest.messages == newest.seq
     # Each call's prompt fits the default budget, and asks for at most SUMMARY_MAX_TOKENS.
     assert all(c["max_tokens"] == small_context.SUMMARY_MAX_TOKENS for c in calls)
-    from conversation import tokens
-
     for call in calls:
         cost = sum(tokens.message_tokens(tokens.text_tokens(m["content"])) for m in call["messages"])
         assert cost + tokens.PROMPT_OVERHEAD_TOKENS <= 500
@@ -90,6 +89,20 @@ def test_a_thousand_messages_dropped_at_once_take_one_call_a_run(owner, session,
     assert len(summary_calls(openai_backend)) == 1
     assert first.more  # the task queues the next run
     assert first.summary.messages >= small_context.SUMMARY_EVERY_MESSAGES
+
+
+def test_each_call_covers_at_least_n_messages_however_long_they_are(owner, session, small_context, openai_backend):
+    chat(owner, session, 60, words=120)  # each message alone about half the summarizer's budget
+    covered = 0
+    while (result := summary_refresh(session_id=session.pk)).summary is not None:
+        assert result.summary.messages - covered >= small_context.SUMMARY_EVERY_MESSAGES
+        covered = result.summary.messages
+    calls = summary_calls(openai_backend)
+    assert len(calls) >= 2
+    for call in calls:
+        assert call["messages"][1]["content"].count("User: old message") >= 5  # 10 messages, every other a user's
+        cost = sum(tokens.message_tokens(tokens.text_tokens(m["content"])) for m in call["messages"])
+        assert cost + tokens.PROMPT_OVERHEAD_TOKENS <= 500  # the summarizer's budget
 
 
 def test_an_edited_summary_is_used_and_kept_until_a_newer_one_made_from_it(
