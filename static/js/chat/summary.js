@@ -36,17 +36,17 @@ function build() {
       </div>
     </details>
     <p class="visually-hidden context-summary-status" aria-live="polite"></p>`;
-  const part = (name) => item.querySelector(`.context-summary-${name}`);
-  part("heading").textContent = labels.summaryHeading;
-  part("edit").textContent = labels.summaryEdit;
+  const inside = (name) => item.querySelector(`.context-summary-${name}`);
+  inside("heading").textContent = labels.summaryHeading;
+  inside("edit").textContent = labels.summaryEdit;
   item.querySelector("label").textContent = labels.summaryField;
   item.querySelector("#context-summary-hint").textContent = labels.summaryHint;
-  part("save").textContent = labels.summarySave;
-  part("cancel").textContent = labels.summaryCancel;
-  part("edit").addEventListener("click", openEditor);
-  part("cancel").addEventListener("click", () => closeEditor());
-  part("form").addEventListener("submit", (event) => { event.preventDefault(); save(); });
-  part("form").addEventListener("keydown", (event) => {
+  inside("save").textContent = labels.summarySave;
+  inside("cancel").textContent = labels.summaryCancel;
+  inside("edit").addEventListener("click", openEditor);
+  inside("cancel").addEventListener("click", () => closeEditor());
+  inside("form").addEventListener("submit", (event) => { event.preventDefault(); save(); });
+  inside("form").addEventListener("keydown", (event) => {
     if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); closeEditor(); }
   });
   return item;
@@ -56,7 +56,9 @@ const part = (name) => element.querySelector(`.context-summary-${name}`);
 
 function render() {
   const summary = shown.summary;
-  if (!summary || !state.sessionId) {
+  // Another version of the chat shown (a page opened at a message, docs/landing.md): the summary is
+  // the active branch's, not this one's.
+  if (!summary || !state.sessionId || state.leaf !== null) {
     element?.remove();
     return;
   }
@@ -69,7 +71,7 @@ function render() {
 
 // Above the window's first message, or at the top of the loaded messages when it is not loaded.
 function place() {
-  if (!element || !shown.summary) return;
+  if (!element || !shown.summary || state.leaf !== null) return;
   const first = els.list.querySelector(`li.message[data-seq="${shown.firstSeq}"]`);
   if (first) {
     if (element.nextElementSibling !== first) els.list.insertBefore(element, first);
