@@ -1,5 +1,7 @@
 """summary_refresh_if_due: after a reply's commit, the summary's job is queued only when it may be due."""
 
+import time
+
 import pytest
 from asgiref.sync import async_to_sync
 from django_tasks_db.models import DBTaskResult
@@ -77,3 +79,16 @@ def test_the_check_reads_the_replys_metadata_alone(settings, first_seq, summary_
 def test_summaries_off_are_never_due(settings):
     settings.SUMMARY_EVERY_MESSAGES = 0
     assert not summary_refresh_due(session=Counted(1000), reply=metadata(first_seq=900))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_takes_the_job_from_the_context_queue_and_stores_the_summary(owner, session, job_worker):
+    # The worker has the default context (8,192 tokens less 2,048): 40 messages of about 250 tokens overflow it.
+    chat(owner, session, 40, words=110)
+    reply(owner, session, "and now?")
+    deadline = time.monotonic() + 60
+    # A run that leaves more dropped messages queues the next before it ends: all done is final.
+    while {t.status for t in queued()} != {"SUCCESSFUL"}:
+        assert time.monotonic() < deadline, [(t.status, t.traceback) for t in queued()]
+        time.sleep(0.2)
+    assert ContextSummary.objects.filter(session=session).exists()
