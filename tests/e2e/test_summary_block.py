@@ -1,6 +1,7 @@
 """'Earlier in this chat' in Chromium: a long chat's summary shown above the first message the model
-sees, collapsed, expanded and edited by keyboard (the edit saved through the API), redrawn when
-another tab rewrites it (context.changed), axe clean, at 375 px with no sideways scroll."""
+sees, collapsed, expanded and edited by keyboard (the edit saved through the API, Escape leaving an
+edit unsaved), redrawn when another tab rewrites it (context.changed), axe clean, at 375 and 1280 px
+with no sideways scroll."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -72,6 +73,14 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     assert ContextSummary.objects.filter(session_id=session_id).latest("seq").text == "We chose the blue plan."
     axe(page)
 
+    # Escape leaves the editor, nothing saved.
+    page.keyboard.press("Enter")
+    expect(field).to_be_focused()
+    page.keyboard.type(" Not this.")
+    page.keyboard.press("Escape")
+    expect(edit).to_be_focused()
+    expect(text).to_have_text("We chose the blue plan.")
+
     # Another tab (here the service itself) rewrites it: the page hears context.changed.
     call(summary_edit, user=owner, session_id=session_id, text="Rewritten elsewhere.")
     expect(text).to_have_text("Rewritten elsewhere.")
@@ -80,3 +89,6 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     expect(disclosure).to_be_focused()
     page.keyboard.press("Enter")
     expect(block.locator("details")).to_have_js_property("open", False)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(disclosure).to_be_visible()
+    assert_no_sideways_scroll(page)
