@@ -269,8 +269,9 @@ WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 # `manage.py db_worker` (make run and make serve start it). A job enqueued inside a transaction is
 # a row of that transaction: a rolled-back request enqueues nothing.
 # Queues: imports and exports, each job on its own (account_data/tasks.py, imports/tasks.py), and
-# context: a chat's title by the model (conversation/titles/tasks.py); workers take
-# every queue ('*'), and one more takes exports only, so no number of imports holds an export back.
+# context: the summaries of long chats and a chat's title by the model (conversation/summaries/tasks.py,
+# conversation/titles/tasks.py); workers take every queue ('*'), one more takes exports only, so no
+# number of imports holds an export back, and one more context only, so a summary never waits behind them.
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exports", "imports", "context"]}
 }

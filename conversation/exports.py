@@ -11,6 +11,7 @@ from chatproject.timestamps import iso_datetime
 from conversation import shapes
 from conversation.history.pages import utterances_after
 from conversation.models import Session, Utterance
+from conversation.summaries.selectors import summary_for_session
 
 EXPORT_PAGE_SIZE = 500
 ROLE_HEADINGS = {"user": "You", "assistant": "Assistant", "system": "System"}
@@ -61,7 +62,9 @@ def session_json(session: Session, *, all_branches: bool = False) -> Iterator[st
         "exported_at": iso_datetime(timezone.now(), zone),
         "branches": "all" if all_branches else "active",
     }
-    yield '{"session": ' + _dumps(header) + ', "messages": ['
+    summary = summary_for_session(session=session)
+    summary_shape = shapes.context_summary(summary, zone=zone) if summary is not None else None
+    yield '{"session": ' + _dumps(header) + ', "summary": ' + _dumps(summary_shape) + ', "messages": ['
     separator = ""
     for rows in _pages(session, all_branches=all_branches):
         yield separator + ", ".join(_dumps(shapes.utterance(row, zone=zone)) for row in rows)
@@ -73,6 +76,10 @@ def session_markdown(session: Session) -> Iterator[str]:
     created = timezone.localtime(session.created_at).strftime("%Y-%m-%d %H:%M")
     yield f"# {session.display_title}\n\n"
     yield f"_{session.persona.name} · started {created} · {session.message_count} messages_\n\n"
+    summary = summary_for_session(session=session)
+    if summary is not None:
+        # What the model is given in place of the messages before it (they follow, whole).
+        yield f"## Earlier in this chat\n\n_A summary of the first {summary.messages} messages_\n\n{summary.text}\n\n"
     for rows in _pages(session):
         yield "".join(
             f"### {ROLE_HEADINGS.get(row.role, row.role)} · {timezone.localtime(row.created_at):%Y-%m-%d %H:%M}\n\n"

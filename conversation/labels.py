@@ -183,4 +183,16 @@ LABELS = {
     "gaugeText": "{used} of {max}",
     "gaugeValue": "{used} of {max} tokens; a prompt holds up to {budget}, the rest is left for the reply",
     "gaugeSummary": "· earlier messages summarized",
+    # summaries (docs/context.md "Summaries")
+    "summaryHeading": "Earlier in this chat",
+    "summaryCovers": "(a summary of the first {count} messages, which the assistant no longer sees whole)",
+    "summaryMade": "Written by the assistant; it is given this in place of those messages.",
+    "summaryEdited": "Edited by you; the assistant is given this in place of those messages.",
+    "summaryEdit": "Edit summary",
+    "summaryField": "Summary",
+    "summaryHint": "Kept until newer messages are summarized, starting from your words.",
+    "summarySave": "Save summary",
+    "summaryCancel": "Cancel",
+    "summarySaved": "Summary saved.",
+    "summaryFailed": "Could not save the summary: {reason}",
 }

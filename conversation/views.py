@@ -59,7 +59,8 @@ def _page_urls() -> dict[str, str]:
         "folderTree": reverse("chat-folders"),
         "sessionShare": reverse("api:session-share", args=[ID_PLACEHOLDER]),
         "share": reverse("api:share", args=[ID_PLACEHOLDER]),
-        "context": reverse("api:session-context", args=[ID_PLACEHOLDER]),
+        "sessionContext": reverse("api:session-context", args=[ID_PLACEHOLDER]),
+        "contextSummary": reverse("api:session-context-summary", args=[ID_PLACEHOLDER]),
     }
 
 

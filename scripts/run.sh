@@ -32,6 +32,7 @@ trap 'exit 143' TERM
 source "$root/scripts/job-workers.sh"
 for n in $(seq 1 "$job_workers"); do start_worker "run-$$" "$n"; done
 start_worker "run-$$" exports
+start_worker "run-$$" context
 "$bin/python" -m chatproject.daphne -b 127.0.0.1 -p "$port" chatproject.asgi:application &
 roles[$!]=Daphne
 echo "Serving at http://127.0.0.1:$port/ (Daphne, pid $!)"

@@ -114,6 +114,7 @@ done
 source "$here/job-workers.sh"
 for n in $(seq 1 "$job_workers"); do start_worker "serve-$$" "$n"; done
 start_worker "serve-$$" exports
+start_worker "serve-$$" context
 
 if [ "$(id -u)" -eq 0 ]; then nginx_user="user nobody nogroup;"; else nginx_user=""; fi
 cat >"$rundir/nginx.conf" <<NGINX
@@ -169,7 +170,7 @@ while true; do
   wait -n -p died "${!roles[@]}" || status=$?
   role=${roles[$died]}
   unset "roles[$died]"
-  if [[ "$role" =~ ^([0-9]+|exports)$ ]]; then
+  if [[ "$role" =~ ^([0-9]+|exports|context)$ ]]; then
     echo "Background worker $role (pid $died) $(how_it_ended "$status"): starting it again" >&2
     sleep 1
     start_worker "serve-$$" "$role"

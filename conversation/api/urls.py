@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chatproject.api.endpoints import endpoint
-from conversation.api import branches, folders, history, replies, search, sessions, tags
+from conversation.api import branches, folders, history, replies, search, sessions, summaries, tags
 
 urlpatterns = [
     path("sessions/", endpoint(sessions.SessionListApi), name="sessions"),
@@ -37,4 +37,9 @@ urlpatterns = [
     path("sessions/<str:session_id>/tags/", endpoint(tags.SessionTagsApi), name="session-tags"),
     path("folders/", endpoint(folders.FolderListApi), name="folders"),
     path("folders/<str:folder_id>/", endpoint(folders.FolderDetailApi), name="folder"),
+    path(
+        "sessions/<str:session_id>/context/summary/",
+        endpoint(summaries.SessionSummaryApi),
+        name="session-context-summary",
+    ),
 ]

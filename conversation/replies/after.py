@@ -4,6 +4,7 @@ exact with it); `reply_stored` after it commits (background work: it never delay
 
 from accounts.models import User
 from conversation.models import Session, Utterance
+from conversation.summaries.trigger import summary_refresh_if_due
 from conversation.titles.services import session_title_propose_if_due
 from conversation.usage.services import usage_record_reply
 
@@ -16,3 +17,4 @@ def reply_stored_in_transaction(*, user: User, session: Session, reply: Utteranc
 def reply_stored(*, user: User, session: Session, reply: Utterance) -> None:
     """After the transaction that stored `reply` commits (an on-commit hook: see replies/store.py)."""
     session_title_propose_if_due(user=user, session=session, reply=reply)
+    summary_refresh_if_due(session=session, reply=reply)

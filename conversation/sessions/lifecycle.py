@@ -12,7 +12,7 @@ from accounts.models import User
 from chatproject import live
 from chatproject.db.commit import after_commit
 from conversation import context, events
-from conversation.models import RetiredSessionId, Session, SessionAudit, SessionBranch, Utterance
+from conversation.models import ContextSummary, RetiredSessionId, Session, SessionAudit, SessionBranch, Utterance
 from conversation.sessions.announce import announce_ended, announce_moved, ids_by_owner
 from conversation.sessions.lookup import session_get_for_user
 
@@ -28,6 +28,7 @@ def session_clear(*, user: User, session_id: uuid.UUID | str) -> Session:
     )
     Utterance.objects.filter(session=session).delete()
     SessionBranch.objects.filter(session=session).delete()
+    ContextSummary.objects.filter(session=session).delete()  # seqs go on: an old summary's point would match
     session.message_count = session.user_message_count = 0
     session.assistant_message_count = session.system_message_count = 0
     session.context_epoch += 1

@@ -61,7 +61,9 @@ CHAT_MODULES = [
     "js/chat/selection.js",
     "js/chat/folders.js",
     "js/chat/share.js",
+    "js/chat/context.js",
     "js/chat/gauge.js",
+    "js/chat/summary.js",
 ]
 
 

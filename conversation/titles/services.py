@@ -9,13 +9,12 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
-from conversation import tokens
-from conversation.assistant import AssistantError, Completion, assistant_backend, assistant_complete
+from conversation.assistant import AssistantError, assistant_backend, assistant_complete
 from conversation.models import Role, Session, Utterance
 from conversation.models.sessions import TitleSource
 from conversation.sessions.announce import announce_changed
 from conversation.titles.maker import TITLE_MAX_TOKENS, title_from_answer, title_prompt
-from conversation.usage.services import usage_record
+from conversation.usage.services import usage_record_completion
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +53,7 @@ def session_title_by_model(*, session_id: uuid.UUID | str, reply_seq: int) -> st
     except AssistantError as exc:
         logger.warning("no title by the model for session %s: %s", session_id, exc)
         return None
-    prompt_tokens, completion_tokens, estimated = _usage_of(completion, messages=messages)
-    usage_record(user_id=user_id, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, estimated=estimated)
+    usage_record_completion(user_id=user_id, completion=completion, messages=messages)
     title = title_from_answer(completion.text)
     if not title:
         logger.info("the model's title for session %s was unusable: %r", session_id, completion.text[:200])
@@ -79,18 +77,3 @@ def session_title_set_by_model(*, session_id: uuid.UUID | str, title: str) -> bo
 
 def _titles_by_model() -> bool:
     return settings.TITLES_BY_MODEL and assistant_backend().name != "offline"
-
-
-def _usage_of(completion: Completion, *, messages: list[dict]) -> tuple[int, int, bool]:
-    """(prompt tokens, completion tokens, estimated): as the server reported them, or, when it did
-    not, as we count them (corrected for the model as a reply's are)."""
-    reported = completion.usage
-    if reported is not None:
-        prompt, answer = reported.prompt_tokens, reported.completion_tokens
-        if isinstance(prompt, int) and isinstance(answer, int) and prompt >= 0 and answer >= 0:
-            return prompt, answer, False
-    counted = tokens.PROMPT_OVERHEAD_TOKENS + sum(
-        tokens.message_tokens(tokens.text_tokens(message["content"])) for message in messages
-    )
-    correction = tokens.tokens_correction(model=completion.model)
-    return round(counted * correction), tokens.text_tokens(completion.text), True

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from chatproject.fixed_sql import FixedStatement
+from conversation import tokens
+from conversation.assistant import Completion
 from conversation.models import TokenUsageDay, Utterance
 
 _ADDED = ("prompt_tokens", "completion_tokens", "calls", "estimated_calls")
@@ -61,3 +63,24 @@ def usage_record_reply(*, user: User, reply: Utterance) -> None:
     if estimated and metadata.get("error") and reply.text == metadata["error"]:
         return
     usage_record(user_id=user.pk, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, estimated=estimated)
+
+
+def usage_record_completion(*, user_id: int, completion: Completion, messages: list[dict]) -> None:
+    """Record a background call's usage (a summary, a title): as the server reported it, or, when it
+    did not, as we count its prompt `messages` and its answer (corrected as a reply's are)."""
+    reported = completion.usage
+    if reported is not None:
+        prompt, answer = reported.prompt_tokens, reported.completion_tokens
+        if isinstance(prompt, int) and isinstance(answer, int) and prompt >= 0 and answer >= 0:
+            usage_record(user_id=user_id, prompt_tokens=prompt, completion_tokens=answer, estimated=False)
+            return
+    counted = tokens.PROMPT_OVERHEAD_TOKENS + sum(
+        tokens.message_tokens(tokens.text_tokens(message["content"])) for message in messages
+    )
+    correction = tokens.tokens_correction(model=completion.model)
+    usage_record(
+        user_id=user_id,
+        prompt_tokens=round(counted * correction),
+        completion_tokens=tokens.text_tokens(completion.text),
+        estimated=True,
+    )

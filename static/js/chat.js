@@ -17,6 +17,7 @@ import {
 import { goToHit, onSearchInput, onSearchKey, restoreSearch, runSearch } from "./chat/search.js";
 import { loadMorePinned, loadMoreSessions } from "./chat/sidebar.js";
 import { initShare } from "./chat/share.js";
+import { initSummary } from "./chat/summary.js";
 import { initTags } from "./chat/tags.js";
 import { wireSelection } from "./chat/selection.js";
 
@@ -87,4 +88,5 @@ restoreSearch();
 showForkNote();
 initTags();
 initShare();
+initSummary();
 document.documentElement.dataset.ready = "true"; // wired: what is typed and clicked is handled

@@ -2,15 +2,13 @@
 // context the next reply's prompt takes ("3.1k of 8k"), as GET .../context/ answers it, and whether
 // a summary stands for earlier messages. Refreshed when the chat opens, after each message and
 // when its context changes (live.js); hidden for a new chat.
-import { $, api, label, state, url } from "./page.js";
+import { refreshContext, onContext } from "./context.js";
+import { $, label, state } from "./page.js";
 
 const gauge = {
   box: $("context-gauge"), meter: $("context-meter"), text: $("context-gauge-text"),
   summary: $("context-gauge-summary"),
 };
-let inFlight = null; // the read under way, and whether another is wanted after it
-let again = false;
-
 // Tokens as models name their contexts: k is 1,024 (8,192 is "8k"), one decimal under 10k.
 export function shortTokens(n) {
   if (n < 1024) return String(n);
@@ -32,21 +30,14 @@ function show(context) {
   gauge.box.hidden = false;
 }
 
-// The open chat's context read again; calls while a read is under way make one more after it.
-export async function refreshGauge() {
-  if (inFlight) { again = true; return inFlight; }
-  const id = state.sessionId;
-  if (!id) { hideGauge(); return null; }
-  inFlight = api("GET", url.context(id))
-    .then((context) => { if (id === state.sessionId) show(context); })
-    .catch(() => { /* a chat gone or the server away: the gauge keeps its last reading */ })
-    .finally(() => {
-      inFlight = null;
-      if (again) { again = false; refreshGauge(); }
-    });
-  return inFlight;
+// The open chat's context read again (for the summary block too: context.js).
+export function refreshGauge() {
+  if (!state.sessionId) { hideGauge(); return Promise.resolve(null); }
+  return refreshContext();
 }
 
 export function hideGauge() {
   gauge.box.hidden = true;
 }
+
+onContext(show);

@@ -78,7 +78,7 @@ const handlers = {
   "sessions.tags": (event) => sessionsTags(event.sessions),
   // A folder created, changed or removed, here or in another tab: the tree again (folders.js).
   "folders.changed": () => refreshTree(),
-  // A summary made or rewritten (docs/context.md): the gauge reads the context again.
+  // A summary made or rewritten (docs/context.md): the gauge and "Earlier in this chat" read it again.
   "context.changed": (event) => { if (event.session_id === state.sessionId) refreshGauge(); },
   error: (event) => {
     if (event.ref === "send" && event.client_id) sendRefused(event.client_id, event.message);

@@ -64,7 +64,6 @@ export const url = {
   restore: (id) => withId(config.urls.restore, id),
   export: (id, format) => `${withId(config.urls.export, id)}?format=${format}`,
   search: (q) => `${config.urls.sessions}?q=${encodeURIComponent(q)}&limit=30`,
-  context: (id) => withId(config.urls.context, id),
   socket: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${config.urls.socket}`,
 };
 

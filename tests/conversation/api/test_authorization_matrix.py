@@ -35,6 +35,7 @@ ENDPOINTS = [
     ("get", "/api/search/?q=hello", None, 200),
     ("put", "/api/sessions/{id}/tags/", {"tags": ["x"]}, 200),
     ("get", "/api/tags/", None, 200),
+    ("put", "/api/sessions/{id}/context/summary/", {"text": "x"}, 400),  # the chat has no summary yet
 ]
 SESSION_SCOPED = {"/api/sessions/{id}/", "/api/sessions/save/"} | {p for _, p, _, _ in ENDPOINTS if "{id}" in p}
 

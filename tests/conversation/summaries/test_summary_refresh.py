@@ -1,0 +1,226 @@
+"""summary_refresh: the background job that summarizes what fell out of a branch's window."""
+
+import pytest
+
+from conversation import tokens
+from conversation.branches.edits import utterance_edit
+from conversation.models import ContextSummary, Session, TokenUsageDay
+from conversation.replies.turn import prompt_for_session
+from conversation.sessions.lifecycle import session_clear, session_delete, session_trash
+from conversation.summaries import services
+from conversation.summaries.selectors import summary_for_session
+from conversation.summaries.services import summary_edit, summary_refresh
+from tests.conversation.summaries.conftest import chat, summary_calls
+
+pytestmark = pytest.mark.django_db
+
+
+def refresh_until_done(session) -> int:
+    """Run the job as its task does (again while it says more is left); the summaries stored."""
+    stored = 0
+    while (result := summary_refresh(session_id=session.pk)).summary is not None:
+        stored += 1
+        if not result.more:
+            break
+    return stored
+
+
+def prompt_text(session) -> str:
+    session = Session.objects.select_related("persona").get(pk=session.pk)
+    prompt, _ = prompt_for_session(session=session)
+    return "\n".join(m["content"] for m in prompt.messages)
+
+
+def test_nothing_is_made_while_fewer_than_n_messages_fell_out(owner, session, small_context):
+    chat(owner, session, 8)
+    assert summary_refresh(session_id=session.pk).summary is None
+    assert not ContextSummary.objects.exists()
+
+
+def test_the_offline_summary_covers_the_dropped_messages_and_the_next_prompt_holds_it(owner, session, small_context):
+    chat(owner, session, 40)
+    result = summary_refresh(session_id=session.pk)
+    summary = result.summary
+    assert summary is not None
+    assert summary.made_by == "offline"
+    assert summary.tokens <= small_context.SUMMARY_MAX_TOKENS
+    prompt = prompt_for_session(session=Session.objects.select_related("persona").get(pk=session.pk))[0]
+    assert prompt.summary == summary
+    assert prompt.first_seq > summary.seq
+    assert summary.messages == summary.seq  # one branch: every message up to its point
+
+
+def test_the_offline_summary_is_deterministic(owner, small_context):
+    from conversation.sessions.create import session_create
+
+    texts = []
+    for _ in range(2):
+        session = session_create(user=owner)
+        chat(owner, session, 40)
+        texts.append(summary_refresh(session_id=session.pk).summary.text)
+    assert texts[0] == texts[1]
+    assert texts[0].splitlines()[-1].startswith(("User: old message", "Assistant: old message"))
+
+
+def test_the_model_is_called_at_most_once_per_n_dropped_messages(owner, session, small_context, openai_backend):
+    chat(owner, session, 100)
+    stored = refresh_until_done(session)
+    session.refresh_from_db()
+    newest = summary_for_session(session=session)
+    prompt = prompt_for_session(session=Session.objects.select_related("persona").get(pk=session.pk))[0]
+    dropped = prompt.first_seq - 1
+    calls = summary_calls(openai_backend)
+    assert stored == len(calls) >= 1
+    assert len(calls) <= dropped // small_context.SUMMARY_EVERY_MESSAGES + 1
+    assert newest.messages == newest.seq
+    # Each call's prompt fits the default budget, and asks for at most SUMMARY_MAX_TOKENS.
+    assert all(c["max_tokens"] == small_context.SUMMARY_MAX_TOKENS for c in calls)
+    for call in calls:
+        cost = sum(tokens.message_tokens(tokens.text_tokens(m["content"])) for m in call["messages"])
+        assert cost + tokens.PROMPT_OVERHEAD_TOKENS <= 500
+    # Incremental: each call after the first carries the previous summary (the server's echo).
+    assert "The summary so far:\n(none yet)" in calls[0]["messages"][1]["content"]
+    assert "The summary so far:\nEcho:" in calls[-1]["messages"][1]["content"]
+    # Each call counts in the owner's day, with the usage the server reported.
+    day = TokenUsageDay.objects.get(user=owner)
+    assert (day.calls, day.estimated_calls, day.prompt_tokens) == (len(calls), 0, 11 * len(calls))
+
+
+def test_a_thousand_messages_dropped_at_once_take_one_call_a_run(owner, session, small_context, openai_backend):
+    chat(owner, session, 1000, words=4)
+    first = summary_refresh(session_id=session.pk)
+    assert len(summary_calls(openai_backend)) == 1
+    assert first.more  # the task queues the next run
+    assert first.summary.messages >= small_context.SUMMARY_EVERY_MESSAGES
+
+
+def test_each_call_covers_at_least_n_messages_however_long_they_are(owner, session, small_context, openai_backend):
+    chat(owner, session, 60, words=120)  # each message alone about half the summarizer's budget
+    covered = 0
+    while (result := summary_refresh(session_id=session.pk)).summary is not None:
+        assert result.summary.messages - covered >= small_context.SUMMARY_EVERY_MESSAGES
+        covered = result.summary.messages
+    calls = summary_calls(openai_backend)
+    assert len(calls) >= 2
+    for call in calls:
+        assert call["messages"][1]["content"].count("User: old message") >= 5  # 10 messages, every other a user's
+        cost = sum(tokens.message_tokens(tokens.text_tokens(m["content"])) for m in call["messages"])
+        assert cost + tokens.PROMPT_OVERHEAD_TOKENS <= 500  # the summarizer's budget
+
+
+def test_an_edited_summary_is_used_and_kept_until_a_newer_one_made_from_it(
+    owner, session, small_context, openai_backend
+):
+    chat(owner, session, 40)
+    refresh_until_done(session)
+    session.refresh_from_db()
+    made = summary_for_session(session=session)
+    summary_edit(user=owner, session_id=session.pk, text="The owner's own words about the plan.")
+    assert "The owner's own words about the plan." in prompt_text(session)
+    assert summary_refresh(session_id=session.pk).summary is None  # nothing new dropped: kept
+    assert ContextSummary.objects.get(pk=made.pk).text == "The owner's own words about the plan."
+    chat(owner, session, 30, start=41, tag="new")
+    openai_backend.requests.clear()
+    newer = summary_refresh(session_id=session.pk).summary
+    assert newer.seq > made.seq
+    [call] = summary_calls(openai_backend)  # made from the edit
+    assert "The summary so far:\nThe owner's own words about the plan.\n" in call["messages"][1]["content"]
+    assert ContextSummary.objects.get(pk=made.pk).edited_at is not None
+
+
+def test_a_summary_belongs_to_its_branch_and_an_edit_at_message_5_carries_nothing_after_it(
+    owner, session, small_context, openai_backend
+):
+    chat(owner, session, 100)
+    assert refresh_until_done(session) >= 1
+    utterance_edit(user=owner, session_id=session.pk, seq=5, text="a fresh start", client_id="edit-5")
+    session.refresh_from_db()
+    assert summary_for_session(session=session) is None
+    text = prompt_text(session)
+    assert "a fresh start" in text
+    assert not any(f"old message {n} " in text or f"old{n}word" in text for n in range(5, 101))
+    # The new branch grows past its window: its own summary holds nothing of the old branch after 5.
+    chat(owner, session, 60, start=6, tag="new")
+    openai_backend.requests.clear()
+    assert refresh_until_done(session) >= 1
+    session.refresh_from_db()
+    summary = summary_for_session(session=session)
+    assert summary.branch == session.head_branch
+    sent = "\n".join(m["content"] for call in summary_calls(openai_backend) for m in call["messages"])
+    text = prompt_text(session)
+    for n in range(5, 101):
+        for where in (sent, text, summary.text):
+            assert f"old message {n} " not in where
+            assert f"old{n}word" not in where
+    assert "old message 1 " in sent or "old message 1 " in summary_calls(openai_backend)[0]["messages"][1]["content"]
+
+
+def test_a_session_deleted_or_trashed_or_cleared_during_the_call_stores_nothing(
+    owner, session, small_context, monkeypatch
+):
+    chat(owner, session, 40)
+    make = services.summary_make
+    for action in (session_clear, session_trash, session_delete):
+
+        def meanwhile(action=action, **kwargs):
+            made = make(**kwargs)
+            action(user=owner, session_id=session.pk)
+            return made
+
+        monkeypatch.setattr(services, "summary_make", meanwhile)
+        assert summary_refresh(session_id=session.pk).summary is None
+        assert not ContextSummary.objects.exists()
+        if action is session_clear:
+            chat(owner, session, 40, start=41)
+        if action is session_trash:
+            from conversation.sessions.lifecycle import session_restore
+
+            session_restore(user=owner, session_id=session.pk)
+
+
+def test_a_cleared_chat_loses_its_summaries(owner, session, small_context):
+    chat(owner, session, 40)
+    assert summary_refresh(session_id=session.pk).summary is not None
+    session_clear(user=owner, session_id=session.pk)
+    chat(owner, session, 4, start=41)
+    session.refresh_from_db()
+    assert summary_for_session(session=session) is None
+
+
+def test_a_second_worker_racing_stores_once(owner, session, small_context, monkeypatch):
+    chat(owner, session, 40)
+    make = services.summary_make
+
+    def raced(**kwargs):
+        made = make(**kwargs)
+        monkeypatch.setattr(services, "summary_make", make)
+        services.cache.delete(services.MAKING_KEY.format(session.pk))  # the other worker got in
+        assert summary_refresh(session_id=session.pk).summary is not None
+        return made
+
+    monkeypatch.setattr(services, "summary_make", raced)
+    assert summary_refresh(session_id=session.pk).summary is None
+    assert ContextSummary.objects.count() == 1
+
+
+def test_the_new_summary_is_announced_to_the_session_after_commit(
+    owner, session, small_context, django_capture_on_commit_callbacks, monkeypatch
+):
+    chat(owner, session, 40)
+    published = []
+    monkeypatch.setattr(services.live, "publish_now", lambda events, **_: published.extend(events))
+    with django_capture_on_commit_callbacks() as callbacks:
+        summary = summary_refresh(session_id=session.pk).summary
+    assert published == []  # not before the commit
+    for callback in callbacks:
+        callback()
+    [(group, event)] = published
+    assert group == f"session.{session.pk}"
+    assert event["type"] == "context.changed"
+    assert event["summary"]["seq"] == summary.seq
+
+
+def test_summaries_off_make_none(owner, session, small_context):
+    small_context.SUMMARY_EVERY_MESSAGES = 0
+    chat(owner, session, 40)
+    assert summary_refresh(session_id=session.pk).summary is None

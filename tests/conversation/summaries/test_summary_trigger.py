@@ -1,0 +1,94 @@
+"""summary_refresh_if_due: after a reply's commit, the summary's job is queued only when it may be due."""
+
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from django_tasks_db.models import DBTaskResult
+
+from conversation.db_threads import db_async
+from conversation.models import ContextSummary, Utterance
+from conversation.replies.stream import ReplyDone, reply_events
+from conversation.replies.turn import reply_begin
+from conversation.summaries.tasks import summary_refresh_task
+from conversation.summaries.trigger import summary_refresh_due
+from tests.conversation.summaries.conftest import chat
+
+TASK = "conversation.summaries.tasks.summary_refresh_task"
+
+
+def reply(user, session, text: str) -> Utterance:
+    async def go():
+        turn = await db_async(reply_begin)(user=user, session_id=session.pk, text=text, client_id=None)
+        return [event async for event in reply_events(user=user, turn=turn)]
+
+    done = async_to_sync(go)()[-1]
+    assert isinstance(done, ReplyDone)
+    return done.utterance
+
+
+def queued() -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.filter(task_path=TASK))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reply_whose_prompt_dropped_n_messages_queues_the_summary_on_the_context_queue(owner, session, small_context):
+    chat(owner, session, 40)
+    reply(owner, session, "and now?")
+    [task] = queued()
+    assert task.queue_name == "context"
+    assert task.args_kwargs["kwargs"] == {"session_id": str(session.pk)}
+    summary_refresh_task.call(session_id=str(session.pk))  # what the worker runs
+    assert ContextSummary.objects.filter(session=session).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reply_in_a_short_chat_queues_nothing(owner, session, small_context):
+    chat(owner, session, 4)
+    reply(owner, session, "hello")
+    assert queued() == []
+
+
+def metadata(*, first_seq, summary_seq=None, messages=10) -> Utterance:
+    context = {"first_seq": first_seq, "summary_seq": summary_seq, "messages": messages}
+    return Utterance(seq=100, metadata={"context": context})
+
+
+class Counted:
+    def __init__(self, message_count):
+        self.message_count = message_count
+
+
+@pytest.mark.parametrize(
+    ("first_seq", "summary_seq", "messages", "count", "due"),
+    [
+        (12, None, 10, 22, True),  # 11 dropped, none summarized
+        (10, None, 10, 20, False),  # 9 dropped
+        (40, 30, 10, 50, False),  # the summary covers all but 9
+        (42, 30, 10, 52, True),  # 11 since the summary
+        (300, None, 10, 20, False),  # seqs far apart (a cleared chat's): 9 messages on the branch dropped
+        (None, None, 0, 0, False),  # no window
+    ],
+)
+def test_the_check_reads_the_replys_metadata_alone(settings, first_seq, summary_seq, messages, count, due):
+    settings.SUMMARY_EVERY_MESSAGES = 10
+    reply_ = metadata(first_seq=first_seq, summary_seq=summary_seq, messages=messages)
+    assert summary_refresh_due(session=Counted(count), reply=reply_) is due
+
+
+def test_summaries_off_are_never_due(settings):
+    settings.SUMMARY_EVERY_MESSAGES = 0
+    assert not summary_refresh_due(session=Counted(1000), reply=metadata(first_seq=900))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_takes_the_job_from_the_context_queue_and_stores_the_summary(owner, session, job_worker):
+    # The worker has the default context (8,192 tokens less 2,048): 40 messages of about 250 tokens overflow it.
+    chat(owner, session, 40, words=110)
+    reply(owner, session, "and now?")
+    deadline = time.monotonic() + 60
+    # A run that leaves more dropped messages queues the next before it ends: all done is final.
+    while {t.status for t in queued()} != {"SUCCESSFUL"}:
+        assert time.monotonic() < deadline, [(t.status, t.traceback) for t in queued()]
+        time.sleep(0.2)
+    assert ContextSummary.objects.filter(session=session).exists()

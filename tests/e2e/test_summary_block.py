@@ -1,0 +1,94 @@
+"""'Earlier in this chat' in Chromium: a long chat's summary shown above the first message the model
+sees, collapsed, expanded and edited by keyboard (the edit saved through the API, Escape leaving an
+edit unsaved), redrawn when another tab rewrites it (context.changed), axe clean, at 375 and 1280 px
+with no sideways scroll."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conversation.history.append import utterances_append
+from conversation.inputs import UtteranceIn
+from conversation.models import ContextSummary, Session
+from conversation.replies.turn import prompt_for_session
+from conversation.sessions.create import session_create
+from conversation.summaries.services import summary_edit, summary_refresh
+from tests.e2e.keyboard import tab_to
+from tests.e2e.test_chat_page import call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def long_chat(owner) -> tuple[str, int]:
+    """40 messages of about 250 tokens: the default context (8,192 less 2,048) drops the oldest;
+    their summary made as the background job makes it (the offline rule, in this process)."""
+    session_id = call(session_create, user=owner, title="Long chat").pk
+    words = lambda n: " ".join(f"topic{n}x{i}" for i in range(110))  # noqa: E731
+    messages = [
+        UtteranceIn(role="user" if n % 2 else "assistant", text=f"Message {n}. {words(n)}") for n in range(1, 41)
+    ]
+    call(utterances_append, user=owner, session_id=session_id, utterances=messages)
+    while call(summary_refresh, session_id=session_id).more:
+        pass
+    session = Session.objects.select_related("persona").get(pk=session_id)
+    return session_id, prompt_for_session(session=session)[0].first_seq
+
+
+def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
+    live_url, signed_in: Page, owner, axe, assert_no_sideways_scroll
+):
+    session_id, first_seq = long_chat(owner)
+    assert ContextSummary.objects.filter(session_id=session_id).exists()
+    page = signed_in
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_url}/c/{session_id}/")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+
+    block = page.locator("#context-summary")
+    disclosure = block.locator("summary")
+    expect(disclosure).to_contain_text("Earlier in this chat")
+    expect(page.locator("#context-summary + li.message")).to_have_attribute("data-seq", str(first_seq))
+    text = block.locator(".context-summary-text")
+    expect(text).to_be_hidden()  # collapsed
+
+    disclosure.focus()
+    page.keyboard.press("Enter")
+    expect(block.locator("details")).to_have_js_property("open", True)
+    expect(text).to_be_visible()
+    expect(text).to_contain_text("Message ")
+    assert_no_sideways_scroll(page)
+    axe(page)
+
+    edit = block.get_by_role("button", name="Edit summary")
+    tab_to(page, edit)
+    page.keyboard.press("Enter")
+    field = block.get_by_label("Summary", exact=True)
+    expect(field).to_be_focused()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("We chose the blue plan.")
+    tab_to(page, block.get_by_role("button", name="Save summary"))
+    page.keyboard.press("Enter")
+    expect(block.locator(".context-summary-status")).to_have_text("Summary saved.")
+    expect(edit).to_be_focused()
+    expect(text).to_have_text("We chose the blue plan.")
+    assert ContextSummary.objects.filter(session_id=session_id).latest("seq").text == "We chose the blue plan."
+    axe(page)
+
+    # Escape leaves the editor, nothing saved.
+    page.keyboard.press("Enter")
+    expect(field).to_be_focused()
+    page.keyboard.type(" Not this.")
+    page.keyboard.press("Escape")
+    expect(edit).to_be_focused()
+    expect(text).to_have_text("We chose the blue plan.")
+
+    # Another tab (here the service itself) rewrites it: the page hears context.changed.
+    call(summary_edit, user=owner, session_id=session_id, text="Rewritten elsewhere.")
+    expect(text).to_have_text("Rewritten elsewhere.")
+
+    page.keyboard.press("Shift+Tab")
+    expect(disclosure).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(block.locator("details")).to_have_js_property("open", False)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(disclosure).to_be_visible()
+    assert_no_sideways_scroll(page)
