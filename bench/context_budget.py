@@ -150,9 +150,7 @@ def _check(call: dict, *, turn: int, text: str, summary, history: list, ours) ->
     last = chat[-1]["content"] if chat else ""
     cut = last.endswith(CUT_MARKER) and text.startswith(last[: -len(CUT_MARKER)])
     newest = bool(chat) and chat[-1]["role"] == "user" and (last == text or cut)
-    has_summary = summary is None or any(
-        s.startswith(SUMMARY_HEADING) and summary.text[:500].strip() in s for s in systems
-    )
+    has_summary = summary is None or any(SUMMARY_HEADING in s and summary.text[:500].strip() in s for s in systems)
     after = [h for h in history if summary is None or h[0] > summary.seq]
     # The prompt's messages are the newest of the chat, in order (the last one maybe cut).
     in_order = [m["content"] for m in chat[:-1]] == [h[2] for h in after[len(after) - len(chat) : -1]]

@@ -41,11 +41,13 @@ def context_leaves_room_for_a_prompt(app_configs, **kwargs) -> list[checks.Check
             )
         )
     if settings.SUMMARY_MAX_TOKENS < 1 or room // 2 < settings.SUMMARY_MAX_TOKENS:
+        # A warning, not an error: the workers must still start. A summary too long for a prompt is
+        # cut to fit it (prompt.py), at the cost of the newest messages' room.
         errors.append(
-            checks.Error(
-                f"SUMMARY_MAX_TOKENS is {settings.SUMMARY_MAX_TOKENS}; it must be from 1 to half the prompt's "
+            checks.Warning(
+                f"SUMMARY_MAX_TOKENS is {settings.SUMMARY_MAX_TOKENS}; it should be from 1 to half the prompt's "
                 f"room ({room // 2}), so that a summary leaves room for the newest messages.",
-                id="conversation.E004",
+                id="conversation.W001",
             )
         )
     return errors

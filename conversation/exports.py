@@ -79,7 +79,11 @@ def session_markdown(session: Session) -> Iterator[str]:
     summary = summary_for_session(session=session)
     if summary is not None:
         # What the model is given in place of the messages before it (they follow, whole).
-        yield f"## Earlier in this chat\n\n_A summary of the first {summary.messages} messages_\n\n{summary.text}\n\n"
+        edited = ", edited by its owner" if summary.edited_at else ""
+        yield (
+            f"## Earlier in this chat\n\n_A summary of the first {summary.messages} messages{edited}_\n\n"
+            f"{summary.text}\n\n## Messages\n\n"
+        )
     for rows in _pages(session):
         yield "".join(
             f"### {ROLE_HEADINGS.get(row.role, row.role)} · {timezone.localtime(row.created_at):%Y-%m-%d %H:%M}\n\n"

@@ -180,7 +180,7 @@ LABELS = {
     "shareEmailsNeeded": "Name at least one e-mail, or choose another audience.",
     # usage shown: the context gauge (static/js/chat/gauge.js)
     "gaugeLabel": "Context",
-    "gaugeText": "{used} of {max}",
+    "gaugeText": "{used} of {max} tokens",
     "gaugeValue": "{used} of {max} tokens; a prompt holds up to {budget}, the rest is left for the reply",
     "gaugeSummary": "· earlier messages summarized",
     # summaries (docs/context.md "Summaries")

@@ -179,11 +179,12 @@ def context(prompt: Prompt, *, cached: bool, zone: tzinfo | None = None) -> dict
         "size": len(prompt.included),
         "first_seq": prompt.first_seq,
         "cached": cached,
+        # Each part as the model should count it, like the whole (our count times the correction).
         "tokens": {
             "prompt": prompt.tokens,
-            "system": prompt.system_tokens,
-            "summary": prompt.summary_tokens,
-            "messages": prompt.messages_tokens,
+            "system": round(prompt.system_tokens * prompt.correction),
+            "summary": round(prompt.summary_tokens * prompt.correction),
+            "messages": round(prompt.messages_tokens * prompt.correction),
             "budget": prompt.budget,
             "context_max": prompt.context_max_tokens,
             "exact": prompt.exact,

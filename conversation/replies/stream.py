@@ -105,7 +105,7 @@ async def reply_events(*, user: User, turn: Turn) -> AsyncIterator[ReplyStarted 
                     reply_client_id=turn.reply_client_id,
                     metadata=metadata,
                     persona=turn.session.persona,
-                    usage_of=ReplyUsageOf(prompt=turn.prompt, reported=usage, model=backend.model),
+                    usage_of=ReplyUsageOf(prompt=turn.prompt, reported=usage, model=backend.model, user_id=user.pk),
                 )
             )
         else:  # stopped before its first word: nothing to store

@@ -158,5 +158,6 @@ def prompt_for_session(*, session: Session, upto_seq: int | None = None) -> tupl
         summary=summary_for_session(session=session),
         window=messages,
         model=assistant_model(),
+        user_id=session.user_id,
     )
     return prompt, window.cached

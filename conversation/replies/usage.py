@@ -16,6 +16,7 @@ class ReplyUsageOf:
     prompt: Prompt
     reported: Usage | None
     model: str
+    user_id: int
 
 
 def reply_usage(*, usage_of: ReplyUsageOf, text: str) -> dict:
@@ -24,7 +25,9 @@ def reply_usage(*, usage_of: ReplyUsageOf, text: str) -> dict:
     prompt_reported = reported.prompt_tokens if reported is not None else None
     completion_reported = reported.completion_tokens if reported is not None else None
     if isinstance(prompt_reported, int) and prompt_reported > 0:
-        tokens.tokens_correction_learn(model=model, counted=prompt.counted, reported=prompt_reported)
+        tokens.tokens_correction_learn(
+            model=model, user_id=usage_of.user_id, counted=prompt.counted, reported=prompt_reported
+        )
     both = all(isinstance(n, int) and n >= 0 for n in (prompt_reported, completion_reported))
     return {
         "prompt_tokens": prompt_reported if both else prompt.tokens,

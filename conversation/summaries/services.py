@@ -114,10 +114,13 @@ def _store(*, session: Session, previous: ContextSummary | None, covered: list[d
     point = covered[-1]
     if not Utterance.objects.filter(session_id=session.pk, seq=point["seq"]).exists():
         return None
-    if previous is not None:
-        edited = list(ContextSummary.objects.filter(pk=previous.pk).values_list("edited_at", flat=True))
-        if edited != [previous.edited_at]:
-            return None
+    # The summary it was made from must still be the newest on the path, as it was: another run
+    # may have stored one meanwhile, and its owner may have rewritten that (an edit is never lost).
+    newest = summary_for_session(session=current)
+    if (newest.pk if newest else None) != (previous.pk if previous else None):
+        return None
+    if previous is not None and newest.edited_at != previous.edited_at:
+        return None
     try:
         with transaction.atomic():
             summary = ContextSummary.objects.create(

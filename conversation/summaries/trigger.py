@@ -5,10 +5,15 @@ reads the prompt (replies/turn.py), since replies/after.py, which the reply's st
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 
 from conversation.models import Session, Utterance
 
 logger = logging.getLogger(__name__)
+
+# A session's refresh is queued (the task clears it when it starts); a lost one expires.
+QUEUED_KEY = "summary-queued:{}"
+QUEUED_SECONDS = 600
 
 
 def summary_refresh_due(*, session: Session, reply: Utterance) -> bool:
@@ -27,12 +32,22 @@ def summary_refresh_due(*, session: Session, reply: Utterance) -> bool:
 
 def summary_refresh_if_due(*, session: Session, reply: Utterance) -> None:
     """After a reply's commit: queue the session's summary refresh (summaries/tasks.py, queue
-    "context") when it may be due. A queue that fails costs the summary, never the reply."""
+    "context") when it may be due and none is queued for it yet (replies while one waits queue no
+    more). A queue that fails costs the summary, never the reply."""
     if not summary_refresh_due(session=session, reply=reply):
         return
     from conversation.summaries.tasks import summary_refresh_task  # the task imports the services
 
     try:
-        summary_refresh_task.enqueue(session_id=str(session.pk))
+        if cache.add(QUEUED_KEY.format(session.pk), 1, QUEUED_SECONDS):
+            summary_refresh_task.enqueue(session_id=str(session.pk))
     except Exception:
         logger.warning("could not queue the summary of session %s", session.pk, exc_info=True)
+
+
+def summary_queued_clear(*, session_id: str) -> None:
+    """The queued refresh of a session has started: the next reply that finds one due queues another."""
+    try:
+        cache.delete(QUEUED_KEY.format(session_id))
+    except Exception:
+        logger.warning("cache unreachable; %s left to expire", QUEUED_KEY.format(session_id), exc_info=True)

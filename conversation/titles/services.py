@@ -29,7 +29,10 @@ def session_title_propose_if_due(*, user: User, session: Session, reply: Utteran
         return
     from conversation.titles.tasks import session_title_make  # the task module imports this one
 
-    session_title_make.enqueue(session_id=str(session.pk), reply_seq=reply.seq)
+    try:
+        session_title_make.enqueue(session_id=str(session.pk), reply_seq=reply.seq)
+    except Exception:  # a queue that fails costs the title, never the reply nor the hooks after it
+        logger.warning("could not queue the title of session %s", session.pk, exc_info=True)
 
 
 def session_title_by_model(*, session_id: uuid.UUID | str, reply_seq: int) -> str | None:

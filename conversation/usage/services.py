@@ -77,7 +77,7 @@ def usage_record_completion(*, user_id: int, completion: Completion, messages: l
     counted = tokens.PROMPT_OVERHEAD_TOKENS + sum(
         tokens.message_tokens(tokens.text_tokens(message["content"])) for message in messages
     )
-    correction = tokens.tokens_correction(model=completion.model)
+    correction = tokens.tokens_correction(model=completion.model, user_id=user_id)
     usage_record(
         user_id=user_id,
         prompt_tokens=round(counted * correction),

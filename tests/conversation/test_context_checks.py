@@ -15,9 +15,10 @@ def test_it_refuses_a_reply_share_that_leaves_no_room_for_a_prompt(settings):
     assert "leaves 96 tokens for a prompt" in error.msg
 
 
-def test_it_refuses_a_summary_that_would_fill_half_the_prompt(settings):
+def test_it_warns_of_a_summary_that_would_fill_half_the_prompt_without_stopping_the_workers(settings):
     settings.SUMMARY_MAX_TOKENS = 5000
-    assert [error.id for error in context_leaves_room_for_a_prompt(None)] == ["conversation.E004"]
+    (warning,) = context_leaves_room_for_a_prompt(None)
+    assert (warning.id, warning.is_serious()) == ("conversation.W001", False)
 
 
 def form(**fields) -> PersonaForm:

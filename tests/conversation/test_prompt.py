@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from conversation import prompt as prompt_module
 from conversation import tokens
 from conversation.models import ContextSummary, Persona
 from conversation.prompt import CUT_MARKER, SUMMARY_HEADING, prompt_budget, prompt_build
@@ -47,6 +48,7 @@ def build(window, *, persona=None, system_prompt="Be brief.", summary=None, mode
         summary=summary,
         window=window,
         model=model,
+        user_id=1,
     )
 
 
@@ -107,7 +109,10 @@ def test_a_persona_with_its_own_context_gets_its_own_budget():
 def test_the_summary_comes_after_the_system_prompt_and_the_messages_it_covers_stay_out():
     summary = ContextSummary(seq=2, text="They greeted each other.", tokens=6, messages=2, made_by="offline")
     prompt = build([message(1, "hi"), message(2, "hello", "assistant"), message(3, "what now?")], summary=summary)
-    assert prompt.messages[1] == {"role": "system", "content": f"{SUMMARY_HEADING}\nThey greeted each other."}
+    assert prompt.messages[0] == {
+        "role": "system",
+        "content": f"Be brief.\n\n{SUMMARY_HEADING}\nThey greeted each other.",
+    }
     assert [m["seq"] for m in prompt.included] == [3]
     assert prompt.summary is summary
     assert prompt.summary_tokens > 0
@@ -117,14 +122,14 @@ def test_a_summary_too_long_for_the_room_is_cut_before_the_message_answered():
     summary = ContextSummary(seq=1, text="remembered " * 800, tokens=800, messages=1, made_by="offline")
     prompt = build([message(1, "x"), message(2, "the question " * 30)], summary=summary)
     assert prompt.messages[-1]["content"] == "the question " * 30
-    assert prompt.messages[1]["content"].endswith(CUT_MARKER)
+    assert prompt.messages[0]["content"].endswith(CUT_MARKER)
     assert counted_by_the_model(prompt) <= 500
 
 
 def test_an_estimate_is_corrected_by_what_the_server_reported():
     window = [message(n, "word " * 30) for n in range(1, 41)]
     plain = build(window, model="llama3.2")
-    tokens.tokens_correction_learn(model="llama3.2", counted=100, reported=150)
+    tokens.tokens_correction_learn(model="llama3.2", user_id=1, counted=100, reported=150)
     corrected = build(window, model="llama3.2")
     assert not corrected.exact
     assert len(corrected.included) < len(plain.included)
@@ -151,3 +156,27 @@ def test_a_prompt_is_never_over_the_budget(settings, lengths, system_words, summ
     assert prompt.tokens == counted_by_the_model(prompt)
     assert prompt.included
     assert prompt.included[-1]["seq"] == len(lengths)
+
+
+def test_the_markers_tokens_are_what_the_fit_sets_aside():
+    assert tokens.text_tokens(CUT_MARKER) == prompt_module._MARKER_TOKENS
+
+
+def test_the_message_answered_keeps_some_words_however_small_the_room(settings):
+    settings.CONTEXT_MAX_TOKENS, settings.ASSISTANT_MAX_TOKENS = 2304, 2048
+    tokens.tokens_correction_learn(model="llama3.2", user_id=1, counted=100, reported=300)  # room / 3
+    summary = ContextSummary(seq=1, text="remembered " * 200, tokens=200, messages=1, made_by="offline")
+    prompt = build([message(1, "x"), message(2, "the question " * 300)], summary=summary, model="llama3.2")
+    assert prompt.messages[-1]["content"].startswith("the question the question")
+    assert prompt.tokens <= 256
+
+
+def test_a_huge_message_is_cut_once_however_often_its_prompt_is_read(monkeypatch):
+    huge = message(2, "an enormous paste " * 2000)
+    build([message(1, "x"), huge])
+    calls = []
+    original = tokens.text_cut_to_tokens
+    monkeypatch.setattr(tokens, "text_cut_to_tokens", lambda *args: calls.append(args) or original(*args))
+    for _ in range(5):
+        assert build([message(1, "x"), dict(huge)]).messages[-1]["content"].endswith(CUT_MARKER)
+    assert calls == []

@@ -44,25 +44,31 @@ def test_a_cut_keeps_a_text_that_fits_whole():
 
 
 def test_the_correction_is_one_until_a_server_reports():
-    assert tokens.tokens_correction(model="llama3.2") == 1.0
+    assert tokens.tokens_correction(model="llama3.2", user_id=1) == 1.0
 
 
 def test_the_correction_follows_the_reports_and_never_falls_below_the_newest():
-    tokens.tokens_correction_learn(model="llama3.2", counted=100, reported=120)
-    assert tokens.tokens_correction(model="llama3.2") == 1.2
-    tokens.tokens_correction_learn(model="llama3.2", counted=100, reported=100)
-    assert 1.0 < tokens.tokens_correction(model="llama3.2") < 1.2  # an average: it comes down slowly
-    tokens.tokens_correction_learn(model="llama3.2", counted=100, reported=150)
-    assert tokens.tokens_correction(model="llama3.2") == 1.5  # up at once: under-counting overflows
+    tokens.tokens_correction_learn(model="llama3.2", user_id=1, counted=100, reported=120)
+    assert tokens.tokens_correction(model="llama3.2", user_id=1) == 1.2
+    tokens.tokens_correction_learn(model="llama3.2", user_id=1, counted=100, reported=100)
+    assert 1.0 < tokens.tokens_correction(model="llama3.2", user_id=1) < 1.2  # an average: it comes down slowly
+    tokens.tokens_correction_learn(model="llama3.2", user_id=1, counted=100, reported=150)
+    assert tokens.tokens_correction(model="llama3.2", user_id=1) == 1.5  # up at once: under-counting overflows
 
 
 def test_the_correction_is_bounded_whatever_a_server_says():
-    tokens.tokens_correction_learn(model="odd", counted=10, reported=10_000)
-    assert tokens.tokens_correction(model="odd") == tokens.CORRECTION_MAX
-    tokens.tokens_correction_learn(model="tiny", counted=10_000, reported=1)
-    assert tokens.tokens_correction(model="tiny") == tokens.CORRECTION_MIN
+    tokens.tokens_correction_learn(model="odd", user_id=1, counted=10, reported=10_000)
+    assert tokens.tokens_correction(model="odd", user_id=1) == tokens.CORRECTION_MAX
+    tokens.tokens_correction_learn(model="tiny", user_id=1, counted=10_000, reported=1)
+    assert tokens.tokens_correction(model="tiny", user_id=1) == tokens.CORRECTION_MIN == 1.0
+
+
+def test_what_one_users_chats_teach_never_sizes_anothers_prompts():
+    tokens.tokens_correction_learn(model="llama3.2", user_id=1, counted=100, reported=200)
+    assert tokens.tokens_correction(model="llama3.2", user_id=1) == 2.0
+    assert tokens.tokens_correction(model="llama3.2", user_id=2) == 1.0
 
 
 def test_an_exact_model_learns_nothing():
-    tokens.tokens_correction_learn(model="gpt-4", counted=100, reported=300)
-    assert tokens.tokens_correction(model="gpt-4") == 1.0
+    tokens.tokens_correction_learn(model="gpt-4", user_id=1, counted=100, reported=300)
+    assert tokens.tokens_correction(model="gpt-4", user_id=1) == 1.0

@@ -26,7 +26,7 @@ def test_the_gauge_shows_the_prompt_of_the_context_after_each_reply_and_on_openi
     expect(gauge).to_be_hidden()  # a new chat has no context yet
     send(page, "hello there")
     expect(assistant_messages(page).last).to_contain_text("Echo: hello there")
-    expect(page.locator("#context-gauge-text")).to_have_text(re.compile(r"^\d+(\.\d)?k? of 8k$"))
+    expect(page.locator("#context-gauge-text")).to_have_text(re.compile(r"^\d+(\.\d)?k? of 8k tokens$"))
     meter = page.get_by_role("meter", name="Context")
     expect(meter).to_have_attribute(
         "aria-valuetext", re.compile(r"^[\d,]+ of 8,192 tokens; a prompt holds up to 6,144")
@@ -42,7 +42,7 @@ def test_the_gauge_shows_the_prompt_of_the_context_after_each_reply_and_on_openi
 
     page.set_viewport_size(NARROW)
     page.reload()
-    expect(page.locator("#context-gauge-text")).to_have_text(re.compile(r" of 8k$"))  # read when the chat opens
+    expect(page.locator("#context-gauge-text")).to_have_text(re.compile(r" of 8k tokens$"))  # read when the chat opens
     assert_no_sideways_scroll(page)
     axe(page, context=".chat-header")
 

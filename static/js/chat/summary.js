@@ -74,11 +74,14 @@ function render() {
 function place() {
   if (!element || !shown.summary || state.leaf !== null) return;
   const first = els.list.querySelector(`li.message[data-seq="${shown.firstSeq}"]`);
+  // Moving an element takes the focus off what it holds: it goes back where it was.
+  const focused = element.contains(document.activeElement) ? document.activeElement : null;
   if (first) {
     if (element.nextElementSibling !== first) els.list.insertBefore(element, first);
   } else if (els.list.firstElementChild !== element) {
     els.list.prepend(element);
   }
+  if (focused && document.activeElement !== focused) focused.focus({ preventScroll: true });
 }
 
 // The summary and the window's first message, as the next reply's model sees them (context.js).
@@ -131,7 +134,8 @@ async function save() {
     shown.summary = await api("PUT", withId(config.urls.contextSummary, state.sessionId), { text });
     closeEditor({ message: labels.summarySaved });
   } catch (error) {
-    part("error").textContent = label("summaryFailed", { reason: error.message });
+    // The API names the field ("text: ..."): the person editing it needs the reason only.
+    part("error").textContent = label("summaryFailed", { reason: error.message.replace(/^text: /, "") });
     part("error").hidden = false;
     $("context-summary-input").focus();
   } finally {

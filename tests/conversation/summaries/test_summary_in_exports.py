@@ -37,5 +37,7 @@ def test_the_markdown_export_has_an_earlier_in_this_chat_section_before_the_mess
     made = summary_refresh(session_id=session.pk).summary
     text = exported(owner, session, "markdown")
     section = f"## Earlier in this chat\n\n_A summary of the first {made.messages} messages_\n\n{made.text}\n\n"
-    assert section in text
+    assert section + "## Messages\n\n" in text  # the messages under a heading of their own, after it
     assert text.index(section) < text.index("### You")
+    summary_edit(user=owner, session_id=session.pk, text="Rewritten by hand.")
+    assert "messages, edited by its owner_\n\nRewritten by hand." in exported(owner, session, "markdown")

@@ -224,3 +224,26 @@ def test_summaries_off_make_none(owner, session, small_context):
     small_context.SUMMARY_EVERY_MESSAGES = 0
     chat(owner, session, 40)
     assert summary_refresh(session_id=session.pk).summary is None
+
+
+def test_a_run_made_from_a_summary_no_longer_the_newest_stores_nothing_and_loses_no_edit(
+    owner, session, small_context, monkeypatch
+):
+    chat(owner, session, 60)
+    first = summary_refresh(session_id=session.pk).summary
+    make = services.summary_make
+
+    def overtaken(**kwargs):
+        made = make(**kwargs)
+        monkeypatch.setattr(services, "summary_make", make)
+        services.cache.delete(services.MAKING_KEY.format(session.pk))
+        newer = summary_refresh(session_id=session.pk).summary  # another run stores the next one...
+        summary_edit(user=owner, session_id=session.pk, text="Kept by hand.")  # ...which its owner rewrites
+        assert newer is not None
+        return made
+
+    chat(owner, session, 30, start=61)
+    monkeypatch.setattr(services, "summary_make", overtaken)
+    assert first is not None
+    assert summary_refresh(session_id=session.pk).summary is None
+    assert summary_for_session(session=Session.objects.get(pk=session.pk)).text == "Kept by hand."

@@ -1,6 +1,7 @@
 """summary_refresh_if_due: after a reply's commit, the summary's job is queued only when it may be due."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -92,3 +93,34 @@ def test_a_real_worker_takes_the_job_from_the_context_queue_and_stores_the_summa
         assert time.monotonic() < deadline, [(t.status, t.traceback) for t in queued()]
         time.sleep(0.2)
     assert ContextSummary.objects.filter(session=session).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_replies_while_a_refresh_waits_queue_no_more(owner, session, small_context):
+    chat(owner, session, 40)
+    reply(owner, session, "and now?")
+    reply(owner, session, "and then?")
+    assert len(queued()) == 1
+    summary_refresh_task.call(session_id=str(session.pk))  # it starts: the next due reply queues again
+    before = len(queued())
+    reply(owner, session, "and after that?")
+    assert len(queued()) == before + 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_reply_sets_off_a_bounded_number_of_runs_however_big_the_backlog(
+    owner, session, small_context, monkeypatch
+):
+    from conversation.summaries import tasks
+
+    chat(owner, session, 1000, words=4)
+    enqueued = []
+    task = tasks.summary_refresh_task
+    monkeypatch.setattr(tasks, "summary_refresh_task", SimpleNamespace(enqueue=lambda **kw: enqueued.append(kw["run"])))
+    task.call(session_id=str(session.pk))
+    ran = 0
+    while ran < len(enqueued):  # each run queued, run in turn
+        task.call(session_id=str(session.pk), run=enqueued[ran])
+        ran += 1
+    assert enqueued == list(range(2, tasks.RUNS_PER_REPLY + 1))
+    assert ContextSummary.objects.filter(session=session).count() == tasks.RUNS_PER_REPLY

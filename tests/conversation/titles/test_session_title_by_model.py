@@ -170,3 +170,19 @@ async def test_other_tabs_hear_the_models_title(owner, titles_model, held_tasks)
     event = await event_receive(tabs)
     assert event["type"] == "session.renamed"
     assert (event["session"]["id"], event["session"]["title"]) == (str(session.pk), "Lisbon trip plans")
+
+
+def test_a_title_job_that_cannot_be_queued_costs_the_title_only(owner, titles_model, held_tasks, monkeypatch, caplog):
+    from types import SimpleNamespace
+
+    from conversation.titles import tasks
+
+    def refuse(**kwargs):
+        raise ConnectionError("the queue's database went away")
+
+    monkeypatch.setattr(tasks, "session_title_make", SimpleNamespace(enqueue=refuse))
+    session = session_create(user=owner)
+    with caplog.at_level(logging.WARNING, logger="conversation.titles.services"):
+        reply(owner, session, "Where should I stay in Lisbon?")  # the reply stands; the hooks after it run
+    assert named(session) == ("Where should I stay in Lisbon?", "auto")
+    assert "could not queue the title" in caplog.text
