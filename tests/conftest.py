@@ -113,9 +113,14 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _offline_replies_without_pauses(settings):
-    """The offline backend streams at once in tests (its pause is for people watching)."""
+    """The offline backend streams at once in tests (its pause is for people watching). No title or
+    summary job is queued unless a test asks for them (tests/conversation/titles, summaries): a
+    reply's job left in the queue would be taken by the session's worker while the test's data is
+    flushed under it."""
     settings.ASSISTANT_BASE_URL = ""
     settings.ASSISTANT_OFFLINE_DELAY_SECONDS = 0
+    settings.TITLES_BY_MODEL = False
+    settings.SUMMARY_EVERY_MESSAGES = 0
 
 
 @pytest.fixture(scope="session")
@@ -197,13 +202,24 @@ def _files_in_temporary_folders(settings, exports_root, imports_root):
 
 
 @pytest.fixture(scope="session")
-def job_worker(django_db_setup, django_db_blocker, exports_root, imports_root):
+def _job_workers(django_db_setup, django_db_blocker, exports_root, imports_root):
+    """The session's worker, started again by job_worker when it has died."""
+    workers: list[subprocess.Popen] = []
+    yield workers
+    for process in workers:
+        stop_process(process)
+
+
+@pytest.fixture
+def job_worker(_job_workers, django_db_blocker, exports_root, imports_root):
     """A real background worker (`manage.py db_worker`, as make run and make serve start it) on the
-    test database: tests that use it commit their data (transaction=True)."""
-    with django_db_blocker.unblock():
-        process = _job_worker_start(exports_root, imports_root, name="db_worker")
-    yield process
-    stop_process(process)
+    test database: tests that use it commit their data (transaction=True). One for the session; a
+    new one when it died (django-tasks' worker exits when a job's row is deleted while it runs it,
+    as a test's flush does to a job another test left)."""
+    if not _job_workers or _job_workers[-1].poll() is not None:
+        with django_db_blocker.unblock():
+            _job_workers.append(_job_worker_start(exports_root, imports_root, name="db_worker"))
+    return _job_workers[-1]
 
 
 @pytest.fixture

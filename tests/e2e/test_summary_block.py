@@ -18,6 +18,11 @@ from tests.e2e.test_chat_page import call
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _summaries_on(settings):
+    settings.SUMMARY_EVERY_MESSAGES = 10  # as the page's server has it (the tests' default is none)
+
+
 def long_chat(owner) -> tuple[str, int]:
     """40 messages of about 250 tokens: the default context (8,192 less 2,048) drops the oldest;
     their summary made as the background job makes it (the offline rule, in this process)."""

@@ -25,7 +25,7 @@ function show(context) {
     used: prompt.toLocaleString("en"), max: max.toLocaleString("en"), budget: budget.toLocaleString("en"),
   }));
   gauge.text.textContent = label("gaugeText", { used: shortTokens(prompt), max: shortTokens(max) });
-  gauge.box.title = gauge.meter.getAttribute("aria-valuetext");
+  gauge.box.title = gauge.meter.getAttribute("aria-valuetext") + (context.summary ? ` ${label("gaugeSummary")}` : "");
   gauge.summary.hidden = !context.summary;
   gauge.box.dataset.prompt = String(prompt);
   gauge.box.hidden = false;

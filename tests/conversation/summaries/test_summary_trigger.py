@@ -83,8 +83,11 @@ def test_summaries_off_are_never_due(settings):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_takes_the_job_from_the_context_queue_and_stores_the_summary(owner, session, job_worker):
+def test_a_real_worker_takes_the_job_from_the_context_queue_and_stores_the_summary(
+    owner, session, job_worker, settings
+):
     # The worker has the default context (8,192 tokens less 2,048): 40 messages of about 250 tokens overflow it.
+    settings.SUMMARY_EVERY_MESSAGES = 10  # as the worker has it (the tests' default is none)
     chat(owner, session, 40, words=110)
     reply(owner, session, "and now?")
     deadline = time.monotonic() + 60
