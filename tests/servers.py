@@ -237,10 +237,12 @@ def manage(*args: str, env: dict[str, str]) -> str:
 
 
 def wait_until_sockets_closed(*, seconds: float = 10.0) -> None:
-    """Until the servers have handled the closing of every socket (each deletes its lease): a test
-    waits for it before the database flush, whose TRUNCATE would meet those deletes as a deadlock."""
-    from conversation.models import SocketLease
+    """Until the servers have handled the closing of every socket (each deletes its lease) and stored
+    every reply still being written (a reply runs to its end when its tab is gone; its transaction
+    writes the session, its utterance and the user's day of tokens): a test waits for them before
+    the database flush, whose TRUNCATE would meet those writes as a deadlock."""
+    from conversation.models import ReplyInFlight, SocketLease
 
     deadline = time.monotonic() + seconds
-    while SocketLease.objects.exists() and time.monotonic() < deadline:
+    while (SocketLease.objects.exists() or ReplyInFlight.objects.exists()) and time.monotonic() < deadline:
         time.sleep(0.05)

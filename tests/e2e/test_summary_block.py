@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _summaries_on(settings):
-    settings.SUMMARY_EVERY_MESSAGES = 10  # as the page's server has it (the tests' default is none)
+    settings.SUMMARY_EVERY_MESSAGES = 10  # the summary is made here, in the test (the page's server queues none)
 
 
 def long_chat(owner) -> tuple[str, int]:
