@@ -223,7 +223,15 @@ def job_worker(_job_workers, django_db_blocker, exports_root, imports_root):
     if not _job_workers or _job_workers[-1].poll() is not None:
         with django_db_blocker.unblock():
             _job_workers.append(_job_worker_start(exports_root, imports_root, name="db_worker"))
-    return _job_workers[-1]
+    yield _job_workers[-1]
+    # Before the test's flush: the jobs it queued and did not wait for (an import accepted at its
+    # end) run to their end, so that their writes never meet the flush's TRUNCATE.
+    from django_tasks_db.models import DBTaskResult
+
+    deadline = time.monotonic() + 30
+    with django_db_blocker.unblock():
+        while DBTaskResult.objects.filter(status__in=("READY", "RUNNING")).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 @pytest.fixture

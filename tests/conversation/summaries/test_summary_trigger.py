@@ -14,6 +14,7 @@ from conversation.replies.turn import reply_begin
 from conversation.summaries.tasks import summary_refresh_task
 from conversation.summaries.trigger import summary_refresh_due
 from tests.conversation.summaries.conftest import chat
+from tests.conversation.titles.held import HELD
 
 TASK = "conversation.summaries.tasks.summary_refresh_task"
 
@@ -32,22 +33,34 @@ def queued() -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=TASK))
 
 
+@pytest.fixture
+def held(settings):
+    """Jobs enqueued are held for the test (tests/conversation/titles/held.py): left in the database,
+    the session's worker would take one while the test's data is flushed under it."""
+    settings.TASKS = {"default": {"BACKEND": "tests.conversation.titles.held.HeldBackend", "QUEUES": ["context"]}}
+    HELD.clear()
+    yield HELD
+    HELD.clear()
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_reply_whose_prompt_dropped_n_messages_queues_the_summary_on_the_context_queue(owner, session, small_context):
+def test_a_reply_whose_prompt_dropped_n_messages_queues_the_summary_on_the_context_queue(
+    owner, session, small_context, held
+):
     chat(owner, session, 40)
     reply(owner, session, "and now?")
-    [task] = queued()
-    assert task.queue_name == "context"
-    assert task.args_kwargs["kwargs"] == {"session_id": str(session.pk)}
+    [task] = held
+    assert task.task.queue_name == "context"
+    assert task.kwargs == {"session_id": str(session.pk)}
     summary_refresh_task.call(session_id=str(session.pk))  # what the worker runs
     assert ContextSummary.objects.filter(session=session).exists()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_reply_in_a_short_chat_queues_nothing(owner, session, small_context):
+def test_a_reply_in_a_short_chat_queues_nothing(owner, session, small_context, held):
     chat(owner, session, 4)
     reply(owner, session, "hello")
-    assert queued() == []
+    assert held == []
 
 
 def metadata(*, first_seq, summary_seq=None, messages=10) -> Utterance:
@@ -99,15 +112,15 @@ def test_a_real_worker_takes_the_job_from_the_context_queue_and_stores_the_summa
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_replies_while_a_refresh_waits_queue_no_more(owner, session, small_context):
+def test_replies_while_a_refresh_waits_queue_no_more(owner, session, small_context, held):
     chat(owner, session, 40)
     reply(owner, session, "and now?")
     reply(owner, session, "and then?")
-    assert len(queued()) == 1
+    assert len(held) == 1
     summary_refresh_task.call(session_id=str(session.pk))  # it starts: the next due reply queues again
-    before = len(queued())
+    before = len(held)
     reply(owner, session, "and after that?")
-    assert len(queued()) == before + 1
+    assert len(held) == before + 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
