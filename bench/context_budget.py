@@ -8,8 +8,9 @@ OpenAI-compatible server that counts every prompt with our tokenizer and records
   every 25th of 2,000 to 4,000 tokens, one (turn 250) over the whole budget; replies mostly short,
   every 20th about 1,500 tokens.
   Figures: prompts over the budget; prompts missing the latest summary, the message answered or the
-  reply before it; messages neither in the prompt nor in its summary; model calls for summaries
-  beside 500 / SUMMARY_EVERY_MESSAGES + 1; prompt tokens (median, max) beside the budget.
+  reply before it; messages neither in the prompt nor in its summary; messages in the prompt whole,
+  and of those the summary covers too (made ahead); model calls for summaries beside
+  500 / SUMMARY_EVERY_MESSAGES + 1; prompt tokens (median, max) beside the budget.
 - Time to the first delta of a reply, summaries on beside off, at turn 10 (30 chats of each mode
   brought to turn 9, their 10th turn measured) and at turn 500 (the last 30 turns of the two long
   chats), the modes taken in turns: from the call into the reply path (reply_begin) to the first
@@ -152,9 +153,12 @@ def _check(call: dict, *, turn: int, text: str, summary, history: list, ours) ->
     newest = bool(chat) and chat[-1]["role"] == "user" and (last == text or cut)
     has_summary = summary is None or any(SUMMARY_HEADING in s and summary.text[:500].strip() in s for s in systems)
     after = [h for h in history if summary is None or h[0] > summary.seq]
-    # The prompt's messages are the newest of the chat, in order (the last one maybe cut).
-    in_order = [m["content"] for m in chat[:-1]] == [h[2] for h in after[len(after) - len(chat) : -1]]
-    previous_reply = next((h for h in reversed(after) if h[1] == "assistant"), None)
+    # The prompt's messages are the newest of the chat, in order (the last one maybe cut); made
+    # ahead, the summary may cover the oldest of them too.
+    in_order = len(chat) <= len(history) and [m["content"] for m in chat[:-1]] == [
+        h[2] for h in history[len(history) - len(chat) : -1]
+    ]
+    previous_reply = next((h for h in reversed(history) if h[1] == "assistant"), None)
     missing_previous = previous_reply is not None and not cut and len(chat) < 2
     return {
         "turn": turn,
@@ -164,7 +168,9 @@ def _check(call: dict, *, turn: int, text: str, summary, history: list, ours) ->
         "over_context": call["tokens"] + (call["max_tokens"] or 0) > settings.CONTEXT_MAX_TOKENS,
         "missing": not has_summary or not newest or missing_previous or not in_order,
         "cut": cut,
-        "gap": len(after) - len(chat),  # messages neither in the prompt nor in its summary
+        "gap": max(len(after) - len(chat), 0),  # messages neither in the prompt nor in its summary
+        "overlap": max(len(chat) - len(after), 0),  # messages in the prompt that its summary covers too
+        "verbatim": len(chat),
         "summary": summary is not None,
     }
 
@@ -239,6 +245,12 @@ def main() -> None:
             "" if built else "summaries not built",
         ]
     )
+    for label, key in [
+        ("messages in the prompt in full (median)", "verbatim"),
+        ("  of which the summary covers too (median)", "overlap"),
+    ]:
+        on, off = (statistics.median(p[key] for p in c.prompts) for c in (long_on, long_off))
+        rows.append([label, f"{on:.0f}", f"{off:.0f}", "(reported)", ""])
     rows.append(
         [
             "prompts holding a summary",

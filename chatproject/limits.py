@@ -89,10 +89,13 @@ TRASH_RETENTION_DAYS = env.int("TRASH_RETENTION_DAYS", default=30)
 CONTEXT_MAX_TOKENS = env.int("CONTEXT_MAX_TOKENS", default=8192)
 CONTEXT_WINDOW_SIZE = env.int("CONTEXT_WINDOW_SIZE", default=200)
 CONTEXT_TTL_SECONDS = env.int("CONTEXT_TTL_SECONDS", default=3600)
-# A summary of the messages that fell out of the window is made (by the model, in the background)
-# once this many have fallen out since the last one; 0 turns summaries off. A summary is kept to
-# SUMMARY_MAX_TOKENS, and an owner's edit to MAX_SUMMARY_CHARS characters.
+# A summary of a chat's older messages is made (by the model, in the background) ahead of their
+# falling out of the window, once the prompt is SUMMARY_AHEAD_PERCENT full or has left one out: a
+# call for every 2 x SUMMARY_EVERY_MESSAGES messages, or as soon as SUMMARY_EVERY_MESSAGES fell out
+# unsummarized (docs/context.md "Summaries"); 0 turns summaries off. A summary is kept to SUMMARY_MAX_TOKENS, and
+# an owner's edit to MAX_SUMMARY_CHARS characters.
 SUMMARY_EVERY_MESSAGES = env.int("SUMMARY_EVERY_MESSAGES", default=10)
+SUMMARY_AHEAD_PERCENT = env.int("SUMMARY_AHEAD_PERCENT", default=80)
 SUMMARY_MAX_TOKENS = env.int("SUMMARY_MAX_TOKENS", default=1024)
 MAX_SUMMARY_CHARS = env.int("MAX_SUMMARY_CHARS", default=8000)
 # After a chat's first reply the model proposes its title (the offline backend keeps the first

@@ -185,9 +185,9 @@ LABELS = {
     "gaugeSummary": "· earlier messages summarized",
     # summaries (docs/context.md "Summaries")
     "summaryHeading": "Earlier in this chat",
-    "summaryCovers": "(a summary of the first {count} messages, which the assistant no longer sees whole)",
-    "summaryMade": "Written by the assistant; it is given this in place of those messages.",
-    "summaryEdited": "Edited by you; the assistant is given this in place of those messages.",
+    "summaryCovers": "(a summary of the first {count} messages; the assistant sees those below whole)",
+    "summaryMade": "Written by the assistant; it is given this in place of the messages above.",
+    "summaryEdited": "Edited by you; the assistant is given this in place of the messages above.",
     "summaryEdit": "Edit summary",
     "summaryField": "Summary",
     "summaryHint": "Kept until newer messages are summarized, starting from your words.",

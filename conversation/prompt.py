@@ -1,6 +1,8 @@
 """A reply's prompt fitted to its token budget (docs/context.md): the system message (the system
-prompt, then the summary of what came before the window), and as many of the window's newest
-messages as fit in the persona's context (CONTEXT_MAX_TOKENS, or its own) minus ASSISTANT_MAX_TOKENS.
+prompt, then the branch's summary), and as many of the window's newest messages as fit in the
+persona's context (CONTEXT_MAX_TOKENS, or its own) minus ASSISTANT_MAX_TOKENS. The summary is made
+ahead (summaries/services.py), so its last part may repeat the oldest messages in the prompt: those
+stay in while they fit, and nothing falls between the two.
 
 Never over the budget. The message being answered is always in; when it alone is larger than what
 is left, it is cut with a visible marker, in the prompt only (the stored message stays whole); a
@@ -20,7 +22,7 @@ from conversation.models import ContextSummary, Persona
 
 # The least room a prompt may have: a persona's context must leave this much beyond the reply's share.
 MIN_PROMPT_TOKENS = 256
-SUMMARY_HEADING = "Earlier in this chat (a summary of the messages before these):"
+SUMMARY_HEADING = "Earlier in this chat (a summary, which may overlap the oldest messages below):"
 CUT_MARKER = "\n\n[… cut here: this message is longer than the model's context; only its beginning is shown …]"
 _MARKER_TOKENS = 22  # tokens.text_tokens(CUT_MARKER), checked by a test
 
@@ -45,6 +47,14 @@ class Prompt:
     def first_seq(self) -> int | None:
         """The oldest message of the window in the prompt: what came before it is summarized or left out."""
         return self.included[0]["seq"] if self.included else None
+
+    @property
+    def covered(self) -> int:
+        """The messages in the prompt that its summary covers too: how far the window may still
+        slide before a message falls out that no summary holds."""
+        if self.summary is None:
+            return 0
+        return sum(1 for m in self.included if m["seq"] <= self.summary.seq)
 
 
 def context_max_tokens_check(value: int | None) -> None:
@@ -84,8 +94,6 @@ def prompt_build(
     budget = prompt_budget(persona)
     # In our count's units: what the model's tokens allow, divided by the correction.
     room = int(budget / correction) - tokens.PROMPT_OVERHEAD_TOKENS
-    if summary is not None:
-        window = [m for m in window if m["seq"] > summary.seq]
     cut = False
 
     system_cost = tokens.message_tokens(tokens.text_tokens(system_prompt))

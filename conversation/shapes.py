@@ -157,7 +157,7 @@ def tag(tag: Tag) -> dict:
 
 # --- context (docs/context.md) ---
 def context_summary(summary: ContextSummary, *, zone: tzinfo | None = None) -> dict:
-    """A branch's summary of what came before the window ("Earlier in this chat")."""
+    """A branch's summary of the chat up to its point ("Earlier in this chat")."""
     return {
         "seq": summary.seq,
         "text": summary.text,

@@ -50,7 +50,10 @@ class SessionContextApi(ReadWriteThrottled, APIView):
             context_max = serializers.IntegerField(help_text="The model's context for this chat's persona.")
             exact = serializers.BooleanField(help_text="Counted with the model's tokenizer; else an estimate.")
 
-        summary = ContextSummarySerializer(allow_null=True, help_text="What came before the messages, summarized.")
+        summary = ContextSummarySerializer(
+            allow_null=True,
+            help_text="The chat summarized up to its point (seq); made ahead, it may cover the oldest messages too.",
+        )
         messages = ContextMessageSerializer(many=True, help_text="The newest messages that fit, oldest first.")
         size = serializers.IntegerField(help_text="How many messages the prompt holds.")
         first_seq = serializers.IntegerField(allow_null=True, help_text="The oldest of them.")

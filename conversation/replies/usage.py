@@ -39,6 +39,8 @@ def reply_usage(*, usage_of: ReplyUsageOf, text: str) -> dict:
             "max": prompt.context_max_tokens,
             "exact": prompt.exact,
             "summary_seq": prompt.summary.seq if prompt.summary is not None else None,
+            "summary_messages": prompt.summary.messages if prompt.summary is not None else 0,
+            "covered": prompt.covered,
             "first_seq": prompt.first_seq,
             "messages": len(prompt.included),
             "cut": prompt.cut,

@@ -1,5 +1,6 @@
-"""Summaries' writes (docs/context.md "Summaries"): the background refresh that summarizes what fell
-out of a branch's window (queued by summaries/trigger.py), and the owner's edit."""
+"""Summaries' writes (docs/context.md "Summaries"): the background refresh that summarizes a branch's
+older messages ahead of their falling out of its window (queued by summaries/trigger.py), and the
+owner's edit."""
 
 import logging
 import uuid
@@ -21,11 +22,12 @@ from conversation.replies.turn import prompt_for_session
 from conversation.sessions.lookup import session_get_for_user, session_id_parse
 from conversation.summaries.maker import summary_batch, summary_make
 from conversation.summaries.selectors import summary_for_session
+from conversation.summaries.trigger import KEEP_MESSAGES, prompt_is_full, summary_due
 from conversation.usage.services import usage_record_completion
 
 logger = logging.getLogger(__name__)
 
-# The most dropped messages one run reads: a call covers at most what fits its prompt anyway.
+# The most messages one run reads: a call covers at most what fits its prompt anyway.
 SUMMARY_READ_MAX = 500
 # While one process makes a session's summary, another skips it (the store's unique point settles
 # the rare race this misses: the cache is per process on the embedded default).
@@ -35,26 +37,27 @@ MAKING_KEY = "summary-making:{}"
 @dataclass(frozen=True)
 class Refreshed:
     summary: ContextSummary | None  # the summary stored, None: none was due or it could not be
-    more: bool  # dropped messages are left that are due another summary (a big import's)
+    more: bool  # messages are left that are due another summary (a big import's)
 
 
-def _dropped(*, session: Session, since: int, first: int) -> list[dict]:
-    """The final messages of the active path with since < seq < first, oldest first (at most
-    SUMMARY_READ_MAX): those the prompt leaves out and no summary covers."""
+def _unsummarized(*, session: Session, since: int, below: int) -> list[dict]:
+    """The final messages of the active path with since < seq < below, oldest first (at most
+    SUMMARY_READ_MAX): those no summary covers, short of the newest the prompt keeps verbatim."""
     queryset = Utterance.objects.filter(session_id=session.pk, is_final=True).only(
         "seq", "branch", "role", "text", "tokens"
     )
     rows = path_rows(
-        queryset, branch_path=session.branch_path, limit=SUMMARY_READ_MAX, above=since, below=first, newest=False
+        queryset, branch_path=session.branch_path, limit=SUMMARY_READ_MAX, above=since, below=below, newest=False
     )
     return [{"role": u.role, "text": u.text, "seq": u.seq, "branch": u.branch, "tokens": u.tokens} for u in rows]
 
 
 def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
-    """The background job: when SUMMARY_EVERY_MESSAGES or more messages of the session's active
-    branch fell out of the next reply's prompt since its summary (or its start), one call makes the
-    new summary from the previous one and those messages (as many as fit one call), stored at the
-    last one's point. A session deleted, trashed or cleared meanwhile gets none, and no error."""
+    """The background job: when the session's active branch is due a summary (trigger.summary_due),
+    one call makes the new summary from the previous one and the messages after it (as many as fit
+    one call, never the newest KEEP_MESSAGES), stored at the last one's point. Made ahead, it covers
+    messages the prompt still holds, so that few or none fall out unsummarized. A session deleted,
+    trashed or cleared meanwhile gets none, and no error."""
     nothing = Refreshed(summary=None, more=False)
     every = settings.SUMMARY_EVERY_MESSAGES
     session = Session.objects.select_related("persona").filter(pk=session_id, deleted_at__isnull=True).first()
@@ -62,17 +65,29 @@ def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
         return nothing
     previous = summary_for_session(session=session)
     prompt, _ = prompt_for_session(session=session)
-    if prompt.first_seq is None:
+    if not prompt.included:
         return nothing
-    dropped = _dropped(session=session, since=previous.seq if previous else 0, first=prompt.first_seq)
-    if len(dropped) < every:
+    due = summary_due(
+        path_messages=session.message_count,
+        summary_messages=previous.messages if previous else 0,
+        included=len(prompt.included),
+        covered=prompt.covered,
+        full=prompt_is_full(tokens=prompt.tokens, budget=prompt.budget),
+    )
+    if not due:
+        return nothing
+    keep = min(KEEP_MESSAGES, len(prompt.included))
+    candidates = _unsummarized(
+        session=session, since=previous.seq if previous else 0, below=prompt.included[-keep]["seq"]
+    )
+    if len(candidates) < every:
         return nothing
     key = MAKING_KEY.format(session.pk)
     if not _making_claim(key):
         return nothing
     try:
         previous_text = previous.text if previous else ""
-        _, covered = summary_batch(previous=previous_text, messages=dropped)
+        _, covered = summary_batch(previous=previous_text, messages=candidates)
         try:
             made = summary_make(previous=previous_text, messages=covered)
         except AssistantError:
@@ -85,8 +100,8 @@ def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
         stored = _store(session=session, previous=previous, covered=covered, made=made)
     finally:
         _making_release(key)
-    left = len(dropped) - len(covered)
-    return Refreshed(summary=stored, more=stored is not None and (left >= every or len(dropped) == SUMMARY_READ_MAX))
+    left = len(candidates) - len(covered)
+    return Refreshed(summary=stored, more=stored is not None and (left >= every or len(candidates) == SUMMARY_READ_MAX))
 
 
 def _making_claim(key: str) -> bool:

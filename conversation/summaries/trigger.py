@@ -1,5 +1,6 @@
-"""After each reply: whether a summary may be due, from the reply's own metadata, and the queueing
-of the background refresh (summaries/tasks.py) when it may. Kept apart from services.py, which
+"""When a summary is due (`summary_due`, the one rule, which the refresh applies too); after each
+reply, whether it may be, from the reply's own metadata, and the queueing of the background refresh
+(summaries/tasks.py) when it may. Kept apart from services.py, which
 reads the prompt (replies/turn.py), since replies/after.py, which the reply's store imports, calls it."""
 
 import logging
@@ -16,18 +17,52 @@ QUEUED_KEY = "summary-queued:{}"
 QUEUED_SECONDS = 600
 
 
-def summary_refresh_due(*, session: Session, reply: Utterance) -> bool:
-    """Whether a summary may be due after `reply` (stored in `session`, as the append left it),
-    from the reply's own metadata, with no query: the messages its prompt dropped that the summary
-    in it does not cover, counted from above (seqs and the branch's message count)."""
+# The newest messages a summary never covers: the turn a regeneration or an edit most often
+# replaces (a summary at a replaced message's point stays on the branch left behind).
+KEEP_MESSAGES = 2
+
+
+def summary_due(*, path_messages: int, summary_messages: int, included: int, covered: int, full: bool) -> bool:
+    """The rule of when a branch is due a summary (docs/context.md "Summaries"). Only once its prompt
+    leaves a message out or is SUMMARY_AHEAD_PERCENT full; then when 2N messages (N:
+    SUMMARY_EVERY_MESSAGES) are not summarized yet, never counting the newest KEEP_MESSAGES (made
+    ahead, a call covers messages the prompt still holds, so that few or none fall out unsummarized),
+    or when N have fallen out of the prompt unsummarized (a window of a few long messages).
+    `path_messages`: the branch's messages; `summary_messages`: those its summary covers; `included`:
+    those in the prompt; `covered`: those in the prompt the summary covers too."""
     every = settings.SUMMARY_EVERY_MESSAGES
-    context = (reply.metadata or {}).get("context") or {}
-    first, since = context.get("first_seq"), context.get("summary_seq") or 0
-    if every <= 0 or not isinstance(first, int) or not isinstance(context.get("messages"), int):
+    if every <= 0 or included <= 0:
         return False
-    # The branch's final messages before the reply that its prompt left out (summarized or not).
-    dropped = session.message_count - 1 - context["messages"]
-    return min(dropped, first - since - 1) >= every
+    if path_messages <= included and not full:
+        return False
+    unsummarized = path_messages - summary_messages
+    fallen_out = unsummarized - (included - covered)
+    ahead = unsummarized - min(KEEP_MESSAGES, included)
+    return ahead >= 2 * every or (fallen_out >= every and ahead >= every)
+
+
+def prompt_is_full(*, tokens: int, budget: int) -> bool:
+    return tokens * 100 >= budget * settings.SUMMARY_AHEAD_PERCENT
+
+
+def summary_refresh_due(*, session: Session, reply: Utterance) -> bool:
+    """Whether a summary may be due after `reply` (stored in `session`, as the append left it), by
+    summary_due on the reply's own metadata, with no query. Its prompt is the one before the reply:
+    the next one also holds the reply (the refresh decides on that one)."""
+    context = (reply.metadata or {}).get("context") or {}
+    numbers = [context.get(key) for key in ("messages", "tokens", "budget")]
+    if not all(isinstance(n, int) for n in numbers):
+        return False
+    included, prompt_tokens, budget = numbers
+    # A reply stored before these were kept counts as none summarized: the refresh decides.
+    summary_messages, covered = context.get("summary_messages"), context.get("covered")
+    return summary_due(
+        path_messages=session.message_count,
+        summary_messages=summary_messages if isinstance(summary_messages, int) else 0,
+        included=included + 1,
+        covered=covered if isinstance(covered, int) else 0,
+        full=prompt_is_full(tokens=prompt_tokens, budget=budget),
+    )
 
 
 def summary_refresh_if_due(*, session: Session, reply: Utterance) -> None:

@@ -106,16 +106,29 @@ def test_a_persona_with_its_own_context_gets_its_own_budget():
     assert large_prompt.context_max_tokens == 2100
 
 
-def test_the_summary_comes_after_the_system_prompt_and_the_messages_it_covers_stay_out():
+def test_the_summary_comes_after_the_system_prompt_and_the_messages_it_covers_stay_in_while_they_fit():
     summary = ContextSummary(seq=2, text="They greeted each other.", tokens=6, messages=2, made_by="offline")
     prompt = build([message(1, "hi"), message(2, "hello", "assistant"), message(3, "what now?")], summary=summary)
     assert prompt.messages[0] == {
         "role": "system",
         "content": f"Be brief.\n\n{SUMMARY_HEADING}\nThey greeted each other.",
     }
-    assert [m["seq"] for m in prompt.included] == [3]
+    # Made ahead, the summary repeats messages the prompt can still hold whole: they stay.
+    assert [m["seq"] for m in prompt.included] == [1, 2, 3]
+    assert prompt.covered == 2
     assert prompt.summary is summary
     assert prompt.summary_tokens > 0
+
+
+def test_the_summarys_tokens_come_out_of_the_oldest_messages_room():
+    window = [message(n, "word " * 30) for n in range(1, 41)]
+    without = build(window)
+    summary = ContextSummary(seq=30, text="earlier " * 60, tokens=60, messages=30, made_by="offline")
+    with_summary = build(window, summary=summary)
+    assert with_summary.included == window[-len(with_summary.included) :]  # the newest, in order
+    assert len(with_summary.included) < len(without.included)
+    assert with_summary.covered == sum(1 for m in with_summary.included if m["seq"] <= 30) > 0
+    assert counted_by_the_model(with_summary) <= 500
 
 
 def test_a_summary_too_long_for_the_room_is_cut_before_the_message_answered():

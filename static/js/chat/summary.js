@@ -1,5 +1,6 @@
-// "Earlier in this chat" (docs/context.md "Summaries"): the summary of the messages the model no
-// longer sees, shown above the first message it does (GET .../context/: summary and first_seq), or
+// "Earlier in this chat" (docs/context.md "Summaries"): the summary of the chat up to a recent point
+// (made ahead, it may cover some of the messages the model still sees whole), shown above the first
+// message the model sees (GET .../context/: summary and first_seq), or
 // at the top of the loaded messages when that one is not loaded. Collapsed at first; its owner edits
 // it (PUT .../context/summary/). Redrawn on the socket's context.changed (live.js) and, in a chat
 // that has one, after messages arrive (the window moves on).

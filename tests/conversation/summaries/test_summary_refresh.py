@@ -7,7 +7,7 @@ from conversation.branches.edits import utterance_edit
 from conversation.models import ContextSummary, Session, TokenUsageDay
 from conversation.replies.turn import prompt_for_session
 from conversation.sessions.lifecycle import session_clear, session_delete, session_trash
-from conversation.summaries import services
+from conversation.summaries import services, trigger
 from conversation.summaries.selectors import summary_for_session
 from conversation.summaries.services import summary_edit, summary_refresh
 from tests.conversation.summaries.conftest import chat, summary_calls
@@ -106,6 +106,31 @@ def test_each_call_covers_at_least_n_messages_however_long_they_are(owner, sessi
         assert call["messages"][1]["content"].count("User: old message") >= 5  # 10 messages, every other a user's
         cost = sum(tokens.message_tokens(tokens.text_tokens(m["content"])) for m in call["messages"])
         assert cost + tokens.PROMPT_OVERHEAD_TOKENS <= 500  # the summarizer's budget
+
+
+def test_a_chat_growing_turn_by_turn_is_summarized_ahead_and_no_message_falls_out_unsummarized(
+    owner, session, small_context, openai_backend
+):
+    # Short messages: the prompt holds about 35, more than a call's 2N plus the newest turn.
+    every, overlaps, points = small_context.SUMMARY_EVERY_MESSAGES, [], []
+    for turn in range(100):
+        chat(owner, session, 2, start=2 * turn + 1, words=1)
+        refresh_until_done(session)  # the job, after each reply
+        prompt = prompt_for_session(session=Session.objects.select_related("persona").get(pk=session.pk))[0]
+        if prompt.summary is None:
+            assert prompt.first_seq == 1
+            continue
+        # One branch: a message's seq is its number. Every message is in the prompt or the summary.
+        assert prompt.first_seq <= prompt.summary.seq + 1, turn
+        assert prompt.summary.seq <= 2 * turn + 2 - trigger.KEEP_MESSAGES  # the newest turn never
+        overlaps.append(prompt.covered)
+        if not points or points[-1] != prompt.summary.messages:
+            points.append(prompt.summary.messages)
+    calls = summary_calls(openai_backend)
+    assert len(calls) == len(points)
+    assert len(calls) <= 200 // (2 * every) + 1
+    assert all(later - earlier >= 2 * every for earlier, later in zip([0, *points[:-1]], points, strict=True))
+    assert max(overlaps) > every  # made ahead: what the prompt still held whole
 
 
 def test_an_edited_summary_is_used_and_kept_until_a_newer_one_made_from_it(

@@ -63,8 +63,14 @@ def test_a_reply_in_a_short_chat_queues_nothing(owner, session, small_context, h
     assert held == []
 
 
-def metadata(*, first_seq, summary_seq=None, messages=10) -> Utterance:
-    context = {"first_seq": first_seq, "summary_seq": summary_seq, "messages": messages}
+def metadata(*, messages, tokens=500, summary_messages=0, covered=0, budget=500) -> Utterance:
+    context = {
+        "messages": messages,
+        "tokens": tokens,
+        "budget": budget,
+        "summary_messages": summary_messages,
+        "covered": covered,
+    }
     return Utterance(seq=100, metadata={"context": context})
 
 
@@ -74,25 +80,32 @@ class Counted:
 
 
 @pytest.mark.parametrize(
-    ("first_seq", "summary_seq", "messages", "count", "due"),
+    ("count", "reply_", "due"),
     [
-        (12, None, 10, 22, True),  # 11 dropped, none summarized
-        (10, None, 10, 20, False),  # 9 dropped
-        (40, 30, 10, 50, False),  # the summary covers all but 9
-        (42, 30, 10, 52, True),  # 11 since the summary
-        (300, None, 10, 20, False),  # seqs far apart (a cleared chat's): 9 messages on the branch dropped
-        (None, None, 0, 0, False),  # no window
+        # The reply's prompt held 10 of the branch's 21 messages (the next holds the reply too): of
+        # the 22 none summarized, 20 are due beyond the newest 2, and 11 fell out.
+        (22, metadata(messages=10), True),
+        (19, metadata(messages=10), False),  # 17 beyond the newest 2, 8 fell out
+        (20, metadata(messages=9), True),  # 18 beyond the newest 2, but 10 fell out
+        (12, metadata(messages=11, tokens=100), False),  # the whole chat in a prompt far from full
+        (22, metadata(messages=21, tokens=400), True),  # the whole chat, 80% full: 20 summarized ahead
+        (22, metadata(messages=21, tokens=399), False),  # 79.8% full
+        (21, metadata(messages=20, tokens=400), False),  # 80% full, 19 beyond the newest 2
+        # The summary covers 40 messages, 10 of them in the prompt: 18 after it beyond the newest 2.
+        (60, metadata(messages=30, summary_messages=40, covered=10), False),
+        (60, metadata(messages=30, summary_messages=38, covered=8), True),  # 20 after it
+        (60, Utterance(seq=100, metadata={"context": {"messages": 30, "tokens": 500, "budget": 500}}), True),
+        (0, Utterance(seq=100, metadata={}), False),  # no prompt recorded
     ],
 )
-def test_the_check_reads_the_replys_metadata_alone(settings, first_seq, summary_seq, messages, count, due):
+def test_the_check_reads_the_replys_metadata_alone(settings, count, reply_, due):
     settings.SUMMARY_EVERY_MESSAGES = 10
-    reply_ = metadata(first_seq=first_seq, summary_seq=summary_seq, messages=messages)
     assert summary_refresh_due(session=Counted(count), reply=reply_) is due
 
 
 def test_summaries_off_are_never_due(settings):
     settings.SUMMARY_EVERY_MESSAGES = 0
-    assert not summary_refresh_due(session=Counted(1000), reply=metadata(first_seq=900))
+    assert not summary_refresh_due(session=Counted(1000), reply=metadata(messages=10))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
