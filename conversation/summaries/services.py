@@ -40,16 +40,23 @@ class Refreshed:
     more: bool  # messages are left that are due another summary (a big import's)
 
 
-def _unsummarized(*, session: Session, since: int, below: int) -> list[dict]:
-    """The final messages of the active path with since < seq < below, oldest first (at most
-    SUMMARY_READ_MAX): those no summary covers, short of the newest the prompt keeps verbatim."""
+def _unsummarized(*, session: Session, since: int, newest: int) -> list[dict]:
+    """The final messages of the active path with since < seq, oldest first, never its newest
+    KEEP_MESSAGES (`newest`: the newest one's seq), at most SUMMARY_READ_MAX: those no summary covers."""
     queryset = Utterance.objects.filter(session_id=session.pk, is_final=True).only(
         "seq", "branch", "role", "text", "tokens"
     )
-    rows = path_rows(
-        queryset, branch_path=session.branch_path, limit=SUMMARY_READ_MAX, above=since, below=below, newest=False
-    )
+    limit = SUMMARY_READ_MAX + KEEP_MESSAGES - 1  # with the newest but one: a read that reaches it drops it
+    rows = path_rows(queryset, branch_path=session.branch_path, limit=limit, above=since, below=newest, newest=False)
+    rows = rows[: len(rows) - (KEEP_MESSAGES - 1)] if len(rows) < limit else rows[:SUMMARY_READ_MAX]
     return [{"role": u.role, "text": u.text, "seq": u.seq, "branch": u.branch, "tokens": u.tokens} for u in rows]
+
+
+def _made_lately(*, session: Session) -> bool:
+    """Whether the chat has a summary (on any branch) at one of its last SUMMARY_EVERY_MESSAGES seqs:
+    at most one call per that many messages stored, whatever branches a person makes. One query."""
+    newest = ContextSummary.objects.filter(session_id=session.pk).order_by("-seq").values_list("seq", flat=True).first()
+    return newest is not None and session.last_seq - newest < settings.SUMMARY_EVERY_MESSAGES
 
 
 def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
@@ -74,11 +81,10 @@ def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
         covered=prompt.covered,
         full=prompt_is_full(tokens=prompt.tokens, budget=prompt.budget),
     )
-    if not due:
+    if not due or _made_lately(session=session):
         return nothing
-    keep = min(KEEP_MESSAGES, len(prompt.included))
     candidates = _unsummarized(
-        session=session, since=previous.seq if previous else 0, below=prompt.included[-keep]["seq"]
+        session=session, since=previous.seq if previous else 0, newest=prompt.included[-1]["seq"]
     )
     if len(candidates) < every:
         return nothing
@@ -106,10 +112,13 @@ def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
 
 def _making_claim(key: str) -> bool:
     try:
-        return cache.add(key, 1, settings.ASSISTANT_DEADLINE_SECONDS + 60)
-    except Exception:  # the cache down: the store's unique point is the guard left
-        logger.warning("cache unreachable; making a summary unguarded", exc_info=True)
+        added = cache.add(key, 1, settings.ASSISTANT_DEADLINE_SECONDS + 60)
+    except Exception:
+        added = None
+    if added is None:  # the cache unreachable (django-redis answers None): the unique point is the guard left
+        logger.warning("cache unreachable; making a summary unguarded")
         return True
+    return added
 
 
 def _making_release(key: str) -> None:
@@ -121,17 +130,20 @@ def _making_release(key: str) -> None:
 
 @transaction.atomic
 def _store(*, session: Session, previous: ContextSummary | None, covered: list[dict], made) -> ContextSummary | None:
-    """The new summary at the last covered message's point, unless the session changed under the
-    call: gone, trashed or cleared (its epoch), or the previous summary edited or removed."""
+    """The new summary at the last covered message's point, unless the chat changed under the call:
+    gone, trashed or cleared (the point's message gone: seqs are never reused), or the previous
+    summary edited or superseded. A move of the head meanwhile (a regeneration, an edit, a switch)
+    keeps it: the point's branch is still there, and the new one shares it up to its fork."""
     current = Session.objects.select_for_update().filter(pk=session.pk, deleted_at__isnull=True).first()
-    if current is None or current.context_epoch != session.context_epoch:
+    if current is None:
         return None
     point = covered[-1]
     if not Utterance.objects.filter(session_id=session.pk, seq=point["seq"]).exists():
         return None
-    # The summary it was made from must still be the newest on the path, as it was: another run
-    # may have stored one meanwhile, and its owner may have rewritten that (an edit is never lost).
-    newest = summary_for_session(session=current)
+    # The summary it was made from must still be the newest on the point's path (`session`, as read),
+    # as it was: another run may have stored one meanwhile, and its owner may have rewritten that
+    # (an edit is never lost).
+    newest = summary_for_session(session=session)
     if (newest.pk if newest else None) != (previous.pk if previous else None):
         return None
     if previous is not None and newest.edited_at != previous.edited_at:

@@ -14,7 +14,9 @@ logger = logging.getLogger(__name__)
 
 # A session's refresh is queued (the task clears it when it starts); a lost one expires.
 QUEUED_KEY = "summary-queued:{}"
-QUEUED_SECONDS = 600
+# Short: on the embedded default the cache is per process, so the worker's clearing does not reach
+# the web process's key (a second job queued finds nothing due, or makes what is).
+QUEUED_SECONDS = 30
 
 
 # The newest messages a summary never covers: the turn a regeneration or an edit most often
@@ -37,7 +39,7 @@ def summary_due(*, path_messages: int, summary_messages: int, included: int, cov
         return False
     unsummarized = path_messages - summary_messages
     fallen_out = unsummarized - (included - covered)
-    ahead = unsummarized - min(KEEP_MESSAGES, included)
+    ahead = unsummarized - KEEP_MESSAGES
     return ahead >= 2 * every or (fallen_out >= every and ahead >= every)
 
 
@@ -74,7 +76,8 @@ def summary_refresh_if_due(*, session: Session, reply: Utterance) -> None:
     from conversation.summaries.tasks import summary_refresh_task  # the task imports the services
 
     try:
-        if cache.add(QUEUED_KEY.format(session.pk), 1, QUEUED_SECONDS):
+        # False: one is queued; None: the cache is unreachable (django-redis answers so), queue anyway.
+        if cache.add(QUEUED_KEY.format(session.pk), 1, QUEUED_SECONDS) is not False:
             summary_refresh_task.enqueue(session_id=str(session.pk))
     except Exception:
         logger.warning("could not queue the summary of session %s", session.pk, exc_info=True)

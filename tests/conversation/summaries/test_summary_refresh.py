@@ -3,7 +3,7 @@
 import pytest
 
 from conversation import tokens
-from conversation.branches.edits import utterance_edit
+from conversation.branches.edits import utterance_edit, utterance_regenerate_prepare
 from conversation.models import ContextSummary, Session, TokenUsageDay
 from conversation.replies.turn import prompt_for_session
 from conversation.sessions.lifecycle import session_clear, session_delete, session_trash
@@ -272,3 +272,47 @@ def test_a_run_made_from_a_summary_no_longer_the_newest_stores_nothing_and_loses
     assert first is not None
     assert summary_refresh(session_id=session.pk).summary is None
     assert summary_for_session(session=Session.objects.get(pk=session.pk)).text == "Kept by hand."
+
+
+def test_with_redis_down_a_due_summary_is_still_made(owner, session, small_context, cache_on_own_redis):
+    # The cache answers None, not an error, while Redis is down: no claim is then taken as none held.
+    chat(owner, session, 40)
+    cache_on_own_redis.stop()
+    assert summary_refresh(session_id=session.pk).summary is not None
+
+
+def test_a_regeneration_during_the_call_keeps_the_summary_it_paid_for(
+    owner, session, small_context, monkeypatch, openai_backend
+):
+    chat(owner, session, 40)
+    make = services.summary_make
+
+    def regenerated_meanwhile(**kwargs):
+        made = make(**kwargs)
+        utterance_regenerate_prepare(user=owner, session_id=session.pk, seq=40)  # the head moves
+        return made
+
+    monkeypatch.setattr(services, "summary_make", regenerated_meanwhile)
+    stored = summary_refresh(session_id=session.pk).summary
+    assert len(summary_calls(openai_backend)) == 1
+    assert stored is not None
+    assert summary_for_session(session=Session.objects.get(pk=session.pk)) == stored  # its point is shared
+
+
+def test_a_summary_whose_point_an_edit_left_behind_meanwhile_is_kept_on_its_branch(
+    owner, session, small_context, monkeypatch, openai_backend
+):
+    chat(owner, session, 40)
+    make = services.summary_make
+
+    def edited_meanwhile(**kwargs):
+        made = make(**kwargs)
+        utterance_edit(user=owner, session_id=session.pk, seq=3, text="a fresh start", client_id="edit-3")
+        return made
+
+    monkeypatch.setattr(services, "summary_make", edited_meanwhile)
+    stored = summary_refresh(session_id=session.pk).summary
+    assert stored is not None
+    assert stored.seq > 3
+    assert summary_for_session(session=Session.objects.get(pk=session.pk)) is None  # not the new branch's
+    assert ContextSummary.objects.get(pk=stored.pk).branch == stored.branch  # the old one's, for a switch back

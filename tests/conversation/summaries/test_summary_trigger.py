@@ -4,43 +4,19 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from asgiref.sync import async_to_sync
 from django_tasks_db.models import DBTaskResult
 
-from conversation.db_threads import db_async
-from conversation.models import ContextSummary, Utterance
-from conversation.replies.stream import ReplyDone, reply_events
-from conversation.replies.turn import reply_begin
+from conversation.models import ContextSummary, Session, Utterance
+from conversation.summaries.selectors import summary_for_session
 from conversation.summaries.tasks import summary_refresh_task
 from conversation.summaries.trigger import summary_refresh_due
-from tests.conversation.summaries.conftest import chat
-from tests.conversation.titles.held import HELD
+from tests.conversation.summaries.conftest import chat, in_neither, reply, run_held, summary_calls
 
 TASK = "conversation.summaries.tasks.summary_refresh_task"
 
 
-def reply(user, session, text: str) -> Utterance:
-    async def go():
-        turn = await db_async(reply_begin)(user=user, session_id=session.pk, text=text, client_id=None)
-        return [event async for event in reply_events(user=user, turn=turn)]
-
-    done = async_to_sync(go)()[-1]
-    assert isinstance(done, ReplyDone)
-    return done.utterance
-
-
 def queued() -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=TASK))
-
-
-@pytest.fixture
-def held(settings):
-    """Jobs enqueued are held for the test (tests/conversation/titles/held.py): left in the database,
-    the session's worker would take one while the test's data is flushed under it."""
-    settings.TASKS = {"default": {"BACKEND": "tests.conversation.titles.held.HeldBackend", "QUEUES": ["context"]}}
-    HELD.clear()
-    yield HELD
-    HELD.clear()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -153,3 +129,90 @@ def test_one_reply_sets_off_a_bounded_number_of_runs_however_big_the_backlog(
         ran += 1
     assert enqueued == list(range(2, tasks.RUNS_PER_REPLY + 1))
     assert ContextSummary.objects.filter(session=session).count() == tasks.RUNS_PER_REPLY
+
+
+# --- through real replies: the check after each reply queues, the worker's job runs ---------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_chat_of_short_turns_is_summarized_ahead_and_no_message_falls_out_unsummarized(
+    owner, session, small_context, held, openai_backend
+):
+    every, worst = small_context.SUMMARY_EVERY_MESSAGES, 0
+    for turn in range(80):
+        reply(owner, session, f"q{turn}")
+        run_held(held)
+        worst = max(worst, in_neither(session))
+    assert worst == 0
+    assert 1 <= len(summary_calls(openai_backend)) <= 160 // (2 * every) + 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_window_too_small_to_summarize_ahead_leaves_at_most_n_out_of_both(
+    owner, session, small_context, held, openai_backend
+):
+    every, worst = small_context.SUMMARY_EVERY_MESSAGES, 0
+    for turn in range(60):  # the prompt holds about 12 messages: 2N + the newest turn do not fit
+        reply(owner, session, f"question {turn} " + " ".join(f"q{turn}w{i}" for i in range(10)))
+        run_held(held)
+        worst = max(worst, in_neither(session))
+    assert worst <= every
+    assert 1 <= len(summary_calls(openai_backend)) <= 120 // every + 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_editing_behind_the_newest_summary_again_and_again_costs_one_call_per_n_messages_stored(
+    owner, session, small_context, held, openai_backend
+):
+    # Each edit one turn back leaves the newest summary on the branch behind, and its new branch
+    # is due one: the chat's summaries stay N stored messages apart, whatever the branches.
+    for turn in range(40):
+        reply(owner, session, f"q{turn}")
+        run_held(held)
+    openai_backend.requests.clear()
+    first_seq, edits = Session.objects.get(pk=session.pk).last_seq, 0
+    for n in range(30):
+        current = Session.objects.get(pk=session.pk)
+        point = summary_for_session(session=current)
+        if point is not None and point.seq >= current.head_seq - 3:
+            user_seq = point.seq - (Utterance.objects.get(session=session, seq=point.seq).role != "user")
+            reply(owner, session, f"e{n}", edit_seq=user_seq)
+            edits += 1
+        else:
+            reply(owner, session, f"r{n}")
+        run_held(held)
+    stored = Session.objects.get(pk=session.pk).last_seq - first_seq
+    assert edits >= 3
+    assert len(summary_calls(openai_backend)) <= stored // small_context.SUMMARY_EVERY_MESSAGES + 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_newest_turn_is_never_summarized_so_editing_its_message_keeps_the_summary(
+    owner, session, small_context, held
+):
+    # Long messages: the prompt holds the newest reply alone, and a call covers all that is due.
+    def long(tag):
+        return f"{tag} " + " ".join(f"{tag}w{i}" for i in range(150))
+
+    points = set()
+    for turn in range(20):
+        reply(owner, session, long(f"q{turn}"))
+        run_held(held)
+        current = Session.objects.get(pk=session.pk)
+        summary = summary_for_session(session=current)
+        if summary is not None:
+            assert summary.seq <= current.head_seq - 2, turn  # the message and its reply, never
+            points.add(summary.seq)
+    assert len(points) >= 2
+    before = summary_for_session(session=Session.objects.get(pk=session.pk))
+    newest_user = Session.objects.get(pk=session.pk).head_seq - 1
+    reply(owner, session, long("edited"), edit_seq=newest_user)  # the answer to a message cut in the prompt
+    assert summary_for_session(session=Session.objects.get(pk=session.pk)) == before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_redis_down_a_due_reply_still_queues_its_summary(owner, session, small_context, cache_on_own_redis, held):
+    chat(owner, session, 40)
+    cache_on_own_redis.stop()
+    reply(owner, session, "and now?")
+    assert len(held) == 1
