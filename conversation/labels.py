@@ -183,14 +183,18 @@ LABELS = {
     "gaugeText": "{used} of {max} tokens",
     "gaugeValue": "{used} of {max} tokens; a prompt holds up to {budget}, the rest is left for the reply",
     "gaugeSummary": "· earlier messages summarized",
+    "gaugeSummaryShort": "· summary",
+    "gaugeSummaryName": "Earlier messages summarized: open the summary",
     # summaries (docs/context.md "Summaries")
     "summaryHeading": "Earlier in this chat",
-    "summaryCovers": "(a summary of the first {count} messages; the assistant sees those below whole)",
-    "summaryMade": "Written by the assistant; it is given this in place of the messages above.",
-    "summaryEdited": "Edited by you; the assistant is given this in place of the messages above.",
+    "summaryCovers": "(a summary of the first {count} messages)",
+    "summaryMade": "Written by the assistant. The assistant is given this summary and, whole, the messages below it.",
+    "summaryEdited": "Edited by you. The assistant is given this summary and, whole, the messages below it.",
     "summaryEdit": "Edit summary",
     "summaryField": "Summary",
-    "summaryHint": "Kept until newer messages are summarized, starting from your words.",
+    "summaryHint": (
+        "Kept until newer messages are summarized: that summary starts from your words, and may shorten them."
+    ),
     "summarySave": "Save summary",
     "summaryCancel": "Cancel",
     "summarySaved": "Summary saved.",

@@ -55,6 +55,15 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     text = block.locator(".context-summary-text")
     expect(text).to_be_hidden()  # collapsed
 
+    # The gauge under the title says so on a phone too, and leads to the block, opened.
+    to_block = page.get_by_role("link", name="Earlier messages summarized: open the summary")
+    expect(to_block).to_have_text("· summary", use_inner_text=True)
+    to_block.click()
+    expect(block.locator("details")).to_have_js_property("open", True)
+    expect(disclosure).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(block.locator("details")).to_have_js_property("open", False)
+
     disclosure.focus()
     page.keyboard.press("Enter")
     expect(block.locator("details")).to_have_js_property("open", True)

@@ -65,7 +65,7 @@ def test_a_summary_made_meanwhile_shows_on_the_gauge(live_url, signed_in: Page):
     session_id = page.url.rstrip("/").split("/")[-1]
     expect(page.locator("#context-gauge-summary")).to_be_hidden()
     call(summarize_first_message, session_id=session_id)
-    expect(page.locator("#context-gauge-summary")).to_have_text("· earlier messages summarized")
+    expect(page.locator("#context-gauge-summary")).to_have_text("· earlier messages summarized", use_inner_text=True)
     expect(page.locator("#context-gauge-summary")).to_be_visible()
 
 

@@ -94,6 +94,15 @@ function showContext(context, sessionId) {
   if (!shown.editing) render();
 }
 
+// The gauge's "earlier messages summarized" leads here: the block opened, its disclosure focused.
+$("context-gauge-summary").addEventListener("click", (event) => {
+  if (!element?.isConnected) return;
+  event.preventDefault();
+  element.querySelector("details").open = true;
+  element.scrollIntoView({ block: "start" });
+  element.querySelector("summary").focus({ preventScroll: true });
+});
+
 export function refreshSummary() {
   return refreshContext();
 }
