@@ -4,6 +4,7 @@ import pytest
 
 from conversation import tokens
 from conversation.branches.edits import utterance_edit, utterance_regenerate_prepare
+from conversation.branches.head import session_switch
 from conversation.models import ContextSummary, Session, TokenUsageDay
 from conversation.replies.turn import prompt_for_session
 from conversation.sessions.lifecycle import session_clear, session_delete, session_trash
@@ -281,19 +282,26 @@ def test_with_redis_down_a_due_summary_is_still_made(owner, session, small_conte
     assert summary_refresh(session_id=session.pk).summary is not None
 
 
+def refresh_while(monkeypatch, session, meanwhile):
+    """The job, with `meanwhile` done after the model answered and before the summary is stored."""
+    make = services.summary_make
+
+    def made_then(**kwargs):
+        made = make(**kwargs)
+        meanwhile()
+        return made
+
+    monkeypatch.setattr(services, "summary_make", made_then)
+    return summary_refresh(session_id=session.pk).summary
+
+
 def test_a_regeneration_during_the_call_keeps_the_summary_it_paid_for(
     owner, session, small_context, monkeypatch, openai_backend
 ):
     chat(owner, session, 40)
-    make = services.summary_make
-
-    def regenerated_meanwhile(**kwargs):
-        made = make(**kwargs)
-        utterance_regenerate_prepare(user=owner, session_id=session.pk, seq=40)  # the head moves
-        return made
-
-    monkeypatch.setattr(services, "summary_make", regenerated_meanwhile)
-    stored = summary_refresh(session_id=session.pk).summary
+    stored = refresh_while(
+        monkeypatch, session, lambda: utterance_regenerate_prepare(user=owner, session_id=session.pk, seq=40)
+    )
     assert len(summary_calls(openai_backend)) == 1
     assert stored is not None
     assert summary_for_session(session=Session.objects.get(pk=session.pk)) == stored  # its point is shared
@@ -303,16 +311,13 @@ def test_a_summary_whose_point_an_edit_left_behind_meanwhile_is_kept_on_its_bran
     owner, session, small_context, monkeypatch, openai_backend
 ):
     chat(owner, session, 40)
-    make = services.summary_make
-
-    def edited_meanwhile(**kwargs):
-        made = make(**kwargs)
-        utterance_edit(user=owner, session_id=session.pk, seq=3, text="a fresh start", client_id="edit-3")
-        return made
-
-    monkeypatch.setattr(services, "summary_make", edited_meanwhile)
-    stored = summary_refresh(session_id=session.pk).summary
+    stored = refresh_while(
+        monkeypatch,
+        session,
+        lambda: utterance_edit(user=owner, session_id=session.pk, seq=3, text="a fresh start", client_id="edit-3"),
+    )
     assert stored is not None
     assert stored.seq > 3
     assert summary_for_session(session=Session.objects.get(pk=session.pk)) is None  # not the new branch's
-    assert ContextSummary.objects.get(pk=stored.pk).branch == stored.branch  # the old one's, for a switch back
+    session_switch(user=owner, session_id=session.pk, seq=40)  # back to the branch it was made on
+    assert summary_for_session(session=Session.objects.get(pk=session.pk)) == stored
