@@ -1,7 +1,7 @@
 """When a summary is due (`summary_due`, the one rule, which the refresh applies too); after each
 reply, whether it may be, from the reply's own metadata, and the queueing of the background refresh
-(summaries/tasks.py) when it may. Kept apart from services.py, which
-reads the prompt (replies/turn.py), since replies/after.py, which the reply's store imports, calls it."""
+(summaries/tasks.py) when it may. Kept apart from services.py, which reads the prompt
+(replies/turn.py), since replies/after.py, which the reply's store imports, calls it."""
 
 import logging
 
