@@ -23,6 +23,15 @@ def _summaries_on(settings):
     settings.SUMMARY_EVERY_MESSAGES = 10  # the summary is made here, in the test (the page's server queues none)
 
 
+# The id of the link (or none) that a tap at the gauge's summary link's centre lands on.
+TAPPED_AT_ITS_CENTRE = """() => {
+  const link = document.getElementById("context-gauge-summary");
+  const box = link.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+  return hit?.closest("a, button")?.id ?? null;
+}"""
+
+
 def long_chat(owner) -> tuple[str, int]:
     """40 messages of about 250 tokens: the default context (8,192 less 2,048) drops the oldest;
     their summary made as the background job makes it (the offline rule, in this process)."""
@@ -58,6 +67,9 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     # The gauge under the title says so on a phone too, and leads to the block, opened.
     to_block = page.get_by_role("link", name="Earlier messages summarized: open the summary")
     expect(to_block).to_have_text("· summary", use_inner_text=True)
+    for width in (320, 375):  # it fits beside the Chat actions button, and a tap on it opens the block
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate(TAPPED_AT_ITS_CENTRE) == "context-gauge-summary", width
     to_block.click()
     expect(block.locator("details")).to_have_js_property("open", True)
     expect(disclosure).to_be_focused()
