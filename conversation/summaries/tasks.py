@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from conversation.models import Session
 from conversation.summaries import services, trigger
 
 # A big backlog (an imported or bulk-saved chat's) takes one call a run; a reply sets off at most
@@ -14,6 +15,7 @@ RUNS_PER_REPLY = 3
 # left, it queues the next run, behind the other sessions' summaries, up to RUNS_PER_REPLY.
 @task(queue_name="context")
 def summary_refresh_task(session_id: str, run: int = 1) -> None:
-    trigger.summary_queued_clear(session_id=session_id)
+    count = Session.objects.filter(pk=session_id).values_list("message_count", flat=True).first()
+    trigger.summary_queued_clear(session_id=session_id, message_count=count or 0)
     if services.summary_refresh(session_id=session_id).more and run < RUNS_PER_REPLY:
         summary_refresh_task.enqueue(session_id=session_id, run=run + 1)

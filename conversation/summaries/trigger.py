@@ -12,11 +12,12 @@ from conversation.models import Session, Utterance
 
 logger = logging.getLogger(__name__)
 
-# A session's refresh is queued (the task clears it when it starts); a lost one expires.
-QUEUED_KEY = "summary-queued:{}"
-# Short: on the embedded default the cache is per process, so the worker's clearing does not reach
-# the web process's key (a second job queued finds nothing due, or makes what is).
-QUEUED_SECONDS = 30
+# A session's refresh is queued, for its messages' count in steps of SUMMARY_EVERY_MESSAGES (the
+# task clears it when it starts): replies meanwhile queue no other until the chat has grown a step.
+# On the embedded default the cache is per process and the worker's clearing never reaches the web
+# process's mark, so the step is what frees it there; a lost one expires.
+QUEUED_KEY = "summary-queued:{}:{}"
+QUEUED_SECONDS = 600
 
 
 # The newest messages a summary never covers: the turn a regeneration or an edit most often
@@ -77,15 +78,20 @@ def summary_refresh_if_due(*, session: Session, reply: Utterance) -> None:
 
     try:
         # False: one is queued; None: the cache is unreachable (django-redis answers so), queue anyway.
-        if cache.add(QUEUED_KEY.format(session.pk), 1, QUEUED_SECONDS) is not False:
+        if cache.add(_queued_key(session.pk, session.message_count), 1, QUEUED_SECONDS) is not False:
             summary_refresh_task.enqueue(session_id=str(session.pk))
     except Exception:
         logger.warning("could not queue the summary of session %s", session.pk, exc_info=True)
 
 
-def summary_queued_clear(*, session_id: str) -> None:
+def summary_queued_clear(*, session_id: str, message_count: int) -> None:
     """The queued refresh of a session has started: the next reply that finds one due queues another."""
+    key = _queued_key(session_id, message_count)
     try:
-        cache.delete(QUEUED_KEY.format(session_id))
+        cache.delete(key)
     except Exception:
-        logger.warning("cache unreachable; %s left to expire", QUEUED_KEY.format(session_id), exc_info=True)
+        logger.warning("cache unreachable; %s left to expire", key, exc_info=True)
+
+
+def _queued_key(session_id, message_count: int) -> str:
+    return QUEUED_KEY.format(session_id, message_count // max(settings.SUMMARY_EVERY_MESSAGES, 1))

@@ -113,6 +113,18 @@ def test_replies_while_a_refresh_waits_queue_no_more(owner, session, small_conte
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_queued_mark_never_cleared_holds_back_only_the_next_n_messages(owner, session, small_context, held):
+    # The embedded default: the worker's clearing, in its own process's cache, never reaches this one.
+    chat(owner, session, 40)
+    reply(owner, session, "and now?")  # 42 messages: queued
+    for turn in range(3):  # 44, 46, 48: the same ten
+        reply(owner, session, f"and then {turn}?")
+    assert len(held) == 1
+    reply(owner, session, "and after that?")  # 50: the next ten
+    assert len(held) == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_reply_sets_off_a_bounded_number_of_runs_however_big_the_backlog(
     owner, session, small_context, monkeypatch
 ):
