@@ -188,6 +188,7 @@ LABELS = {
     # summaries (docs/context.md "Summaries")
     "summaryHeading": "Earlier in this chat",
     "summaryCovers": "(a summary of the first {count} messages)",
+    "summaryCoversPending": "(a summary of the first {count} messages; the {pending} just above are not in it yet)",
     "summaryMade": "Written by the assistant. The assistant is given this summary and, whole, the messages below it.",
     "summaryEdited": "Edited by you. The assistant is given this summary and, whole, the messages below it.",
     "summaryEdit": "Edit summary",

@@ -118,3 +118,22 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(disclosure).to_be_visible()
     assert_no_sideways_scroll(page)
+
+
+def test_messages_between_the_summary_and_the_block_are_said_to_be_in_neither_yet(live_url, signed_in: Page, owner):
+    session_id, _ = long_chat(owner)
+    summary = ContextSummary.objects.filter(session_id=session_id).latest("seq")
+    words = lambda n: " ".join(f"later{n}x{i}" for i in range(110))  # noqa: E731
+    later = [UtteranceIn(role="user" if n % 2 else "assistant", text=f"Later {n}. {words(n)}") for n in range(1, 21)]
+    call(utterances_append, user=owner, session_id=session_id, utterances=later)  # no summary made for them
+    session = Session.objects.select_related("persona").get(pk=session_id)
+    first_seq = prompt_for_session(session=session)[0].first_seq
+    pending = first_seq - summary.seq - 1  # one branch: seqs are the messages' numbers
+    assert pending > 0
+    page = signed_in
+    page.goto(f"{live_url}/c/{session_id}/")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    expect(page.locator(f"li.message[data-seq='{summary.seq + 1}']")).to_be_attached()  # loaded
+    expect(page.locator("#context-summary summary")).to_contain_text(
+        f"a summary of the first {summary.messages} messages; the {pending} just above are not in it yet"
+    )

@@ -65,10 +65,20 @@ function render() {
     return;
   }
   element ??= build();
-  part("count").textContent = label("summaryCovers", { count: summary.messages });
   part("text").textContent = summary.text;
   part("facts").textContent = summary.edited_at ? labels.summaryEdited : labels.summaryMade;
   place();
+  const pending = pendingAbove(summary);
+  part("count").textContent = pending
+    ? label("summaryCoversPending", { count: summary.messages, pending })
+    : label("summaryCovers", { count: summary.messages });
+}
+
+// The loaded messages between the summary's point and the block: in neither the summary nor the
+// prompt, until the next summary (a burst of long messages pushes them out before it is made).
+function pendingAbove(summary) {
+  const seqs = [...els.list.querySelectorAll("li.message[data-seq]")].map((li) => Number(li.dataset.seq));
+  return seqs.filter((seq) => seq > summary.seq && seq < shown.firstSeq).length;
 }
 
 // Above the window's first message, or at the top of the loaded messages when it is not loaded.
