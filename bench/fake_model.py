@@ -8,6 +8,8 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.model_server import sse_chunk
+
 
 class FakeModel(ThreadingHTTPServer):
     """An OpenAI-compatible streaming server on a loopback port: counts each prompt with
@@ -74,13 +76,7 @@ def _summary_answer(messages: list[dict]) -> str:
 
 
 def _chunk(content: str | None = None, *, finish: str | None = None, usage: dict | None = None) -> bytes:
-    body: dict = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "model": "gpt-4"}
-    body["choices"] = (
-        [] if usage else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}]
-    )
-    if usage:
-        body["usage"] = usage
-    return f"data: {json.dumps(body)}\n\n".encode()
+    return sse_chunk(content, finish=finish, usage=usage, model="gpt-4")
 
 
 class _Handler(BaseHTTPRequestHandler):

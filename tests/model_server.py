@@ -43,8 +43,11 @@ class ModelServer(ThreadingHTTPServer):
         self.server_close()
 
 
-def _chunk(content: str | None = None, *, finish: str | None = None, usage: dict | None = None) -> bytes:
-    body: dict = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": "test"}
+def sse_chunk(
+    content: str | None = None, *, finish: str | None = None, usage: dict | None = None, model: str = "test"
+) -> bytes:
+    """One server-sent event of an OpenAI streamed completion (bench/fake_model.py sends them too)."""
+    body: dict = {"id": f"chatcmpl-{model}", "object": "chat.completion.chunk", "model": model}
     body["choices"] = (
         [] if usage else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}]
     )
@@ -89,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             for index, word in enumerate(words):
                 if "[slow]" in last:
                     time.sleep(DELAY)
-                self.wfile.write(_chunk(word if index == 0 else " " + word))
+                self.wfile.write(sse_chunk(word if index == 0 else " " + word))
                 self.wfile.flush()
                 if "[break]" in last and index == 1:
                     self.close_connection = True
@@ -100,9 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if "[error]" in last and index == 1:
                     self.wfile.write(b'data: {"error": {"message": "context length exceeded"}}\n\n')
                     return
-            self.wfile.write(_chunk(finish="stop"))
+            self.wfile.write(sse_chunk(finish="stop"))
             if "[nousage]" not in last:
-                self.wfile.write(_chunk(usage={"prompt_tokens": 11, "completion_tokens": len(words)}))
+                self.wfile.write(sse_chunk(usage={"prompt_tokens": 11, "completion_tokens": len(words)}))
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

@@ -146,30 +146,43 @@ def test_one_reply_sets_off_a_bounded_number_of_runs_however_big_the_backlog(
 # --- through real replies: the check after each reply queues, the worker's job runs ---------------
 
 
+def covered_now(session, covered: list[int]) -> None:
+    """Appends how many messages the chat's summary covers, when a new one was made."""
+    summary = summary_for_session(session=Session.objects.get(pk=session.pk))
+    if summary is not None and (not covered or covered[-1] != summary.messages):
+        covered.append(summary.messages)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_chat_of_short_turns_is_summarized_ahead_and_no_message_falls_out_unsummarized(
     owner, session, small_context, held, openai_backend
 ):
-    every, worst = small_context.SUMMARY_EVERY_MESSAGES, 0
+    every, worst, covered = small_context.SUMMARY_EVERY_MESSAGES, 0, []
     for turn in range(80):
         reply(owner, session, f"q{turn}")
         run_held(held)
         worst = max(worst, in_neither(session))
+        covered_now(session, covered)
     assert worst == 0
-    assert 1 <= len(summary_calls(openai_backend)) <= 160 // (2 * every) + 1
+    steps = [later - earlier for earlier, later in zip([0, *covered[:-1]], covered, strict=True)]
+    assert len(steps) == len(summary_calls(openai_backend)) >= 5  # each call stored
+    assert min(steps) >= 2 * every  # ahead: 2N a call, so at most one call per 2N messages
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_window_too_small_to_summarize_ahead_leaves_at_most_n_out_of_both(
     owner, session, small_context, held, openai_backend
 ):
-    every, worst = small_context.SUMMARY_EVERY_MESSAGES, 0
+    every, worst, covered = small_context.SUMMARY_EVERY_MESSAGES, 0, []
     for turn in range(60):  # the prompt holds about 12 messages: 2N + the newest turn do not fit
         reply(owner, session, f"question {turn} " + " ".join(f"q{turn}w{i}" for i in range(10)))
         run_held(held)
         worst = max(worst, in_neither(session))
+        covered_now(session, covered)
     assert worst <= every
-    assert 1 <= len(summary_calls(openai_backend)) <= 120 // every + 1
+    steps = [later - earlier for earlier, later in zip([0, *covered[:-1]], covered, strict=True)]
+    assert len(steps) == len(summary_calls(openai_backend)) >= 4  # each call stored
+    assert min(steps) >= every  # at most one call per N messages
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
