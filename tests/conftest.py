@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests import db_flush
 from tests.factories import UserFactory
 from tests.servers import ARTIFACTS, database_url_of_tests, start_daphne, stop_process, wait_until_sockets_closed
 
@@ -30,6 +31,17 @@ def pytest_collection_modifyitems(items):
     # Browser tests last: Playwright's sync API keeps an event loop running in the main thread,
     # and async tests after it could not start their own.
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_again_after_a_deadlock():
+    """tests/db_flush.py says why."""
+    from chatproject.db.postgresql.base import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+    DatabaseOperations.execute_sql_flush = db_flush.again_after_a_deadlock(original)
+    yield
+    DatabaseOperations.execute_sql_flush = original
 
 
 @pytest.fixture(scope="session", autouse=True)
