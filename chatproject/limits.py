@@ -1,4 +1,4 @@
-"""The product's limits and the assistant's settings, from environment variables (the README's
+"""The product's limits, the assistant's settings and the sockets' budgets, from environment variables (the README's
 table lists them): settings.py takes every name here as a setting of its own. Code reads them from
 django.conf.settings, never from this module, so that a test's override holds."""
 
@@ -113,3 +113,23 @@ ASSISTANT_OFFLINE_DELAY_SECONDS = env.float("ASSISTANT_OFFLINE_DELAY_SECONDS", d
 # and stored with what it has. And the most tokens asked of the model for one reply.
 ASSISTANT_DEADLINE_SECONDS = env.float("ASSISTANT_DEADLINE_SECONDS", default=300.0)
 ASSISTANT_MAX_TOKENS = env.int("ASSISTANT_MAX_TOKENS", default=2048)
+
+# Sockets and replies.
+# Messages a socket may send a minute (open, send, stop) before it gets rate_limited errors.
+WS_MAX_MESSAGES_PER_MINUTE = env.int("WS_MAX_MESSAGES_PER_MINUTE", default=60)
+# Budgets per user, whatever the door (conversation/budgets.py, conversation/replies/claim.py): replies
+# being written at once (sockets and the API), and open chat sockets (a lease per socket; each
+# process pushes its sockets' leases forward every SOCKET_HEARTBEAT_SECONDS, by one UPDATE, so the
+# leases of a process that died stop counting after SOCKET_LEASE_SECONDS).
+MAX_CONCURRENT_REPLIES_PER_USER = env.int("MAX_CONCURRENT_REPLIES_PER_USER", default=3)
+MAX_SOCKETS_PER_USER = env.int("MAX_SOCKETS_PER_USER", default=10)
+SOCKET_HEARTBEAT_SECONDS = env.float("SOCKET_HEARTBEAT_SECONDS", default=60.0)
+SOCKET_LEASE_SECONDS = env.float("SOCKET_LEASE_SECONDS", default=180.0)
+# The largest frame a socket accepts, in bytes: Daphne refuses a larger one while it arrives
+# (chatproject/daphne.py), before it is held whole. A text of MAX_UTTERANCE_CHARS characters, each
+# JSON-escaped to at most 6 bytes, with room for the other fields.
+WS_MAX_FRAME_BYTES = MAX_UTTERANCE_CHARS * 6 + 4096
+# How long Daphne waits for a socket's handshake to be accepted before it drops the connection
+# (its command line's default is 5 s). A busy process (every tab reconnecting after a restart,
+# replies streaming) finishes handshakes late; dropping them only makes each client retry.
+WS_CONNECT_TIMEOUT_SECONDS = env.int("WS_CONNECT_TIMEOUT_SECONDS", default=30)
