@@ -54,6 +54,7 @@ def _session(fields: Mapping[str, Any] | _Fields, *, persona: dict | None, zone:
     shape = {
         "id": str(fields["id"]),
         "title": fields["title"],
+        "title_source": fields["title_source"],
         "preview": fields["preview"],
         "persona": persona,
         "created_at": iso_datetime(fields["created_at"], zone),

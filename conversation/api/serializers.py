@@ -14,6 +14,7 @@ from rest_framework import serializers
 from chatproject.api.fields import StrictBooleanField, StrictCharField, TimestampField
 from conversation import shapes
 from conversation.history.siblings import siblings_entry
+from conversation.models.sessions import TitleSource
 
 # Lists and history pages answer up to 200 of these: DRF's generic to_representation (a field object
 # per value, its get_attribute and to_representation) cost more than the rest of the request. The
@@ -42,6 +43,11 @@ class PersonaOutputSerializer(serializers.Serializer):
 class SessionOutputSerializer(DirectOutputSerializer):
     id = serializers.UUIDField()
     title = serializers.CharField(help_text="Empty until the first user message names the session.")
+    title_source = serializers.ChoiceField(
+        choices=TitleSource.choices,
+        help_text="Who named it: auto (its first user message, cut), model (the assistant's title after "
+        "the first reply) or user (given at creation or by a rename; the model never replaces it).",
+    )
     preview = serializers.CharField(
         help_text="The first user message of the active branch on one line, cut to SESSION_PREVIEW_CHARS "
         "characters (with …); empty while the branch has none."

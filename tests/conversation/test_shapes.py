@@ -32,8 +32,8 @@ db_call = database_sync_to_async
 ROOT = Path(__file__).resolve().parents[2]
 
 SESSION_KEYS = {
-    *("id", "title", "preview", "persona", "created_at", "last_activity_at", "ended_at", "message_count", "head_seq"),
-    *("pinned_at", "archived_at", "deleted_at", "folder", "tags"),
+    *("id", "title", "title_source", "preview", "persona", "created_at", "last_activity_at", "ended_at"),
+    *("message_count", "head_seq", "pinned_at", "archived_at", "deleted_at", "folder", "tags"),
 }
 UTTERANCE_KEYS = {"seq", "parent_seq", "siblings", "role", "text", "is_final", "client_id", "created_at", "metadata"}
 
