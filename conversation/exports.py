@@ -82,7 +82,7 @@ def session_markdown(session: Session) -> Iterator[str]:
         edited = ", edited by its owner" if summary.edited_at else ""
         yield (
             f"## Earlier in this chat\n\n_A summary of the first {summary.messages} messages{edited}_\n\n"
-            f"{summary.text}\n\n## Messages\n\n"
+            f"{_hard_breaks(summary.text)}\n\n## Messages\n\n"
         )
     for rows in _pages(session):
         yield "".join(
@@ -90,3 +90,8 @@ def session_markdown(session: Session) -> Iterator[str]:
             f"{row.text}\n\n"
             for row in rows
         )
+
+
+def _hard_breaks(text: str) -> str:
+    """A summary's lines as lines in Markdown too (a line break alone joins them into one paragraph)."""
+    return "  \n".join(line.rstrip() for line in text.splitlines())

@@ -189,8 +189,13 @@ LABELS = {
     "summaryHeading": "Earlier in this chat",
     "summaryCovers": "(a summary of the first {count} messages)",
     "summaryCoversPending": "(a summary of the first {count} messages; the {pending} just above are not in it yet)",
+    "summaryCoversPendingOne": "(a summary of the first {count} messages; the message just above is not in it yet)",
     "summaryMade": "Written by the assistant. The assistant is given this summary and, whole, the messages below it.",
     "summaryEdited": "Edited by you. The assistant is given this summary and, whole, the messages below it.",
+    "summaryExtracted": (
+        "Made of the messages' first sentences (no model is set up to write it). The assistant is given "
+        "this summary and, whole, the messages below it."
+    ),
     "summaryEdit": "Edit summary",
     "summaryField": "Summary",
     "summaryHint": (

@@ -34,12 +34,15 @@ NO_SUMMARY_YET = "(none yet)"
 GAP = "…"
 ROLE_NAMES = {"user": "User", "assistant": "Assistant", "system": "System"}
 LEAD_WORDS = 30
+LEAD_TOKENS = 60
 # Tokens set aside per message for its role name, the lines between messages and some slack.
 MESSAGE_FRAME_TOKENS = 8
 # A message's share of the prompt is never less than this, however small the budget.
 MESSAGE_FLOOR_TOKENS = 16
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s|\n")
+# A sentence ends at a full stop and a space, or at a full stop of a script written without spaces.
+# (U+3002, U+FF01, U+FF1F: the ideographic full stop, the full-width ! and ?).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s|(?<=[\u3002\uff01\uff1f])|\n")
 
 
 @dataclass(frozen=True)
@@ -101,49 +104,82 @@ def summary_batch(*, previous: str, messages: list[dict]) -> tuple[str, list[dic
 
 
 def _lead(text: str) -> str:
-    """A message's first sentence, at most LEAD_WORDS words, on one line."""
+    """A message's first sentence, at most LEAD_WORDS words and LEAD_TOKENS tokens (a language
+    written without spaces has few words), on one line."""
     first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
     words = first.split()
-    return " ".join(words[:LEAD_WORDS]) + (" …" if len(words) > LEAD_WORDS else "")
+    lead = " ".join(words[:LEAD_WORDS])
+    cut = tokens.text_cut_to_tokens(lead, LEAD_TOKENS)
+    return cut + (" …" if len(words) > LEAD_WORDS or cut != lead else "")
 
 
-def summary_extract(*, previous: str, messages: list[dict]) -> str:
-    """The offline rule: the previous summary's lines, then "Role: first sentence" per message. Over
-    SUMMARY_MAX_TOKENS, the opening line (what the chat set out to do, or the first line of the
-    owner's edit) stays, a GAP line stands for what went, and the newest lines that fit follow it
-    (without the opening when it leaves room for none); the text is cut at its end to be sure."""
-    lines = [line for line in previous.splitlines() if line.strip()]
-    lines += [f"{ROLE_NAMES.get(m['role'], m['role'])}: {_lead(m['text'])}" for m in messages]
+def summary_extract(*, previous: str, messages: list[dict], previous_edited: bool = False) -> str:
+    """The offline rule: the previous summary's lines, then "Role: first sentence" per message.
+
+    Over SUMMARY_MAX_TOKENS, the top stays: what the chat set out to do. It is the previous summary's
+    lines before its GAP line (the top the last one kept), all of an owner's edit (`previous_edited`),
+    or else the opening line; at most half the budget, its first lines (or the start of the first).
+    A GAP line stands for what went, and the newest lines that fit follow it."""
+    previous_lines = [line for line in previous.splitlines() if line.strip()]
+    lines = previous_lines + [f"{ROLE_NAMES.get(m['role'], m['role'])}: {_lead(m['text'])}" for m in messages]
     budget = settings.SUMMARY_MAX_TOKENS
-    costs = [tokens.text_tokens(line) + 1 for line in lines]  # a line and its line break
-    if sum(costs) <= budget + 1 or len(lines) < 3:
-        return tokens.text_cut_to_tokens("\n".join(lines), budget)
-    rest = [(line, cost) for line, cost in zip(lines[1:], costs[1:], strict=True) if line != GAP]
-    kept = _newest_within(rest, budget - costs[0] - tokens.text_tokens(GAP) - 1)
-    if kept:
-        kept = [lines[0], GAP, *kept]
-    else:  # the opening too long to stay beside the newest line
-        kept = _newest_within(list(zip(lines, costs, strict=True)), budget + 1) or lines[-1:]
-    return tokens.text_cut_to_tokens("\n".join(kept), budget)
+    if tokens.text_tokens("\n".join(lines)) <= budget:
+        return "\n".join(lines)
+    start = 0
+    while start < len(lines) and lines[start] == GAP:  # a gap opens nothing
+        start += 1
+    if GAP in previous_lines[start:]:
+        end = previous_lines.index(GAP, start)
+    elif previous_edited:
+        end = len(previous_lines)
+    else:
+        end = start + 1
+    top = _oldest_within(lines[start:end], budget // 2)
+    if not top and start < len(lines):  # the opening alone is over half the limit: its start
+        top = [tokens.text_cut_to_tokens(lines[start], budget // 2 - 1)]
+    rest = [line for line in lines[start + len(top) :] if line != GAP]
+    room = budget - _cost([*top, GAP])
+    kept = _newest_within(rest, room)
+    if not kept and rest and room > 0:  # the newest line alone is longer than the room: its start
+        kept = [tokens.text_cut_to_tokens(rest[-1], room)]
+    return tokens.text_cut_to_tokens("\n".join([*top, GAP, *kept]), budget)
 
 
-def _newest_within(lines: list[tuple[str, int]], room: int) -> list[str]:
-    """The newest of `lines` (each with its cost) whose costs add up to at most `room`."""
+def _cost(lines: list[str]) -> int:
+    """The tokens of `lines` each followed by a line break (a break merges with the punctuation
+    before it: counted alone, each would cost one more)."""
+    return sum(tokens.text_tokens(line + "\n") for line in lines)
+
+
+def _oldest_within(lines: list[str], room: int) -> list[str]:
+    """The first of `lines` that fit in `room` tokens."""
     kept: list[str] = []
-    for line, cost in reversed(lines):
-        if cost > room:
+    for line in lines:
+        room -= _cost([line])
+        if room < 0:
             break
         kept.append(line)
-        room -= cost
+    return kept
+
+
+def _newest_within(lines: list[str], room: int) -> list[str]:
+    """The last of `lines` that fit in `room` tokens, in their order."""
+    kept: list[str] = []
+    for line in reversed(lines):
+        room -= _cost([line])
+        if room < 0:
+            break
+        kept.append(line)
     return kept[::-1]
 
 
-def summary_make(*, previous: str, messages: list[dict]) -> Made:
-    """The new summary of `messages` after the summary `previous` ("" when none): one model call
-    (AssistantError when it fails), or the offline rule; at most SUMMARY_MAX_TOKENS."""
+def summary_make(*, previous: str, messages: list[dict], previous_edited: bool = False) -> Made:
+    """The new summary of `messages` after the summary `previous` ("" when none; `previous_edited`:
+    its owner's words): one model call (AssistantError when it fails), or the offline rule; at most
+    SUMMARY_MAX_TOKENS."""
     backend = assistant_backend()
     if backend.name == "offline":
-        text = summary_extract(previous=previous, messages=messages)
+        text = summary_extract(previous=previous, messages=messages, previous_edited=previous_edited)
         return Made(text=text, tokens=tokens.text_tokens(text), made_by="offline")
     request, _ = summary_batch(previous=previous, messages=messages)
     asked = [{"role": "system", "content": SUMMARY_INSTRUCTION}, {"role": "user", "content": request}]

@@ -95,7 +95,8 @@ def summary_refresh(*, session_id: uuid.UUID | str) -> Refreshed:
         previous_text = previous.text if previous else ""
         _, covered = summary_batch(previous=previous_text, messages=candidates)
         try:
-            made = summary_make(previous=previous_text, messages=covered)
+            edited = previous is not None and previous.edited_at is not None
+            made = summary_make(previous=previous_text, messages=covered, previous_edited=edited)
         except AssistantError:
             logger.warning("the summary of session %s could not be made", session.pk, exc_info=True)
             return nothing

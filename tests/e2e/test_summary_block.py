@@ -81,6 +81,8 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     expect(block.locator("details")).to_have_js_property("open", True)
     expect(text).to_be_visible()
     expect(text).to_contain_text("Message ")
+    facts = block.locator(".context-summary-facts")
+    expect(facts).to_contain_text("Made of the messages' first sentences (no model is set up to write it).")
     assert_no_sideways_scroll(page)
     axe(page)
 
@@ -96,6 +98,7 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     expect(block.locator(".context-summary-status")).to_have_text("Summary saved.")
     expect(edit).to_be_focused()
     expect(text).to_have_text("We chose the blue plan.")
+    expect(facts).to_contain_text("Edited by you.")
     assert ContextSummary.objects.filter(session_id=session_id).latest("seq").text == "We chose the blue plan."
     axe(page)
 
@@ -120,20 +123,42 @@ def test_the_summary_is_shown_collapsed_expanded_and_edited_by_keyboard(
     assert_no_sideways_scroll(page)
 
 
+def later(owner, session_id: str, count: int, *, length: int = 110) -> int:
+    """`count` more messages of `length` words, of which no summary is made; how many messages are then
+    in neither the summary nor the prompt (one branch: seqs are the messages' numbers)."""
+    words = lambda n: " ".join(f"later{n}x{i}" for i in range(length))  # noqa: E731
+    messages = [UtteranceIn(role="user" if n % 2 else "assistant", text=f"Later. {words(n)}") for n in range(count)]
+    call(utterances_append, user=owner, session_id=session_id, utterances=messages)
+    session = Session.objects.select_related("persona").get(pk=session_id)
+    summary = ContextSummary.objects.filter(session_id=session_id).latest("seq")
+    return prompt_for_session(session=session)[0].first_seq - summary.seq - 1
+
+
+def open_chat(page: Page, live_url: str, session_id: str) -> None:
+    page.goto(f"{live_url}/c/{session_id}/")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    seq = ContextSummary.objects.filter(session_id=session_id).latest("seq").seq
+    expect(page.locator(f"li.message[data-seq='{seq + 1}']")).to_be_attached()  # loaded
+
+
 def test_messages_between_the_summary_and_the_block_are_said_to_be_in_neither_yet(live_url, signed_in: Page, owner):
     session_id, _ = long_chat(owner)
     summary = ContextSummary.objects.filter(session_id=session_id).latest("seq")
-    words = lambda n: " ".join(f"later{n}x{i}" for i in range(110))  # noqa: E731
-    later = [UtteranceIn(role="user" if n % 2 else "assistant", text=f"Later {n}. {words(n)}") for n in range(1, 21)]
-    call(utterances_append, user=owner, session_id=session_id, utterances=later)  # no summary made for them
-    session = Session.objects.select_related("persona").get(pk=session_id)
-    first_seq = prompt_for_session(session=session)[0].first_seq
-    pending = first_seq - summary.seq - 1  # one branch: seqs are the messages' numbers
-    assert pending > 0
-    page = signed_in
-    page.goto(f"{live_url}/c/{session_id}/")
-    page.wait_for_selector("html[data-ready=true]", state="attached")
-    expect(page.locator(f"li.message[data-seq='{summary.seq + 1}']")).to_be_attached()  # loaded
-    expect(page.locator("#context-summary summary")).to_contain_text(
+    pending = later(owner, session_id, 20)
+    assert pending > 1
+    open_chat(signed_in, live_url, session_id)
+    expect(signed_in.locator("#context-summary summary")).to_contain_text(
         f"a summary of the first {summary.messages} messages; the {pending} just above are not in it yet"
+    )
+
+
+def test_one_message_in_neither_is_said_in_the_singular(live_url, signed_in: Page, owner):
+    session_id, _ = long_chat(owner)
+    pending, added = 0, 0
+    while pending == 0 and added < 200:  # a short message pushes at most one long one out
+        pending, added = later(owner, session_id, 1, length=10), added + 1
+    assert pending == 1
+    open_chat(signed_in, live_url, session_id)
+    expect(signed_in.locator("#context-summary summary")).to_contain_text(
+        "messages; the message just above is not in it yet"
     )

@@ -66,12 +66,17 @@ function render() {
   }
   element ??= build();
   part("text").textContent = summary.text;
-  part("facts").textContent = summary.edited_at ? labels.summaryEdited : labels.summaryMade;
+  part("facts").textContent = summary.edited_at
+    ? labels.summaryEdited
+    : summary.made_by === "offline"
+      ? labels.summaryExtracted
+      : labels.summaryMade;
   place();
   const pending = pendingAbove(summary);
-  part("count").textContent = pending
-    ? label("summaryCoversPending", { count: summary.messages, pending })
-    : label("summaryCovers", { count: summary.messages });
+  part("count").textContent = label(
+    pending === 0 ? "summaryCovers" : pending === 1 ? "summaryCoversPendingOne" : "summaryCoversPending",
+    { count: summary.messages, pending },
+  );
 }
 
 // The loaded messages between the summary's point and the block: in neither the summary nor the

@@ -2,6 +2,7 @@
 
 import json
 
+import cmarkgfm
 import pytest
 
 from conversation.summaries.services import summary_edit, summary_refresh
@@ -31,12 +32,16 @@ def test_the_json_export_holds_the_summary_or_null(owner, session, small_context
 
 
 def test_the_markdown_export_has_an_earlier_in_this_chat_section_before_the_messages(owner, session, small_context):
-    chat(owner, session, 4)
+    chat(owner, session, 4, words=4)
     assert "Earlier in this chat" not in exported(owner, session, "markdown")
-    chat(owner, session, 36, start=5)
+    chat(owner, session, 76, start=5, words=4)  # short lines: several fit the summary
     made = summary_refresh(session_id=session.pk).summary
     text = exported(owner, session, "markdown")
-    section = f"## Earlier in this chat\n\n_A summary of the first {made.messages} messages_\n\n{made.text}\n\n"
+    lines = made.text.splitlines()
+    assert len(lines) > 1
+    shown = "  \n".join(lines)  # a hard break after each line: Markdown would join them into one paragraph
+    assert cmarkgfm.github_flavored_markdown_to_html(shown).count("<br />") == len(lines) - 1
+    section = f"## Earlier in this chat\n\n_A summary of the first {made.messages} messages_\n\n{shown}\n\n"
     assert section + "## Messages\n\n" in text  # the messages under a heading of their own, after it
     assert text.index(section) < text.index("### You")
     summary_edit(user=owner, session_id=session.pk, text="Rewritten by hand.")

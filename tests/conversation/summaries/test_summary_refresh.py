@@ -9,6 +9,7 @@ from conversation.models import ContextSummary, Session, TokenUsageDay
 from conversation.replies.turn import prompt_for_session
 from conversation.sessions.lifecycle import session_clear, session_delete, session_trash
 from conversation.summaries import services, trigger
+from conversation.summaries.maker import GAP
 from conversation.summaries.selectors import summary_for_session
 from conversation.summaries.services import summary_edit, summary_refresh
 from tests.conversation.summaries.conftest import chat, summary_calls
@@ -61,6 +62,21 @@ def test_the_offline_summary_is_deterministic(owner, small_context):
         texts.append(summary_refresh(session_id=session.pk).summary.text)
     assert texts[0] == texts[1]
     assert texts[0].splitlines()[-1].startswith(("User: old message", "Assistant: old message"))
+
+
+def test_the_offline_summary_keeps_the_owners_edit_on_top_of_the_next_ones(owner, session, small_context):
+    chat(owner, session, 40, words=3)
+    summary_refresh(session_id=session.pk)
+    edited = "Lisbon, May, two people.\nHotel in Alfama."
+    summary_edit(user=owner, session_id=session.pk, text=edited)
+    for start in (41, 81):  # two summaries after the edit
+        chat(owner, session, 40, start=start, words=3, tag="new")
+        refresh_until_done(session)
+    session.refresh_from_db()
+    newest = summary_for_session(session=session)
+    assert newest.edited_at is None
+    assert newest.messages > 80
+    assert newest.text.splitlines()[:3] == [*edited.splitlines(), GAP]
 
 
 def test_the_model_is_called_at_most_once_per_n_dropped_messages(owner, session, small_context, openai_backend):
