@@ -35,6 +35,15 @@ def test_a_token_made_on_the_page_is_shown_once(owner_client, owner):
     assert DeviceToken.objects.get(user=owner).name == "Mobile app"
 
 
+def test_the_page_says_how_a_program_sends_its_token_and_that_way_works(owner_client):
+    response = owner_client.post(PAGE, {"name": "Voice agent"})
+    page, key = response.content.decode(), response.context["new_key"]
+    assert "<code>Authorization: Token</code>" in page
+    assert 'href="/api/docs/"' in page
+    assert Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/sessions/").status_code == 200
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/sessions/").status_code == 401
+
+
 def test_a_token_needs_a_name(owner_client):
     response = owner_client.post(PAGE, {"name": "  "})
     assert response.status_code == 200
