@@ -311,6 +311,7 @@ def ours_conversation(item: Any, state: dict | None = None) -> SourceConversatio
         state={key: moment((state or session).get(key)) for key in ("pinned_at", "archived_at", "deleted_at")},
         folder=as_id(session.get("folder")),
         tags=[name for name in as_list(session.get("tags")) if isinstance(name, str)],
+        title_source=as_text(session.get("title_source")),
     )
 
 

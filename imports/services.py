@@ -241,6 +241,7 @@ def _conversation_import(
             state=conversation.state,
             folder_id=folder_id,
             tags=conversation.tags,
+            title_source=conversation.title_source,
         )
     except source.ConversationProblem as exc:
         row.result, row.error = ConversationImportRow.Result.FAILED, str(exc)[:500]

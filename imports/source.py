@@ -54,6 +54,8 @@ class SourceConversation:
     # Our own export: the session's folder (the export's id for it, "" for none) and its tags' names.
     folder: str = ""
     tags: list[str] = field(default_factory=list)
+    # Our own export: who named it (auto, model or user; "" when the file does not say).
+    title_source: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from conversation.folders.services import sessions_move_to_folder
 from conversation.history import append_statement
 from conversation.history.append_statement import PreparedUtterance
 from conversation.models import Folder, ImportedConversation, Persona, Session, Tag, Utterance
+from conversation.models.sessions import TitleSource
 from conversation.sessions.create import title_source_of
 from conversation.sessions.lookup import session_id_parse
 from conversation.sessions.personas import persona_resolve
@@ -73,6 +74,7 @@ def conversation_import(
     state: dict | None = None,
     folder_id: uuid.UUID | None = None,
     tags: Sequence[str] = (),
+    title_source: str = "",
 ) -> ImportOutcome:
     """Store a conversation from elsewhere as a session, whole or not at all, once per (user, source,
     source_id): a second import finds it and adds only the messages it lacks ("present" when none).
@@ -83,7 +85,8 @@ def conversation_import(
     conversation's own times, and counts its retention from the import (restored_at), so that an old
     chat imported today is not moved to the trash by the next expiry run. ValidationError (nothing
     stored) for a message that cannot be stored whole, naming it. A new session goes in `folder_id`
-    with `tags` (our own export's placement); one found again keeps its own."""
+    with `tags` (our own export's placement), named by `title_source` when our export says who named
+    it (a title is otherwise its source's owner's); one found again keeps its own."""
     prepared = []
     for index, message in enumerate(messages):
         where = f"message {index + 1}"
@@ -116,6 +119,7 @@ def conversation_import(
         "state": state or {},
         "folder_id": folder_id,
         "tags": list(tags)[: settings.MAX_TAGS_PER_SESSION],
+        "title_source": title_source if title and title_source in TitleSource.values else title_source_of(title),
     }
     try:
         with transaction.atomic():
@@ -142,6 +146,7 @@ def _conversation_import(
     state: dict,
     folder_id: uuid.UUID | None,
     tags: list[str],
+    title_source: str,
 ) -> ImportOutcome:
     now = timezone.now()
     session_id = (
@@ -175,8 +180,9 @@ def _conversation_import(
             user=user,
             persona=persona or persona_resolve(persona=None),
             title=title,
-            # The source's title is its owner's: the model never replaces it (docs/context.md, "Titles").
-            title_source=title_source_of(title),
+            # The source's title is its owner's, so the model never replaces it (docs/context.md,
+            # "Titles"), unless our own export says the first message or the model named it.
+            title_source=title_source,
             metadata={"import": {"source": source, "id": source_id}},
             created_at=min(created_at or first_time, first_time),
         )
