@@ -26,6 +26,13 @@ def pytest_configure(config):
         )
 
 
+def pytest_terminal_summary(terminalreporter):
+    if db_flush.RAN_AGAIN:
+        terminalreporter.write_sep("-", "database flushes run again after a deadlock with a late write")
+        for test in db_flush.RAN_AGAIN:
+            terminalreporter.write_line(test)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     # Browser tests last: Playwright's sync API keeps an event loop running in the main thread,

@@ -11,6 +11,7 @@ this, the failed flush left the test's rows for the next test (CI met it as a du
 
 import functools
 import logging
+import os
 
 from django.db import utils
 
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 DEADLOCK_DETECTED = "40P01"
 ATTEMPTS = 5
+# The tests whose flush ran again, reported at the end of the run (tests/conftest.py): a server that
+# keeps writing after its tests shows there rather than in a warning nobody reads.
+RAN_AGAIN: list[str] = []
 
 
 def _deadlocked(exc: utils.OperationalError) -> bool:
@@ -34,5 +38,6 @@ def again_after_a_deadlock(execute_sql_flush):
                 if attempt == ATTEMPTS or not _deadlocked(exc):
                     raise
                 logger.warning("the test database's flush met a write as a deadlock; flushing again")
+                RAN_AGAIN.append(os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0])
 
     return execute
