@@ -205,4 +205,8 @@ LABELS = {
     "summaryCancel": "Cancel",
     "summarySaved": "Summary saved.",
     "summaryFailed": "Could not save the summary: {reason}",
+    "summarySuperseded": (
+        "A newer summary, of the first {count} messages, was made while you were editing: it is shown above. "
+        "Save again to put your text in its place, or Cancel to keep it."
+    ),
 }

@@ -168,11 +168,22 @@ def _store(*, session: Session, previous: ContextSummary | None, covered: list[d
     return summary
 
 
+class SummarySuperseded(Exception):
+    """The summary an edit was written over is no longer the newest: `summary` is the one that is."""
+
+    def __init__(self, summary: ContextSummary) -> None:
+        super().__init__(f"A newer summary, of the first {summary.messages} messages, was made meanwhile.")
+        self.summary = summary
+
+
 @transaction.atomic
-def summary_edit(*, user: User, session_id: uuid.UUID | str, text: str) -> ContextSummary:
+def summary_edit(*, user: User, session_id: uuid.UUID | str, text: str, seq: int | None = None) -> ContextSummary:
     """The owner rewrites the newest summary of the chat's active branch ("Earlier in this chat").
-    It holds until a newer summary, made from it, covers later messages. Another user's chat is
-    Session.DoesNotExist; a chat with no summary yet, or a text over the limits, a ValidationError."""
+    It holds until a newer summary, made from it, covers later messages. `seq`: the point of the
+    summary the owner read and rewrote; SummarySuperseded when the newest is another one now (made
+    while they wrote, or a branch switched), so that a text written over one summary never replaces
+    another unread. Another user's chat is Session.DoesNotExist; a chat with no summary yet, or a
+    text over the limits, a ValidationError."""
     session = session_get_for_user(user=user, session_id=session_id_parse(session_id), for_update=True)
     if not isinstance(text, str):
         raise ValidationError({"text": "The summary must be a string."})
@@ -194,6 +205,8 @@ def summary_edit(*, user: User, session_id: uuid.UUID | str, text: str) -> Conte
         raise ValidationError(
             {"text": "This chat has no summary yet: one is made when its messages no longer fit the model's context."}
         )
+    if seq is not None and summary.seq != seq:
+        raise SummarySuperseded(summary)
     summary.text, summary.tokens, summary.edited_at = text, count, timezone.now()
     summary.save(update_fields=["text", "tokens", "edited_at"])
     live.publish_after_commit(

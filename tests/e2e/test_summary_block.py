@@ -162,3 +162,37 @@ def test_one_message_in_neither_is_said_in_the_singular(live_url, signed_in: Pag
     expect(signed_in.locator("#context-summary summary")).to_contain_text(
         "messages; the message just above is not in it yet"
     )
+
+
+def test_a_summary_made_while_its_owner_edits_is_shown_before_their_text_replaces_it(
+    live_url, signed_in: Page, owner, axe
+):
+    session_id, _ = long_chat(owner)
+    page = signed_in
+    open_chat(page, live_url, session_id)
+    block = page.locator("#context-summary")
+    block.locator("summary").click()
+    block.get_by_role("button", name="Edit summary").click()
+    field = block.get_by_label("Summary", exact=True)
+    field.fill("My own plan.")
+    read = ContextSummary.objects.filter(session_id=session_id).latest("seq")
+
+    later(owner, session_id, 30)  # meanwhile, more messages and a newer summary
+    while call(summary_refresh, session_id=session_id).more:
+        pass
+    newer = ContextSummary.objects.filter(session_id=session_id).latest("seq")
+    assert newer.seq > read.seq
+
+    block.get_by_role("button", name="Save summary").click()
+    alert = block.get_by_role("alert")
+    expect(alert).to_contain_text(f"A newer summary, of the first {newer.messages} messages, was made while you")
+    expect(block.locator(".context-summary-text")).to_have_text(newer.text)
+    expect(field).to_have_value("My own plan.")
+    expect(field).to_be_focused()
+    assert ContextSummary.objects.get(pk=newer.pk).edited_at is None
+    axe(page)
+
+    block.get_by_role("button", name="Save summary").click()  # read, and saved again
+    expect(block.locator(".context-summary-status")).to_have_text("Summary saved.")
+    expect(block.locator(".context-summary-text")).to_have_text("My own plan.")
+    assert ContextSummary.objects.get(pk=newer.pk).text == "My own plan."

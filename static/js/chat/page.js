@@ -194,8 +194,12 @@ export async function api(method, target, body) {
   });
   if (!response.ok) {
     let detail = label("serverAnswered", { status: response.status });
-    try { detail = (await response.json()).detail || detail; } catch { /* the body is not JSON: keep the status */ }
-    throw Object.assign(new Error(detail), { status: response.status });
+    let answer = null;
+    try {
+      answer = await response.json();
+      detail = answer.detail || detail;
+    } catch { /* the body is not JSON: keep the status */ }
+    throw Object.assign(new Error(detail), { status: response.status, answer });
   }
   return response.status === 204 ? null : response.json();
 }

@@ -8,7 +8,9 @@ import { onContext, refreshContext } from "./context.js";
 import { $, api, config, els, label, labels, state } from "./page.js";
 
 const withId = (template, id) => template.replace(config.idPlaceholder, id);
-const shown = { sessionId: null, summary: null, firstSeq: null, editing: false };
+// `over`: the point of the summary the editor was opened on, sent with the save (a newer one made
+// meanwhile is a 409, and the person sees it before their text replaces it).
+const shown = { sessionId: null, summary: null, firstSeq: null, editing: false, over: null };
 let element = null;
 let refreshTimer = null;
 
@@ -131,6 +133,7 @@ function openEditor() {
   part("error").hidden = true;
   const input = $("context-summary-input");
   input.value = shown.summary.text;
+  shown.over = shown.summary.seq;
   input.focus();
 }
 
@@ -156,16 +159,32 @@ async function save() {
   button.disabled = true;
   try {
     const text = $("context-summary-input").value;
-    shown.summary = await api("PUT", withId(config.urls.contextSummary, state.sessionId), { text });
+    const body = { text, seq: shown.over };
+    shown.summary = await api("PUT", withId(config.urls.contextSummary, state.sessionId), body);
     closeEditor({ message: labels.summarySaved });
   } catch (error) {
-    // The API names the field ("text: ..."): the person editing it needs the reason only.
-    part("error").textContent = label("summaryFailed", { reason: error.message.replace(/^text: /, "") });
+    if (error.status === 409 && error.answer?.summary) {
+      showSuperseding(error.answer.summary);
+    } else {
+      // The API names the field ("text: ..."): the person editing it needs the reason only.
+      part("error").textContent = label("summaryFailed", { reason: error.message.replace(/^text: /, "") });
+    }
     part("error").hidden = false;
     $("context-summary-input").focus();
   } finally {
     button.disabled = false;
   }
+}
+
+// A newer summary was made while the editor was open: shown above it, the person's text kept; a
+// second Save puts the text in its place, Cancel keeps it.
+function showSuperseding(newer) {
+  shown.summary = newer;
+  shown.over = newer.seq;
+  part("text").textContent = newer.text;
+  part("text").hidden = false;
+  part("count").textContent = label("summaryCovers", { count: newer.messages });
+  part("error").textContent = label("summarySuperseded", { count: newer.messages });
 }
 
 // The list changed (messages loaded, a branch shown, a chat cleared, a new chat): the block goes

@@ -72,3 +72,35 @@ def test_a_chat_with_no_summary_yet_is_a_400_that_says_so(owner, session):
     response = put(token_client(owner), session, {"text": "hello"})
     assert response.status_code == 400
     assert "no summary yet" in response.json()["detail"]
+
+
+def test_a_text_written_over_a_summary_since_superseded_is_a_409_with_the_newest(owner, summarized):
+    client = token_client(owner)
+    read = client.get(f"/api/sessions/{summarized.pk}/context/").json()["summary"]
+    chat(owner, summarized, 40, start=41, tag="new")  # meanwhile, more messages and a newer summary
+    newer = summary_refresh(session_id=summarized.pk).summary
+    assert newer.seq > read["seq"]
+
+    response = put(client, summarized, {"text": "My plan.", "seq": read["seq"]})
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["detail"] == f"A newer summary, of the first {newer.messages} messages, was made meanwhile."
+    assert body["summary"]["seq"] == newer.seq
+    assert body["summary"]["text"] == newer.text
+    assert ContextSummary.objects.get(pk=newer.pk).edited_at is None  # nothing saved
+    again = put(client, summarized, {"text": "My plan.", "seq": newer.seq})  # read, and saved again
+    assert (again.status_code, again.json()["text"]) == (200, "My plan.")
+
+
+def test_a_text_written_over_the_newest_summary_is_saved(owner, summarized):
+    seq = ContextSummary.objects.get().seq
+    response = put(token_client(owner), summarized, {"text": "My plan.", "seq": seq})
+    assert (response.status_code, response.json()["text"]) == (200, "My plan.")
+
+
+@pytest.mark.parametrize("seq", ["5", 5.0, True, -1])
+def test_a_seq_that_is_not_a_whole_number_is_a_400(owner, summarized, seq):
+    response = put(token_client(owner), summarized, {"text": "My plan.", "seq": seq})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("seq: ")
