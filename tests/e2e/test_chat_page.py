@@ -39,6 +39,9 @@ def _closing_connection(service, kwargs):
 
 
 def send(page: Page, text: str) -> None:
+    """Send `text` as a person does: once Send is back in Stop's place (the reply before it has ended:
+    its text shows in the list a moment before, and Enter then only says the assistant is still answering)."""
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     page.get_by_label("Message", exact=True).fill(text)
     page.get_by_label("Message", exact=True).press("Enter")
 
