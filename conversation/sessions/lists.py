@@ -58,8 +58,9 @@ def session_list_for_user(
 
     Views (SESSION_VIEWS): "live" (not archived, not in the trash; pinned ones included), "pinned",
     "archived" (newest activity first), "trash" (newest deletion first). Rows are dicts of what a
-    list shows: id, title, title_source, preview, created_at, last_activity_at, ended_at, message_count, pinned_at,
-    archived_at, deleted_at, head_seq, folder_id, tag_names, persona_slug and persona_name. A list
+    list shows: id, title, title_source, preview, created_at, last_activity_at, ended_at,
+    message_count, pinned_at, archived_at, deleted_at, head_seq, folder_id, tag_names, persona_slug
+    and persona_name. A list
     builds no model instances (two per row, with the persona): it reads twice as fast
     (bench/domain.py). Each view reads its own
     partial index (session_<view>_activity_idx, session_trash_idx). The API and the pages read it a

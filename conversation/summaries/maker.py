@@ -7,9 +7,9 @@ previous summary is cut for them when the budget is that small); so a call cover
 when they are there, and the calls stay <= dropped / N + 1.
 
 The offline rule (the offline backend: no model) is extractive and deterministic: the previous
-summary's lines, then a line per message, "User: <its first sentence>" (at most LEAD_WORDS words);
-when that is over SUMMARY_MAX_TOKENS, the opening line stays and the oldest lines after it go first
-(a "…" line stands for them), then the last line is cut.
+summary's lines, then a line per message, "User: <its first sentence>" (at most LEAD_WORDS words and
+LEAD_TOKENS tokens); over SUMMARY_MAX_TOKENS, the top stays (the chat's opening line, an owner's
+edit: summary_extract says which), a "…" line stands for what went, and the newest lines follow.
 """
 
 import re
