@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from account_data.archive import account_archive_write
 from conversation.branches.edits import utterance_edit
 from conversation.branches.head import session_switch
 from conversation.history.pages import utterance_page
@@ -21,6 +20,7 @@ from imports.models import ConversationImport
 from tests.factories import PersonaFactory
 from tests.helpers import say
 from tests.imports import samples
+from tests.imports.exports import account_export
 
 
 def history(user, session) -> list[tuple[str, str]]:
@@ -172,10 +172,7 @@ def test_our_account_export_brought_into_another_account_gives_the_same_sessions
     pinned = session_create(user=owner, title="Pinned", persona=PersonaFactory())
     say(owner, pinned, "Keep me")
     session_update(user=owner, session_id=pinned.pk, pinned=True)
-    out = io.BytesIO()
-    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
-
-    job = import_file(outsider, out.getvalue(), name="chat-export.zip")
+    job = import_file(outsider, account_export(owner), name="chat-export.zip")
 
     assert (job.format, job.imported, job.failed, job.conversations_total) == ("ours", 2, 0, 2)
     for original in (Session.objects.get(pk=bread.pk), Session.objects.get(pk=pinned.pk)):
@@ -210,10 +207,7 @@ def rows_of(session) -> list:
 def test_our_export_brought_back_into_its_own_account_adds_nothing(owner, import_file):
     bread = session_create(user=owner, title="Bread")
     say(owner, bread, "How long to proof?")
-    out = io.BytesIO()
-    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
-
-    job = import_file(owner, out.getvalue(), name="chat-export.zip")
+    job = import_file(owner, account_export(owner), name="chat-export.zip")
 
     assert (job.imported, job.present) == (0, 1)
     assert Session.objects.filter(user=owner).count() == 1
@@ -371,9 +365,7 @@ def test_a_manifest_naming_one_member_twice_is_refused_after_its_first_reading(o
     # Each reading of a member costs its unpacking: a manifest naming a gigabyte member a thousand times
     # held a worker for as long as the job limits let it.
     session_create(user=owner, title="Bread")
-    out = io.BytesIO()
-    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    source = zipfile.ZipFile(io.BytesIO(account_export(owner)))
     manifest = json.loads(source.read("manifest.json"))
     manifest["sessions"] = manifest["sessions"] * 3
     doubled = io.BytesIO()

@@ -5,9 +5,6 @@ import io
 import json
 import zipfile
 
-from django.utils import timezone
-
-from account_data.archive import account_archive_write
 from conversation.folders.services import folder_create, folder_delete, sessions_move_to_folder
 from conversation.models import Folder, Session, Tag
 from conversation.sessions.create import session_create
@@ -16,12 +13,7 @@ from conversation.tags.services import sessions_tag
 from imports import services
 from tests.factories import PersonaFactory
 from tests.helpers import say
-
-
-def export(user) -> bytes:
-    out = io.BytesIO()
-    account_archive_write(user=user, out=out, exported_at=timezone.now(), progress=lambda *_: None)
-    return out.getvalue()
+from tests.imports.exports import account_export
 
 
 def tree(user) -> set:
@@ -65,7 +57,7 @@ def an_organized_account(owner):
 
 def test_the_export_holds_the_folders_tree_the_tags_and_each_chats_place(owner):
     an_organized_account(owner)
-    archive = zipfile.ZipFile(io.BytesIO(export(owner)))
+    archive = zipfile.ZipFile(io.BytesIO(account_export(owner)))
     folders = json.loads(archive.read("folders.json"))["folders"]
     assert sorted(tuple(f["path"]) for f in folders) == [
         ("Empty",),
@@ -85,7 +77,7 @@ def test_the_export_holds_the_folders_tree_the_tags_and_each_chats_place(owner):
 
 def test_an_export_imported_into_a_fresh_account_gives_the_same_folders_tags_and_places(owner, outsider, import_file):
     an_organized_account(owner)
-    data = export(owner)
+    data = account_export(owner)
 
     job = import_file(outsider, data, name="chat-export.zip")
 
@@ -108,7 +100,7 @@ def test_a_folder_the_account_has_already_in_any_case_is_the_one_its_chats_go_to
     an_organized_account(owner)
     mine = folder_create(user=outsider, name="WORK")
 
-    import_file(outsider, export(owner), name="chat-export.zip")
+    import_file(outsider, account_export(owner), name="chat-export.zip")
 
     assert Folder.objects.filter(user=outsider, parent=None, name__iexact="work").get().pk == mine.pk
     assert Session.objects.get(user=outsider, title="Plan").folder_id == mine.pk
@@ -132,7 +124,7 @@ def test_nul_characters_in_a_folders_name_defaults_or_persona_are_dropped_not_a_
 ):
     an_organized_account(owner)
     data = with_folders_rewritten(
-        export(owner),
+        account_export(owner),
         lambda f: f | {"name": f["name"] + "\x00", "instructions": "\x00" + f["instructions"], "persona": "\x00"},
     )
 
@@ -148,7 +140,7 @@ def test_tags_the_account_cannot_take_leave_the_chats_untagged_not_failed(owner,
     sessions_tag(user=outsider, session_ids=[session_create(user=outsider).pk], names=["mine", "yours"])
     settings.MAX_TAGS = 3  # room for one of the export's three tags
 
-    job = import_file(outsider, export(owner), name="chat-export.zip")
+    job = import_file(outsider, account_export(owner), name="chat-export.zip")
 
     assert (job.imported, job.failed) == (4, 0)
     assert Tag.objects.filter(user=outsider).count() <= 3
@@ -171,7 +163,7 @@ def test_a_folder_removed_while_the_import_runs_leaves_its_chats_outside_any_fol
 
     monkeypatch.setattr(services, "folders_restore", restore_then_remove)
 
-    job = import_file(outsider, export(owner), name="chat-export.zip")
+    job = import_file(outsider, account_export(owner), name="chat-export.zip")
 
     assert (job.status, job.imported, job.failed) == ("done", 4, 0)
     assert placements(outsider)["Invoice"] == (None, ["q3", "Urgent"])

@@ -1,17 +1,14 @@
 """Who named a chat comes back with our own export: an import of it keeps title_source; a title from
 any other source, or a file that does not say, is its owner's."""
 
-import io
 import json
 
-from django.utils import timezone
-
-from account_data.archive import account_archive_write
 from conversation.models import Session
 from conversation.sessions.create import session_create
 from conversation.titles.services import session_title_set_by_model
 from tests.helpers import say
 from tests.imports import samples
+from tests.imports.exports import account_export
 
 
 def named(user, source_id: str) -> tuple[str, str]:
@@ -26,10 +23,7 @@ def test_our_account_export_brought_into_another_account_keeps_who_named_each_ch
     session_title_set_by_model(session_id=by_model.pk, title="Monads explained")
     given = session_create(user=owner, title="Mine")
     say(owner, given, "hello")
-    out = io.BytesIO()
-    account_archive_write(user=owner, out=out, exported_at=timezone.now(), progress=lambda *_: None)
-
-    job = import_file(outsider, out.getvalue(), name="chat-export.zip")
+    job = import_file(outsider, account_export(owner), name="chat-export.zip")
 
     assert (job.imported, job.failed) == (3, 0)
     assert named(outsider, str(automatic.pk)) == ("What is a monad?", "auto")
