@@ -1,6 +1,7 @@
 """Summaries on the embedded default (SQLite): a reply past the window queues the job, the job (as
 the worker runs it) makes the offline summary, and the next reply's prompt holds it; an edit at
-message 5 starts a branch that sees none of it. In a subprocess, as tests/test_embedded_default.py."""
+message 5 starts a branch that sees none of it; an owner's edit over a summary since superseded saves
+nothing. In a subprocess, as tests/test_embedded_default.py."""
 
 from tests.servers import run_on_sqlite
 
@@ -22,6 +23,7 @@ from conversation.replies.stream import reply_events
 from conversation.replies.turn import prompt_for_session, reply_begin
 from conversation.sessions.create import session_create
 from conversation.summaries.selectors import summary_for_session
+from conversation.summaries.services import SummarySuperseded, summary_edit
 from conversation.summaries.tasks import summary_refresh_task
 
 user = User.objects.create_user(email="lite@example.com", password="x")
@@ -45,6 +47,15 @@ summary = ContextSummary.objects.get(session=session)
 assert summary.made_by == "offline" and summary.text.startswith(("User: lite", "Assistant: lite")), summary.text
 answered = reply("and then?")
 assert answered.metadata["context"]["summary_seq"] == summary.seq, answered.metadata["context"]
+
+# The owner's edit names the summary it rewrites: a stale one saves nothing (the API's 409).
+try:
+    summary_edit(user=user, session_id=session.pk, text="stale", seq=summary.seq - 1)
+    raise AssertionError("a stale edit was saved")
+except SummarySuperseded as exc:
+    assert exc.summary.pk == summary.pk
+summary_edit(user=user, session_id=session.pk, text="Plan A. Hotel B.", seq=summary.seq)
+assert ContextSummary.objects.get(pk=summary.pk).text == "Plan A. Hotel B."
 
 utterance_edit(user=user, session_id=session.pk, seq=5, text="a fresh start", client_id="e5")
 fresh = Session.objects.select_related("persona").get(pk=session.pk)

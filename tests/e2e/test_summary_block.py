@@ -168,10 +168,13 @@ def test_a_summary_made_while_its_owner_edits_is_shown_before_their_text_replace
     live_url, signed_in: Page, owner, axe
 ):
     session_id, _ = long_chat(owner)
+    call(summary_edit, user=owner, session_id=session_id, text="Our plan so far.")
     page = signed_in
     open_chat(page, live_url, session_id)
     block = page.locator("#context-summary")
     block.locator("summary").click()
+    facts = block.locator(".context-summary-facts")
+    expect(facts).to_contain_text("Edited by you.")
     block.get_by_role("button", name="Edit summary").click()
     field = block.get_by_label("Summary", exact=True)
     field.fill("My own plan.")
@@ -187,6 +190,7 @@ def test_a_summary_made_while_its_owner_edits_is_shown_before_their_text_replace
     alert = block.get_by_role("alert")
     expect(alert).to_contain_text(f"A newer summary, of the first {newer.messages} messages, was made while you")
     expect(block.locator(".context-summary-text")).to_have_text(newer.text)
+    expect(facts).to_contain_text("Made of the messages' first sentences")  # the newer one's, not the edit's
     expect(field).to_have_value("My own plan.")
     expect(field).to_be_focused()
     assert ContextSummary.objects.get(pk=newer.pk).edited_at is None

@@ -68,17 +68,18 @@ function render() {
   }
   element ??= build();
   part("text").textContent = summary.text;
-  part("facts").textContent = summary.edited_at
-    ? labels.summaryEdited
-    : summary.made_by === "offline"
-      ? labels.summaryExtracted
-      : labels.summaryMade;
+  part("facts").textContent = whoWrote(summary);
   place();
   const pending = pendingAbove(summary);
   part("count").textContent = label(
     pending === 0 ? "summaryCovers" : pending === 1 ? "summaryCoversPendingOne" : "summaryCoversPending",
     { count: summary.messages, pending },
   );
+}
+
+function whoWrote(summary) {
+  if (summary.edited_at) return labels.summaryEdited;
+  return summary.made_by === "offline" ? labels.summaryExtracted : labels.summaryMade;
 }
 
 // The loaded messages between the summary's point and the block: in neither the summary nor the
@@ -184,6 +185,7 @@ function showSuperseding(newer) {
   part("text").textContent = newer.text;
   part("text").hidden = false;
   part("count").textContent = label("summaryCovers", { count: newer.messages });
+  part("facts").textContent = whoWrote(newer);
   part("error").textContent = label("summarySuperseded", { count: newer.messages });
 }
 
